@@ -1,0 +1,30 @@
+use serde::{Deserialize, Serialize};
+use std::str::FromStr;
+
+/// The interface language, chosen per user (SPEC § Interface).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Language {
+    #[default]
+    En,
+    Uk,
+}
+
+impl Language {
+    pub fn code(self) -> &'static str {
+        match self {
+            Language::En => "en",
+            Language::Uk => "uk",
+        }
+    }
+}
+
+impl FromStr for Language {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "en" => Ok(Language::En),
+            "uk" => Ok(Language::Uk),
+            other => Err(format!("unknown language {other:?}")),
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! What a server function needs from the request: the shared state, the session, the
+//! signed-in actor, and the mapping from service errors to `AppError`.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use services::{AppState, ServiceError, accounts::Actor};
+use tower_sessions::Session;
+
+const USER_ID: &str = "user_id";
+
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from the server-function context");
+        AppError::Internal
+    })
+}
+
+pub async fn session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>().await.map_err(|err| {
+        tracing::error!("Session layer missing: {err}");
+        AppError::Internal
+    })
+}
+
+/// The user id in the session, if someone is signed in.
+pub async fn session_user_id() -> Result<Option<i64>, AppError> {
+    session().await?.get::<i64>(USER_ID).await.map_err(internal)
+}
+
+pub async fn signed_in_user_id() -> Result<i64, AppError> {
+    session_user_id()
+        .await?
+        .ok_or_else(|| fail(AppError::NotSignedIn))
+}
+
+/// The signed-in user, checked against the database on every call.
+pub async fn actor() -> Result<(AppState, Actor), AppError> {
+    let state = state()?;
+    let user_id = signed_in_user_id().await?;
+    let actor = Actor::load(&state.db, user_id).await.map_err(from_service)?;
+    Ok((state, actor))
+}
+
+/// Starts a fresh session for `user_id` (a new id, so a planted cookie is useless).
+pub async fn begin_session(user_id: i64) -> Result<(), AppError> {
+    let session = session().await?;
+    session.cycle_id().await.map_err(internal)?;
+    session.insert(USER_ID, user_id).await.map_err(internal)
+}
+
+pub async fn end_session() -> Result<(), AppError> {
+    session().await?.flush().await.map_err(internal)
+}
+
+/// Sets the language cookie leptos_i18n reads during SSR, so the next page renders in it.
+pub fn remember_language(language: domain::Language) {
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        let cookie = format!(
+            "{}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+            crate::i18n_setup::LANGUAGE_COOKIE,
+            language.code()
+        );
+        if let Ok(value) = http::HeaderValue::from_str(&cookie) {
+            res.append_header(http::header::SET_COOKIE, value);
+        }
+    }
+}
+
+fn internal(err: impl std::fmt::Display) -> AppError {
+    tracing::error!("session store failed: {err}");
+    fail(AppError::Internal)
+}
+
+/// Sets the response status that fits the error and returns it.
+pub fn fail(err: AppError) -> AppError {
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        if let Ok(code) = http::StatusCode::from_u16(err.status()) {
+            res.set_status(code);
+        }
+    }
+    err
+}
+
+pub fn from_service(err: ServiceError) -> AppError {
+    let mapped = match err {
+        ServiceError::NotSignedIn => AppError::NotSignedIn,
+        ServiceError::AdminOnly => AppError::Forbidden,
+        ServiceError::WrongCredentials => AppError::WrongCredentials,
+        ServiceError::RateLimited => AppError::RateLimited,
+        ServiceError::EmailTaken => AppError::EmailTaken,
+        ServiceError::Invalid { field, reason } => AppError::Invalid {
+            field: field.to_owned(),
+            reason: reason.to_owned(),
+        },
+        ServiceError::NotFound => AppError::NotFound,
+        ServiceError::Storage(err) => {
+            tracing::error!("storage failed: {err:#}");
+            AppError::Internal
+        }
+        ServiceError::Internal(err) => {
+            tracing::error!("internal error: {err:#}");
+            AppError::Internal
+        }
+    };
+    fail(mapped)
+}

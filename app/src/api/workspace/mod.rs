@@ -1,0 +1,3 @@
+mod set_plan;
+
+pub use set_plan::{SetPlan, set_plan};

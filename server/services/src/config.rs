@@ -1,0 +1,46 @@
+//! Configuration from environment variables, or from a `KEY=value` file named by
+//! `CONFIG_FILE` (environment variables win). See the README's configuration table.
+
+use anyhow::{Context, Result};
+use std::{net::SocketAddr, path::PathBuf};
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub bind_addr: SocketAddr,
+    pub database_url: String,
+    pub data_dir: PathBuf,
+    /// Base64 of 32 bytes; when absent, `secrets::MasterKey::load_or_create` makes one
+    /// under `data_dir` with 0600 permissions.
+    pub master_key: Option<String>,
+    pub log_level: String,
+    pub site_root: PathBuf,
+    /// Send the session cookie only over HTTPS (set behind a TLS proxy).
+    pub cookie_secure: bool,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self> {
+        if let Ok(file) = std::env::var("CONFIG_FILE") {
+            // dotenvy never overrides variables that are already set.
+            dotenvy::from_path(&file).with_context(|| format!("Cannot read CONFIG_FILE {file}"))?;
+        }
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let data_dir = PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "data".into()));
+        let database_url = var("DATABASE_URL").unwrap_or_else(|| {
+            format!("sqlite://{}?mode=rwc", data_dir.join("mail.db").display())
+        });
+        let bind_addr = var("BIND_ADDR")
+            .unwrap_or_else(|| "127.0.0.1:3000".into())
+            .parse()
+            .context("BIND_ADDR must be host:port")?;
+        Ok(Config {
+            bind_addr,
+            database_url,
+            data_dir,
+            master_key: var("MASTER_KEY"),
+            log_level: var("LOG_LEVEL").unwrap_or_else(|| "info".into()),
+            site_root: PathBuf::from(var("SITE_ROOT").unwrap_or_else(|| "target/site".into())),
+            cookie_secure: var("COOKIE_SECURE").is_some_and(|v| v == "1" || v == "true"),
+        })
+    }
+}

@@ -1,0 +1,43 @@
+//! Opening the database (SQLite by default, PostgreSQL by URL) and migrating it.
+
+use crate::migration::Migrator;
+use anyhow::{Context, Result};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm_migration::MigratorTrait;
+use std::time::Duration;
+
+/// Connects and applies every pending migration. For SQLite the file's folder is created.
+pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection> {
+    if let Some(path) = sqlite_file(url) {
+        if let Some(dir) = std::path::Path::new(path).parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("Cannot create database folder {}", dir.display()))?;
+            }
+        }
+    }
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(if url.starts_with("sqlite") { 8 } else { 16 })
+        .connect_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    let db = Database::connect(options)
+        .await
+        .context("Cannot connect to the database")?;
+    if url.starts_with("sqlite") {
+        // WAL lets readers run beside the one writer and is a property of the file, so one
+        // connection setting it is enough (sqlx already turns foreign keys and busy_timeout on).
+        use sea_orm::ConnectionTrait;
+        db.execute_unprepared("PRAGMA journal_mode=WAL")
+            .await
+            .context("Cannot switch SQLite to WAL")?;
+    }
+    Migrator::up(&db, None).await.context("Cannot migrate the database")?;
+    Ok(db)
+}
+
+fn sqlite_file(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("sqlite://")?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && !path.starts_with(":memory:")).then_some(path)
+}

@@ -1,0 +1,16 @@
+//! Everything the server functions and the axum binary call: storage (SeaORM entities and
+//! migrations), accounts and plans, secrets, sessions. Web code stays thin and calls this.
+
+pub mod accounts;
+pub mod config;
+pub mod db;
+pub mod entities;
+pub mod error;
+pub mod migration;
+pub mod plan;
+pub mod secrets;
+pub mod session_store;
+pub mod state;
+
+pub use error::ServiceError;
+pub use state::AppState;

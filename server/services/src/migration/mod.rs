@@ -1,0 +1,18 @@
+//! Schema migrations, one file per change (`mYYYYMMDD_HHMMSS_what.rs`), applied at start.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261129_000001_create_accounts;
+mod m20261129_000002_create_sessions;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261129_000001_create_accounts::Migration),
+            Box::new(m20261129_000002_create_sessions::Migration),
+        ]
+    }
+}
