@@ -71,8 +71,19 @@ fn internal(err: impl std::fmt::Display) -> AppError {
     fail(AppError::Internal)
 }
 
-/// Sets the response status that fits the error and returns it.
+/// Sets the response status that fits the error and returns it. A plain HTML form post
+/// (JavaScript off) keeps the redirect back to the form, which carries the error.
 pub fn fail(err: AppError) -> AppError {
+    let from_html_form = use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"))
+    });
+    if from_html_form {
+        return err;
+    }
     if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
         if let Ok(code) = http::StatusCode::from_u16(err.status()) {
             res.set_status(code);

@@ -11,12 +11,8 @@ pub fn LanguageSwitch() -> impl IntoView {
     let i18n = use_i18n();
     let action = ServerAction::<SetLanguage>::new();
     Effect::new(move |_| {
-        if let Some(Ok(())) = action.value().get() {
-            if let Some(input) = action.input().get_untracked() {
-                if let Ok(language) = input.language.parse::<domain::Language>() {
-                    i18n.set_locale(locale_of(language));
-                }
-            }
+        if let Some(Ok(language)) = action.value().get() {
+            i18n.set_locale(locale_of(language));
         }
     });
     let option = move |language: domain::Language, label: &'static str| {

@@ -2,7 +2,7 @@ use crate::{
     api::auth::LogIn,
     components::{FormError, LanguageSwitch},
     i18n::*,
-    i18n_setup::action_error,
+    i18n_setup::{action_error, locale_of},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -11,6 +11,11 @@ use leptos_meta::Title;
 pub fn LogInPage() -> impl IntoView {
     let i18n = use_i18n();
     let action = ServerAction::<LogIn>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(language)) = action.value().get() {
+            i18n.set_locale(locale_of(language));
+        }
+    });
     view! {
         <Title text=move || t_string!(i18n, log_in_title).to_string()/>
         <main class="auth-page">

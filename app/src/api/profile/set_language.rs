@@ -4,7 +4,7 @@ use leptos::prelude::*;
 /// Switches the interface language: remembered for the signed-in user, and in a cookie
 /// for the pages before login.
 #[server(prefix = "/api", endpoint = "set_language")]
-pub async fn set_language(language: String) -> Result<(), AppError> {
+pub async fn set_language(language: String) -> Result<domain::Language, AppError> {
     use super::super::context::{fail, from_service, remember_language, session_user_id, state};
     let language: domain::Language = language.parse().map_err(|_| {
         fail(AppError::Invalid {
@@ -19,5 +19,5 @@ pub async fn set_language(language: String) -> Result<(), AppError> {
             .map_err(from_service)?;
     }
     remember_language(language);
-    Ok(())
+    Ok(language)
 }

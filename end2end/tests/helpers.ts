@@ -1,0 +1,56 @@
+import { expect, Page, TestInfo } from '@playwright/test';
+
+/** A unique address per test and project, so runs never collide. */
+export function uniqueEmail(testInfo: TestInfo, who: string): string {
+  const rand = Math.random().toString(36).slice(2, 8);
+  return `${who}-${testInfo.project.name}-${Date.now()}-${rand}@example.com`;
+}
+
+export function jsEnabled(testInfo: TestInfo): boolean {
+  return testInfo.project.use.javaScriptEnabled !== false;
+}
+
+/** Opens a page and, when JavaScript is on, waits until the wasm has hydrated it. */
+export async function open(page: Page, testInfo: TestInfo, path: string) {
+  await page.goto(path);
+  if (jsEnabled(testInfo)) {
+    await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
+  }
+}
+
+export interface Admin {
+  email: string;
+  password: string;
+  workspace: string;
+}
+
+/** Signs up a new workspace through the UI and lands on Mail. */
+export async function signUp(page: Page, testInfo: TestInfo): Promise<Admin> {
+  const admin = {
+    email: uniqueEmail(testInfo, 'admin'),
+    password: 'correct horse 1',
+    workspace: `Acme ${Math.random().toString(36).slice(2, 6)}`,
+  };
+  await open(page, testInfo, '/signup');
+  await page.getByLabel('Workspace name').fill(admin.workspace);
+  await page.getByLabel('Your name').fill('Olena Admin');
+  await page.getByLabel('Email').fill(admin.email);
+  await page.getByLabel('Password').fill(admin.password);
+  await page.getByRole('button', { name: 'Create workspace' }).click();
+  await expect(page).toHaveURL(/\/mail$/);
+  await expect(page.getByRole('heading', { name: 'Mail', level: 1 })).toBeVisible();
+  return admin;
+}
+
+export async function logIn(page: Page, testInfo: TestInfo, email: string, password: string) {
+  await open(page, testInfo, '/login');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: /^(Log in|Увійти)$/ }).click();
+}
+
+export async function logOut(page: Page) {
+  await page.locator('.user-menu summary').click();
+  await page.getByRole('button', { name: /^(Log out|Вийти)$/ }).click();
+  await expect(page).toHaveURL(/\/login$/);
+}
