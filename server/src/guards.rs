@@ -70,8 +70,14 @@ mod tests {
 
     #[test]
     fn same_origin_rules() {
-        assert!(same_site(&headers(&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")])));
-        assert!(!same_site(&headers(&[("origin", "http://evil.test"), ("host", "127.0.0.1:3000")])));
+        assert!(same_site(&headers(&[
+            ("origin", "http://127.0.0.1:3000"),
+            ("host", "127.0.0.1:3000")
+        ])));
+        assert!(!same_site(&headers(&[
+            ("origin", "http://evil.test"),
+            ("host", "127.0.0.1:3000")
+        ])));
         assert!(!same_site(&headers(&[("sec-fetch-site", "cross-site")])));
         assert!(same_site(&headers(&[("host", "127.0.0.1:3000")])));
     }

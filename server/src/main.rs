@@ -1,10 +1,7 @@
 //! The Mail section's web server: configuration, logging, database, sessions, router.
 
-mod guards;
-mod observability;
-mod router;
-
 use anyhow::Context;
+use server::{observability, router};
 use services::{AppState, config::Config, db, secrets::MasterKey};
 
 #[tokio::main]
@@ -32,7 +29,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

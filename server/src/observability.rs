@@ -22,7 +22,11 @@ pub async fn track(req: Request, next: Next) -> Response {
     let group = route_group(req.uri().path());
     let response = next.run(req).await;
     let status = response.status().as_u16().to_string();
-    let labels = [("method", method), ("route", group.to_owned()), ("status", status)];
+    let labels = [
+        ("method", method),
+        ("route", group.to_owned()),
+        ("status", status),
+    ];
     metrics::counter!("http_requests_total", &labels).increment(1);
     metrics::histogram!("http_request_duration_seconds", &labels)
         .record(started.elapsed().as_secs_f64());

@@ -30,7 +30,10 @@ pub fn build(config: &Config, state: AppState, metrics: PrometheusHandle) -> Rou
     };
     Router::new()
         .route("/healthz", get(healthz))
-        .route("/metrics", get(move || std::future::ready(metrics.render())))
+        .route(
+            "/metrics",
+            get(move || std::future::ready(metrics.render())),
+        )
         .leptos_routes_with_context(&options, routes, context, {
             let options = options.clone();
             move || shell(options.clone())

@@ -74,10 +74,7 @@ mod tests {
         assert_eq!(Plan::Free.mailbox_limit(), Some(1));
         assert_eq!(Plan::Standard.mailbox_limit(), Some(3));
         assert_eq!(Plan::Professional.mailbox_limit(), None);
-        assert_eq!(
-            Plan::ALL.map(Plan::sync_interval_minutes),
-            [60, 10, 5]
-        );
+        assert_eq!(Plan::ALL.map(Plan::sync_interval_minutes), [60, 10, 5]);
         assert!(!Plan::Free.allows_shared_access() && Plan::Standard.allows_crm_links());
     }
 

@@ -37,7 +37,9 @@ pub async fn signed_in_user_id() -> Result<i64, AppError> {
 pub async fn actor() -> Result<(AppState, Actor), AppError> {
     let state = state()?;
     let user_id = signed_in_user_id().await?;
-    let actor = Actor::load(&state.db, user_id).await.map_err(from_service)?;
+    let actor = Actor::load(&state.db, user_id)
+        .await
+        .map_err(from_service)?;
     Ok((state, actor))
 }
 

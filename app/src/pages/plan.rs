@@ -53,7 +53,11 @@ pub fn PlanPage() -> impl IntoView {
 fn PlanTable(current: Plan) -> impl IntoView {
     let i18n = use_i18n();
     let yes_no = move |b: bool| {
-        if b { t_string!(i18n, yes).to_string() } else { t_string!(i18n, no).to_string() }
+        if b {
+            t_string!(i18n, yes).to_string()
+        } else {
+            t_string!(i18n, no).to_string()
+        }
     };
     view! {
         <table class="plans">

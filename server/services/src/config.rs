@@ -16,6 +16,9 @@ pub struct Config {
     pub site_root: PathBuf,
     /// Send the session cookie only over HTTPS (set behind a TLS proxy).
     pub cookie_secure: bool,
+    /// A PEM file of extra CA certificates trusted for IMAP/SMTP besides the system's
+    /// (the demo and test mail servers' throwaway CA). Verification is never turned off.
+    pub mail_extra_ca_file: Option<PathBuf>,
 }
 
 impl Config {
@@ -26,9 +29,8 @@ impl Config {
         }
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         let data_dir = PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "data".into()));
-        let database_url = var("DATABASE_URL").unwrap_or_else(|| {
-            format!("sqlite://{}?mode=rwc", data_dir.join("mail.db").display())
-        });
+        let database_url = var("DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("mail.db").display()));
         let bind_addr = var("BIND_ADDR")
             .unwrap_or_else(|| "127.0.0.1:3000".into())
             .parse()
@@ -41,6 +43,7 @@ impl Config {
             log_level: var("LOG_LEVEL").unwrap_or_else(|| "info".into()),
             site_root: PathBuf::from(var("SITE_ROOT").unwrap_or_else(|| "target/site".into())),
             cookie_secure: var("COOKIE_SECURE").is_some_and(|v| v == "1" || v == "true"),
+            mail_extra_ca_file: var("MAIL_EXTRA_CA_FILE").map(PathBuf::from),
         })
     }
 }

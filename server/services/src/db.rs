@@ -32,7 +32,9 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection> {
             .await
             .context("Cannot switch SQLite to WAL")?;
     }
-    Migrator::up(&db, None).await.context("Cannot migrate the database")?;
+    Migrator::up(&db, None)
+        .await
+        .context("Cannot migrate the database")?;
     Ok(db)
 }
 

@@ -15,7 +15,10 @@ pub enum ServiceError {
     #[error("this email is already registered")]
     EmailTaken,
     #[error("invalid {field}: {reason}")]
-    Invalid { field: &'static str, reason: &'static str },
+    Invalid {
+        field: &'static str,
+        reason: &'static str,
+    },
     #[error("not found")]
     NotFound,
     #[error("storage failed")]

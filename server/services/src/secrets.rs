@@ -64,7 +64,9 @@ impl MasterKey {
     }
 
     pub fn open(&self, sealed: &str) -> Result<String> {
-        let bytes = STANDARD.decode(sealed).context("Sealed secret is not base64")?;
+        let bytes = STANDARD
+            .decode(sealed)
+            .context("Sealed secret is not base64")?;
         if bytes.len() < 24 {
             bail!("Sealed secret is too short");
         }
@@ -72,7 +74,9 @@ impl MasterKey {
         let plain = self
             .0
             .decrypt(XNonce::from_slice(nonce), ciphertext)
-            .map_err(|_| anyhow::anyhow!("Cannot decrypt a secret: wrong master key or damaged data"))?;
+            .map_err(|_| {
+                anyhow::anyhow!("Cannot decrypt a secret: wrong master key or damaged data")
+            })?;
         String::from_utf8(plain).context("Decrypted secret is not UTF-8")
     }
 }
@@ -118,7 +122,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.join(KEY_FILE)).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.join(KEY_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
         std::fs::remove_dir_all(dir).unwrap();

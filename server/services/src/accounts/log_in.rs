@@ -16,7 +16,9 @@ pub struct LoginLimiter(DefaultKeyedRateLimiter<String>);
 impl Default for LoginLimiter {
     fn default() -> Self {
         let burst = NonZeroU32::new(5).unwrap_or(NonZeroU32::MIN);
-        LoginLimiter(RateLimiter::keyed(Quota::per_minute(burst).allow_burst(burst)))
+        LoginLimiter(RateLimiter::keyed(
+            Quota::per_minute(burst).allow_burst(burst),
+        ))
     }
 }
 

@@ -14,7 +14,10 @@ pub struct NewMember {
 }
 
 /// Members of the actor's own workspace, oldest first.
-pub async fn list_members(db: &DatabaseConnection, actor: &Actor) -> ServiceResult<Vec<MemberView>> {
+pub async fn list_members(
+    db: &DatabaseConnection,
+    actor: &Actor,
+) -> ServiceResult<Vec<MemberView>> {
     let rows = user::Entity::find()
         .filter(user::Column::WorkspaceId.eq(actor.workspace_id))
         .order_by_asc(user::Column::Id)
@@ -32,7 +35,11 @@ pub async fn list_members(db: &DatabaseConnection, actor: &Actor) -> ServiceResu
 }
 
 /// Adds a member to the actor's workspace; admins only.
-pub async fn add_member(db: &DatabaseConnection, actor: &Actor, form: NewMember) -> ServiceResult<MemberView> {
+pub async fn add_member(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    form: NewMember,
+) -> ServiceResult<MemberView> {
     actor.require_admin()?;
     let name = validate::name("name", &form.name)?;
     let email = validate::email(&form.email)?;
@@ -51,7 +58,11 @@ pub async fn add_member(db: &DatabaseConnection, actor: &Actor, form: NewMember)
     .insert(db)
     .await
     .map_err(sign_up::unique_email)?;
-    tracing::info!(workspace = actor.workspace_id, user = member.id, "member added");
+    tracing::info!(
+        workspace = actor.workspace_id,
+        user = member.id,
+        "member added"
+    );
     Ok(MemberView {
         id: member.id,
         role: member.role(),

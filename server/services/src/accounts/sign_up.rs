@@ -58,7 +58,11 @@ pub(super) async fn ensure_email_free(db: &DatabaseConnection, email: &str) -> S
         .one(db)
         .await?
         .is_some();
-    if taken { Err(ServiceError::EmailTaken) } else { Ok(()) }
+    if taken {
+        Err(ServiceError::EmailTaken)
+    } else {
+        Ok(())
+    }
 }
 
 /// Two sign-ups racing for one email: the unique index decides, and the loser is told why.

@@ -19,11 +19,13 @@ pub fn email(value: &str) -> ServiceResult<String> {
     let email = value.trim().to_lowercase();
     let ok = email.len() <= 254
         && !email.contains(char::is_whitespace)
-        && email
-            .split_once('@')
-            .is_some_and(|(local, domain)| {
-                !local.is_empty() && !domain.contains('@') && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
-            });
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
     if ok {
         Ok(email)
     } else {
@@ -45,7 +47,16 @@ mod tests {
     #[test]
     fn emails() {
         assert_eq!(email(" Olena@Example.COM ").unwrap(), "olena@example.com");
-        for bad in ["", "a", "a@b", "@x.com", "a b@x.com", "a@@x.com", "a@x.", "a@.x"] {
+        for bad in [
+            "",
+            "a",
+            "a@b",
+            "@x.com",
+            "a b@x.com",
+            "a@@x.com",
+            "a@x.",
+            "a@.x",
+        ] {
             assert!(email(bad).is_err(), "{bad}");
         }
     }

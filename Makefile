@@ -1,0 +1,25 @@
+# The two commands: `make run` serves the app; `make test` runs every test.
+# Both install what is missing first (scripts/setup) and skip what is present.
+.PHONY: run test demo bench release clippy
+
+run:
+	scripts/setup
+	scripts/build
+	target/debug/mailcenter
+
+test:
+	scripts/test
+
+demo:
+	scripts/demo
+
+bench:
+	scripts/bench
+
+release:
+	scripts/setup
+	scripts/build --release
+
+clippy:
+	cargo clippy --workspace --exclude frontend --all-targets -- -D warnings
+	cargo clippy -p frontend -p app --target wasm32-unknown-unknown --features app/hydrate -- -D warnings

@@ -1,0 +1,53 @@
+//! Test databases: every storage test runs once on SQLite and once on PostgreSQL.
+//! PostgreSQL comes from `TEST_POSTGRES_URL` (default: the local trust-auth server);
+//! each call makes a throwaway database named `mc_t_<uuid>`.
+
+#![allow(dead_code)]
+
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+
+pub struct TestDb {
+    pub backend: &'static str,
+    pub db: DatabaseConnection,
+}
+
+pub fn postgres_admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+pub async fn sqlite() -> TestDb {
+    let dir = std::env::temp_dir().join("mailcenter-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{}.db", uuid::Uuid::new_v4().simple()));
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    TestDb {
+        backend: "sqlite",
+        db: services::db::connect_and_migrate(&url).await.unwrap(),
+    }
+}
+
+pub async fn postgres() -> TestDb {
+    let admin_url = postgres_admin_url();
+    let admin = Database::connect(&admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL at {admin_url} is needed for storage tests: {e}"));
+    let name = format!("mc_t_{}", uuid::Uuid::new_v4().simple());
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap();
+    TestDb {
+        backend: "postgres",
+        db: services::db::connect_and_migrate(&format!("{base}/{name}"))
+            .await
+            .unwrap(),
+    }
+}
+
+/// SQLite and PostgreSQL, freshly migrated.
+pub async fn databases() -> Vec<TestDb> {
+    vec![sqlite().await, postgres().await]
+}
