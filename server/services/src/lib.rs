@@ -6,6 +6,7 @@ pub mod config;
 pub mod db;
 pub mod entities;
 pub mod error;
+pub mod mail;
 pub mod migration;
 pub mod plan;
 pub mod secrets;
