@@ -86,10 +86,10 @@ pub fn fail(err: AppError) -> AppError {
     if from_html_form {
         return err;
     }
-    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-        if let Ok(code) = http::StatusCode::from_u16(err.status()) {
-            res.set_status(code);
-        }
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>()
+        && let Ok(code) = http::StatusCode::from_u16(err.status())
+    {
+        res.set_status(code);
     }
     err
 }

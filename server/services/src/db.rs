@@ -8,13 +8,11 @@ use std::time::Duration;
 
 /// Connects and applies every pending migration. For SQLite the file's folder is created.
 pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection> {
-    if let Some(path) = sqlite_file(url) {
-        if let Some(dir) = std::path::Path::new(path).parent() {
-            if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("Cannot create database folder {}", dir.display()))?;
-            }
-        }
+    if let Some(dir) = sqlite_file(url).and_then(|path| std::path::Path::new(path).parent())
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("Cannot create database folder {}", dir.display()))?;
     }
     let mut options = ConnectOptions::new(url.to_owned());
     options
