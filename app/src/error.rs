@@ -23,6 +23,26 @@ pub enum AppError {
     Invalid { field: String, reason: String },
     #[error("not found")]
     NotFound,
+    #[error("only the owner may do this")]
+    OwnerOnly,
+    #[error("mailbox limit of the plan reached")]
+    MailboxLimit { plan: domain::Plan, limit: u32 },
+    #[error("{name} is at the mailbox limit of the plan")]
+    GranteeAtLimit {
+        name: String,
+        plan: domain::Plan,
+        limit: u32,
+    },
+    #[error("the plan lacks {feature}")]
+    PlanLacks { plan: domain::Plan, feature: String },
+    #[error("mailbox already connected")]
+    AlreadyConnected,
+    #[error("servers needed")]
+    ServersNeeded,
+    #[error("wizard expired")]
+    DraftExpired,
+    #[error("login check failed")]
+    Connect(domain::ConnectFailure),
     #[error("internal error")]
     Internal,
     /// The call itself failed (network, decoding): nothing reached our code.
@@ -43,7 +63,13 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::NotSignedIn | AppError::WrongCredentials => 401,
-            AppError::Forbidden => 403,
+            AppError::Forbidden | AppError::OwnerOnly => 403,
+            AppError::MailboxLimit { .. }
+            | AppError::GranteeAtLimit { .. }
+            | AppError::PlanLacks { .. } => 403,
+            AppError::AlreadyConnected => 409,
+            AppError::ServersNeeded | AppError::Connect(_) => 422,
+            AppError::DraftExpired => 410,
             AppError::RateLimited => 429,
             AppError::EmailTaken => 409,
             AppError::Invalid { .. } | AppError::Request(_) => 400,

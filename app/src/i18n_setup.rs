@@ -2,6 +2,7 @@
 //! localized text of every `AppError`.
 
 use crate::{error::AppError, i18n::*};
+use domain::{ConnectFailure, ConnectProblem, ServerRole};
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_i18n::I18nContext;
 
@@ -33,10 +34,26 @@ pub fn error_text(i18n: I18nContext<Locale>, err: &AppError) -> String {
         AppError::Invalid { field, .. } => match field.as_str() {
             "email" => t_string!(i18n, err_invalid_email).to_string(),
             "password" => t_string!(i18n, err_invalid_password).to_string(),
-            "name" | "workspace_name" => t_string!(i18n, err_invalid_name).to_string(),
+            "name" | "workspace_name" | "mailbox_name" | "sender_name" => {
+                t_string!(i18n, err_invalid_name).to_string()
+            }
+            "folders" => t_string!(i18n, err_invalid_folders).to_string(),
             _ => t_string!(i18n, err_invalid).to_string(),
         },
         AppError::NotFound => t_string!(i18n, err_not_found).to_string(),
+        AppError::OwnerOnly => t_string!(i18n, err_owner_only).to_string(),
+        AppError::MailboxLimit { .. } => t_string!(i18n, err_mailbox_limit).to_string(),
+        AppError::GranteeAtLimit { name, .. } => {
+            format!("{name} {}", t_string!(i18n, err_grantee_at_limit))
+        }
+        AppError::PlanLacks { feature, .. } if feature == "shared" => {
+            t_string!(i18n, err_plan_lacks_shared).to_string()
+        }
+        AppError::PlanLacks { .. } => t_string!(i18n, err_plan_lacks_crm).to_string(),
+        AppError::AlreadyConnected => t_string!(i18n, err_already_connected).to_string(),
+        AppError::ServersNeeded => t_string!(i18n, err_servers_needed).to_string(),
+        AppError::DraftExpired => t_string!(i18n, err_draft_expired).to_string(),
+        AppError::Connect(failure) => connect_failure_text(i18n, failure),
         AppError::Internal => t_string!(i18n, err_internal).to_string(),
         AppError::Request(_) => t_string!(i18n, err_network).to_string(),
     }
@@ -49,4 +66,43 @@ where
     S::Output: Clone + Send + Sync + 'static,
 {
     Signal::derive(move || action.value().get().and_then(Result::err))
+}
+
+/// "IMAP server not found. Check …" — which server, what happened, what to do.
+fn connect_failure_text(i18n: I18nContext<Locale>, failure: &ConnectFailure) -> String {
+    let server = match failure.server {
+        ServerRole::Imap => "IMAP",
+        ServerRole::Smtp => "SMTP",
+    };
+    let (text, detail) = match &failure.problem {
+        ConnectProblem::HostNotFound => (t_string!(i18n, err_host_not_found).to_string(), None),
+        ConnectProblem::ConnectionRefused => {
+            (t_string!(i18n, err_connection_refused).to_string(), None)
+        }
+        ConnectProblem::Timeout => (t_string!(i18n, err_timeout).to_string(), None),
+        ConnectProblem::CertificateNotTrusted { detail } => {
+            (t_string!(i18n, err_certificate).to_string(), Some(detail))
+        }
+        ConnectProblem::TlsOnStartTlsPort => {
+            (t_string!(i18n, err_tls_on_starttls_port).to_string(), None)
+        }
+        ConnectProblem::StartTlsOnTlsPort => {
+            (t_string!(i18n, err_starttls_on_tls_port).to_string(), None)
+        }
+        ConnectProblem::StartTlsUnsupported => {
+            (t_string!(i18n, err_starttls_unsupported).to_string(), None)
+        }
+        ConnectProblem::WrongPassword => (t_string!(i18n, err_wrong_password).to_string(), None),
+        ConnectProblem::LoginRefused { server_text } => (
+            t_string!(i18n, err_login_refused).to_string(),
+            Some(server_text),
+        ),
+        ConnectProblem::Other { detail } => {
+            (t_string!(i18n, err_connect_other).to_string(), Some(detail))
+        }
+    };
+    match detail.filter(|d| !d.is_empty()) {
+        Some(detail) => format!("{server} {text} {} {detail}", t_string!(i18n, server_says)),
+        None => format!("{server} {text}"),
+    }
 }

@@ -2,7 +2,8 @@ use crate::{
     i18n::*,
     i18n_setup::LANGUAGE_COOKIE,
     pages::{
-        ConnectPage, LogInPage, MailPage, MembersPage, NotFound, PlanPage, SignUpPage,
+        AccountsPage, ConnectPage, ConnectProviderPage, ConnectSetupPage, DisconnectPage,
+        LogInPage, MailPage, MailboxSettingsPage, MembersPage, NotFound, PlanPage, SignUpPage,
         WorkspaceLayout,
     },
 };
@@ -61,6 +62,11 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=MailPage ssr=SsrMode::Async/>
                         <Route path=path!("mail") view=MailPage ssr=SsrMode::Async/>
                         <Route path=path!("mail/connect") view=ConnectPage ssr=SsrMode::Async/>
+                        <Route path=path!("mail/connect/setup/:draft") view=ConnectSetupPage ssr=SsrMode::Async/>
+                        <Route path=path!("mail/connect/:provider") view=ConnectProviderPage ssr=SsrMode::Async/>
+                        <Route path=path!("mail/accounts") view=AccountsPage ssr=SsrMode::Async/>
+                        <Route path=path!("mail/accounts/:id/settings") view=MailboxSettingsPage ssr=SsrMode::Async/>
+                        <Route path=path!("mail/accounts/:id/disconnect") view=DisconnectPage ssr=SsrMode::Async/>
                         <Route path=path!("members") view=MembersPage ssr=SsrMode::Async/>
                         <Route path=path!("plan") view=PlanPage ssr=SsrMode::Async/>
                     </ParentRoute>

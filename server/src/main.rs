@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use server::{observability, router};
-use services::{AppState, config::Config, db, secrets::MasterKey};
+use services::{AppState, config::Config, db, mail::tls::MailTrust, secrets::MasterKey};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -11,7 +11,8 @@ async fn main() -> anyhow::Result<()> {
     let metrics = observability::init_metrics()?;
     let db = db::connect_and_migrate(&config.database_url).await?;
     let master_key = MasterKey::load_or_create(config.master_key.as_deref(), &config.data_dir)?;
-    let state = AppState::new(db, master_key);
+    let mail_trust = MailTrust::new(config.mail_extra_ca_file.as_deref())?;
+    let state = AppState::new(db, master_key, mail_trust);
     let app = router::build(&config, state, metrics);
     let listener = tokio::net::TcpListener::bind(config.bind_addr)
         .await

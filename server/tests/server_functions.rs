@@ -73,7 +73,8 @@ async fn app() -> Router {
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .build_recorder()
         .handle();
-    server::router::build(&config, AppState::new(db, key), metrics)
+    let trust = services::mail::tls::MailTrust::new(None).unwrap();
+    server::router::build(&config, AppState::new(db, key, trust), metrics)
 }
 
 async fn signed_up(app: &Router, email: &str) -> Client {

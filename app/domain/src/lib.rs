@@ -1,11 +1,20 @@
 //! Plain types shared by the browser (wasm) and the server. No I/O here.
 
 mod language;
+mod mail_servers;
+mod mailbox;
 mod plan;
+mod provider;
 mod role;
 mod views;
 
 pub use language::Language;
+pub use mail_servers::{ConnectFailure, ConnectProblem, Security, ServerAddress, ServerRole};
+pub use mailbox::{
+    Access, CrmCreate, CrmMode, DraftView, FolderChoice, MailboxDetails, MailboxSettings,
+    MailboxStatus, MailboxView, SyncPeriod,
+};
 pub use plan::Plan;
+pub use provider::Provider;
 pub use role::Role;
 pub use views::{CurrentUser, MemberView};

@@ -106,6 +106,19 @@ pub fn from_service(err: ServiceError) -> AppError {
             reason: reason.to_owned(),
         },
         ServiceError::NotFound => AppError::NotFound,
+        ServiceError::OwnerOnly => AppError::OwnerOnly,
+        ServiceError::MailboxLimit { plan, limit } => AppError::MailboxLimit { plan, limit },
+        ServiceError::GranteeAtLimit { name, plan, limit } => {
+            AppError::GranteeAtLimit { name, plan, limit }
+        }
+        ServiceError::PlanLacks { plan, feature } => AppError::PlanLacks {
+            plan,
+            feature: feature.to_owned(),
+        },
+        ServiceError::AlreadyConnected => AppError::AlreadyConnected,
+        ServiceError::ServersNeeded => AppError::ServersNeeded,
+        ServiceError::DraftExpired => AppError::DraftExpired,
+        ServiceError::Connect(failure) => AppError::Connect(failure),
         ServiceError::Storage(err) => {
             tracing::error!("storage failed: {err:#}");
             AppError::Internal

@@ -2,10 +2,14 @@
 
 mod form_error;
 mod language_switch;
+mod server_fields;
 mod side_nav;
+mod sync_settings_fields;
 mod top_bar;
 
 pub use form_error::FormError;
 pub use language_switch::LanguageSwitch;
+pub use server_fields::ServerFields;
 pub use side_nav::SideNav;
+pub use sync_settings_fields::SyncSettingsFields;
 pub use top_bar::TopBar;

@@ -10,6 +10,7 @@ pub fn SideNav() -> impl IntoView {
         <nav class="side-nav" aria-label=move || t_string!(i18n, app_name).to_string()>
             <p class="nav-section">{t!(i18n, nav_communication)}</p>
             <A href="/mail">{t!(i18n, nav_mail)}</A>
+            <A href="/mail/accounts">{t!(i18n, nav_accounts)}</A>
             <p class="nav-section">{t!(i18n, nav_workspace)}</p>
             <A href="/members">{t!(i18n, nav_members)}</A>
             <A href="/plan">{t!(i18n, nav_plan)}</A>

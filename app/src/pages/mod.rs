@@ -1,17 +1,27 @@
 //! One page per route.
 
+mod accounts;
 mod connect;
+mod connect_provider;
+mod connect_setup;
+mod disconnect;
 mod log_in;
 mod mail;
+mod mailbox_settings;
 mod members;
 mod not_found;
 mod plan;
 mod sign_up;
 mod workspace_layout;
 
+pub use accounts::AccountsPage;
 pub use connect::ConnectPage;
+pub use connect_provider::ConnectProviderPage;
+pub use connect_setup::ConnectSetupPage;
+pub use disconnect::DisconnectPage;
 pub use log_in::LogInPage;
 pub use mail::MailPage;
+pub use mailbox_settings::MailboxSettingsPage;
 pub use members::MembersPage;
 pub use not_found::NotFound;
 pub use plan::{PlanPage, plan_name};

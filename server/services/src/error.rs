@@ -21,6 +21,29 @@ pub enum ServiceError {
     },
     #[error("not found")]
     NotFound,
+    #[error("only the mailbox's owner may do this")]
+    OwnerOnly,
+    #[error("the {plan} plan allows {limit} mailboxes per user")]
+    MailboxLimit { plan: domain::Plan, limit: u32 },
+    #[error("{name} already has {limit} mailboxes, the most the {plan} plan allows")]
+    GranteeAtLimit {
+        name: String,
+        plan: domain::Plan,
+        limit: u32,
+    },
+    #[error("the {plan} plan has no {feature}")]
+    PlanLacks {
+        plan: domain::Plan,
+        feature: &'static str,
+    },
+    #[error("this mailbox is already connected")]
+    AlreadyConnected,
+    #[error("enter the IMAP and SMTP servers")]
+    ServersNeeded,
+    #[error("the connection wizard expired; start again")]
+    DraftExpired,
+    #[error("login check failed: {0:?}")]
+    Connect(domain::ConnectFailure),
     #[error("storage failed")]
     Storage(#[from] sea_orm::DbErr),
     #[error("internal error")]

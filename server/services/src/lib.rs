@@ -7,6 +7,7 @@ pub mod db;
 pub mod entities;
 pub mod error;
 pub mod mail;
+pub mod mailboxes;
 pub mod migration;
 pub mod plan;
 pub mod secrets;

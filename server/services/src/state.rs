@@ -1,6 +1,6 @@
-use crate::{accounts::LoginLimiter, secrets::MasterKey};
+use crate::{accounts::LoginLimiter, mail::tls::MailTrust, secrets::MasterKey};
 use sea_orm::DatabaseConnection;
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 /// What every request handler and server function is handed: one pool, one key, one limiter.
 #[derive(Clone, Debug)]
@@ -8,14 +8,20 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub master_key: MasterKey,
     pub login_limiter: Arc<LoginLimiter>,
+    /// Roots trusted for IMAP and SMTP.
+    pub mail_trust: MailTrust,
+    /// Bound on one IMAP or SMTP login check (connect, TLS, login, folder list).
+    pub connect_timeout: Duration,
 }
 
 impl AppState {
-    pub fn new(db: DatabaseConnection, master_key: MasterKey) -> Self {
+    pub fn new(db: DatabaseConnection, master_key: MasterKey, mail_trust: MailTrust) -> Self {
         Self {
             db,
             master_key,
             login_limiter: Arc::new(LoginLimiter::default()),
+            mail_trust,
+            connect_timeout: Duration::from_secs(15),
         }
     }
 }

@@ -7,7 +7,7 @@ mod log_in;
 mod members;
 mod password;
 mod sign_up;
-mod validate;
+pub(crate) mod validate;
 
 pub use actor::{Actor, current_user};
 pub use language::set_language;

@@ -1,5 +1,9 @@
 //! SeaORM entities, one file per table; behaviour lives in the services that use them.
 
+pub mod connection_draft;
+pub mod mailbox;
+pub mod mailbox_folder;
+pub mod mailbox_grant;
 pub mod session;
 pub mod user;
 pub mod workspace;

@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261129_000001_create_accounts;
 mod m20261129_000002_create_sessions;
+mod m20261129_000003_create_mailboxes;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261129_000001_create_accounts::Migration),
             Box::new(m20261129_000002_create_sessions::Migration),
+            Box::new(m20261129_000003_create_mailboxes::Migration),
         ]
     }
 }

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod mail_stack;
+
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 
 pub struct TestDb {

@@ -1,0 +1,88 @@
+use crate::{
+    api::mailboxes::CheckMailbox,
+    components::{FormError, ServerFields},
+    i18n::*,
+    i18n_setup::action_error,
+};
+use domain::Provider;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+/// Steps A and B of the wizard: credentials and servers, then a real login.
+#[component]
+pub fn ConnectProviderPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let provider = move || {
+        params
+            .read()
+            .get("provider")
+            .and_then(|p| p.parse::<Provider>().ok())
+            .filter(|p| p.uses_password())
+    };
+    view! {
+        {move || match provider() {
+            Some(provider) => view! { <ProviderForm provider/> }.into_any(),
+            None => view! { <p role="alert">{t!(i18n, not_found)}</p> }.into_any(),
+        }}
+    }
+}
+
+#[component]
+fn ProviderForm(provider: Provider) -> impl IntoView {
+    let i18n = use_i18n();
+    let check = ServerAction::<CheckMailbox>::new();
+    let own_domain = provider == Provider::OwnDomain;
+    let title = move || match provider {
+        Provider::OwnDomain => t_string!(i18n, provider_own_domain).to_string(),
+        other => other.label().to_owned(),
+    };
+    let howto = move || {
+        let text = match provider {
+            Provider::Gmail => t_string!(i18n, howto_gmail),
+            Provider::Outlook => t_string!(i18n, howto_outlook),
+            Provider::UkrNet => t_string!(i18n, howto_ukrnet),
+            _ => t_string!(i18n, howto_own_domain),
+        };
+        text.to_string()
+            .split('|')
+            .map(|step| view! { <li>{step.to_owned()}</li> })
+            .collect_view()
+    };
+    let password_label = move || {
+        if own_domain {
+            t_string!(i18n, password).to_string()
+        } else {
+            t_string!(i18n, app_password).to_string()
+        }
+    };
+    view! {
+        <Title text=move || format!("{} · {}", t_string!(i18n, connect_title), title())/>
+        <h1>{t!(i18n, connect_title)} ": " {title}</h1>
+        <section class="howto" aria-labelledby="howto-title">
+            <h2 id="howto-title">{t!(i18n, howto_title)}</h2>
+            <ol>{howto}</ol>
+        </section>
+        <ActionForm action=check attr:class="stacked-form connect-form">
+            <input type="hidden" name="provider" value=provider.as_str()/>
+            <label>
+                {t!(i18n, email)}
+                <input type="email" name="email" required autocomplete="email"/>
+            </label>
+            <label>
+                {password_label}
+                <input type="password" name="password" required autocomplete="off"/>
+            </label>
+            <ServerFields provider/>
+            <FormError error=action_error(check)/>
+            <Show when=move || check.pending().get()>
+                <p class="progress" role="status">{t!(i18n, checking)}</p>
+            </Show>
+            <button type="submit" class="primary" disabled=move || check.pending().get()>
+                {t!(i18n, log_in_submit)}
+            </button>
+        </ActionForm>
+        <p><a href="/mail/connect">{t!(i18n, cancel)}</a></p>
+    }
+}

@@ -1,0 +1,78 @@
+use super::UserResource;
+use crate::{
+    api::{
+        mailboxes::{UpdateMailbox, UpdateMailboxPassword, mailbox_details},
+        members::list_members,
+    },
+    components::{FormError, SyncSettingsFields},
+    i18n::*,
+    i18n_setup::{action_error, error_text},
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+/// A mailbox's Settings, for its owner: sync settings and the password.
+#[component]
+pub fn MailboxSettingsPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let UserResource(user) = expect_context();
+    let params = use_params_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or_default()
+    };
+    let update = ServerAction::<UpdateMailbox>::new();
+    let password = ServerAction::<UpdateMailboxPassword>::new();
+    let details = Resource::new(
+        move || (id(), update.version().get()),
+        |(id, _)| mailbox_details(id),
+    );
+    let members = Resource::new(|| (), |_| list_members());
+    let saved = move || matches!(update.value().get(), Some(Ok(())));
+    let password_saved = move || matches!(password.value().get(), Some(Ok(())));
+    view! {
+        <Title text=move || t_string!(i18n, mailbox_settings_title).to_string()/>
+        <h1>{t!(i18n, mailbox_settings_title)}</h1>
+        <Suspense fallback=move || view! { <p>{t!(i18n, loading)}</p> }>
+            {move || Suspend::new(async move {
+                let (d, me, members) = match (details.await, user.await, members.await) {
+                    (Ok(d), Ok(u), Ok(m)) => (d, u, m),
+                    (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+                        return view! { <p role="alert" class="form-error">{error_text(i18n, &e)}</p> }.into_any();
+                    }
+                };
+                let mailbox_id = d.view.id.to_string();
+                let password_mailbox_id = mailbox_id.clone();
+                view! {
+                    <p class="lead"><strong>{d.view.email.clone()}</strong> " · " {d.imap.host.clone()} ":" {d.imap.port} " · " {d.smtp.host.clone()} ":" {d.smtp.port}</p>
+                    {d.view.shared_suspended.then(|| view! { <p class="notice" role="note">{t!(i18n, shared_suspended)}</p> })}
+                    <ActionForm action=update attr:class="stacked-form settings-form">
+                        <input type="hidden" name="id" value=mailbox_id.clone()/>
+                        <SyncSettingsFields plan=me.plan me=me.id members folders=d.folders initial=d.settings/>
+                        <FormError error=action_error(update)/>
+                        <Show when=saved><p class="form-ok" role="status">{t!(i18n, saved)}</p></Show>
+                        <button type="submit" class="primary">{t!(i18n, save)}</button>
+                    </ActionForm>
+                    <section class="card">
+                        <h2>{t!(i18n, change_password)}</h2>
+                        <p class="note">{t!(i18n, change_password_lead)}</p>
+                        <ActionForm action=password attr:class="inline-form">
+                            <input type="hidden" name="id" value=password_mailbox_id/>
+                            <label>
+                                {t!(i18n, new_password)}
+                                <input type="password" name="password" required autocomplete="off"/>
+                            </label>
+                            <button type="submit">{t!(i18n, change_password)}</button>
+                        </ActionForm>
+                        <FormError error=action_error(password)/>
+                        <Show when=password_saved><p class="form-ok" role="status">{t!(i18n, saved)}</p></Show>
+                    </section>
+                }.into_any()
+            })}
+        </Suspense>
+    }
+}

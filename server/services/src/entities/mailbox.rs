@@ -1,0 +1,52 @@
+use sea_orm::entity::prelude::*;
+
+/// A connected mailbox. Secrets are sealed with the master key (`secrets.rs`).
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "mailboxes")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub workspace_id: i64,
+    pub owner_id: i64,
+    pub provider: String,
+    pub email: String,
+    pub mailbox_name: String,
+    pub sender_name: String,
+    pub imap_host: String,
+    pub imap_port: i32,
+    pub imap_security: String,
+    pub smtp_host: String,
+    pub smtp_port: i32,
+    pub smtp_security: String,
+    pub imap_username: String,
+    pub imap_secret: String,
+    pub smtp_username: String,
+    pub smtp_secret: String,
+    pub access: String,
+    pub crm_mode: String,
+    /// JSON of `domain::CrmCreate`.
+    pub crm_create: String,
+    pub period: String,
+    pub status: String,
+    pub last_sync_at: Option<DateTimeUtc>,
+    pub next_sync_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::user::Entity",
+        from = "Column::OwnerId",
+        to = "super::user::Column::Id"
+    )]
+    Owner,
+}
+
+impl Related<super::user::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Owner.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

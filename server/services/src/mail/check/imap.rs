@@ -1,0 +1,223 @@
+//! The IMAP half of a login check: connect, TLS, log in, list the folders, log out.
+
+use super::{CheckOptions, FolderInfo, Login, classify, folders, net};
+use async_imap::{
+    Client, Session,
+    error::Error as ImapError,
+    imap_proto::{Capability, Response, Status},
+};
+use domain::{ConnectProblem, Security, ServerAddress};
+use futures_util::TryStreamExt;
+use std::io;
+use tokio::{io::AsyncWriteExt, net::TcpStream};
+use tokio_rustls::client::TlsStream;
+
+type Tls = TlsStream<TcpStream>;
+
+/// Logs in and lists the folders, INBOX first. Bounded as a whole by `opts.timeout`.
+pub async fn check_imap(
+    server: &ServerAddress,
+    login: &Login,
+    opts: &CheckOptions,
+) -> Result<Vec<FolderInfo>, ConnectProblem> {
+    net::bounded(opts.timeout, run(server, login, opts)).await
+}
+
+async fn run(
+    server: &ServerAddress,
+    login: &Login,
+    opts: &CheckOptions,
+) -> Result<Vec<FolderInfo>, ConnectProblem> {
+    let addrs = net::resolve(&server.host, server.port).await?;
+    let tcp = net::connect(&addrs).await?;
+    let name = net::server_name(&server.host)?;
+    let connector = opts.trust.connector();
+    let (mut client, greeting_caps) = match server.security {
+        Security::Tls => {
+            let tls = connector
+                .connect(name, tcp)
+                .await
+                .map_err(|e| classify::io_problem(&e, true))?;
+            let mut client = Client::new(tls);
+            let caps = greeting(&mut client, false).await?;
+            (client, caps)
+        }
+        Security::StartTls => {
+            let mut client = Client::new(tcp);
+            let wait = net::greeting_wait(opts.timeout);
+            // What it offers before TLS is not trusted and not kept (RFC 3501 §6.2.1).
+            let Ok(greeted) = tokio::time::timeout(wait, greeting(&mut client, true)).await else {
+                return Err(net::silent_port_problem(&addrs, &server.host, &opts.trust).await);
+            };
+            greeted?;
+            client
+                .run_command_and_check_ok("STARTTLS", None)
+                .await
+                .map_err(|e| match e {
+                    ImapError::No(_) | ImapError::Bad(_) => ConnectProblem::StartTlsUnsupported,
+                    other => imap_problem(&other),
+                })?;
+            // `into_inner` drops anything the server sent after its OK, so nothing
+            // injected before the handshake is read as protected (RFC 3207 §6 applies to
+            // IMAP alike).
+            let tls = connector
+                .connect(name, client.into_inner())
+                .await
+                .map_err(|e| classify::io_problem(&e, false))?;
+            (Client::new(tls), None)
+        }
+    };
+    let caps = match greeting_caps {
+        Some(caps) => caps,
+        None => capabilities(&mut client).await?,
+    };
+    let mut session = authenticate(client, &caps, login).await?;
+    let names: Vec<_> = session
+        .list(Some(""), Some("*"))
+        .await
+        .map_err(|e| imap_problem(&e))?
+        .try_collect()
+        .await
+        .map_err(|e| imap_problem(&e))?;
+    let mut list: Vec<FolderInfo> = names
+        .iter()
+        .map(|n| FolderInfo::new(n.name(), n.delimiter(), n.attributes()))
+        .collect();
+    folders::sort(&mut list);
+    if let Err(err) = session.logout().await {
+        tracing::debug!(%err, "mail check: IMAP LOGOUT failed after a successful check");
+    }
+    Ok(list)
+}
+
+/// Reads the server greeting (RFC 3501 §7.1) and the capabilities it may carry.
+/// `plain`: before any TLS, where bytes that are not IMAP mean the port wants TLS.
+async fn greeting<T>(
+    client: &mut Client<T>,
+    plain: bool,
+) -> Result<Option<Vec<String>>, ConnectProblem>
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + std::fmt::Debug + Send,
+{
+    let response = match client.read_response().await {
+        Ok(Some(response)) => response,
+        Ok(None) => {
+            return Err(ConnectProblem::Other {
+                detail: "the server closed the connection without a greeting".into(),
+            });
+        }
+        Err(e) if plain && classify::rustls_error(&e).is_none() && is_garbage(&e) => {
+            return Err(ConnectProblem::StartTlsOnTlsPort);
+        }
+        Err(e) => return Err(classify::io_problem(&e, false)),
+    };
+    match response.parsed() {
+        Response::Data {
+            status: Status::Ok,
+            outcome,
+        } => Ok(match &outcome.code {
+            Some(async_imap::imap_proto::ResponseCode::Capabilities(caps)) => {
+                Some(caps.iter().map(capability_text).collect())
+            }
+            _ => None,
+        }),
+        Response::Data { status, outcome } => Err(ConnectProblem::Other {
+            detail: format!(
+                "greeting {status:?}: {}",
+                outcome.information.as_deref().unwrap_or_default()
+            ),
+        }),
+        _ if plain => Err(ConnectProblem::StartTlsOnTlsPort),
+        other => Err(ConnectProblem::Other {
+            detail: format!("unexpected greeting {other:?}"),
+        }),
+    }
+}
+
+/// Bytes that are no IMAP at all (a TLS record, binary): async-imap reports them as a
+/// parse error (`Other`) or a truncated response (`UnexpectedEof`).
+fn is_garbage(err: &io::Error) -> bool {
+    matches!(
+        err.kind(),
+        io::ErrorKind::Other | io::ErrorKind::UnexpectedEof | io::ErrorKind::InvalidData
+    )
+}
+
+fn capability_text(cap: &Capability<'_>) -> String {
+    match cap {
+        Capability::Imap4rev1 => "IMAP4REV1".into(),
+        Capability::Auth(mech) => format!("AUTH={}", mech.to_ascii_uppercase()),
+        Capability::Atom(atom) => atom.to_ascii_uppercase(),
+    }
+}
+
+/// CAPABILITY (RFC 3501 §6.1.1). async-imap offers it only after login, so the command
+/// goes straight onto the stream (everything before it was flushed).
+async fn capabilities(client: &mut Client<Tls>) -> Result<Vec<String>, ConnectProblem> {
+    const TAG: &str = "cap1";
+    let stream = client.get_mut();
+    let sent = async {
+        stream
+            .write_all(format!("{TAG} CAPABILITY\r\n").as_bytes())
+            .await?;
+        stream.flush().await
+    };
+    sent.await.map_err(|e| classify::io_problem(&e, false))?;
+    let mut caps = Vec::new();
+    loop {
+        let response = client
+            .read_response()
+            .await
+            .map_err(|e| classify::io_problem(&e, false))?
+            .ok_or_else(|| ConnectProblem::Other {
+                detail: "the server closed the connection after TLS".into(),
+            })?;
+        match response.parsed() {
+            Response::Capabilities(list) => caps.extend(list.iter().map(capability_text)),
+            Response::Done { tag, .. } if tag.0 == TAG => return Ok(caps),
+            _ => {}
+        }
+    }
+}
+
+/// LOGIN, or AUTHENTICATE PLAIN (RFC 4616) when the server disabled LOGIN or the
+/// password is not ASCII (LOGIN's quoted strings are 7-bit, RFC 3501 §9).
+async fn authenticate(
+    client: Client<Tls>,
+    caps: &[String],
+    login: &Login,
+) -> Result<Session<Tls>, ConnectProblem> {
+    let login_disabled = caps.iter().any(|c| c == "LOGINDISABLED");
+    let plain_offered = caps.iter().any(|c| c == "AUTH=PLAIN");
+    let needs_plain = login_disabled || !login.password.is_ascii() || !login.username.is_ascii();
+    let result = if needs_plain && plain_offered {
+        let plain = PlainAuth(format!("\0{}\0{}", login.username, login.password));
+        client.authenticate("PLAIN", plain).await
+    } else if login_disabled {
+        return Err(ConnectProblem::LoginRefused {
+            server_text: "LOGINDISABLED, and no AUTH=PLAIN".into(),
+        });
+    } else {
+        client.login(&login.username, &login.password).await
+    };
+    result.map_err(|(err, _client)| classify::imap_login_problem(&err))
+}
+
+/// The single SASL PLAIN message: empty authorization id, user, password.
+struct PlainAuth(String);
+
+impl async_imap::Authenticator for PlainAuth {
+    type Response = String;
+    fn process(&mut self, _challenge: &[u8]) -> String {
+        std::mem::take(&mut self.0)
+    }
+}
+
+fn imap_problem(err: &ImapError) -> ConnectProblem {
+    match err {
+        ImapError::Io(io) => classify::io_problem(io, false),
+        other => ConnectProblem::Other {
+            detail: other.to_string(),
+        },
+    }
+}

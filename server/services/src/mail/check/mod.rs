@@ -1,0 +1,103 @@
+//! Login check for a mailbox being connected: can we reach both servers, securely, and
+//! log in? Every failure is a [`ConnectProblem`] precise enough to tell the user what to
+//! change (host, port, security, password) — see SPEC § Connecting.
+//!
+//! Passwords only ever travel inside TLS: implicit TLS (RFC 8314) or after a successful
+//! STARTTLS (RFC 3501 §6.2.1, RFC 3207); there is no plain-text fallback.
+
+mod classify;
+mod folders;
+mod imap;
+mod net;
+mod smtp;
+
+pub use folders::{FolderInfo, SpecialUse};
+pub use imap::check_imap;
+pub use smtp::check_smtp;
+
+use crate::mail::tls::MailTrust;
+use domain::{ConnectFailure, ServerAddress, ServerRole};
+use std::{fmt, time::Duration};
+
+/// User name and password for one server.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Login {
+    pub username: String,
+    pub password: String,
+}
+
+impl Login {
+    pub fn new(username: impl Into<String>, password: impl Into<String>) -> Self {
+        Login {
+            username: username.into(),
+            password: password.into(),
+        }
+    }
+}
+
+/// Never prints the password: `Login`s end up in logs and error reports.
+impl fmt::Debug for Login {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Login")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+/// What every check needs besides the server and the login.
+#[derive(Clone, Debug)]
+pub struct CheckOptions {
+    pub trust: MailTrust,
+    /// Bounds each server's whole check (connect, TLS, login, folder list).
+    pub timeout: Duration,
+}
+
+impl CheckOptions {
+    /// Long enough for a slow provider across the world, short enough for a form.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
+
+    pub fn new(trust: MailTrust) -> Self {
+        CheckOptions {
+            trust,
+            timeout: Self::DEFAULT_TIMEOUT,
+        }
+    }
+}
+
+/// IMAP then SMTP; both must succeed. Returns the folder list. One after the other, so
+/// that a wrong password costs one failed login, not two (providers lock accounts).
+pub async fn check_both(
+    imap: &ServerAddress,
+    imap_login: &Login,
+    smtp: &ServerAddress,
+    smtp_login: &Login,
+    opts: &CheckOptions,
+) -> Result<Vec<FolderInfo>, ConnectFailure> {
+    let folders = check_imap(imap, imap_login, opts)
+        .await
+        .map_err(|problem| ConnectFailure {
+            server: ServerRole::Imap,
+            problem,
+        })?;
+    check_smtp(smtp, smtp_login, opts)
+        .await
+        .map_err(|problem| ConnectFailure {
+            server: ServerRole::Smtp,
+            problem,
+        })?;
+    Ok(folders)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_debug_hides_the_password() {
+        let login = Login::new("alice@example.test", "s3cret-Pass");
+        let shown = format!("{login:?}");
+        assert!(shown.contains("alice@example.test"), "{shown}");
+        assert!(!shown.contains("s3cret-Pass"), "{shown}");
+    }
+}

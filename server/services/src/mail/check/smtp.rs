@@ -1,0 +1,104 @@
+//! The SMTP half of a login check: connect, TLS, EHLO, AUTH, QUIT. Nothing is sent.
+
+use super::{CheckOptions, Login, classify, net};
+use domain::{ConnectProblem, Security, ServerAddress};
+use lettre::transport::smtp::{
+    Error as SmtpError,
+    authentication::{Credentials, Mechanism},
+    client::AsyncSmtpConnection,
+    extension::ClientId,
+};
+use std::io;
+
+/// Mechanisms that carry a password as is; TLS is always on underneath.
+const MECHANISMS: [Mechanism; 2] = [Mechanism::Plain, Mechanism::Login];
+
+/// Logs in to the submission server. Bounded as a whole by `opts.timeout` (lettre's own
+/// timeout covers only the TCP connect).
+pub async fn check_smtp(
+    server: &ServerAddress,
+    login: &Login,
+    opts: &CheckOptions,
+) -> Result<(), ConnectProblem> {
+    net::bounded(opts.timeout, run(server, login, opts)).await
+}
+
+async fn run(
+    server: &ServerAddress,
+    login: &Login,
+    opts: &CheckOptions,
+) -> Result<(), ConnectProblem> {
+    let addrs = net::resolve(&server.host, server.port).await?;
+    let params = opts
+        .trust
+        .smtp_parameters(&server.host)
+        .map_err(|e| ConnectProblem::Other {
+            detail: format!("{e:#}"),
+        })?;
+    let hello = ClientId::Domain("localhost".into());
+    let timeout = Some(opts.timeout);
+    let mut conn = match server.security {
+        Security::Tls => AsyncSmtpConnection::connect_tokio1(
+            addrs.as_slice(),
+            timeout,
+            &hello,
+            Some(params),
+            None,
+        )
+        .await
+        .map_err(|e| classify::smtp_problem(&e, true))?,
+        Security::StartTls => {
+            let connecting =
+                AsyncSmtpConnection::connect_tokio1(addrs.as_slice(), timeout, &hello, None, None);
+            let mut conn = match tokio::time::timeout(net::greeting_wait(opts.timeout), connecting)
+                .await
+            {
+                Ok(Ok(conn)) => conn,
+                Ok(Err(e)) => return Err(plain_greeting_problem(&e)),
+                Err(_) => {
+                    return Err(net::silent_port_problem(&addrs, &server.host, &opts.trust).await);
+                }
+            };
+            // RFC 3207 §4: STARTTLS must be in the EHLO answer; we never fall back to
+            // sending the password in clear text.
+            if !conn.can_starttls() {
+                return Err(ConnectProblem::StartTlsUnsupported);
+            }
+            conn.starttls(params, &hello).await.map_err(|e| {
+                if e.status().is_some() {
+                    ConnectProblem::StartTlsUnsupported
+                } else {
+                    classify::smtp_problem(&e, false)
+                }
+            })?;
+            conn
+        }
+    };
+    // Checked here rather than by lettre's error text: the EHLO after TLS lists them
+    // (RFC 4954 §3).
+    if conn.server_info().get_auth_mechanism(&MECHANISMS).is_none() {
+        return Err(ConnectProblem::LoginRefused {
+            server_text: format!("no AUTH PLAIN or LOGIN offered: {}", conn.server_info()),
+        });
+    }
+    let credentials = Credentials::new(login.username.clone(), login.password.clone());
+    conn.auth(&MECHANISMS, &credentials)
+        .await
+        .map_err(|e| classify::smtp_auth_problem(&e))?;
+    if let Err(err) = conn.quit().await {
+        tracing::debug!(%err, "mail check: SMTP QUIT failed after a successful check");
+    }
+    Ok(())
+}
+
+/// A failure before TLS on a STARTTLS connection. Text that is no SMTP reply (a TLS
+/// record, binary, not UTF-8) means the port wants TLS from the first byte.
+fn plain_greeting_problem(err: &SmtpError) -> ConnectProblem {
+    let not_smtp = err.is_response()
+        || classify::find_io_error(err).is_some_and(|io| io.kind() == io::ErrorKind::InvalidData);
+    if not_smtp {
+        ConnectProblem::StartTlsOnTlsPort
+    } else {
+        classify::smtp_problem(err, false)
+    }
+}

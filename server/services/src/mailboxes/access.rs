@@ -1,0 +1,164 @@
+//! Who sees which mailbox: its owner always; users granted a shared mailbox while the
+//! plan allows shared access. Everyone else gets "not found", as if it did not exist.
+
+use super::{connect::plan_of, limits::grant_to_mailbox};
+use crate::{
+    accounts::Actor,
+    entities::{mailbox, mailbox_folder, mailbox_grant, user},
+    error::{ServiceError, ServiceResult},
+};
+use domain::{
+    Access, FolderChoice, MailboxDetails, MailboxSettings, MailboxStatus, MailboxView, Plan,
+    Provider, Security, ServerAddress,
+};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
+};
+use std::collections::HashMap;
+
+/// The caller's mailboxes and those shared with them, oldest first.
+pub async fn visible_mailboxes(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+) -> ServiceResult<Vec<MailboxView>> {
+    let plan = plan_of(db, actor.workspace_id).await?;
+    let mut rows = mailbox::Entity::find()
+        .filter(mailbox::Column::WorkspaceId.eq(actor.workspace_id))
+        .filter(mailbox::Column::OwnerId.eq(actor.user_id))
+        .all(db)
+        .await?;
+    if plan.allows_shared_access() {
+        let granted: Vec<i64> = mailbox_grant::Entity::find()
+            .join(JoinType::InnerJoin, grant_to_mailbox())
+            .filter(mailbox_grant::Column::UserId.eq(actor.user_id))
+            .filter(mailbox::Column::Access.eq(Access::Shared.as_str()))
+            .filter(mailbox::Column::WorkspaceId.eq(actor.workspace_id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|g| g.mailbox_id)
+            .collect();
+        if !granted.is_empty() {
+            rows.extend(
+                mailbox::Entity::find()
+                    .filter(mailbox::Column::Id.is_in(granted))
+                    .filter(mailbox::Column::OwnerId.ne(actor.user_id))
+                    .all(db)
+                    .await?,
+            );
+        }
+    }
+    rows.sort_by_key(|m| m.id);
+    let owners: HashMap<i64, String> = user::Entity::find()
+        .filter(user::Column::WorkspaceId.eq(actor.workspace_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    Ok(rows.iter().map(|m| view(m, actor, plan, &owners)).collect())
+}
+
+fn view(
+    m: &mailbox::Model,
+    actor: &Actor,
+    plan: Plan,
+    owners: &HashMap<i64, String>,
+) -> MailboxView {
+    let access = m.access.parse().unwrap_or(Access::Personal);
+    MailboxView {
+        id: m.id,
+        name: m.mailbox_name.clone(),
+        email: m.email.clone(),
+        provider: m.provider.parse().unwrap_or(Provider::OwnDomain),
+        access,
+        shared_suspended: access == Access::Shared && !plan.allows_shared_access(),
+        owner_name: owners.get(&m.owner_id).cloned().unwrap_or_default(),
+        is_owner: m.owner_id == actor.user_id,
+        status: m.status.parse().unwrap_or(MailboxStatus::WaitingFirstSync),
+        last_sync_at: m.last_sync_at.map(|t| t.to_rfc3339()),
+        next_sync_at: m.next_sync_at.map(|t| t.to_rfc3339()),
+    }
+}
+
+/// A mailbox the caller owns. A grantee gets `OwnerOnly`; anyone else `NotFound`.
+pub async fn owned(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+) -> ServiceResult<mailbox::Model> {
+    let row = mailbox::Entity::find_by_id(id)
+        .filter(mailbox::Column::WorkspaceId.eq(actor.workspace_id))
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if row.owner_id == actor.user_id {
+        return Ok(row);
+    }
+    let visible = visible_mailboxes(db, actor)
+        .await?
+        .iter()
+        .any(|m| m.id == id);
+    Err(if visible {
+        ServiceError::OwnerOnly
+    } else {
+        ServiceError::NotFound
+    })
+}
+
+/// Everything the owner's Settings page shows (never the password).
+pub async fn details(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+) -> ServiceResult<MailboxDetails> {
+    let row = owned(db, actor, id).await?;
+    let plan = plan_of(db, actor.workspace_id).await?;
+    let owners = HashMap::from([(row.owner_id, String::new())]);
+    let folders = mailbox_folder::Entity::find()
+        .filter(mailbox_folder::Column::MailboxId.eq(id))
+        .order_by_asc(mailbox_folder::Column::Id)
+        .all(db)
+        .await?;
+    let grantees = mailbox_grant::Entity::find()
+        .filter(mailbox_grant::Column::MailboxId.eq(id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| g.user_id)
+        .collect();
+    let server = |host: &str, port: i32, security: &str| ServerAddress {
+        host: host.to_owned(),
+        port: u16::try_from(port).unwrap_or_default(),
+        security: security.parse().unwrap_or(Security::Tls),
+    };
+    Ok(MailboxDetails {
+        view: view(&row, actor, plan, &owners),
+        settings: MailboxSettings {
+            sender_name: row.sender_name.clone(),
+            mailbox_name: row.mailbox_name.clone(),
+            access: row.access.parse().unwrap_or(Access::Personal),
+            grantees,
+            crm_mode: row.crm_mode.parse().unwrap_or(domain::CrmMode::Off),
+            crm_create: serde_json::from_str(&row.crm_create).unwrap_or_default(),
+            period: row.period.parse().unwrap_or(domain::SyncPeriod::Month),
+            folders: folders
+                .iter()
+                .filter(|f| f.selected)
+                .map(|f| f.name.clone())
+                .collect(),
+        },
+        imap: server(&row.imap_host, row.imap_port, &row.imap_security),
+        smtp: server(&row.smtp_host, row.smtp_port, &row.smtp_security),
+        folders: folders
+            .into_iter()
+            .map(|f| FolderChoice {
+                depth: usize::try_from(f.depth).unwrap_or_default(),
+                name: f.name,
+                display_name: f.display_name,
+                special_use: f.special_use,
+                selected: f.selected,
+            })
+            .collect(),
+    })
+}

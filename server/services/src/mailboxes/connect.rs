@@ -1,0 +1,279 @@
+//! The wizard's two server-side steps: the login check (steps A–B) and **Connect** (C).
+
+use super::{draft, limits};
+use crate::{
+    accounts::{Actor, validate},
+    entities::{mailbox, mailbox_folder, mailbox_grant, user, workspace},
+    error::{ServiceError, ServiceResult},
+    mail::check::{self, CheckOptions, Login},
+    state::AppState,
+};
+use domain::{
+    Access, ConnectFailure, CrmMode, MailboxSettings, MailboxStatus, Plan, Provider, ServerAddress,
+};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    TransactionTrait,
+};
+
+/// Steps A and B of the wizard: what the user typed. Empty servers take the provider's
+/// preset; an SMTP login left empty is the same as the IMAP one.
+pub struct ConnectRequest {
+    pub provider: Provider,
+    pub email: String,
+    pub password: String,
+    pub imap: Option<ServerAddress>,
+    pub smtp: Option<ServerAddress>,
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<String>,
+}
+
+/// Logs in to IMAP and SMTP for real and lists the folders. Nothing about the mailbox is
+/// stored unless both succeed; then a draft (sealed secrets, one hour) holds it for step C.
+pub async fn check_and_draft(
+    state: &AppState,
+    actor: &Actor,
+    req: ConnectRequest,
+) -> ServiceResult<String> {
+    let email = validate::email(&req.email)?;
+    if req.password.is_empty() {
+        return Err(ServiceError::invalid("password", "empty"));
+    }
+    let plan = plan_of(&state.db, actor.workspace_id).await?;
+    limits::ensure_room(&state.db, actor.user_id, plan).await?;
+    ensure_not_connected(&state.db, actor.user_id, &email).await?;
+    let imap = req
+        .imap
+        .or_else(|| req.provider.imap_preset())
+        .ok_or(ServiceError::ServersNeeded)?;
+    let smtp = req
+        .smtp
+        .or_else(|| req.provider.smtp_preset())
+        .ok_or(ServiceError::ServersNeeded)?;
+    let imap_login = Login {
+        username: email.clone(),
+        password: req.password,
+    };
+    let smtp_login = Login {
+        username: req
+            .smtp_username
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or_else(|| email.clone()),
+        password: req
+            .smtp_password
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| imap_login.password.clone()),
+    };
+    let options = CheckOptions {
+        trust: state.mail_trust.clone(),
+        timeout: state.connect_timeout,
+    };
+    let folders = check::check_both(&imap, &imap_login, &smtp, &smtp_login, &options)
+        .await
+        .map_err(ServiceError::Connect)?;
+    let key = &state.master_key;
+    let sealed = |p: &str| key.seal(p).map_err(ServiceError::Internal);
+    let draft = draft::Draft {
+        provider: req.provider,
+        email,
+        imap_secret: sealed(&imap_login.password)?,
+        smtp_secret: sealed(&smtp_login.password)?,
+        imap_username: imap_login.username,
+        smtp_username: smtp_login.username,
+        imap,
+        smtp,
+        folders,
+    };
+    draft::save(&state.db, actor, &draft).await
+}
+
+/// Step C: stores the mailbox with its settings, folders and grants, waiting for its first sync.
+pub async fn connect(
+    state: &AppState,
+    actor: &Actor,
+    draft_id: &str,
+    settings: MailboxSettings,
+) -> ServiceResult<i64> {
+    let draft = draft::load(&state.db, actor, draft_id).await?;
+    let plan = plan_of(&state.db, actor.workspace_id).await?;
+    let settings = validate_settings(&state.db, actor, plan, settings).await?;
+    let txn = state.db.begin().await?;
+    limits::ensure_room(&txn, actor.user_id, plan).await?;
+    ensure_not_connected(&txn, actor.user_id, &draft.email).await?;
+    let now = chrono::Utc::now();
+    let row = mailbox::ActiveModel {
+        workspace_id: Set(actor.workspace_id),
+        owner_id: Set(actor.user_id),
+        provider: Set(draft.provider.as_str().to_owned()),
+        email: Set(draft.email.clone()),
+        mailbox_name: Set(settings.mailbox_name.clone()),
+        sender_name: Set(settings.sender_name.clone()),
+        imap_host: Set(draft.imap.host.clone()),
+        imap_port: Set(i32::from(draft.imap.port)),
+        imap_security: Set(draft.imap.security.as_str().to_owned()),
+        smtp_host: Set(draft.smtp.host.clone()),
+        smtp_port: Set(i32::from(draft.smtp.port)),
+        smtp_security: Set(draft.smtp.security.as_str().to_owned()),
+        imap_username: Set(draft.imap_username.clone()),
+        imap_secret: Set(draft.imap_secret.clone()),
+        smtp_username: Set(draft.smtp_username.clone()),
+        smtp_secret: Set(draft.smtp_secret.clone()),
+        access: Set(settings.access.as_str().to_owned()),
+        crm_mode: Set(settings.crm_mode.as_str().to_owned()),
+        crm_create: Set(crm_create_json(&settings)?),
+        period: Set(settings.period.as_str().to_owned()),
+        status: Set(MailboxStatus::WaitingFirstSync.as_str().to_owned()),
+        last_sync_at: Set(None),
+        next_sync_at: Set(Some(now)),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ServiceError::AlreadyConnected,
+        _ => ServiceError::Storage(e),
+    })?;
+    for folder in &draft.folders {
+        mailbox_folder::ActiveModel {
+            mailbox_id: Set(row.id),
+            name: Set(folder.name.clone()),
+            display_name: Set(folder.display_name.clone()),
+            depth: Set(i32::try_from(folder.depth).unwrap_or(i32::MAX)),
+            special_use: Set(folder.special_use.map(|s| s.as_str().to_owned())),
+            selected: Set(settings.folders.contains(&folder.name)),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+    write_grants(&txn, row.id, plan, &settings).await?;
+    draft::delete(&txn, draft_id).await?;
+    txn.commit().await?;
+    tracing::info!(mailbox = row.id, owner = actor.user_id, "mailbox connected");
+    Ok(row.id)
+}
+
+pub(super) fn crm_create_json(settings: &MailboxSettings) -> ServiceResult<String> {
+    serde_json::to_string(&settings.crm_create).map_err(|e| ServiceError::Internal(e.into()))
+}
+
+pub(super) async fn plan_of(db: &impl ConnectionTrait, workspace_id: i64) -> ServiceResult<Plan> {
+    Ok(workspace::Entity::find_by_id(workspace_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?
+        .plan())
+}
+
+async fn ensure_not_connected(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    email: &str,
+) -> ServiceResult<()> {
+    let exists = mailbox::Entity::find()
+        .filter(mailbox::Column::OwnerId.eq(user_id))
+        .filter(mailbox::Column::Email.eq(email))
+        .one(db)
+        .await?
+        .is_some();
+    if exists {
+        Err(ServiceError::AlreadyConnected)
+    } else {
+        Ok(())
+    }
+}
+
+/// Names, plan features and grantees (same workspace, not the owner).
+pub(super) async fn validate_settings(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    plan: Plan,
+    mut settings: MailboxSettings,
+) -> ServiceResult<MailboxSettings> {
+    settings.mailbox_name = validate::name("mailbox_name", &settings.mailbox_name)?;
+    settings.sender_name = validate::name("sender_name", &settings.sender_name)?;
+    if settings.access == Access::Shared && !plan.allows_shared_access() {
+        return Err(ServiceError::PlanLacks {
+            plan,
+            feature: "shared",
+        });
+    }
+    if settings.crm_mode != CrmMode::Off && !plan.allows_crm_links() {
+        return Err(ServiceError::PlanLacks {
+            plan,
+            feature: "crm",
+        });
+    }
+    if settings.folders.is_empty() {
+        return Err(ServiceError::invalid("folders", "empty"));
+    }
+    settings.grantees.retain(|id| *id != actor.user_id);
+    settings.grantees.sort_unstable();
+    settings.grantees.dedup();
+    if settings.access == Access::Personal {
+        settings.grantees.clear();
+    }
+    for id in &settings.grantees {
+        let member = user::Entity::find_by_id(*id)
+            .filter(user::Column::WorkspaceId.eq(actor.workspace_id))
+            .one(db)
+            .await?;
+        if member.is_none() {
+            return Err(ServiceError::invalid("grantees", "unknown"));
+        }
+    }
+    Ok(settings)
+}
+
+/// Replaces a mailbox's grants. A user newly granted must have room under the plan.
+pub(super) async fn write_grants(
+    db: &impl ConnectionTrait,
+    mailbox_id: i64,
+    plan: Plan,
+    settings: &MailboxSettings,
+) -> ServiceResult<()> {
+    let existing: Vec<i64> = mailbox_grant::Entity::find()
+        .filter(mailbox_grant::Column::MailboxId.eq(mailbox_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| g.user_id)
+        .collect();
+    for id in settings.grantees.iter().filter(|id| !existing.contains(id)) {
+        if let Some(limit) = plan.mailbox_limit()
+            && limits::mailbox_count(db, *id).await? >= u64::from(limit)
+        {
+            let name = user::Entity::find_by_id(*id)
+                .one(db)
+                .await?
+                .map(|u| u.name)
+                .unwrap_or_default();
+            return Err(ServiceError::GranteeAtLimit { name, plan, limit });
+        }
+        mailbox_grant::ActiveModel {
+            mailbox_id: Set(mailbox_id),
+            user_id: Set(*id),
+        }
+        .insert(db)
+        .await?;
+    }
+    let removed: Vec<i64> = existing
+        .into_iter()
+        .filter(|id| !settings.grantees.contains(id))
+        .collect();
+    if !removed.is_empty() {
+        mailbox_grant::Entity::delete_many()
+            .filter(mailbox_grant::Column::MailboxId.eq(mailbox_id))
+            .filter(mailbox_grant::Column::UserId.is_in(removed))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+impl From<ConnectFailure> for ServiceError {
+    fn from(f: ConnectFailure) -> Self {
+        ServiceError::Connect(f)
+    }
+}

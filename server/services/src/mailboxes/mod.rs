@@ -1,0 +1,14 @@
+//! Connected mailboxes: the wizard's login check and draft, connecting, who sees what,
+//! settings, shared access and plan limits (SPEC § Connecting a mailbox, § Plans).
+
+mod access;
+mod connect;
+mod draft;
+mod limits;
+mod settings;
+
+pub use access::{details, owned, visible_mailboxes};
+pub use connect::{ConnectRequest, check_and_draft, connect};
+pub use draft::load_draft;
+pub use limits::mailbox_count;
+pub use settings::{change_password, disconnect, update_settings};

@@ -1,0 +1,123 @@
+//! The owner's changes to a connected mailbox: settings, password, disconnect.
+
+use super::{
+    access::owned,
+    connect::{crm_create_json, plan_of, validate_settings, write_grants},
+};
+use crate::{
+    accounts::Actor,
+    entities::{mailbox, mailbox_folder},
+    error::{ServiceError, ServiceResult},
+    mail::check::{self, CheckOptions, Login},
+    state::AppState,
+};
+use domain::{MailboxSettings, MailboxStatus, Security, ServerAddress};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    TransactionTrait,
+};
+
+/// Saves new settings; the period and folders take effect on the next sync.
+pub async fn update_settings(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    settings: MailboxSettings,
+) -> ServiceResult<()> {
+    let row = owned(&state.db, actor, id).await?;
+    let plan = plan_of(&state.db, actor.workspace_id).await?;
+    let settings = validate_settings(&state.db, actor, plan, settings).await?;
+    let txn = state.db.begin().await?;
+    let mut active = row.into_active_model();
+    active.mailbox_name = Set(settings.mailbox_name.clone());
+    active.sender_name = Set(settings.sender_name.clone());
+    active.access = Set(settings.access.as_str().to_owned());
+    active.crm_mode = Set(settings.crm_mode.as_str().to_owned());
+    active.crm_create = Set(crm_create_json(&settings)?);
+    active.period = Set(settings.period.as_str().to_owned());
+    active.update(&txn).await?;
+    mailbox_folder::Entity::update_many()
+        .col_expr(
+            mailbox_folder::Column::Selected,
+            mailbox_folder::Column::Name.is_in(settings.folders.clone()),
+        )
+        .filter(mailbox_folder::Column::MailboxId.eq(id))
+        .exec(&txn)
+        .await?;
+    write_grants(&txn, id, plan, &settings).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// A new (app) password: checked by a real IMAP and SMTP login before it replaces the old.
+pub async fn change_password(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    password: &str,
+) -> ServiceResult<()> {
+    if password.is_empty() {
+        return Err(ServiceError::invalid("password", "empty"));
+    }
+    let row = owned(&state.db, actor, id).await?;
+    let server = |host: &str, port: i32, security: &str| ServerAddress {
+        host: host.to_owned(),
+        port: u16::try_from(port).unwrap_or_default(),
+        security: security.parse().unwrap_or(Security::Tls),
+    };
+    let same_login = row.smtp_username == row.imap_username;
+    let old_smtp = state
+        .master_key
+        .open(&row.smtp_secret)
+        .map_err(ServiceError::Internal)?;
+    let imap_login = Login {
+        username: row.imap_username.clone(),
+        password: password.to_owned(),
+    };
+    let smtp_login = Login {
+        username: row.smtp_username.clone(),
+        password: if same_login {
+            password.to_owned()
+        } else {
+            old_smtp
+        },
+    };
+    let options = CheckOptions {
+        trust: state.mail_trust.clone(),
+        timeout: state.connect_timeout,
+    };
+    check::check_both(
+        &server(&row.imap_host, row.imap_port, &row.imap_security),
+        &imap_login,
+        &server(&row.smtp_host, row.smtp_port, &row.smtp_security),
+        &smtp_login,
+        &options,
+    )
+    .await
+    .map_err(ServiceError::Connect)?;
+    let sealed = state
+        .master_key
+        .seal(password)
+        .map_err(ServiceError::Internal)?;
+    let status = if row.last_sync_at.is_some() {
+        MailboxStatus::Ready
+    } else {
+        MailboxStatus::WaitingFirstSync
+    };
+    let mut active = row.into_active_model();
+    active.imap_secret = Set(sealed.clone());
+    if same_login {
+        active.smtp_secret = Set(sealed);
+    }
+    active.status = Set(status.as_str().to_owned());
+    active.update(&state.db).await?;
+    Ok(())
+}
+
+/// Removes the mailbox, its folders, grants and stored mail; nothing on the server.
+pub async fn disconnect(state: &AppState, actor: &Actor, id: i64) -> ServiceResult<()> {
+    owned(&state.db, actor, id).await?;
+    mailbox::Entity::delete_by_id(id).exec(&state.db).await?;
+    tracing::info!(mailbox = id, owner = actor.user_id, "mailbox disconnected");
+    Ok(())
+}
