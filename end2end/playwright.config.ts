@@ -38,6 +38,9 @@ export default defineConfig({
       SITE_ROOT: '../target/site',
       LOG_LEVEL: 'warn',
       ...(process.env.E2E_DATABASE_URL ? { DATABASE_URL: process.env.E2E_DATABASE_URL } : {}),
+      // The test mail servers' throwaway CA: trusted, never a verification bypass.
+      ...(process.env.MAILSTACK_CA ? { MAIL_EXTRA_CA_FILE: process.env.MAILSTACK_CA } : {}),
+      MAIL_CONNECT_TIMEOUT_SECS: '5',
     },
   },
 });

@@ -6,7 +6,7 @@ test('sign-up creates a workspace and shows the empty Mail page with Connect', a
   await expect(page.locator('.workspace-name')).toHaveText(admin.workspace);
   await expect(page.locator('.plan-badge')).toHaveText('Free');
   await expect(page.getByText('No mailboxes connected yet')).toBeVisible();
-  await page.getByRole('link', { name: 'Connect' }).click();
+  await page.getByRole('link', { name: 'Connect', exact: true }).click();
   await expect(page).toHaveURL(/\/mail\/connect$/);
   await expect(page.getByRole('heading', { name: 'Connect a mailbox' })).toBeVisible();
 });

@@ -12,7 +12,8 @@ async fn main() -> anyhow::Result<()> {
     let db = db::connect_and_migrate(&config.database_url).await?;
     let master_key = MasterKey::load_or_create(config.master_key.as_deref(), &config.data_dir)?;
     let mail_trust = MailTrust::new(config.mail_extra_ca_file.as_deref())?;
-    let state = AppState::new(db, master_key, mail_trust);
+    let mut state = AppState::new(db, master_key, mail_trust);
+    state.connect_timeout = config.mail_connect_timeout;
     let app = router::build(&config, state, metrics);
     let listener = tokio::net::TcpListener::bind(config.bind_addr)
         .await

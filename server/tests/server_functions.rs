@@ -69,6 +69,7 @@ async fn app() -> Router {
         site_root: "target/site".into(),
         cookie_secure: false,
         mail_extra_ca_file: None,
+        mail_connect_timeout: std::time::Duration::from_secs(5),
     };
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .build_recorder()

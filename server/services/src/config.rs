@@ -19,6 +19,8 @@ pub struct Config {
     /// A PEM file of extra CA certificates trusted for IMAP/SMTP besides the system's
     /// (the demo and test mail servers' throwaway CA). Verification is never turned off.
     pub mail_extra_ca_file: Option<PathBuf>,
+    /// Bound on one IMAP or SMTP login check.
+    pub mail_connect_timeout: std::time::Duration,
 }
 
 impl Config {
@@ -44,6 +46,15 @@ impl Config {
             site_root: PathBuf::from(var("SITE_ROOT").unwrap_or_else(|| "target/site".into())),
             cookie_secure: var("COOKIE_SECURE").is_some_and(|v| v == "1" || v == "true"),
             mail_extra_ca_file: var("MAIL_EXTRA_CA_FILE").map(PathBuf::from),
+            mail_connect_timeout: std::time::Duration::from_secs(
+                var("MAIL_CONNECT_TIMEOUT_SECS")
+                    .map(|v| {
+                        v.parse()
+                            .context("MAIL_CONNECT_TIMEOUT_SECS must be a number")
+                    })
+                    .transpose()?
+                    .unwrap_or(15),
+            ),
         })
     }
 }

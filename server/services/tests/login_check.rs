@@ -8,10 +8,11 @@ use services::mail::{
     check::{CheckOptions, Login, SpecialUse, check_both, check_imap, check_smtp},
     tls::MailTrust,
 };
-use std::{collections::HashMap, future::Future, path::PathBuf, time::Duration};
+use std::{collections::HashMap, future::Future, path::PathBuf, sync::LazyLock, time::Duration};
 use tokio::{
     io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
     net::TcpListener,
+    task::JoinHandle,
     time::Instant,
 };
 
@@ -66,13 +67,10 @@ fn opts(trusted: bool, timeout_secs: u64) -> CheckOptions {
     }
 }
 
-fn alice() -> Login {
-    Login::new("alice@example.test", "alice-pass-1")
-}
+static ALICE: LazyLock<Login> = LazyLock::new(|| Login::new("alice@example.test", "alice-pass-1"));
+static WRONG: LazyLock<Login> = LazyLock::new(|| Login::new("alice@example.test", "wrong-pass"));
 
-fn wrong() -> Login {
-    Login::new("alice@example.test", "not-her-password")
-}
+const LIMIT: Duration = Duration::from_secs(10);
 
 /// Runs `check`, fails the test if it takes longer than `limit`, prints the time taken.
 async fn timed<T>(what: &str, limit: Duration, check: impl Future<Output = T>) -> T {
@@ -84,150 +82,108 @@ async fn timed<T>(what: &str, limit: Duration, check: impl Future<Output = T>) -
     out
 }
 
-const LIMIT: Duration = Duration::from_secs(10);
+#[derive(Clone, Copy, Debug)]
+enum Proto {
+    Imap,
+    Smtp,
+}
+use ConnectProblem as P;
+use Proto::{Imap, Smtp};
+use Security::{StartTls, Tls};
+
+/// One check that must fail with `expected`, within its own timeout plus a second.
+async fn fails(proto: Proto, server: ServerAddress, expected: P, o: &CheckOptions) {
+    let what = format!("{proto:?} {server:?} -> {expected:?}");
+    let limit = o.timeout + Duration::from_secs(1);
+    let got = match proto {
+        Imap => timed(&what, limit, check_imap(&server, &ALICE, o))
+            .await
+            .map(|_| ()),
+        Smtp => timed(&what, limit, check_smtp(&server, &ALICE, o)).await,
+    };
+    assert_eq!(got.unwrap_err(), expected, "{what}");
+}
 
 #[tokio::test]
 async fn implicit_tls_on_both_servers_lists_the_folders() {
     let s = stack();
-    let (imap, smtp) = (
-        at(&s.host, s.imaps, Security::Tls),
-        at(&s.host, s.smtps, Security::Tls),
-    );
-    let folders = timed(
-        "ok tls",
-        LIMIT,
-        check_both(&imap, &alice(), &smtp, &alice(), &opts(true, 5)),
-    )
-    .await
-    .unwrap();
+    let (imap, smtp) = (at(&s.host, s.imaps, Tls), at(&s.host, s.smtps, Tls));
+    let o = opts(true, 5);
+    let check = check_both(&imap, &ALICE, &smtp, &ALICE, &o);
+    let folders = timed("ok tls", LIMIT, check).await.unwrap();
     let names: Vec<&str> = folders.iter().map(|f| f.display_name.as_str()).collect();
     assert_eq!(names[0], "INBOX", "{names:?}");
-    for expected in [
-        "Sent",
-        "Drafts",
-        "Trash",
-        "Archive",
-        "Projects",
-        "Projects/2026",
-        "Клієнти",
-    ] {
-        assert!(
-            names.contains(&expected),
-            "{expected} missing from {names:?}"
-        );
-    }
+    // Children follow their parent; Клієнти is decoded from modified UTF-7.
+    let at_projects = names.iter().position(|n| *n == "Projects").unwrap();
+    assert_eq!(names[at_projects + 1], "Projects/2026", "{names:?}");
     let find = |n: &str| folders.iter().find(|f| f.display_name == n).unwrap();
-    assert_eq!(find("INBOX").special_use, Some(SpecialUse::Inbox));
-    assert_eq!(find("Sent").special_use, Some(SpecialUse::Sent));
-    assert_eq!(find("Drafts").special_use, Some(SpecialUse::Drafts));
-    assert_eq!(find("Trash").special_use, Some(SpecialUse::Trash));
-    assert_eq!(find("Archive").special_use, Some(SpecialUse::Archive));
+    for (name, special) in [
+        ("INBOX", SpecialUse::Inbox),
+        ("Sent", SpecialUse::Sent),
+        ("Drafts", SpecialUse::Drafts),
+        ("Trash", SpecialUse::Trash),
+        ("Archive", SpecialUse::Archive),
+    ] {
+        assert_eq!(find(name).special_use, Some(special), "{name}");
+    }
     let nested = find("Projects/2026");
     assert_eq!((nested.depth, nested.delimiter.as_deref()), (1, Some("/")));
     assert_eq!(find("Projects").depth, 0);
     assert_eq!(find("Клієнти").name, "&BBoEOwRWBFQEPQRCBDg-");
-    let parent = names.iter().position(|n| *n == "Projects").unwrap();
-    assert_eq!(
-        names[parent + 1],
-        "Projects/2026",
-        "children follow their parent"
-    );
 }
 
 #[tokio::test]
 async fn starttls_on_both_servers_lists_the_folders() {
     let s = stack();
-    let imap = at(&s.host, s.imap, Security::StartTls);
-    let smtp = at(&s.host, s.submission, Security::StartTls);
-    let folders = timed(
-        "ok starttls",
-        LIMIT,
-        check_both(&imap, &alice(), &smtp, &alice(), &opts(true, 5)),
-    )
-    .await
-    .unwrap();
-    let nested = folders
-        .iter()
-        .find(|f| f.display_name == "Projects/2026")
-        .unwrap();
-    assert_eq!(nested.depth, 1);
-    assert!(folders.iter().any(|f| f.display_name == "Клієнти"));
-    assert!(
-        folders
-            .iter()
-            .any(|f| f.special_use == Some(SpecialUse::Sent))
-    );
+    let imap = at(&s.host, s.imap, StartTls);
+    let smtp = at(&s.host, s.submission, StartTls);
+    let o = opts(true, 5);
+    let check = check_both(&imap, &ALICE, &smtp, &ALICE, &o);
+    let folders = timed("ok starttls", LIMIT, check).await.unwrap();
+    let find = |n: &str| folders.iter().find(|f| f.display_name == n).unwrap();
+    assert_eq!(find("Projects/2026").depth, 1);
+    assert_eq!(find("Клієнти").depth, 0);
+    assert_eq!(find("Sent").special_use, Some(SpecialUse::Sent));
 }
 
 #[tokio::test]
 async fn wrong_passwords() {
     let s = stack();
     let o = opts(true, 5);
-    for security in [Security::Tls, Security::StartTls] {
-        let port = if security == Security::Tls {
-            s.imaps
-        } else {
-            s.imap
-        };
+    for (port, security) in [(s.imaps, Tls), (s.imap, StartTls)] {
+        let server = at(&s.host, port, security);
         let got = timed(
             "imap wrong password",
             LIMIT,
-            check_imap(&at(&s.host, port, security), &wrong(), &o),
+            check_imap(&server, &WRONG, &o),
         )
         .await;
-        assert_eq!(got.unwrap_err(), ConnectProblem::WrongPassword);
+        assert_eq!(got.unwrap_err(), P::WrongPassword);
     }
-    let imap = at(&s.host, s.imaps, Security::Tls);
-    let smtp = at(&s.host, s.submission, Security::StartTls);
-    let got = timed(
-        "smtp wrong password",
-        LIMIT,
-        check_both(&imap, &alice(), &smtp, &wrong(), &o),
-    )
-    .await;
+    let imap = at(&s.host, s.imaps, Tls);
+    let smtp = at(&s.host, s.submission, StartTls);
+    let check = check_both(&imap, &ALICE, &smtp, &WRONG, &o);
+    let got = timed("smtp wrong password", LIMIT, check).await;
     let expected = ConnectFailure {
         server: ServerRole::Smtp,
-        problem: ConnectProblem::WrongPassword,
+        problem: P::WrongPassword,
     };
     assert_eq!(got.unwrap_err(), expected);
-}
-
-/// Both checks, for one address, must give `expected`.
-async fn both_fail(what: &str, server: ServerAddress, o: &CheckOptions, expected: ConnectProblem) {
-    let imap = timed(
-        &format!("imap {what}"),
-        LIMIT,
-        check_imap(&server, &alice(), o),
-    )
-    .await;
-    assert_eq!(imap.unwrap_err(), expected, "imap {what}");
-    let smtp = timed(
-        &format!("smtp {what}"),
-        LIMIT,
-        check_smtp(&server, &alice(), o),
-    )
-    .await;
-    assert_eq!(smtp.unwrap_err(), expected, "smtp {what}");
 }
 
 #[tokio::test]
 async fn unknown_host_and_closed_port() {
     let o = opts(true, 5);
-    let nowhere = at("nonexistent.invalid", 993, Security::Tls);
-    both_fail("host not found", nowhere, &o, ConnectProblem::HostNotFound).await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
-        .unwrap()
-        .port();
-    let closed = at("127.0.0.1", port, Security::Tls);
-    both_fail(
-        "connection refused",
-        closed,
-        &o,
-        ConnectProblem::ConnectionRefused,
-    )
-    .await;
+        .unwrap();
+    for proto in [Imap, Smtp] {
+        let nowhere = at("nonexistent.invalid", 993, Tls);
+        fails(proto, nowhere, P::HostNotFound, &o).await;
+        let refused = at("127.0.0.1", closed.port(), StartTls);
+        fails(proto, refused, P::ConnectionRefused, &o).await;
+    }
 }
 
 #[tokio::test]
@@ -242,23 +198,9 @@ async fn silent_server_times_out() {
         }
     });
     let o = opts(true, 2);
-    let limit = Duration::from_secs(3);
-    for security in [Security::Tls, Security::StartTls] {
-        let addr = at("localhost", port, security);
-        let imap = timed(
-            &format!("imap silent {security:?}"),
-            limit,
-            check_imap(&addr, &alice(), &o),
-        )
-        .await;
-        assert_eq!(imap.unwrap_err(), ConnectProblem::Timeout);
-        let smtp = timed(
-            &format!("smtp silent {security:?}"),
-            limit,
-            check_smtp(&addr, &alice(), &o),
-        )
-        .await;
-        assert_eq!(smtp.unwrap_err(), ConnectProblem::Timeout);
+    for (proto, security) in [(Imap, Tls), (Imap, StartTls), (Smtp, Tls), (Smtp, StartTls)] {
+        let silent = at("localhost", port, security);
+        fails(proto, silent, P::Timeout, &o).await;
     }
     server.abort();
 }
@@ -267,28 +209,15 @@ async fn silent_server_times_out() {
 async fn untrusted_certificate() {
     let s = stack();
     let o = opts(false, 5);
-    for (imap, smtp) in [
-        (
-            at(&s.host, s.imaps, Security::Tls),
-            at(&s.host, s.smtps, Security::Tls),
-        ),
-        (
-            at(&s.host, s.imap, Security::StartTls),
-            at(&s.host, s.submission, Security::StartTls),
-        ),
+    for (proto, port, security) in [
+        (Imap, s.imaps, Tls),
+        (Imap, s.imap, StartTls),
+        (Smtp, s.smtps, Tls),
+        (Smtp, s.submission, StartTls),
     ] {
-        for got in [
-            timed("imap untrusted", LIMIT, check_imap(&imap, &alice(), &o))
-                .await
-                .map(|_| ()),
-            timed("smtp untrusted", LIMIT, check_smtp(&smtp, &alice(), &o)).await,
-        ] {
-            let err = got.unwrap_err();
-            assert!(
-                matches!(&err, ConnectProblem::CertificateNotTrusted { detail } if detail.contains("unknown")),
-                "{err:?}"
-            );
-        }
+        let detail = "issued by an unknown certificate authority".to_owned();
+        let expected = P::CertificateNotTrusted { detail };
+        fails(proto, at(&s.host, port, security), expected, &o).await;
     }
 }
 
@@ -296,35 +225,13 @@ async fn untrusted_certificate() {
 async fn security_and_port_mixed_up() {
     let s = stack();
     let o = opts(true, 5);
-    for (what, server, expected) in [
-        (
-            "tls on imap starttls port",
-            at(&s.host, s.imap, Security::Tls),
-            ConnectProblem::TlsOnStartTlsPort,
-        ),
-        (
-            "starttls on imaps port",
-            at(&s.host, s.imaps, Security::StartTls),
-            ConnectProblem::StartTlsOnTlsPort,
-        ),
+    for (proto, port, security, expected) in [
+        (Imap, s.imap, Tls, P::TlsOnStartTlsPort),
+        (Imap, s.imaps, StartTls, P::StartTlsOnTlsPort),
+        (Smtp, s.submission, Tls, P::TlsOnStartTlsPort),
+        (Smtp, s.smtps, StartTls, P::StartTlsOnTlsPort),
     ] {
-        let got = timed(what, LIMIT, check_imap(&server, &alice(), &o)).await;
-        assert_eq!(got.unwrap_err(), expected, "{what}");
-    }
-    for (what, server, expected) in [
-        (
-            "tls on submission port",
-            at(&s.host, s.submission, Security::Tls),
-            ConnectProblem::TlsOnStartTlsPort,
-        ),
-        (
-            "starttls on smtps port",
-            at(&s.host, s.smtps, Security::StartTls),
-            ConnectProblem::StartTlsOnTlsPort,
-        ),
-    ] {
-        let got = timed(what, LIMIT, check_smtp(&server, &alice(), &o)).await;
-        assert_eq!(got.unwrap_err(), expected, "{what}");
+        fails(proto, at(&s.host, port, security), expected, &o).await;
     }
 }
 
@@ -333,7 +240,7 @@ async fn security_and_port_mixed_up() {
 async fn fake_server(
     greeting: &'static str,
     reply: fn(&str) -> String,
-) -> (u16, tokio::task::JoinHandle<Vec<String>>) {
+) -> (u16, JoinHandle<Vec<String>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let task = tokio::spawn(async move {
@@ -354,53 +261,35 @@ async fn fake_server(
     (port, task)
 }
 
+/// Dovecot accepts LOGIN before STARTTLS from 127.0.0.1, so only fakes can show that we
+/// never send the password when STARTTLS is missing or refused.
 #[tokio::test]
 async fn no_starttls_means_no_password() {
     let o = opts(true, 5);
-    let (port, seen) = fake_server("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] fake\r\n", |line| {
-        let tag = line.split(' ').next().unwrap_or("*");
-        format!("{tag} BAD not here\r\n")
-    })
-    .await;
-    let got = timed(
-        "imap no starttls",
-        LIMIT,
-        check_imap(&at("localhost", port, Security::StartTls), &alice(), &o),
-    )
-    .await;
-    assert_eq!(got.unwrap_err(), ConnectProblem::StartTlsUnsupported);
-    let lines = seen.await.unwrap();
-    assert!(
-        lines
-            .iter()
-            .all(|l| !l.contains("alice-pass-1") && !l.to_uppercase().contains("LOGIN")),
-        "{lines:?}"
-    );
-
-    let (port, seen) = fake_server("220 fake ESMTP\r\n", |line| match line.split(' ').next() {
+    let imap = fake_server("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] fake\r\n", |line| {
+        format!("{} BAD not here\r\n", line.split(' ').next().unwrap_or("*"))
+    });
+    let smtp = fake_server("220 fake ESMTP\r\n", |line| match line.split(' ').next() {
         Some("EHLO") => "250-fake\r\n250 AUTH PLAIN LOGIN\r\n".into(),
         _ => "221 bye\r\n".into(),
-    })
-    .await;
-    let got = timed(
-        "smtp no starttls",
-        LIMIT,
-        check_smtp(&at("localhost", port, Security::StartTls), &alice(), &o),
-    )
-    .await;
-    assert_eq!(got.unwrap_err(), ConnectProblem::StartTlsUnsupported);
-    let lines = seen.await.unwrap();
-    assert!(
-        lines.iter().all(|l| !l.to_uppercase().starts_with("AUTH")),
-        "{lines:?}"
-    );
+    });
+    for (proto, (port, seen)) in [(Imap, imap.await), (Smtp, smtp.await)] {
+        let server = at("localhost", port, StartTls);
+        fails(proto, server, P::StartTlsUnsupported, &o).await;
+        let lines = seen.await.unwrap();
+        // No LOGIN / AUTHENTICATE (IMAP), no AUTH (SMTP), no password in any form.
+        let upper: Vec<String> = lines.iter().map(|l| l.to_uppercase()).collect();
+        let sent = |w: &str| upper.iter().any(|l| l.contains(w));
+        assert!(
+            !sent("ALICE-PASS-1") && !sent("LOGIN") && !sent("AUTH"),
+            "{lines:?}"
+        );
+    }
 }
 
 #[test]
 fn login_debug_hides_the_password() {
-    let shown = format!("{:?}", alice());
-    assert!(
-        shown.contains("alice@example.test") && !shown.contains("alice-pass-1"),
-        "{shown}"
-    );
+    let shown = format!("{:?}", *ALICE);
+    assert!(shown.contains("alice@example.test"), "{shown}");
+    assert!(!shown.contains("alice-pass-1"), "{shown}");
 }

@@ -57,9 +57,8 @@ async fn run(
                     ImapError::No(_) | ImapError::Bad(_) => ConnectProblem::StartTlsUnsupported,
                     other => imap_problem(&other),
                 })?;
-            // `into_inner` drops anything the server sent after its OK, so nothing
-            // injected before the handshake is read as protected (RFC 3207 §6 applies to
-            // IMAP alike).
+            // `into_inner` drops anything buffered after the OK, so plain text injected
+            // before the handshake is never read as protected (CVE-2011-0411).
             let tls = connector
                 .connect(name, client.into_inner())
                 .await
