@@ -28,7 +28,7 @@ export default defineConfig({
     { name: 'no-js', use: { javaScriptEnabled: false } },
   ],
   webServer: {
-    command: `rm -rf ${dataDir} && ../target/debug/mailcenter`,
+    command: `rm -rf ${dataDir} && ${process.env.E2E_SERVER_BIN ?? '../target/debug/mailcenter'}`,
     url: `${baseURL}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,

@@ -3,12 +3,12 @@
 use axum::{extract::Request, middleware::Next, response::Response};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use std::time::Instant;
-use tracing_subscriber::{EnvFilter, fmt};
+use tracing_subscriber::fmt;
 
 pub fn init_tracing(level: &str) {
-    // RUST_LOG, when set, wins over LOG_LEVEL for fine-grained filters.
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
-    fmt().with_env_filter(filter).init();
+    fmt()
+        .with_env_filter(services::logging::filter(level))
+        .init();
 }
 
 pub fn init_metrics() -> anyhow::Result<PrometheusHandle> {

@@ -1,107 +1,14 @@
 //! Server functions called over HTTP, in-process, against the real router: every call
 //! checks the session, a forbidden call gets 403, and workspaces never see each other.
 
+mod common;
+
 use axum::{
-    Router,
     body::Body,
     http::{Request, StatusCode, header},
 };
-use http_body_util::BodyExt;
-use services::{AppState, config::Config, secrets::MasterKey};
+use common::{Client, app, signed_up};
 use tower::ServiceExt;
-
-struct Client {
-    app: Router,
-    cookie: Option<String>,
-}
-
-impl Client {
-    async fn post(&mut self, endpoint: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
-        let body = form
-            .iter()
-            .map(|(k, v)| format!("{k}={}", urlencode(v)))
-            .collect::<Vec<_>>()
-            .join("&");
-        let mut req = Request::post(format!("/api/{endpoint}"))
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::HOST, "127.0.0.1:3000");
-        if let Some(cookie) = &self.cookie {
-            req = req.header(header::COOKIE, cookie);
-        }
-        let res = self
-            .app
-            .clone()
-            .oneshot(req.body(Body::from(body)).unwrap())
-            .await
-            .unwrap();
-        for set in res.headers().get_all(header::SET_COOKIE) {
-            let value = set.to_str().unwrap().split(';').next().unwrap().to_owned();
-            if value.starts_with("id=") {
-                self.cookie = Some(value);
-            }
-        }
-        let status = res.status();
-        let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        (status, String::from_utf8_lossy(&bytes).into_owned())
-    }
-}
-
-fn urlencode(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-async fn app() -> Router {
-    let dir = std::env::temp_dir().join(format!("mc-http-{}", uuid::Uuid::new_v4().simple()));
-    let url = format!("sqlite://{}?mode=rwc", dir.join("t.db").display());
-    let db = services::db::connect_and_migrate(&url).await.unwrap();
-    let key = MasterKey::load_or_create(None, &dir).unwrap();
-    let config = Config {
-        bind_addr: "127.0.0.1:3000".parse().unwrap(),
-        database_url: url,
-        data_dir: dir,
-        master_key: None,
-        log_level: "warn".into(),
-        site_root: "target/site".into(),
-        cookie_secure: false,
-        mail_extra_ca_file: None,
-        mail_connect_timeout: std::time::Duration::from_secs(5),
-    };
-    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
-        .build_recorder()
-        .handle();
-    let trust = services::mail::tls::MailTrust::new(None).unwrap();
-    server::router::build(&config, AppState::new(db, key, trust), metrics)
-}
-
-async fn signed_up(app: &Router, email: &str) -> Client {
-    let mut c = Client {
-        app: app.clone(),
-        cookie: None,
-    };
-    let (status, body) = c
-        .post(
-            "sign_up",
-            &[
-                ("workspace_name", "WS"),
-                ("name", "Admin"),
-                ("email", email),
-                ("password", "long password"),
-                ("language", "en"),
-            ],
-        )
-        .await;
-    assert!(
-        status.is_success() || status.is_redirection(),
-        "{status} {body}"
-    );
-    assert!(c.cookie.is_some(), "no session cookie after sign-up");
-    c
-}
 
 #[tokio::test]
 async fn calls_without_a_session_are_refused() {

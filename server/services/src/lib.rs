@@ -6,6 +6,7 @@ pub mod config;
 pub mod db;
 pub mod entities;
 pub mod error;
+pub mod logging;
 pub mod mail;
 pub mod mailboxes;
 pub mod migration;
