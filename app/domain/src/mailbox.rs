@@ -102,6 +102,8 @@ pub struct MailboxView {
     pub access: Access,
     /// Shared on a plan that no longer allows it: kept, but only the owner sees it.
     pub shared_suspended: bool,
+    /// CRM links set on a plan that no longer allows them: kept, but off.
+    pub crm_suspended: bool,
     pub owner_name: String,
     pub is_owner: bool,
     pub status: MailboxStatus,

@@ -70,6 +70,7 @@ fn AccountsTable(rows: Vec<MailboxView>) -> impl IntoView {
                             <td>
                                 {move || if m.access == Access::Shared { t_string!(i18n, access_shared).to_string() } else { t_string!(i18n, access_personal).to_string() }}
                                 {m.shared_suspended.then(|| view! { <p class="notice" role="note">{t!(i18n, shared_suspended)}</p> })}
+                                {m.crm_suspended.then(|| view! { <p class="notice" role="note">{t!(i18n, crm_suspended)}</p> })}
                             </td>
                             <td>{m.owner_name.clone()}</td>
                             <td class="status" data-status=m.status.as_str()>{move || status_text(i18n, m.status)}</td>

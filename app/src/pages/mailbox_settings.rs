@@ -50,6 +50,7 @@ pub fn MailboxSettingsPage() -> impl IntoView {
                 view! {
                     <p class="lead"><strong>{d.view.email.clone()}</strong> " · " {d.imap.host.clone()} ":" {d.imap.port} " · " {d.smtp.host.clone()} ":" {d.smtp.port}</p>
                     {d.view.shared_suspended.then(|| view! { <p class="notice" role="note">{t!(i18n, shared_suspended)}</p> })}
+                    {d.view.crm_suspended.then(|| view! { <p class="notice" role="note">{t!(i18n, crm_suspended)}</p> })}
                     <ActionForm action=update attr:class="stacked-form settings-form">
                         <input type="hidden" name="id" value=mailbox_id.clone()/>
                         <SyncSettingsFields plan=me.plan me=me.id members folders=d.folders initial=d.settings/>

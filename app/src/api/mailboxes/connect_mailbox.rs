@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 pub struct SyncSettingsForm {
     pub sender_name: String,
     pub mailbox_name: String,
-    pub access: String,
+    /// Absent when the choice is disabled (plan without shared access).
+    pub access: Option<String>,
     #[serde(default)]
     pub grantees: Option<Vec<i64>>,
     pub crm_mode: Option<String>,
@@ -29,7 +30,12 @@ impl SyncSettingsForm {
         };
         let on = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.is_empty() && v != "off");
         Ok(domain::MailboxSettings {
-            access: self.access.parse().map_err(|_| invalid("access"))?,
+            access: self
+                .access
+                .as_deref()
+                .unwrap_or("personal")
+                .parse()
+                .map_err(|_| invalid("access"))?,
             grantees: self.grantees.unwrap_or_default(),
             crm_mode: self
                 .crm_mode

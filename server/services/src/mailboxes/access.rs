@@ -73,6 +73,7 @@ fn view(
         provider: m.provider.parse().unwrap_or(Provider::OwnDomain),
         access,
         shared_suspended: access == Access::Shared && !plan.allows_shared_access(),
+        crm_suspended: m.crm_mode != domain::CrmMode::Off.as_str() && !plan.allows_crm_links(),
         owner_name: owners.get(&m.owner_id).cloned().unwrap_or_default(),
         is_owner: m.owner_id == actor.user_id,
         status: m.status.parse().unwrap_or(MailboxStatus::WaitingFirstSync),

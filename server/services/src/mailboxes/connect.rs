@@ -96,7 +96,7 @@ pub async fn connect(
 ) -> ServiceResult<i64> {
     let draft = draft::load(&state.db, actor, draft_id).await?;
     let plan = plan_of(&state.db, actor.workspace_id).await?;
-    let settings = validate_settings(&state.db, actor, plan, settings).await?;
+    let settings = validate_settings(&state.db, actor, plan, settings, None).await?;
     let txn = state.db.begin().await?;
     limits::ensure_room(&txn, actor.user_id, plan).await?;
     ensure_not_connected(&txn, actor.user_id, &draft.email).await?;
@@ -185,21 +185,26 @@ async fn ensure_not_connected(
 }
 
 /// Names, plan features and grantees (same workspace, not the owner).
+/// `previous` is the mailbox being edited: a feature the plan no longer has may keep the
+/// value it had (a downgrade switches it off, it does not erase it), but not gain one.
 pub(super) async fn validate_settings(
     db: &impl ConnectionTrait,
     actor: &Actor,
     plan: Plan,
     mut settings: MailboxSettings,
+    previous: Option<&mailbox::Model>,
 ) -> ServiceResult<MailboxSettings> {
     settings.mailbox_name = validate::name("mailbox_name", &settings.mailbox_name)?;
     settings.sender_name = validate::name("sender_name", &settings.sender_name)?;
-    if settings.access == Access::Shared && !plan.allows_shared_access() {
+    let had_shared = previous.is_some_and(|p| p.access == Access::Shared.as_str());
+    let had_crm_mode = previous.is_some_and(|p| p.crm_mode == settings.crm_mode.as_str());
+    if settings.access == Access::Shared && !plan.allows_shared_access() && !had_shared {
         return Err(ServiceError::PlanLacks {
             plan,
             feature: "shared",
         });
     }
-    if settings.crm_mode != CrmMode::Off && !plan.allows_crm_links() {
+    if settings.crm_mode != CrmMode::Off && !plan.allows_crm_links() && !had_crm_mode {
         return Err(ServiceError::PlanLacks {
             plan,
             feature: "crm",

@@ -6,7 +6,7 @@ use super::{
 };
 use crate::{
     accounts::Actor,
-    entities::{mailbox, mailbox_folder},
+    entities::{mailbox, mailbox_folder, mailbox_grant},
     error::{ServiceError, ServiceResult},
     mail::check::{self, CheckOptions, Login},
     state::AppState,
@@ -26,7 +26,8 @@ pub async fn update_settings(
 ) -> ServiceResult<()> {
     let row = owned(&state.db, actor, id).await?;
     let plan = plan_of(&state.db, actor.workspace_id).await?;
-    let settings = validate_settings(&state.db, actor, plan, settings).await?;
+    let settings = keep_switched_off_features(&state.db, &row, plan, settings).await?;
+    let settings = validate_settings(&state.db, actor, plan, settings, Some(&row)).await?;
     let txn = state.db.begin().await?;
     let mut active = row.into_active_model();
     active.mailbox_name = Set(settings.mailbox_name.clone());
@@ -47,6 +48,31 @@ pub async fn update_settings(
     write_grants(&txn, id, plan, &settings).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// Features the plan lacks are shown disabled, so the form cannot send them: keep what
+/// the mailbox had, so an upgrade brings them back as they were.
+async fn keep_switched_off_features(
+    db: &impl sea_orm::ConnectionTrait,
+    row: &mailbox::Model,
+    plan: domain::Plan,
+    mut settings: MailboxSettings,
+) -> ServiceResult<MailboxSettings> {
+    if !plan.allows_shared_access() {
+        settings.access = row.access.parse().unwrap_or(domain::Access::Personal);
+        settings.grantees = mailbox_grant::Entity::find()
+            .filter(mailbox_grant::Column::MailboxId.eq(row.id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|g| g.user_id)
+            .collect();
+    }
+    if !plan.allows_crm_links() {
+        settings.crm_mode = row.crm_mode.parse().unwrap_or(domain::CrmMode::Off);
+        settings.crm_create = serde_json::from_str(&row.crm_create).unwrap_or_default();
+    }
+    Ok(settings)
 }
 
 /// A new (app) password: checked by a real IMAP and SMTP login before it replaces the old.
