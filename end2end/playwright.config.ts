@@ -27,7 +27,7 @@ export default defineConfig({
     { name: 'hydrated', use: { javaScriptEnabled: true } },
     { name: 'no-js', use: { javaScriptEnabled: false } },
   ],
-  webServer: {
+  webServer: [{
     command: `rm -rf ${dataDir} && ${process.env.E2E_SERVER_BIN ?? '../target/debug/mailcenter'}`,
     url: `${baseURL}/healthz`,
     reuseExistingServer: false,
@@ -41,6 +41,16 @@ export default defineConfig({
       // The test mail servers' throwaway CA: trusted, never a verification bypass.
       ...(process.env.MAILSTACK_CA ? { MAIL_EXTRA_CA_FILE: process.env.MAILSTACK_CA } : {}),
       MAIL_CONNECT_TIMEOUT_SECS: '5',
+      // Discovery of an own domain's servers looks only at the local fixtures below.
+      MAIL_DISCOVERY_DNS: '127.0.0.1:9',
+      MAIL_DISCOVERY_AUTOCONFIG_URLS: `http://127.0.0.1:${port + 1}/good.xml?domain={domain}`,
+      MAIL_DISCOVERY_ALLOW_PRIVATE: 'true',
     },
-  },
+  }, {
+    // The autoconfig file a domain publishes (Thunderbird's clientConfig format).
+    command: `python3 -m http.server ${port + 1} --bind 127.0.0.1 --directory ../scripts/discovery-fixtures`,
+    url: `http://127.0.0.1:${port + 1}/good.xml`,
+    reuseExistingServer: false,
+    timeout: 20_000,
+  }],
 });

@@ -39,6 +39,13 @@ pub enum AppError {
     AlreadyConnected,
     #[error("servers needed")]
     ServersNeeded,
+    /// Servers found for the domain: shown in step B for the user to confirm.
+    #[error("confirm the servers found")]
+    ConfirmServers {
+        email: String,
+        imap: domain::ServerAddress,
+        smtp: domain::ServerAddress,
+    },
     #[error("wizard expired")]
     DraftExpired,
     #[error("login check failed")]
@@ -69,6 +76,7 @@ impl AppError {
             | AppError::PlanLacks { .. } => 403,
             AppError::AlreadyConnected => 409,
             AppError::ServersNeeded | AppError::Connect(_) => 422,
+            AppError::ConfirmServers { .. } => 409,
             AppError::DraftExpired => 410,
             AppError::RateLimited => 429,
             AppError::EmailTaken => 409,

@@ -52,6 +52,7 @@ pub fn error_text(i18n: I18nContext<Locale>, err: &AppError) -> String {
         AppError::PlanLacks { .. } => t_string!(i18n, err_plan_lacks_crm).to_string(),
         AppError::AlreadyConnected => t_string!(i18n, err_already_connected).to_string(),
         AppError::ServersNeeded => t_string!(i18n, err_servers_needed).to_string(),
+        AppError::ConfirmServers { .. } => t_string!(i18n, confirm_servers).to_string(),
         AppError::DraftExpired => t_string!(i18n, err_draft_expired).to_string(),
         AppError::Connect(failure) => connect_failure_text(i18n, failure),
         AppError::Internal => t_string!(i18n, err_internal).to_string(),

@@ -124,3 +124,17 @@ test('a grantee sees a shared mailbox but is refused its settings', async ({ pag
   await expect(grantee.getByRole('alert')).toContainText('Only the person who connected this mailbox can change it.');
   await context.close();
 });
+
+test('own domain with empty servers: discovery fills them in to confirm', async ({ page }, testInfo) => {
+  await signUp(page, testInfo);
+  await open(page, testInfo, '/mail/connect/own_domain');
+  await page.locator('input[name=email]').fill('olena@corp.test');
+  await page.locator('input[name=password]').fill('secret');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page.getByRole('alert')).toContainText('We found the servers for your domain');
+  await expect(page.locator('input[name=imap_host]')).toHaveValue('imap.corp.test');
+  await expect(page.locator('input[name=imap_port]')).toHaveValue('993');
+  await expect(page.locator('input[name=smtp_host]')).toHaveValue('smtp.corp.test');
+  await expect(page.locator('select[name=smtp_security]')).toHaveValue('starttls');
+  await expect(page.locator('input[name=email]')).toHaveValue('olena@corp.test');
+});

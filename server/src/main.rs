@@ -14,6 +14,7 @@ async fn main() -> anyhow::Result<()> {
     let mail_trust = MailTrust::new(config.mail_extra_ca_file.as_deref())?;
     let mut state = AppState::new(db, master_key, mail_trust);
     state.connect_timeout = config.mail_connect_timeout;
+    state.discovery = services::mail::discovery::DiscoveryConfig::from_env();
     let app = router::build(&config, state, metrics);
     let listener = tokio::net::TcpListener::bind(config.bind_addr)
         .await

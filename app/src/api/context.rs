@@ -117,6 +117,9 @@ pub fn from_service(err: ServiceError) -> AppError {
         },
         ServiceError::AlreadyConnected => AppError::AlreadyConnected,
         ServiceError::ServersNeeded => AppError::ServersNeeded,
+        ServiceError::ConfirmServers { email, imap, smtp } => {
+            AppError::ConfirmServers { email, imap, smtp }
+        }
         ServiceError::DraftExpired => AppError::DraftExpired,
         ServiceError::Connect(failure) => AppError::Connect(failure),
         ServiceError::Storage(err) => {

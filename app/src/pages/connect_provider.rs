@@ -1,6 +1,7 @@
 use crate::{
     api::mailboxes::CheckMailbox,
     components::{FormError, ServerFields},
+    error::AppError,
     i18n::*,
     i18n_setup::action_error,
 };
@@ -33,6 +34,14 @@ pub fn ConnectProviderPage() -> impl IntoView {
 fn ProviderForm(provider: Provider) -> impl IntoView {
     let i18n = use_i18n();
     let check = ServerAction::<CheckMailbox>::new();
+    // Discovery answers with servers to confirm (and, without JavaScript, the email to
+    // re-fill, since the page reloads).
+    let confirm = Signal::derive(move || match check.value().get() {
+        Some(Err(AppError::ConfirmServers { email, imap, smtp })) => Some((email, imap, smtp)),
+        _ => None,
+    });
+    let suggested = Signal::derive(move || confirm.get().map(|(_, imap, smtp)| (imap, smtp)));
+    let email = move || confirm.get().map(|(email, _, _)| email).unwrap_or_default();
     let own_domain = provider == Provider::OwnDomain;
     let title = move || match provider {
         Provider::OwnDomain => t_string!(i18n, provider_own_domain).to_string(),
@@ -68,13 +77,13 @@ fn ProviderForm(provider: Provider) -> impl IntoView {
             <input type="hidden" name="provider" value=provider.as_str()/>
             <label>
                 {t!(i18n, email)}
-                <input type="email" name="email" required autocomplete="email"/>
+                <input type="email" name="email" required autocomplete="email" value=email/>
             </label>
             <label>
                 {password_label}
                 <input type="password" name="password" required autocomplete="off"/>
             </label>
-            <ServerFields provider/>
+            <ServerFields provider suggested/>
             <FormError error=action_error(check)/>
             <Show when=move || check.pending().get()>
                 <p class="progress" role="status">{t!(i18n, checking)}</p>

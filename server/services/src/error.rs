@@ -40,6 +40,14 @@ pub enum ServiceError {
     AlreadyConnected,
     #[error("enter the IMAP and SMTP servers")]
     ServersNeeded,
+    /// Servers found for the domain, for the user to confirm before any password is sent
+    /// to them (RFC 6186 §6: DNS and HTTP answers can be forged).
+    #[error("confirm the servers found for this domain")]
+    ConfirmServers {
+        email: String,
+        imap: domain::ServerAddress,
+        smtp: domain::ServerAddress,
+    },
     #[error("the connection wizard expired; start again")]
     DraftExpired,
     #[error("login check failed: {0:?}")]

@@ -1,4 +1,8 @@
-use crate::{accounts::LoginLimiter, mail::tls::MailTrust, secrets::MasterKey};
+use crate::{
+    accounts::LoginLimiter,
+    mail::{discovery::DiscoveryConfig, tls::MailTrust},
+    secrets::MasterKey,
+};
 use sea_orm::DatabaseConnection;
 use std::{sync::Arc, time::Duration};
 
@@ -12,6 +16,8 @@ pub struct AppState {
     pub mail_trust: MailTrust,
     /// Bound on one IMAP or SMTP login check (connect, TLS, login, folder list).
     pub connect_timeout: Duration,
+    /// Where and how servers of an own domain are looked up.
+    pub discovery: DiscoveryConfig,
 }
 
 impl AppState {
@@ -22,6 +28,7 @@ impl AppState {
             login_limiter: Arc::new(LoginLimiter::default()),
             mail_trust,
             connect_timeout: Duration::from_secs(15),
+            discovery: DiscoveryConfig::default(),
         }
     }
 }

@@ -5,7 +5,10 @@ use crate::{
     accounts::{Actor, validate},
     entities::{mailbox, mailbox_folder, mailbox_grant, user, workspace},
     error::{ServiceError, ServiceResult},
-    mail::check::{self, CheckOptions, Login},
+    mail::{
+        check::{self, CheckOptions, Login},
+        discovery,
+    },
     state::AppState,
 };
 use domain::{
@@ -42,14 +45,7 @@ pub async fn check_and_draft(
     let plan = plan_of(&state.db, actor.workspace_id).await?;
     limits::ensure_room(&state.db, actor.user_id, plan).await?;
     ensure_not_connected(&state.db, actor.user_id, &email).await?;
-    let imap = req
-        .imap
-        .or_else(|| req.provider.imap_preset())
-        .ok_or(ServiceError::ServersNeeded)?;
-    let smtp = req
-        .smtp
-        .or_else(|| req.provider.smtp_preset())
-        .ok_or(ServiceError::ServersNeeded)?;
+    let (imap, smtp) = servers(state, &email, &req).await?;
     let imap_login = Login {
         username: email.clone(),
         password: req.password,
@@ -85,6 +81,28 @@ pub async fn check_and_draft(
         folders,
     };
     draft::save(&state.db, actor, &draft).await
+}
+
+/// The servers to check: as typed, else the provider's preset, else discovered for the
+/// domain and handed back for the user to confirm (the wizard's step B).
+async fn servers(
+    state: &AppState,
+    email: &str,
+    req: &ConnectRequest,
+) -> ServiceResult<(ServerAddress, ServerAddress)> {
+    let imap = req.imap.clone().or_else(|| req.provider.imap_preset());
+    let smtp = req.smtp.clone().or_else(|| req.provider.smtp_preset());
+    if let (Some(imap), Some(smtp)) = (&imap, &smtp) {
+        return Ok((imap.clone(), smtp.clone()));
+    }
+    let found = discovery::discover(email, &state.discovery)
+        .await
+        .ok_or(ServiceError::ServersNeeded)?;
+    Err(ServiceError::ConfirmServers {
+        email: email.to_owned(),
+        imap: imap.unwrap_or(found.imap),
+        smtp: smtp.unwrap_or(found.smtp),
+    })
 }
 
 /// Step C: stores the mailbox with its settings, folders and grants, waiting for its first sync.
