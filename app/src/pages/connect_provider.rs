@@ -54,8 +54,7 @@ fn ProviderForm(provider: Provider) -> impl IntoView {
             Provider::UkrNet => t_string!(i18n, howto_ukrnet),
             _ => t_string!(i18n, howto_own_domain),
         };
-        text.to_string()
-            .split('|')
+        text.split('|')
             .map(|step| view! { <li>{step.to_owned()}</li> })
             .collect_view()
     };

@@ -1,9 +1,11 @@
+// One argument per form field keeps the plain-HTML form (no JavaScript) flat and simple.
+#![allow(clippy::too_many_arguments)]
+
 use crate::error::AppError;
 use leptos::prelude::*;
 
 /// Steps A–B of the wizard: logs in to IMAP and SMTP for real and lists the folders.
 /// Nothing is stored unless both succeed; then step C opens.
-#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/api", endpoint = "check_mailbox")]
 pub async fn check_mailbox(
     provider: String,
