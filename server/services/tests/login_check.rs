@@ -3,52 +3,21 @@
 //! server without STARTTLS). Needs `scripts/mail-stack/mail-stack start`; reads the
 //! MAILSTACK_* variables, or else `target/mail-stack/env`.
 
+mod common;
+
+use common::mail_stack::stack;
 use domain::{ConnectFailure, ConnectProblem, Security, ServerAddress, ServerRole};
 use services::mail::{
     check::{CheckOptions, Login, SpecialUse, check_both, check_imap, check_smtp},
     tls::MailTrust,
 };
-use std::{collections::HashMap, future::Future, path::PathBuf, sync::LazyLock, time::Duration};
+use std::{future::Future, sync::LazyLock, time::Duration};
 use tokio::{
     io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
     net::TcpListener,
     task::JoinHandle,
     time::Instant,
 };
-
-struct Stack {
-    host: String,
-    imaps: u16,
-    imap: u16,
-    smtps: u16,
-    submission: u16,
-    ca: PathBuf,
-}
-
-fn stack() -> Stack {
-    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/mail-stack/env");
-    let from_file: HashMap<String, String> = std::fs::read_to_string(&file)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-    let var = |k: &str| {
-        std::env::var(k)
-            .ok()
-            .or_else(|| from_file.get(k).cloned())
-            .unwrap_or_else(|| panic!("{k} missing: run scripts/mail-stack/mail-stack start"))
-    };
-    let port = |k: &str| var(k).parse::<u16>().unwrap();
-    Stack {
-        host: var("MAILSTACK_HOST"),
-        imaps: port("MAILSTACK_IMAPS_PORT"),
-        imap: port("MAILSTACK_IMAP_PORT"),
-        smtps: port("MAILSTACK_SMTPS_PORT"),
-        submission: port("MAILSTACK_SUBMISSION_PORT"),
-        ca: var("MAILSTACK_CA").into(),
-    }
-}
 
 fn at(host: &str, port: u16, security: Security) -> ServerAddress {
     ServerAddress {

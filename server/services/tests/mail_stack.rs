@@ -2,6 +2,9 @@
 //! over SMTP with AUTH is readable over IMAPS, with certificate verification on.
 //! Needs `scripts/mail-stack/mail-stack start` and its env (`make test` does both).
 
+mod common;
+
+use common::mail_stack::{Stack, stack};
 use futures_util::TryStreamExt;
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
@@ -9,30 +12,7 @@ use lettre::{
 };
 use rustls::pki_types::ServerName;
 use services::mail::tls::MailTrust;
-use std::path::PathBuf;
 use tokio::{io::BufWriter, net::TcpStream};
-
-struct Stack {
-    host: String,
-    imaps: u16,
-    submission: u16,
-    smtps: u16,
-    ca: PathBuf,
-}
-
-fn stack() -> Stack {
-    let var = |k: &str| {
-        std::env::var(k)
-            .unwrap_or_else(|_| panic!("{k} missing: start scripts/mail-stack and source its env"))
-    };
-    Stack {
-        host: var("MAILSTACK_HOST"),
-        imaps: var("MAILSTACK_IMAPS_PORT").parse().unwrap(),
-        submission: var("MAILSTACK_SUBMISSION_PORT").parse().unwrap(),
-        smtps: var("MAILSTACK_SMTPS_PORT").parse().unwrap(),
-        ca: var("MAILSTACK_CA").into(),
-    }
-}
 
 async fn imap_subjects(s: &Stack, trust: &MailTrust, user: &str, pass: &str) -> Vec<String> {
     let tcp = TcpStream::connect((s.host.as_str(), s.imaps))
