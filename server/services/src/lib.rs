@@ -14,6 +14,7 @@ pub mod plan;
 pub mod secrets;
 pub mod session_store;
 pub mod state;
+pub mod sync;
 
 pub use error::ServiceError;
 pub use state::AppState;

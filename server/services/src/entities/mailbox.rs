@@ -31,6 +31,11 @@ pub struct Model {
     pub last_sync_at: Option<DateTimeUtc>,
     pub next_sync_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    /// The scheduler process holding this mailbox's sync, and until when (see `sync::schedule`).
+    pub lease_owner: Option<String>,
+    pub lease_until: Option<DateTimeUtc>,
+    pub sync_failures: i32,
+    pub last_error: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

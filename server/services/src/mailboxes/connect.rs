@@ -144,6 +144,10 @@ pub async fn connect(
         last_sync_at: Set(None),
         next_sync_at: Set(Some(now)),
         created_at: Set(now),
+        lease_owner: Set(None),
+        lease_until: Set(None),
+        sync_failures: Set(0),
+        last_error: Set(None),
         ..Default::default()
     }
     .insert(&txn)

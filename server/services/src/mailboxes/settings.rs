@@ -136,6 +136,10 @@ pub async fn change_password(
         active.smtp_secret = Set(sealed);
     }
     active.status = Set(status.as_str().to_owned());
+    // A fixed password resumes a schedule that a refused login stopped: sync at once.
+    active.next_sync_at = Set(Some(chrono::Utc::now()));
+    active.sync_failures = Set(0);
+    active.last_error = Set(None);
     active.update(&state.db).await?;
     Ok(())
 }

@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 mod m20261129_000001_create_accounts;
 mod m20261129_000002_create_sessions;
 mod m20261129_000003_create_mailboxes;
+mod m20261129_000004_sync_schedule;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_create_accounts::Migration),
             Box::new(m20261129_000002_create_sessions::Migration),
             Box::new(m20261129_000003_create_mailboxes::Migration),
+            Box::new(m20261129_000004_sync_schedule::Migration),
         ]
     }
 }

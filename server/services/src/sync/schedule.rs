@@ -1,0 +1,152 @@
+//! Plan-tier scheduling in the database, so a restart loses nothing and several server
+//! processes on one PostgreSQL never sync the same mailbox at once.
+//!
+//! A process *claims* a due mailbox with one conditional UPDATE (due, and no live lease):
+//! the database lets exactly one of two racing claimers change the row, on SQLite and
+//! PostgreSQL alike. A lease that outlives its holder (a crash) expires and is taken over.
+
+use crate::{
+    entities::{mailbox, workspace},
+    error::ServiceResult,
+};
+use chrono::{DateTime, Duration, Utc};
+use domain::{MailboxStatus, Plan};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::Expr,
+};
+
+/// How a sync run ended, for the next schedule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Synced,
+    /// Server down, network cut, throttled: retry with back-off.
+    Failed {
+        error: String,
+    },
+    /// The password was refused: stop until the owner fixes it.
+    AuthRefused {
+        error: String,
+    },
+}
+
+fn claimable(now: DateTime<Utc>) -> Condition {
+    Condition::all()
+        .add(mailbox::Column::NextSyncAt.lte(now))
+        .add(
+            Condition::any()
+                .add(mailbox::Column::LeaseUntil.is_null())
+                .add(mailbox::Column::LeaseUntil.lt(now)),
+        )
+}
+
+/// Claims up to `limit` due mailboxes for `owner` until `now + lease`, most overdue first.
+pub async fn claim_due(
+    db: &impl ConnectionTrait,
+    owner: &str,
+    now: DateTime<Utc>,
+    lease: Duration,
+    limit: u64,
+) -> ServiceResult<Vec<i64>> {
+    let candidates: Vec<i64> = mailbox::Entity::find()
+        .select_only()
+        .column(mailbox::Column::Id)
+        .filter(claimable(now))
+        .order_by_asc(mailbox::Column::NextSyncAt)
+        .limit(limit.saturating_mul(2))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut claimed = Vec::new();
+    for id in candidates {
+        let result = mailbox::Entity::update_many()
+            .col_expr(mailbox::Column::LeaseOwner, Expr::value(owner))
+            .col_expr(mailbox::Column::LeaseUntil, Expr::value(now + lease))
+            .filter(mailbox::Column::Id.eq(id))
+            .filter(claimable(now))
+            .exec(db)
+            .await?;
+        if result.rows_affected == 1 {
+            claimed.push(id);
+            if claimed.len() as u64 >= limit {
+                break;
+            }
+        }
+    }
+    Ok(claimed)
+}
+
+/// Back-off after `failures` failed runs in a row: 30 s doubling, capped at the plan's interval.
+pub fn backoff(failures: u32, plan: Plan) -> Duration {
+    let cap = Duration::minutes(i64::from(plan.sync_interval_minutes()));
+    let step = Duration::seconds(30i64.saturating_mul(1i64 << failures.min(20)));
+    step.min(cap)
+}
+
+/// Records a run's outcome, sets the next run and gives the lease back. Only the lease's
+/// holder may do so: a process whose lease was taken over changes nothing.
+pub async fn finish(
+    db: &impl ConnectionTrait,
+    id: i64,
+    owner: &str,
+    outcome: Outcome,
+    now: DateTime<Utc>,
+) -> ServiceResult<bool> {
+    let Some(row) = mailbox::Entity::find_by_id(id).one(db).await? else {
+        return Ok(false);
+    };
+    let Some(ws) = workspace::Entity::find_by_id(row.workspace_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let plan = ws.plan();
+    let interval = Duration::minutes(i64::from(plan.sync_interval_minutes()));
+    let failures = u32::try_from(row.sync_failures).unwrap_or(0);
+    let (status, next, failures, error, last_sync) = match outcome {
+        Outcome::Synced => (
+            MailboxStatus::Ready,
+            Some(now + interval),
+            0,
+            None,
+            Some(now),
+        ),
+        Outcome::Failed { error } => (
+            MailboxStatus::Failing,
+            Some(now + backoff(failures, plan)),
+            failures.saturating_add(1),
+            Some(error),
+            row.last_sync_at,
+        ),
+        Outcome::AuthRefused { error } => (
+            MailboxStatus::NeedsReconnect,
+            None,
+            failures.saturating_add(1),
+            Some(error),
+            row.last_sync_at,
+        ),
+    };
+    let result = mailbox::Entity::update_many()
+        .col_expr(mailbox::Column::Status, Expr::value(status.as_str()))
+        .col_expr(mailbox::Column::NextSyncAt, Expr::value(next))
+        .col_expr(mailbox::Column::LastSyncAt, Expr::value(last_sync))
+        .col_expr(
+            mailbox::Column::SyncFailures,
+            Expr::value(i32::try_from(failures).unwrap_or(i32::MAX)),
+        )
+        .col_expr(mailbox::Column::LastError, Expr::value(error))
+        .col_expr(
+            mailbox::Column::LeaseOwner,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            mailbox::Column::LeaseUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(mailbox::Column::Id.eq(id))
+        .filter(mailbox::Column::LeaseOwner.eq(owner))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
