@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod mail_stack;
+pub mod mailbox_fixtures;
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 
