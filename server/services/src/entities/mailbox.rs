@@ -55,3 +55,21 @@ impl Related<super::user::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    pub fn imap_server(&self) -> domain::ServerAddress {
+        server(&self.imap_host, self.imap_port, &self.imap_security)
+    }
+
+    pub fn smtp_server(&self) -> domain::ServerAddress {
+        server(&self.smtp_host, self.smtp_port, &self.smtp_security)
+    }
+}
+
+fn server(host: &str, port: i32, security: &str) -> domain::ServerAddress {
+    domain::ServerAddress {
+        host: host.to_owned(),
+        port: u16::try_from(port).unwrap_or_default(),
+        security: security.parse().unwrap_or(domain::Security::Tls),
+    }
+}

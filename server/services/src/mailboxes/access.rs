@@ -9,7 +9,7 @@ use crate::{
 };
 use domain::{
     Access, FolderChoice, MailboxDetails, MailboxSettings, MailboxStatus, MailboxView, Plan,
-    Provider, Security, ServerAddress,
+    Provider,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
@@ -128,11 +128,6 @@ pub async fn details(
         .into_iter()
         .map(|g| g.user_id)
         .collect();
-    let server = |host: &str, port: i32, security: &str| ServerAddress {
-        host: host.to_owned(),
-        port: u16::try_from(port).unwrap_or_default(),
-        security: security.parse().unwrap_or(Security::Tls),
-    };
     Ok(MailboxDetails {
         view: view(&row, actor, plan, &owners),
         settings: MailboxSettings {
@@ -149,8 +144,8 @@ pub async fn details(
                 .map(|f| f.name.clone())
                 .collect(),
         },
-        imap: server(&row.imap_host, row.imap_port, &row.imap_security),
-        smtp: server(&row.smtp_host, row.smtp_port, &row.smtp_security),
+        imap: row.imap_server(),
+        smtp: row.smtp_server(),
         folders: folders
             .into_iter()
             .map(|f| FolderChoice {

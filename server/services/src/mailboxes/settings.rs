@@ -11,7 +11,7 @@ use crate::{
     mail::check::{self, CheckOptions, Login},
     state::AppState,
 };
-use domain::{MailboxSettings, MailboxStatus, Security, ServerAddress};
+use domain::{MailboxSettings, MailboxStatus};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
     TransactionTrait,
@@ -86,11 +86,6 @@ pub async fn change_password(
         return Err(ServiceError::invalid("password", "empty"));
     }
     let row = owned(&state.db, actor, id).await?;
-    let server = |host: &str, port: i32, security: &str| ServerAddress {
-        host: host.to_owned(),
-        port: u16::try_from(port).unwrap_or_default(),
-        security: security.parse().unwrap_or(Security::Tls),
-    };
     let same_login = row.smtp_username == row.imap_username;
     let old_smtp = state
         .master_key
@@ -113,9 +108,9 @@ pub async fn change_password(
         timeout: state.connect_timeout,
     };
     check::check_both(
-        &server(&row.imap_host, row.imap_port, &row.imap_security),
+        &row.imap_server(),
         &imap_login,
-        &server(&row.smtp_host, row.smtp_port, &row.smtp_security),
+        &row.smtp_server(),
         &smtp_login,
         &options,
     )
