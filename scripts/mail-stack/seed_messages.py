@@ -461,8 +461,12 @@ def main():
     ap.add_argument("--gid", type=int, default=-1)
     ap.add_argument("--seed", default="mail-stack", help="RNG seed (default: mail-stack)")
     ap.add_argument("--now", default=os.environ.get("MAILSTACK_SEED_NOW"),
-                    help="end of the 2-year date range: epoch seconds or YYYY-MM-DD "
+                    help="end of the date range: epoch seconds or YYYY-MM-DD "
                          "(default: today 00:00 UTC, or $MAILSTACK_SEED_NOW)")
+    ap.add_argument("--span-days", type=int,
+                    default=int(os.environ.get("MAILSTACK_SEED_SPAN_DAYS", "730")),
+                    help="days before --now the dates spread over (default 730, or "
+                         "$MAILSTACK_SEED_SPAN_DAYS)")
     args = ap.parse_args()
 
     md = args.maildir.rstrip("/")
@@ -485,7 +489,7 @@ def main():
 
     # Dates: sorted, so UIDs follow dates (Dovecot orders new Maildir files by the
     # timestamp at the start of the file name).
-    span = 730 * 86400
+    span = max(1, args.span_days) * 86400
     start = now.timestamp() - span
     stamps = sorted(start + rng.random() * span for _ in range(args.count))
     zones = [timezone.utc, timezone(timedelta(hours=2)), timezone(timedelta(hours=3)),

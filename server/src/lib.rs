@@ -4,3 +4,4 @@
 mod guards;
 pub mod observability;
 pub mod router;
+pub mod sync_scheduler;

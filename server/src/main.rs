@@ -1,7 +1,7 @@
 //! The Mail section's web server: configuration, logging, database, sessions, router.
 
 use anyhow::Context;
-use server::{observability, router};
+use server::{observability, router, sync_scheduler};
 use services::{AppState, config::Config, db, mail::tls::MailTrust, secrets::MasterKey};
 
 #[tokio::main]
@@ -15,6 +15,9 @@ async fn main() -> anyhow::Result<()> {
     let mut state = AppState::new(db, master_key, mail_trust);
     state.connect_timeout = config.mail_connect_timeout;
     state.discovery = services::mail::discovery::DiscoveryConfig::from_env();
+    if config.sync.enabled {
+        sync_scheduler::start(&config, &state);
+    }
     let app = router::build(&config, state, metrics);
     let listener = tokio::net::TcpListener::bind(config.bind_addr)
         .await

@@ -21,6 +21,34 @@ pub struct Config {
     pub mail_extra_ca_file: Option<PathBuf>,
     /// Bound on one IMAP or SMTP login check.
     pub mail_connect_timeout: std::time::Duration,
+    pub sync: SyncConfig,
+}
+
+/// The sync scheduler of this process (README § Configuration).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncConfig {
+    /// Run the scheduler in this process (off for a web-only replica).
+    pub enabled: bool,
+    /// Mailboxes synced at once.
+    pub concurrency: usize,
+    /// IMAP connections at once to one server host.
+    pub connections_per_host: usize,
+    /// Larger messages keep only their headers ("too large, open on server").
+    pub max_message_mb: u64,
+    /// Longest pause between looks at the schedule (other processes' changes).
+    pub poll_secs: u64,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        SyncConfig {
+            enabled: true,
+            concurrency: 4,
+            connections_per_host: 8,
+            max_message_mb: 25,
+            poll_secs: 15,
+        }
+    }
 }
 
 impl Config {
@@ -55,6 +83,31 @@ impl Config {
                     .transpose()?
                     .unwrap_or(15),
             ),
+            sync: sync_config(&var)?,
         })
     }
+}
+
+fn sync_config(var: &dyn Fn(&str) -> Option<String>) -> Result<SyncConfig> {
+    let number = |name: &str, default: u64| -> Result<u64> {
+        var(name)
+            .map(|v| {
+                v.parse()
+                    .with_context(|| format!("{name} must be a number"))
+            })
+            .transpose()
+            .map(|v| v.unwrap_or(default))
+    };
+    let d = SyncConfig::default();
+    Ok(SyncConfig {
+        enabled: var("SYNC_ENABLED").is_none_or(|v| v != "0" && v != "false"),
+        concurrency: usize::try_from(number("SYNC_CONCURRENCY", d.concurrency as u64)?)?.max(1),
+        connections_per_host: usize::try_from(number(
+            "SYNC_CONNECTIONS_PER_HOST",
+            d.connections_per_host as u64,
+        )?)?
+        .max(1),
+        max_message_mb: number("SYNC_MAX_MESSAGE_MB", d.max_message_mb)?.max(1),
+        poll_secs: number("SYNC_POLL_SECS", d.poll_secs)?.max(1),
+    })
 }

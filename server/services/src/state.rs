@@ -2,6 +2,7 @@ use crate::{
     accounts::LoginLimiter,
     mail::{discovery::DiscoveryConfig, tls::MailTrust},
     secrets::MasterKey,
+    sync::SyncWaker,
 };
 use sea_orm::DatabaseConnection;
 use std::{sync::Arc, time::Duration};
@@ -18,6 +19,8 @@ pub struct AppState {
     pub connect_timeout: Duration,
     /// Where and how servers of an own domain are looked up.
     pub discovery: DiscoveryConfig,
+    /// Wakes this process's sync scheduler after Connect, **Sync now**, a plan change.
+    pub sync_waker: SyncWaker,
 }
 
 impl AppState {
@@ -29,6 +32,7 @@ impl AppState {
             mail_trust,
             connect_timeout: Duration::from_secs(15),
             discovery: DiscoveryConfig::default(),
+            sync_waker: SyncWaker::default(),
         }
     }
 }

@@ -4,78 +4,21 @@
 
 mod common;
 
+use common::schedule_fixtures::due_mailboxes;
+
 use chrono::{Duration, SubsecRound, Utc};
-use domain::{Language, MailboxStatus, Plan};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait};
+use domain::{MailboxStatus, Plan};
+use sea_orm::EntityTrait;
 use services::{
-    accounts::{self, Actor, SignUp},
     entities::mailbox,
-    plan,
     sync::schedule::{self, Outcome},
 };
 use std::collections::HashSet;
 
-async fn mailboxes(db: &DatabaseConnection, n: usize, plan_name: Plan) -> Vec<i64> {
-    let user = accounts::sign_up(
-        db,
-        SignUp {
-            workspace_name: "Sched".into(),
-            name: "Owner".into(),
-            email: format!("sched-{}@acme.com", uuid::Uuid::new_v4().simple()),
-            password: "correct horse".into(),
-            language: Language::En,
-        },
-    )
-    .await
-    .unwrap();
-    let actor = Actor::load(db, user.id).await.unwrap();
-    plan::set_plan(db, &actor, plan_name).await.unwrap();
-    let due = Utc::now() - Duration::minutes(1);
-    let mut ids = Vec::new();
-    for i in 0..n {
-        let row = mailbox::ActiveModel {
-            workspace_id: Set(actor.workspace_id),
-            owner_id: Set(actor.user_id),
-            provider: Set("own_domain".into()),
-            email: Set(format!("box{i}@example.test")),
-            mailbox_name: Set(format!("Box {i}")),
-            sender_name: Set("Owner".into()),
-            imap_host: Set("localhost".into()),
-            imap_port: Set(993),
-            imap_security: Set("tls".into()),
-            smtp_host: Set("localhost".into()),
-            smtp_port: Set(465),
-            smtp_security: Set("tls".into()),
-            imap_username: Set(format!("box{i}@example.test")),
-            imap_secret: Set("sealed".into()),
-            smtp_username: Set(format!("box{i}@example.test")),
-            smtp_secret: Set("sealed".into()),
-            access: Set("personal".into()),
-            crm_mode: Set("off".into()),
-            crm_create: Set("{}".into()),
-            period: Set("1m".into()),
-            status: Set("waiting_first_sync".into()),
-            last_sync_at: Set(None),
-            next_sync_at: Set(Some(due)),
-            created_at: Set(Utc::now()),
-            lease_owner: Set(None),
-            lease_until: Set(None),
-            sync_failures: Set(0),
-            last_error: Set(None),
-            ..Default::default()
-        }
-        .insert(db)
-        .await
-        .unwrap();
-        ids.push(row.id);
-    }
-    ids
-}
-
 #[tokio::test]
 async fn two_processes_never_claim_the_same_mailbox_and_serve_all() {
     for t in common::databases().await {
-        let ids = mailboxes(&t.db, 60, Plan::Professional).await;
+        let ids = due_mailboxes(&t.db, 60, Plan::Professional).await;
         let now = Utc::now();
         let lease = Duration::minutes(5);
         let (mut a, mut b) = (Vec::new(), Vec::new());
@@ -119,7 +62,7 @@ async fn two_processes_never_claim_the_same_mailbox_and_serve_all() {
 #[tokio::test]
 async fn an_expired_lease_is_taken_over_and_the_old_holder_changes_nothing() {
     for t in common::databases().await {
-        let ids = mailboxes(&t.db, 1, Plan::Standard).await;
+        let ids = due_mailboxes(&t.db, 1, Plan::Standard).await;
         let now = Utc::now().trunc_subsecs(0);
         let first = schedule::claim_due(&t.db, "crashed", now, Duration::seconds(30), 10)
             .await
@@ -174,7 +117,7 @@ async fn an_expired_lease_is_taken_over_and_the_old_holder_changes_nothing() {
 #[tokio::test]
 async fn failures_back_off_and_a_refused_password_stops_the_schedule() {
     for t in common::databases().await {
-        let ids = mailboxes(&t.db, 1, Plan::Free).await;
+        let ids = due_mailboxes(&t.db, 1, Plan::Free).await;
         let id = ids[0];
         // Whole seconds: PostgreSQL keeps microseconds, chrono nanoseconds.
         let mut now = Utc::now().trunc_subsecs(0);

@@ -75,6 +75,7 @@ pub async fn app_trusting(trust: MailTrust) -> Router {
         cookie_secure: false,
         mail_extra_ca_file: None,
         mail_connect_timeout: std::time::Duration::from_secs(5),
+        sync: Default::default(),
     };
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .build_recorder()

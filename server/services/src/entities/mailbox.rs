@@ -36,6 +36,8 @@ pub struct Model {
     pub lease_until: Option<DateTimeUtc>,
     pub sync_failures: i32,
     pub last_error: Option<String>,
+    /// Set by **Re-sync from date**: the next run refetches everything since then.
+    pub resync_from: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

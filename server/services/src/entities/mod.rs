@@ -4,6 +4,7 @@ pub mod connection_draft;
 pub mod mailbox;
 pub mod mailbox_folder;
 pub mod mailbox_grant;
+pub mod message;
 pub mod session;
 pub mod user;
 pub mod workspace;

@@ -6,6 +6,7 @@ mod m20261129_000001_create_accounts;
 mod m20261129_000002_create_sessions;
 mod m20261129_000003_create_mailboxes;
 mod m20261129_000004_sync_schedule;
+mod m20261129_000005_messages;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_create_sessions::Migration),
             Box::new(m20261129_000003_create_mailboxes::Migration),
             Box::new(m20261129_000004_sync_schedule::Migration),
+            Box::new(m20261129_000005_messages::Migration),
         ]
     }
 }

@@ -1,3 +1,18 @@
-//! The sync engine's scheduling half: which mailbox runs when, and by which process.
+//! The sync engine: the plan-tier schedule in the database (`schedule`), the scheduler
+//! task that runs due mailboxes (`scheduler`), one mailbox's run (`run`), one folder's
+//! passes (`folder`), the IMAP commands (`fetch`), parsing (`parse`) and storage (`store`).
 
+pub mod error;
+pub mod fetch;
+pub mod folder;
+pub mod parse;
+pub mod progress;
+pub mod run;
 pub mod schedule;
+pub mod scheduler;
+pub mod store;
+
+pub use error::SyncError;
+pub use folder::Limits;
+pub use run::SyncEngine;
+pub use scheduler::{Scheduler, SchedulerConfig, SyncRunner, SyncWaker};

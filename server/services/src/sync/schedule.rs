@@ -150,3 +150,82 @@ pub async fn finish(
         .await?;
     Ok(result.rows_affected == 1)
 }
+
+/// Extends the leases this process still holds (long runs), so no one takes them over.
+pub async fn renew(
+    db: &impl ConnectionTrait,
+    owner: &str,
+    ids: &[i64],
+    until: DateTime<Utc>,
+) -> ServiceResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    mailbox::Entity::update_many()
+        .col_expr(mailbox::Column::LeaseUntil, Expr::value(until))
+        .filter(mailbox::Column::Id.is_in(ids.iter().copied()))
+        .filter(mailbox::Column::LeaseOwner.eq(owner))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// When the next mailbox falls due (unleased ones only), for the scheduler's sleep.
+pub async fn next_due(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> ServiceResult<Option<DateTime<Utc>>> {
+    Ok(mailbox::Entity::find()
+        .select_only()
+        .column(mailbox::Column::NextSyncAt)
+        .filter(mailbox::Column::NextSyncAt.is_not_null())
+        .filter(
+            Condition::any()
+                .add(mailbox::Column::LeaseUntil.is_null())
+                .add(mailbox::Column::LeaseUntil.lt(now)),
+        )
+        .order_by_asc(mailbox::Column::NextSyncAt)
+        .limit(1)
+        .into_tuple::<Option<DateTime<Utc>>>()
+        .one(db)
+        .await?
+        .flatten())
+}
+
+/// **Sync now**: due at once (a run in progress finishes first).
+pub async fn sync_now(db: &impl ConnectionTrait, mailbox_id: i64) -> ServiceResult<()> {
+    mailbox::Entity::update_many()
+        .col_expr(mailbox::Column::NextSyncAt, Expr::value(Utc::now()))
+        .filter(mailbox::Column::Id.eq(mailbox_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// A plan change: every scheduled mailbox of the workspace moves to its last run plus
+/// the new interval (at once if that is past), never later than it already was.
+pub async fn reschedule_workspace(
+    db: &impl ConnectionTrait,
+    workspace_id: i64,
+    plan: Plan,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    let interval = Duration::minutes(i64::from(plan.sync_interval_minutes()));
+    let rows = mailbox::Entity::find()
+        .filter(mailbox::Column::WorkspaceId.eq(workspace_id))
+        .filter(mailbox::Column::NextSyncAt.is_not_null())
+        .all(db)
+        .await?;
+    for row in rows {
+        let by_plan = row
+            .last_sync_at
+            .map_or(now, |last| (last + interval).max(now));
+        let next = row.next_sync_at.map_or(by_plan, |old| old.min(by_plan));
+        mailbox::Entity::update_many()
+            .col_expr(mailbox::Column::NextSyncAt, Expr::value(next))
+            .filter(mailbox::Column::Id.eq(row.id))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}

@@ -6,6 +6,8 @@
 
 pub mod mail_stack;
 pub mod mailbox_fixtures;
+pub mod schedule_fixtures;
+pub mod sync_fixtures;
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 

@@ -12,7 +12,8 @@ use std::io;
 use tokio::{io::AsyncWriteExt, net::TcpStream};
 use tokio_rustls::client::TlsStream;
 
-type Tls = TlsStream<TcpStream>;
+/// The stream under every IMAP session: TLS over TCP, implicit or after STARTTLS.
+pub type Tls = TlsStream<TcpStream>;
 
 /// Logs in and lists the folders, INBOX first. Bounded as a whole by `opts.timeout`.
 pub async fn check_imap(
@@ -28,6 +29,32 @@ async fn run(
     login: &Login,
     opts: &CheckOptions,
 ) -> Result<Vec<FolderInfo>, ConnectProblem> {
+    let (mut session, _caps) = open_session(server, login, opts).await?;
+    let names: Vec<_> = session
+        .list(Some(""), Some("*"))
+        .await
+        .map_err(|e| imap_problem(&e))?
+        .try_collect()
+        .await
+        .map_err(|e| imap_problem(&e))?;
+    let mut list: Vec<FolderInfo> = names
+        .iter()
+        .map(|n| FolderInfo::new(n.name(), n.delimiter(), n.attributes()))
+        .collect();
+    folders::sort(&mut list);
+    if let Err(err) = session.logout().await {
+        tracing::debug!(%err, "mail check: IMAP LOGOUT failed after a successful check");
+    }
+    Ok(list)
+}
+
+/// A logged-in IMAP session over TLS and the capabilities the server announced after
+/// login. Not bounded in time: callers bound it (`check_imap`, the sync engine).
+pub async fn open_session(
+    server: &ServerAddress,
+    login: &Login,
+    opts: &CheckOptions,
+) -> Result<(Session<Tls>, Vec<String>), ConnectProblem> {
     let addrs = net::resolve(&server.host, server.port).await?;
     let tcp = net::connect(&addrs).await?;
     let name = net::server_name(&server.host)?;
@@ -71,22 +98,21 @@ async fn run(
         None => capabilities(&mut client).await?,
     };
     let mut session = authenticate(client, &caps, login).await?;
-    let names: Vec<_> = session
-        .list(Some(""), Some("*"))
-        .await
-        .map_err(|e| imap_problem(&e))?
-        .try_collect()
-        .await
-        .map_err(|e| imap_problem(&e))?;
-    let mut list: Vec<FolderInfo> = names
-        .iter()
-        .map(|n| FolderInfo::new(n.name(), n.delimiter(), n.attributes()))
-        .collect();
-    folders::sort(&mut list);
-    if let Err(err) = session.logout().await {
-        tracing::debug!(%err, "mail check: IMAP LOGOUT failed after a successful check");
-    }
-    Ok(list)
+    // Logging in may change what is offered (RFC 3501 §6.2.3).
+    let caps = match session.capabilities().await {
+        Ok(list) => list
+            .iter()
+            .map(|cap| match cap {
+                async_imap::types::Capability::Imap4rev1 => "IMAP4REV1".to_owned(),
+                async_imap::types::Capability::Auth(mech) => {
+                    format!("AUTH={}", mech.to_ascii_uppercase())
+                }
+                async_imap::types::Capability::Atom(atom) => atom.to_ascii_uppercase(),
+            })
+            .collect(),
+        Err(_) => caps,
+    };
+    Ok((session, caps))
 }
 
 /// Reads the server greeting (RFC 3501 §7.1) and the capabilities it may carry.

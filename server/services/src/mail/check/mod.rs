@@ -12,7 +12,7 @@ mod net;
 mod smtp;
 
 pub use folders::{FolderInfo, SpecialUse};
-pub use imap::check_imap;
+pub use imap::{Tls, check_imap, open_session};
 pub use smtp::check_smtp;
 
 use crate::mail::tls::MailTrust;

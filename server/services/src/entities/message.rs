@@ -1,0 +1,44 @@
+use sea_orm::entity::prelude::*;
+
+/// One synced message: identified on the server by (folder, UIDVALIDITY, UID).
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "messages")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub mailbox_id: i64,
+    pub folder_id: i64,
+    pub uidvalidity: i64,
+    pub uid: i64,
+    pub message_id: Option<String>,
+    pub thread_id: String,
+    pub in_reply_to: Option<String>,
+    /// Message-IDs of the References header, space-separated.
+    pub references: String,
+    pub subject: String,
+    pub from_name: String,
+    pub from_address: String,
+    /// JSON list of `{name, address}`.
+    pub to_list: String,
+    pub cc_list: String,
+    pub sent_at: Option<DateTimeUtc>,
+    /// The server's INTERNALDATE: what `SEARCH SINCE` and the list order use.
+    pub received_at: DateTimeUtc,
+    pub size: i64,
+    pub seen: bool,
+    pub flagged: bool,
+    pub answered: bool,
+    pub draft: bool,
+    /// `pending`, `stored` or `too_large` (see `sync::store::BodyState`).
+    pub body_state: String,
+    pub text_body: Option<String>,
+    pub html_body: Option<String>,
+    pub snippet: String,
+    /// JSON list of `{name, content_type, size, part}`; bytes are fetched on demand.
+    pub attachments: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,249 @@
+//! One folder's sync, in two passes so the list fills first: the **header pass** (new UIDs
+//! newest first, flag changes, removals, UIDVALIDITY resets) and the **body pass** (whole
+//! messages in byte-bounded batches, parsed off the async threads).
+
+use super::{
+    error::SyncError,
+    fetch::{self, FolderState, ImapSession},
+    parse,
+    progress::{self, Counts, Phase},
+    store::{self, FolderKey},
+};
+use crate::entities::mailbox_folder;
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
+use std::{future::Future, time::Duration};
+
+/// Sizes and bounds of a run (see the README's configuration table).
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Header blocks per UID FETCH.
+    pub header_batch: usize,
+    /// Whole messages per UID FETCH, and at most this many bytes of them.
+    pub body_batch: usize,
+    pub body_batch_bytes: i64,
+    /// Larger messages keep their headers and show "too large, open on server".
+    pub max_message_bytes: i64,
+    /// One IMAP command may take this long before the run counts as failed.
+    pub command_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_batch: 500,
+            body_batch: 250,
+            body_batch_bytes: 8 << 20,
+            max_message_bytes: 25 << 20,
+            command_timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+/// Which messages of each folder the mailbox keeps.
+#[derive(Clone, Debug)]
+pub struct Range {
+    /// The `UID SEARCH` criteria, e.g. `SINCE 29-Oct-2026`.
+    pub criteria: String,
+    /// What the fast path compares with the last run's (the period's code).
+    pub code: String,
+    /// **Re-sync from date**: refetch bodies from then and skip the fast path.
+    pub resync_from: Option<DateTime<Utc>>,
+}
+
+/// Runs an IMAP step within the command timeout.
+async fn timed<T>(
+    limit: Duration,
+    step: impl Future<Output = Result<T, SyncError>>,
+) -> Result<T, SyncError> {
+    tokio::time::timeout(limit, step)
+        .await
+        .unwrap_or(Err(SyncError::Timeout))
+}
+
+/// The header pass of one folder. Returns the folder's generation for the body pass.
+pub async fn header_pass(
+    session: &mut ImapSession,
+    db: &DatabaseConnection,
+    folder: &mailbox_folder::Model,
+    range: &Range,
+    limits: &Limits,
+) -> Result<FolderKey, SyncError> {
+    let t = limits.command_timeout;
+    let state = timed(t, fetch::examine(session, &folder.name)).await?;
+    let key = FolderKey {
+        mailbox_id: folder.mailbox_id,
+        folder_id: folder.id,
+        uidvalidity: state.uidvalidity,
+    };
+    if unchanged(folder, &state, range) {
+        return Ok(key);
+    }
+    let same_generation = folder.uidvalidity == Some(state.uidvalidity);
+    let stored = store::stored_flags(db, key).await?;
+    let adopt = !same_generation && store::has_other_generation(db, key).await?;
+    let on_server = timed(t, fetch::search(session, &range.criteria)).await?;
+    let gone: Vec<i64> = stored
+        .keys()
+        .filter(|uid| !on_server.contains(uid))
+        .copied()
+        .collect();
+    store::delete_uids(db, key, &gone).await?;
+    let missing = store::missing(&on_server, &stored);
+    let mut counts = Counts {
+        in_range: on_server.len() as i64,
+        headers_done: (on_server.len() - missing.len()) as i64,
+        bodies_done: 0,
+    };
+    progress::report(db, folder.id, Phase::Headers, counts).await?;
+    for chunk in missing.chunks(limits.header_batch.max(1)) {
+        let rows = timed(t, fetch::headers(session, chunk)).await?;
+        store::insert_headers(db, key, rows, adopt).await?;
+        counts.headers_done += chunk.len() as i64;
+        progress::report(db, folder.id, Phase::Headers, counts).await?;
+    }
+    if adopt {
+        store::drop_other_generations(db, key).await?;
+    }
+    if same_generation {
+        let kept: Vec<i64> = stored
+            .keys()
+            .filter(|uid| on_server.contains(uid))
+            .copied()
+            .collect();
+        let since = state.highest_modseq.and(folder.highest_modseq);
+        let changed = timed(t, fetch::flags(session, &kept, since)).await?;
+        store::apply_flags(db, key, &stored, &changed).await?;
+    }
+    if let Some(from) = range.resync_from {
+        store::refetch_since(db, key, from).await?;
+    }
+    progress::remember_state(db, folder.id, state, &range.code).await?;
+    Ok(key)
+}
+
+/// Nothing changed on the server since the last complete pass: same generation, same
+/// UIDNEXT (nothing added), same EXISTS (nothing removed), same HIGHESTMODSEQ (no flag
+/// changed; CONDSTORE only), same range, no re-sync asked.
+fn unchanged(folder: &mailbox_folder::Model, state: &FolderState, range: &Range) -> bool {
+    range.resync_from.is_none()
+        && state.highest_modseq.is_some()
+        && folder.highest_modseq == state.highest_modseq
+        && folder.uidvalidity == Some(state.uidvalidity)
+        && folder.uidnext == state.uidnext
+        && folder.server_exists.map(i64::from) == Some(state.exists)
+        && folder.synced_range.as_deref() == Some(range.code.as_str())
+}
+
+/// The body pass of one folder: whole messages still pending, newest first.
+pub async fn body_pass(
+    session: &mut ImapSession,
+    db: &DatabaseConnection,
+    folder: &mailbox_folder::Model,
+    key: FolderKey,
+    limits: &Limits,
+) -> Result<(), SyncError> {
+    let t = limits.command_timeout;
+    let pending = store::pending_bodies(db, key).await?;
+    let mut counts = Counts {
+        in_range: i64::from(folder.in_range),
+        headers_done: i64::from(folder.headers_done),
+        bodies_done: i64::from(folder.headers_done) - pending.len() as i64,
+    };
+    if pending.is_empty() {
+        return Ok(progress::report(db, folder.id, Phase::Done, counts).await?);
+    }
+    let state = timed(t, fetch::examine(session, &folder.name)).await?;
+    if state.uidvalidity != key.uidvalidity {
+        // Reset since the header pass: the next run starts the folder over.
+        return Ok(());
+    }
+    let (too_large, wanted): (Vec<_>, Vec<_>) = pending
+        .into_iter()
+        .partition(|&(_, size)| size > limits.max_message_bytes);
+    let too_large: Vec<i64> = too_large.into_iter().map(|(uid, _)| uid).collect();
+    store::mark_too_large(db, key, &too_large).await?;
+    counts.bodies_done += too_large.len() as i64;
+    progress::report(db, folder.id, Phase::Bodies, counts).await?;
+    // Fetching batch n+1 overlaps parsing and storing batch n.
+    let mut storing: Option<tokio::task::JoinHandle<Result<usize, SyncError>>> = None;
+    for batch in batches(&wanted, limits) {
+        let raw = timed(t, fetch::bodies(session, &batch)).await?;
+        if let Some(previous) = storing.take() {
+            counts.bodies_done += joined(previous).await? as i64;
+            progress::report(db, folder.id, Phase::Bodies, counts).await?;
+        }
+        storing = Some(tokio::spawn(parse_and_store(db.clone(), key, raw)));
+    }
+    if let Some(previous) = storing.take() {
+        counts.bodies_done += joined(previous).await? as i64;
+    }
+    progress::report(db, folder.id, Phase::Done, counts).await?;
+    Ok(())
+}
+
+async fn joined(
+    handle: tokio::task::JoinHandle<Result<usize, SyncError>>,
+) -> Result<usize, SyncError> {
+    handle
+        .await
+        .map_err(|e| SyncError::Imap(format!("body store task failed: {e}")))?
+}
+
+async fn parse_and_store(
+    db: DatabaseConnection,
+    key: FolderKey,
+    raw: Vec<(i64, Vec<u8>)>,
+) -> Result<usize, SyncError> {
+    let parsed = tokio::task::spawn_blocking(move || {
+        raw.into_iter()
+            .map(|(uid, bytes)| (uid, parse::message(&bytes).1))
+            .collect::<Vec<_>>()
+    })
+    .await
+    .map_err(|e| SyncError::Imap(format!("parse task failed: {e}")))?;
+    let n = parsed.len();
+    store::store_bodies(&db, key, parsed).await?;
+    Ok(n)
+}
+
+/// Groups (uid, size) into fetches of at most `body_batch` messages and
+/// `body_batch_bytes` bytes (a single larger message goes alone).
+fn batches(wanted: &[(i64, i64)], limits: &Limits) -> Vec<Vec<i64>> {
+    let mut out = Vec::new();
+    let mut current = Vec::new();
+    let mut bytes = 0;
+    for &(uid, size) in wanted {
+        if !current.is_empty()
+            && (current.len() >= limits.body_batch || bytes + size > limits.body_batch_bytes)
+        {
+            out.push(std::mem::take(&mut current));
+            bytes = 0;
+        }
+        current.push(uid);
+        bytes += size;
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_respect_count_and_bytes() {
+        let limits = Limits {
+            body_batch: 2,
+            body_batch_bytes: 100,
+            ..Limits::default()
+        };
+        let wanted = [(9, 10), (8, 10), (7, 10), (6, 95), (5, 500), (4, 1)];
+        assert_eq!(
+            batches(&wanted, &limits),
+            vec![vec![9, 8], vec![7], vec![6], vec![5], vec![4]]
+        );
+    }
+}

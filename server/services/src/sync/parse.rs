@@ -1,0 +1,239 @@
+//! What the app keeps of a message, read with mail-parser: the envelope (for the list and
+//! threads) from the header block, the bodies and attachment facts from the whole message.
+//! Charsets (windows-1251, KOI8-U, ISO-8859-x, RFC 2047 words) are decoded by mail-parser
+//! through encoding_rs. Nothing here fails: a broken message still yields a row to list.
+
+use chrono::{DateTime, Utc};
+use mail_parser::{Address, HeaderValue, Message, MessageParser, MimeHeaders};
+use serde::{Deserialize, Serialize};
+
+/// Characters of the list preview.
+const SNIPPET_CHARS: usize = 160;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub name: String,
+    pub address: String,
+}
+
+/// Header facts of one message.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Envelope {
+    pub message_id: Option<String>,
+    pub in_reply_to: Option<String>,
+    pub references: Vec<String>,
+    pub thread_id: String,
+    pub subject: String,
+    pub from: Person,
+    pub to: Vec<Person>,
+    pub cc: Vec<Person>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentInfo {
+    pub name: String,
+    pub content_type: String,
+    pub size: u64,
+    /// mail-parser's part number: the bytes are taken from a fresh fetch of the message
+    /// when the user opens the attachment (they are not stored; see README § Sync).
+    pub part: u32,
+}
+
+/// Body facts of one message.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Content {
+    pub text: Option<String>,
+    pub html: Option<String>,
+    pub snippet: String,
+    pub attachments: Vec<AttachmentInfo>,
+}
+
+/// The envelope from a header block (`BODY.PEEK[HEADER]`) or a whole message.
+pub fn envelope(raw: &[u8]) -> Envelope {
+    MessageParser::default()
+        .parse_headers(raw)
+        .map(|m| envelope_of(&m))
+        .unwrap_or_else(|| fallback_envelope(raw))
+}
+
+/// Envelope and content of a whole message (`BODY.PEEK[]`).
+pub fn message(raw: &[u8]) -> (Envelope, Content) {
+    match MessageParser::default().parse(raw) {
+        Some(m) => (envelope_of(&m), content_of(&m)),
+        None => {
+            // No header block at all: keep the bytes readable as text.
+            let text = String::from_utf8_lossy(raw).into_owned();
+            let snippet = preview(&text);
+            (
+                fallback_envelope(raw),
+                Content {
+                    text: Some(text),
+                    snippet,
+                    ..Content::default()
+                },
+            )
+        }
+    }
+}
+
+fn fallback_envelope(raw: &[u8]) -> Envelope {
+    let mut envelope = Envelope::default();
+    envelope.thread_id = thread_id(&envelope, raw);
+    envelope
+}
+
+fn envelope_of(m: &Message<'_>) -> Envelope {
+    let mut envelope = Envelope {
+        message_id: m.message_id().map(clean_id).filter(|id| !id.is_empty()),
+        in_reply_to: ids(m.in_reply_to()).into_iter().next(),
+        references: ids(m.references()),
+        subject: m.subject().map(one_line).unwrap_or_default(),
+        from: m
+            .from()
+            .and_then(|a| people(a).into_iter().next())
+            .unwrap_or_default(),
+        to: m.to().map(people).unwrap_or_default(),
+        cc: m.cc().map(people).unwrap_or_default(),
+        sent_at: m
+            .date()
+            .and_then(|d| DateTime::<Utc>::from_timestamp(d.to_timestamp(), 0)),
+        thread_id: String::new(),
+    };
+    envelope.thread_id = thread_id(&envelope, m.raw_message());
+    envelope
+}
+
+fn content_of(m: &Message<'_>) -> Content {
+    let text = m.body_text(0).map(|t| t.into_owned());
+    let html = m.body_html(0).map(|h| h.into_owned());
+    let snippet = m
+        .body_preview(SNIPPET_CHARS)
+        .map(|p| one_line(&p))
+        .unwrap_or_default();
+    let attachments = m
+        .attachments
+        .iter()
+        .filter_map(|&part| {
+            let p = m.parts.get(part as usize)?;
+            let content_type = p
+                .content_type()
+                .map(|ct| match ct.subtype() {
+                    Some(sub) => format!("{}/{}", ct.ctype(), sub),
+                    None => ct.ctype().to_owned(),
+                })
+                .unwrap_or_else(|| "application/octet-stream".into())
+                .to_ascii_lowercase();
+            Some(AttachmentInfo {
+                name: p.attachment_name().map(one_line).unwrap_or_default(),
+                content_type,
+                size: p.len() as u64,
+                part,
+            })
+        })
+        .collect();
+    Content {
+        text,
+        html,
+        snippet,
+        attachments,
+    }
+}
+
+/// The thread a message belongs to: the root of its References, else what it replies
+/// to, else (a reply whose client dropped both headers) its subject without "Re:", else
+/// its own Message-ID. Several messages share the id iff they share the conversation.
+fn thread_id(e: &Envelope, raw: &[u8]) -> String {
+    if let Some(root) = e.references.first() {
+        return format!("id:{root}");
+    }
+    if let Some(parent) = &e.in_reply_to {
+        return format!("id:{parent}");
+    }
+    let topic = base_subject(&e.subject);
+    if topic != e.subject.trim().to_lowercase() && !topic.is_empty() {
+        return format!("subject:{topic}");
+    }
+    match &e.message_id {
+        Some(id) => format!("id:{id}"),
+        // Neither ids nor a reply subject: a thread of its own, stable for these bytes.
+        None => format!("raw:{:016x}", fnv1a(raw)),
+    }
+}
+
+/// The subject without reply/forward prefixes (English and Ukrainian clients), lowercased.
+pub fn base_subject(subject: &str) -> String {
+    const PREFIXES: [&str; 7] = ["re:", "fwd:", "fw:", "aw:", "відп:", "пересл:", "вих:"];
+    let mut rest = subject.trim().to_lowercase();
+    loop {
+        let before = rest.len();
+        for prefix in PREFIXES {
+            if let Some(stripped) = rest.strip_prefix(prefix) {
+                rest = stripped.trim_start().to_owned();
+            }
+        }
+        // "Re[2]:" and "Re(2):"
+        if let Some(stripped) = rest
+            .strip_prefix("re[")
+            .or_else(|| rest.strip_prefix("re("))
+        {
+            if let Some(pos) = stripped.find(':') {
+                rest = stripped[pos + 1..].trim_start().to_owned();
+            }
+        }
+        if rest.len() == before {
+            return rest;
+        }
+    }
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
+        (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+fn ids(value: &HeaderValue<'_>) -> Vec<String> {
+    let list: Vec<String> = match value {
+        HeaderValue::Text(id) => vec![clean_id(id)],
+        HeaderValue::TextList(list) => list.iter().map(|id| clean_id(id)).collect(),
+        _ => Vec::new(),
+    };
+    list.into_iter().filter(|id| !id.is_empty()).collect()
+}
+
+fn clean_id(id: &str) -> String {
+    id.trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .to_owned()
+}
+
+fn people(address: &Address<'_>) -> Vec<Person> {
+    address
+        .iter()
+        .map(|a| Person {
+            name: a.name().map(one_line).unwrap_or_default(),
+            address: a.address().map(one_line).unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// Header text on one line: folded whitespace and control characters become spaces.
+fn one_line(text: &str) -> String {
+    text.split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn preview(text: &str) -> String {
+    one_line(&text.chars().take(SNIPPET_CHARS * 2).collect::<String>())
+        .chars()
+        .take(SNIPPET_CHARS)
+        .collect()
+}
+
+#[cfg(test)]
+#[path = "parse_tests.rs"]
+mod tests;

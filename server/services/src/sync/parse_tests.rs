@@ -1,0 +1,134 @@
+use super::*;
+
+fn with_body(headers: &str, body: &[u8]) -> Vec<u8> {
+    let mut raw = headers.replace('\n', "\r\n").into_bytes();
+    raw.extend_from_slice(b"\r\n");
+    raw.extend_from_slice(body);
+    raw
+}
+
+#[test]
+fn windows_1251_body_and_encoded_subject() {
+    // "Привіт" in windows-1251, subject as an RFC 2047 B-word in windows-1251.
+    let body: &[u8] = &[0xcf, 0xf0, 0xe8, 0xe2, 0xb3, 0xf2];
+    let raw = with_body(
+        "From: =?windows-1251?B?zuvl6vHg7eTw?= <olek@example.test>\nSubject: =?windows-1251?B?z/Du7+7n6Paz/w==?=\nMessage-ID: <a1@example.test>\nContent-Type: text/plain; charset=windows-1251\nContent-Transfer-Encoding: 8bit\n",
+        body,
+    );
+    let (env, content) = message(&raw);
+    assert_eq!(env.from.name, "Олександр");
+    assert_eq!(env.from.address, "olek@example.test");
+    assert_eq!(env.subject, "Пропозиція");
+    assert_eq!(content.text.as_deref().map(str::trim), Some("Привіт"));
+    assert_eq!(env.message_id.as_deref(), Some("a1@example.test"));
+}
+
+#[test]
+fn koi8_u_body_with_ukrainian_letters() {
+    // "Ґанок і їжа" in KOI8-U: Ґ=0xBD, і=0xA6, ї=0xA7.
+    let body: &[u8] = &[
+        0xbd, 0xc1, 0xce, 0xcf, 0xcb, 0x20, 0xa6, 0x20, 0xa7, 0xd6, 0xc1,
+    ];
+    let raw = with_body(
+        "From: a@example.test\nSubject: koi\nContent-Type: text/plain; charset=koi8-u\n",
+        body,
+    );
+    let (_, content) = message(&raw);
+    assert_eq!(content.text.as_deref().map(str::trim), Some("Ґанок і їжа"));
+}
+
+#[test]
+fn iso_8859_5_and_quoted_printable_words() {
+    let raw = with_body(
+        "From: =?ISO-8859-5?Q?=BF=D5=E2=E0=DE?= <p@example.test>\nSubject: =?iso-8859-2?Q?=A9koda?=\n",
+        b"x",
+    );
+    let env = envelope(&raw);
+    assert_eq!(env.from.name, "Петро");
+    assert_eq!(env.subject, "Škoda");
+}
+
+#[test]
+fn raw_8bit_utf8_headers_are_kept() {
+    let raw = with_body(
+        "From: Марія <m@example.test>\nSubject: Рахунок №5\n",
+        "тіло".as_bytes(),
+    );
+    let (env, content) = message(&raw);
+    assert_eq!(env.subject, "Рахунок №5");
+    assert_eq!(env.from.name, "Марія");
+    assert_eq!(content.text.as_deref().map(str::trim), Some("тіло"));
+}
+
+#[test]
+fn missing_headers_and_garbage_still_give_a_row() {
+    let (env, content) = message(b"no colon line at all\r\n\r\nbody");
+    assert!(env.message_id.is_none());
+    assert!(!env.thread_id.is_empty());
+    assert!(content.text.is_some() || content.snippet.is_empty());
+    let (env, _) = message(b"");
+    assert_eq!(env.subject, "");
+    assert!(!env.thread_id.is_empty());
+}
+
+#[test]
+fn broken_multipart_does_not_lose_the_text() {
+    let raw = with_body(
+        "From: a@example.test\nSubject: broken\nContent-Type: multipart/mixed; boundary=\"XX\"\n",
+        b"--XX\r\nContent-Type: text/plain\r\n\r\nvisible text\r\n--XX\r\nContent-Type: application/pdf; name=\"a.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!not base64",
+    );
+    let (env, content) = message(&raw);
+    assert_eq!(env.subject, "broken");
+    assert!(content.text.unwrap_or_default().contains("visible text"));
+}
+
+#[test]
+fn attachments_have_name_type_and_size() {
+    let raw = with_body(
+        "From: a@example.test\nSubject: files\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b1\"\n",
+        b"--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nsee attached\r\n--b1\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=\"=?utf-8?B?0KDQsNGF0YPQvdC+0LoucGRm?=\"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b1--\r\n",
+    );
+    let (_, content) = message(&raw);
+    assert_eq!(content.attachments.len(), 1, "{content:?}");
+    let a = &content.attachments[0];
+    assert_eq!(a.name, "Рахунок.pdf");
+    assert_eq!(a.content_type, "application/pdf");
+    assert_eq!(a.size, 9);
+    assert_eq!(content.snippet, "see attached");
+}
+
+#[test]
+fn threads_from_references_reply_to_and_subject() {
+    let root = envelope(b"Message-ID: <root@x>\r\nSubject: Offer\r\n\r\n");
+    let reply =
+        envelope(b"Message-ID: <r1@x>\r\nIn-Reply-To: <root@x>\r\nSubject: Re: Offer\r\n\r\n");
+    let deep = envelope(
+        b"Message-ID: <r2@x>\r\nIn-Reply-To: <r1@x>\r\nReferences: <root@x> <r1@x>\r\nSubject: Re: Re: Offer\r\n\r\n",
+    );
+    assert_eq!(root.thread_id, "id:root@x");
+    assert_eq!(reply.thread_id, root.thread_id);
+    assert_eq!(deep.thread_id, root.thread_id);
+    assert_eq!(deep.references, vec!["root@x", "r1@x"]);
+    let bare_a = envelope(b"Subject: Re: Invoice 7\r\n\r\n");
+    let bare_b = envelope(b"Subject: Fwd: RE: invoice 7\r\n\r\n");
+    assert_eq!(bare_a.thread_id, "subject:invoice 7");
+    assert_eq!(bare_b.thread_id, bare_a.thread_id);
+    let unrelated = envelope(b"Message-ID: <u@x>\r\nSubject: Invoice 7\r\n\r\n");
+    assert_eq!(unrelated.thread_id, "id:u@x");
+}
+
+#[test]
+fn base_subject_strips_ukrainian_and_numbered_prefixes() {
+    assert_eq!(base_subject("Відп: Re[2]: Договір"), "договір");
+    assert_eq!(base_subject("  FW: Re: Hello "), "hello");
+    assert_eq!(base_subject("Regarding"), "regarding");
+}
+
+#[test]
+fn date_is_utc() {
+    let env = envelope(b"Date: Tue, 03 Nov 2026 10:00:00 +0200\r\n\r\n");
+    assert_eq!(
+        env.sent_at.map(|d| d.to_rfc3339()),
+        Some("2026-11-03T08:00:00+00:00".into())
+    );
+}

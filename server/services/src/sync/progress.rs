@@ -1,0 +1,107 @@
+//! What the UI shows while a mailbox syncs: per folder, the phase and "n of m", kept on the
+//! folder row; and the folder's server state once a pass has completed.
+
+use super::fetch::FolderState;
+use crate::entities::mailbox_folder;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, sea_query::Expr};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    Headers,
+    Bodies,
+    Done,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Headers => "headers",
+            Phase::Bodies => "bodies",
+            Phase::Done => "done",
+        }
+    }
+}
+
+/// Counts of one folder: messages in range on the server, headers stored, bodies stored.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub in_range: i64,
+    pub headers_done: i64,
+    pub bodies_done: i64,
+}
+
+fn clamp(n: i64) -> i32 {
+    i32::try_from(n.max(0)).unwrap_or(i32::MAX)
+}
+
+pub async fn report(
+    db: &impl ConnectionTrait,
+    folder_id: i64,
+    phase: Phase,
+    counts: Counts,
+) -> Result<(), DbErr> {
+    mailbox_folder::Entity::update_many()
+        .col_expr(mailbox_folder::Column::Phase, Expr::value(phase.as_str()))
+        .col_expr(
+            mailbox_folder::Column::InRange,
+            Expr::value(clamp(counts.in_range)),
+        )
+        .col_expr(
+            mailbox_folder::Column::HeadersDone,
+            Expr::value(clamp(counts.headers_done)),
+        )
+        .col_expr(
+            mailbox_folder::Column::BodiesDone,
+            Expr::value(clamp(counts.bodies_done)),
+        )
+        .filter(mailbox_folder::Column::Id.eq(folder_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Records the server state a completed header pass saw, for the next run's fast path.
+pub async fn remember_state(
+    db: &impl ConnectionTrait,
+    folder_id: i64,
+    state: FolderState,
+    range: &str,
+) -> Result<(), DbErr> {
+    mailbox_folder::Entity::update_many()
+        .col_expr(
+            mailbox_folder::Column::Uidvalidity,
+            Expr::value(state.uidvalidity),
+        )
+        .col_expr(mailbox_folder::Column::Uidnext, Expr::value(state.uidnext))
+        .col_expr(
+            mailbox_folder::Column::HighestModseq,
+            Expr::value(state.highest_modseq),
+        )
+        .col_expr(
+            mailbox_folder::Column::ServerExists,
+            Expr::value(clamp(state.exists)),
+        )
+        .col_expr(mailbox_folder::Column::SyncedRange, Expr::value(range))
+        .col_expr(
+            mailbox_folder::Column::LastError,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(mailbox_folder::Column::Id.eq(folder_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// A folder-level problem (the folder vanished on the server) that did not stop the run.
+pub async fn folder_error(
+    db: &impl ConnectionTrait,
+    folder_id: i64,
+    error: &str,
+) -> Result<(), DbErr> {
+    mailbox_folder::Entity::update_many()
+        .col_expr(mailbox_folder::Column::LastError, Expr::value(error))
+        .filter(mailbox_folder::Column::Id.eq(folder_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,213 @@
+//! One sync run of one mailbox: log in once, the header pass over every selected folder
+//! (INBOX first), then the body pass over them, then log out. The connection is reused
+//! for the whole run and counted against the server host's connection limit.
+
+use super::{
+    error::SyncError,
+    fetch::ImapSession,
+    folder::{self, Limits, Range},
+    progress,
+    schedule::Outcome,
+};
+use crate::{
+    entities::{mailbox, mailbox_folder},
+    mail::{
+        check::{CheckOptions, Login, open_session},
+        tls::MailTrust,
+    },
+    secrets::MasterKey,
+};
+use chrono::{DateTime, Duration as Days, Utc};
+use domain::{MailboxStatus, SyncPeriod};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, sea_query::Expr,
+};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+use tokio::sync::Semaphore;
+
+/// Everything a run needs; cheap to clone, shared by the scheduler's tasks.
+#[derive(Clone)]
+pub struct SyncEngine {
+    pub db: DatabaseConnection,
+    pub master_key: MasterKey,
+    pub trust: MailTrust,
+    /// Bound on connecting and logging in.
+    pub connect_timeout: Duration,
+    pub limits: Limits,
+    hosts: HostLimits,
+}
+
+/// At most `per_host` IMAP connections of this process to one server host at a time
+/// (Gmail allows about 15 per account; a shared host serves many accounts).
+#[derive(Clone)]
+struct HostLimits {
+    per_host: usize,
+    slots: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
+}
+
+impl HostLimits {
+    fn slot(&self, host: &str) -> Arc<Semaphore> {
+        let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        slots
+            .entry(host.to_ascii_lowercase())
+            .or_insert_with(|| Arc::new(Semaphore::new(self.per_host.max(1))))
+            .clone()
+    }
+}
+
+impl SyncEngine {
+    pub fn new(
+        db: DatabaseConnection,
+        master_key: MasterKey,
+        trust: MailTrust,
+        connections_per_host: usize,
+    ) -> Self {
+        SyncEngine {
+            db,
+            master_key,
+            trust,
+            connect_timeout: Duration::from_secs(30),
+            limits: Limits::default(),
+            hosts: HostLimits {
+                per_host: connections_per_host,
+                slots: Arc::default(),
+            },
+        }
+    }
+
+    /// Syncs one mailbox and says how it went; never panics, never returns early
+    /// without an outcome for the schedule.
+    pub async fn sync_mailbox(&self, mailbox_id: i64) -> Outcome {
+        match self.try_sync(mailbox_id).await {
+            Ok(()) => Outcome::Synced,
+            Err(err) => {
+                tracing::warn!(mailbox = mailbox_id, error = %err.user_text(), "sync run failed");
+                err.outcome()
+            }
+        }
+    }
+
+    async fn try_sync(&self, mailbox_id: i64) -> Result<(), SyncError> {
+        let Some(row) = mailbox::Entity::find_by_id(mailbox_id)
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(());
+        };
+        mark_syncing(&self.db, mailbox_id).await?;
+        let password = self
+            .master_key
+            .open(&row.imap_secret)
+            .map_err(|e| SyncError::Imap(format!("cannot open the stored password: {e}")))?;
+        let login = Login::new(row.imap_username.clone(), password);
+        let slot = self.hosts.slot(&row.imap_host);
+        let _permit = slot
+            .acquire_owned()
+            .await
+            .map_err(|_| SyncError::Imap("host limiter closed".into()))?;
+        let opts = CheckOptions {
+            trust: self.trust.clone(),
+            timeout: self.connect_timeout,
+        };
+        let (mut session, caps) = tokio::time::timeout(
+            self.connect_timeout,
+            open_session(&row.imap_server(), &login, &opts),
+        )
+        .await
+        .map_err(|_| SyncError::Connect(domain::ConnectProblem::Timeout))?
+        .map_err(SyncError::Connect)?;
+        if caps.iter().any(|c| c == "CONDSTORE") && caps.iter().any(|c| c == "ENABLE") {
+            session.run_command_and_check_ok("ENABLE CONDSTORE").await?;
+        }
+        let result = self.folders(&mut session, &row).await;
+        if result.is_ok() {
+            clear_resync(&self.db, mailbox_id).await?;
+        }
+        if let Err(err) = session.logout().await {
+            tracing::debug!(%err, "sync: LOGOUT failed");
+        }
+        result
+    }
+
+    async fn folders(
+        &self,
+        session: &mut ImapSession,
+        row: &mailbox::Model,
+    ) -> Result<(), SyncError> {
+        let range = range_of(row, Utc::now());
+        let mut done = Vec::new();
+        for folder in selected_folders(&self.db, row.id).await? {
+            match folder::header_pass(session, &self.db, &folder, &range, &self.limits).await {
+                Ok(key) => done.push((folder.id, key)),
+                // The folder is gone or unreadable on the server: note it, sync the rest.
+                Err(SyncError::Refused(text)) => {
+                    progress::folder_error(&self.db, folder.id, &text).await?;
+                }
+                Err(err) => return Err(err),
+            }
+        }
+        for (folder_id, key) in done {
+            let Some(folder) = mailbox_folder::Entity::find_by_id(folder_id)
+                .one(&self.db)
+                .await?
+            else {
+                continue;
+            };
+            folder::body_pass(session, &self.db, &folder, key, &self.limits).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The selected folders of a mailbox in the order they were listed (INBOX first).
+async fn selected_folders(
+    db: &DatabaseConnection,
+    mailbox_id: i64,
+) -> Result<Vec<mailbox_folder::Model>, SyncError> {
+    Ok(mailbox_folder::Entity::find()
+        .filter(mailbox_folder::Column::MailboxId.eq(mailbox_id))
+        .filter(mailbox_folder::Column::Selected.eq(true))
+        .order_by_asc(mailbox_folder::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// The `UID SEARCH` range of a mailbox's period, as of `now`.
+pub fn range_of(row: &mailbox::Model, now: DateTime<Utc>) -> Range {
+    let period: SyncPeriod = row.period.parse().unwrap_or(SyncPeriod::Month);
+    let since = now - Days::days(i64::from(period.days()));
+    Range {
+        // RFC 3501 date: 1-Jan-2026 (English month names whatever the locale).
+        criteria: format!("SINCE {}", since.format("%-d-%b-%Y")),
+        code: period.as_str().to_owned(),
+        resync_from: row.resync_from,
+    }
+}
+
+async fn mark_syncing(db: &DatabaseConnection, mailbox_id: i64) -> Result<(), SyncError> {
+    mailbox::Entity::update_many()
+        .col_expr(
+            mailbox::Column::Status,
+            Expr::value(MailboxStatus::Syncing.as_str()),
+        )
+        .filter(mailbox::Column::Id.eq(mailbox_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+async fn clear_resync(db: &DatabaseConnection, mailbox_id: i64) -> Result<(), SyncError> {
+    mailbox::Entity::update_many()
+        .col_expr(
+            mailbox::Column::ResyncFrom,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(mailbox::Column::Id.eq(mailbox_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}

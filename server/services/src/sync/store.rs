@@ -1,0 +1,373 @@
+//! The messages table as the sync sees it: which UIDs of a folder are stored, new rows
+//! from header blocks, bodies, flags, and removal of what left the server or the range.
+//! Every write is idempotent, so a run cut at any point and run again converges.
+
+use super::parse::{Content, Envelope};
+use crate::{entities::message, error::ServiceResult};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
+};
+use std::collections::{HashMap, HashSet};
+
+/// Where a message's bodies are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyState {
+    /// Headers only, so far.
+    Pending,
+    Stored,
+    /// Over the configured maximum: the UI says "too large, open on server".
+    TooLarge,
+}
+
+impl BodyState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BodyState::Pending => "pending",
+            BodyState::Stored => "stored",
+            BodyState::TooLarge => "too_large",
+        }
+    }
+}
+
+/// The IMAP system flags the app shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Flags {
+    pub seen: bool,
+    pub flagged: bool,
+    pub answered: bool,
+    pub draft: bool,
+}
+
+/// A message as the header pass saw it.
+#[derive(Clone, Debug)]
+pub struct HeaderRow {
+    pub uid: i64,
+    pub flags: Flags,
+    pub received_at: DateTime<Utc>,
+    pub size: i64,
+    pub envelope: Envelope,
+}
+
+/// One folder generation: a folder under one UIDVALIDITY.
+#[derive(Clone, Copy, Debug)]
+pub struct FolderKey {
+    pub mailbox_id: i64,
+    pub folder_id: i64,
+    pub uidvalidity: i64,
+}
+
+/// Stored UIDs of this folder generation with their flags.
+pub async fn stored_flags(
+    db: &impl ConnectionTrait,
+    key: FolderKey,
+) -> ServiceResult<HashMap<i64, Flags>> {
+    let rows: Vec<(i64, bool, bool, bool, bool)> = message::Entity::find()
+        .select_only()
+        .columns([
+            message::Column::Uid,
+            message::Column::Seen,
+            message::Column::Flagged,
+            message::Column::Answered,
+            message::Column::Draft,
+        ])
+        .filter(message::Column::FolderId.eq(key.folder_id))
+        .filter(message::Column::Uidvalidity.eq(key.uidvalidity))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(uid, seen, flagged, answered, draft)| {
+            (
+                uid,
+                Flags {
+                    seen,
+                    flagged,
+                    answered,
+                    draft,
+                },
+            )
+        })
+        .collect())
+}
+
+/// Whether the folder holds rows of another UIDVALIDITY (the server reset the folder).
+pub async fn has_other_generation(
+    db: &impl ConnectionTrait,
+    key: FolderKey,
+) -> ServiceResult<bool> {
+    Ok(message::Entity::find()
+        .select_only()
+        .column(message::Column::Id)
+        .filter(message::Column::FolderId.eq(key.folder_id))
+        .filter(message::Column::Uidvalidity.ne(key.uidvalidity))
+        .limit(1)
+        .into_tuple::<i64>()
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// Stores a batch of header rows in one transaction. With `adopt`, a row of an older
+/// UIDVALIDITY with the same Message-ID, date and size is moved to the new UID instead of
+/// inserting a twin, so what the user already saw keeps its identity and body.
+pub async fn insert_headers(
+    db: &DatabaseConnection,
+    key: FolderKey,
+    rows: Vec<HeaderRow>,
+    adopt: bool,
+) -> ServiceResult<()> {
+    let txn = db.begin().await?;
+    let mut fresh = Vec::with_capacity(rows.len());
+    for row in rows {
+        if adopt && adopt_row(&txn, key, &row).await? {
+            continue;
+        }
+        fresh.push(new_row(key, row));
+    }
+    if !fresh.is_empty() {
+        message::Entity::insert_many(fresh)
+            .on_conflict_do_nothing_on([
+                message::Column::FolderId,
+                message::Column::Uidvalidity,
+                message::Column::Uid,
+            ])
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn adopt_row(
+    db: &impl ConnectionTrait,
+    key: FolderKey,
+    row: &HeaderRow,
+) -> ServiceResult<bool> {
+    let Some(message_id) = &row.envelope.message_id else {
+        return Ok(false);
+    };
+    let old = message::Entity::find()
+        .select_only()
+        .column(message::Column::Id)
+        .filter(message::Column::FolderId.eq(key.folder_id))
+        .filter(message::Column::Uidvalidity.ne(key.uidvalidity))
+        .filter(message::Column::MessageId.eq(message_id.as_str()))
+        .filter(message::Column::Size.eq(row.size))
+        .filter(match row.envelope.sent_at {
+            Some(at) => message::Column::SentAt.eq(at),
+            None => message::Column::SentAt.is_null(),
+        })
+        .limit(1)
+        .into_tuple::<i64>()
+        .one(db)
+        .await?;
+    let Some(id) = old else {
+        return Ok(false);
+    };
+    message::Entity::update_many()
+        .col_expr(message::Column::Uidvalidity, key.uidvalidity.into())
+        .col_expr(message::Column::Uid, row.uid.into())
+        .col_expr(message::Column::Seen, row.flags.seen.into())
+        .col_expr(message::Column::Flagged, row.flags.flagged.into())
+        .col_expr(message::Column::Answered, row.flags.answered.into())
+        .col_expr(message::Column::Draft, row.flags.draft.into())
+        .filter(message::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(true)
+}
+
+fn new_row(key: FolderKey, row: HeaderRow) -> message::ActiveModel {
+    let e = row.envelope;
+    message::ActiveModel {
+        mailbox_id: Set(key.mailbox_id),
+        folder_id: Set(key.folder_id),
+        uidvalidity: Set(key.uidvalidity),
+        uid: Set(row.uid),
+        message_id: Set(e.message_id),
+        thread_id: Set(e.thread_id),
+        in_reply_to: Set(e.in_reply_to),
+        references: Set(e.references.join(" ")),
+        subject: Set(e.subject),
+        from_name: Set(e.from.name),
+        from_address: Set(e.from.address),
+        to_list: Set(serde_json::to_string(&e.to).unwrap_or_else(|_| "[]".into())),
+        cc_list: Set(serde_json::to_string(&e.cc).unwrap_or_else(|_| "[]".into())),
+        sent_at: Set(e.sent_at),
+        received_at: Set(row.received_at),
+        size: Set(row.size),
+        seen: Set(row.flags.seen),
+        flagged: Set(row.flags.flagged),
+        answered: Set(row.flags.answered),
+        draft: Set(row.flags.draft),
+        body_state: Set(BodyState::Pending.as_str().to_owned()),
+        text_body: Set(None),
+        html_body: Set(None),
+        snippet: Set(String::new()),
+        attachments: Set("[]".into()),
+        ..Default::default()
+    }
+}
+
+/// Drops every row of the folder that is not of the current UIDVALIDITY.
+pub async fn drop_other_generations(
+    db: &impl ConnectionTrait,
+    key: FolderKey,
+) -> ServiceResult<u64> {
+    Ok(message::Entity::delete_many()
+        .filter(message::Column::FolderId.eq(key.folder_id))
+        .filter(message::Column::Uidvalidity.ne(key.uidvalidity))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// Removes these UIDs (expunged on the server, moved away, or out of the range).
+pub async fn delete_uids(
+    db: &impl ConnectionTrait,
+    key: FolderKey,
+    uids: &[i64],
+) -> ServiceResult<u64> {
+    let mut removed = 0;
+    for chunk in uids.chunks(500) {
+        removed += message::Entity::delete_many()
+            .filter(message::Column::FolderId.eq(key.folder_id))
+            .filter(message::Column::Uidvalidity.eq(key.uidvalidity))
+            .filter(message::Column::Uid.is_in(chunk.iter().copied()))
+            .exec(db)
+            .await?
+            .rows_affected;
+    }
+    Ok(removed)
+}
+
+/// Writes flags that differ from what is stored; returns how many rows changed.
+pub async fn apply_flags(
+    db: &DatabaseConnection,
+    key: FolderKey,
+    stored: &HashMap<i64, Flags>,
+    seen_on_server: &[(i64, Flags)],
+) -> ServiceResult<u64> {
+    let changed: Vec<_> = seen_on_server
+        .iter()
+        .filter(|(uid, flags)| stored.get(uid).is_some_and(|old| old != flags))
+        .collect();
+    if changed.is_empty() {
+        return Ok(0);
+    }
+    let txn = db.begin().await?;
+    for (uid, flags) in &changed {
+        message::Entity::update_many()
+            .col_expr(message::Column::Seen, flags.seen.into())
+            .col_expr(message::Column::Flagged, flags.flagged.into())
+            .col_expr(message::Column::Answered, flags.answered.into())
+            .col_expr(message::Column::Draft, flags.draft.into())
+            .filter(message::Column::FolderId.eq(key.folder_id))
+            .filter(message::Column::Uidvalidity.eq(key.uidvalidity))
+            .filter(message::Column::Uid.eq(*uid))
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(changed.len() as u64)
+}
+
+/// UIDs and sizes of messages still waiting for their bodies, newest first.
+pub async fn pending_bodies(
+    db: &impl ConnectionTrait,
+    key: FolderKey,
+) -> ServiceResult<Vec<(i64, i64)>> {
+    Ok(message::Entity::find()
+        .select_only()
+        .columns([message::Column::Uid, message::Column::Size])
+        .filter(message::Column::FolderId.eq(key.folder_id))
+        .filter(message::Column::Uidvalidity.eq(key.uidvalidity))
+        .filter(message::Column::BodyState.eq(BodyState::Pending.as_str()))
+        .order_by_desc(message::Column::Uid)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// Marks these messages' bodies as too large to keep.
+pub async fn mark_too_large(
+    db: &impl ConnectionTrait,
+    key: FolderKey,
+    uids: &[i64],
+) -> ServiceResult<()> {
+    for chunk in uids.chunks(500) {
+        message::Entity::update_many()
+            .col_expr(
+                message::Column::BodyState,
+                BodyState::TooLarge.as_str().into(),
+            )
+            .filter(message::Column::FolderId.eq(key.folder_id))
+            .filter(message::Column::Uidvalidity.eq(key.uidvalidity))
+            .filter(message::Column::Uid.is_in(chunk.iter().copied()))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Stores a batch of parsed bodies in one transaction.
+pub async fn store_bodies(
+    db: &DatabaseConnection,
+    key: FolderKey,
+    bodies: Vec<(i64, Content)>,
+) -> ServiceResult<()> {
+    let txn = db.begin().await?;
+    for (uid, content) in bodies {
+        let attachments =
+            serde_json::to_string(&content.attachments).unwrap_or_else(|_| "[]".into());
+        message::Entity::update_many()
+            .col_expr(
+                message::Column::BodyState,
+                BodyState::Stored.as_str().into(),
+            )
+            .col_expr(message::Column::TextBody, content.text.into())
+            .col_expr(message::Column::HtmlBody, content.html.into())
+            .col_expr(message::Column::Snippet, content.snippet.into())
+            .col_expr(message::Column::Attachments, attachments.into())
+            .filter(message::Column::FolderId.eq(key.folder_id))
+            .filter(message::Column::Uidvalidity.eq(key.uidvalidity))
+            .filter(message::Column::Uid.eq(uid))
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Sends bodies since `from` back to "pending" (Re-sync from date).
+pub async fn refetch_since(
+    db: &impl ConnectionTrait,
+    key: FolderKey,
+    from: DateTime<Utc>,
+) -> ServiceResult<()> {
+    message::Entity::update_many()
+        .col_expr(
+            message::Column::BodyState,
+            BodyState::Pending.as_str().into(),
+        )
+        .filter(message::Column::FolderId.eq(key.folder_id))
+        .filter(message::Column::ReceivedAt.gte(from))
+        .filter(message::Column::BodyState.eq(BodyState::Stored.as_str()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// UIDs in `server` but not in `stored`, newest (highest UID) first.
+pub fn missing(server: &HashSet<i64>, stored: &HashMap<i64, Flags>) -> Vec<i64> {
+    let mut uids: Vec<i64> = server
+        .iter()
+        .filter(|uid| !stored.contains_key(uid))
+        .copied()
+        .collect();
+    uids.sort_unstable_by(|a, b| b.cmp(a));
+    uids
+}

@@ -1,0 +1,166 @@
+//! Fixtures for the sync tests: throwaway mail users on the real Dovecot, seeded mail,
+//! a second IMAP client playing "another device", and the app's and the server's view
+//! of a folder for exact comparison.
+
+#![allow(dead_code)]
+
+use super::{
+    mail_stack::Stack,
+    mailbox_fixtures::{admin, request, settings},
+};
+use async_imap::Session;
+use domain::{Access, SyncPeriod};
+use futures_util::TryStreamExt;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use services::{
+    AppState,
+    entities::{mailbox_folder, message},
+    mail::check::{CheckOptions, Login, Tls, open_session},
+    mail::tls::MailTrust,
+    mailboxes,
+    sync::SyncEngine,
+};
+use std::{collections::BTreeMap, path::PathBuf, process::Command};
+
+pub fn mail_stack(args: &[&str]) -> String {
+    let script =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/mail-stack/mail-stack");
+    let out = Command::new(script)
+        .args(args)
+        // Recent dates only, so every seeded message is inside the mailbox's period.
+        .env("MAILSTACK_SEED_SPAN_DAYS", "20")
+        .output()
+        .expect("mail-stack runs");
+    assert!(
+        out.status.success(),
+        "mail-stack {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A fresh user `<prefix><random>@example.test` with password `<name>-pass-1`.
+pub fn mail_user(prefix: &str) -> String {
+    let name = format!(
+        "{prefix}{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
+    mail_stack(&[
+        "add-user",
+        &format!("{name}@example.test"),
+        &format!("{name}-pass-1"),
+    ]);
+    name
+}
+
+pub fn seed(user: &str, n: usize, folder: &str) {
+    mail_stack(&[
+        "seed-messages",
+        &format!("{user}@example.test"),
+        &n.to_string(),
+        folder,
+    ]);
+}
+
+/// "Another device": a plain IMAP session of the user.
+pub async fn other_client(s: &Stack, user: &str) -> Session<Tls> {
+    let opts = CheckOptions::new(MailTrust::new(Some(&s.ca)).unwrap());
+    let login = Login::new(format!("{user}@example.test"), format!("{user}-pass-1"));
+    open_session(&s.imaps_server(), &login, &opts)
+        .await
+        .unwrap()
+        .0
+}
+
+/// uid → (Message-ID, \Seen) as the server has it.
+pub async fn server_view(
+    s: &Stack,
+    user: &str,
+    folder: &str,
+) -> BTreeMap<i64, (Option<String>, bool)> {
+    let mut imap = other_client(s, user).await;
+    imap.examine(folder).await.unwrap();
+    let fetches: Vec<_> = imap
+        .uid_fetch("1:*", "(UID FLAGS BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    let view = fetches
+        .iter()
+        .map(|f| {
+            let seen = f.flags().any(|fl| fl == async_imap::types::Flag::Seen);
+            let id = services::sync::parse::envelope(f.header().unwrap_or_default()).message_id;
+            (i64::from(f.uid.unwrap()), (id, seen))
+        })
+        .collect();
+    imap.logout().await.ok();
+    view
+}
+
+/// uid → (Message-ID, seen) as the app stored it; panics on a duplicate UID.
+pub async fn app_view(
+    db: &DatabaseConnection,
+    folder_id: i64,
+) -> BTreeMap<i64, (Option<String>, bool)> {
+    let rows = message::Entity::find()
+        .filter(message::Column::FolderId.eq(folder_id))
+        .all(db)
+        .await
+        .unwrap();
+    let mut view = BTreeMap::new();
+    for r in rows {
+        assert!(
+            view.insert(r.uid, (r.message_id.clone(), r.seen)).is_none(),
+            "duplicate uid {} in folder {folder_id}",
+            r.uid
+        );
+    }
+    view
+}
+
+pub async fn folder(db: &DatabaseConnection, mailbox_id: i64, name: &str) -> mailbox_folder::Model {
+    mailbox_folder::Entity::find()
+        .filter(mailbox_folder::Column::MailboxId.eq(mailbox_id))
+        .filter(mailbox_folder::Column::Name.eq(name))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("no folder {name}"))
+}
+
+/// Connects `user`'s mailbox for a new workspace admin, syncing `folders`.
+pub async fn connected(st: &AppState, s: &Stack, user: &str, folders: &[&str]) -> i64 {
+    let owner = admin(&st.db, &format!("owner-{user}@acme.com")).await;
+    let draft = mailboxes::check_and_draft(st, &owner, request(s, user))
+        .await
+        .unwrap();
+    let mut chosen = settings(Access::Personal, vec![]);
+    chosen.folders = folders.iter().map(|f| (*f).to_owned()).collect();
+    chosen.period = SyncPeriod::Month;
+    mailboxes::connect(st, &owner, &draft, chosen)
+        .await
+        .unwrap()
+}
+
+pub fn engine(st: &AppState) -> SyncEngine {
+    let mut engine = SyncEngine::new(
+        st.db.clone(),
+        st.master_key.clone(),
+        st.mail_trust.clone(),
+        4,
+    );
+    engine.connect_timeout = std::time::Duration::from_secs(10);
+    engine
+}
+
+/// The app holds exactly what the server holds in this folder: same UIDs, same
+/// Message-IDs, same \Seen, nothing twice.
+pub async fn assert_same(st: &AppState, s: &Stack, user: &str, mailbox_id: i64, name: &str) {
+    let f = folder(&st.db, mailbox_id, name).await;
+    let server = server_view(s, user, name).await;
+    let app = app_view(&st.db, f.id).await;
+    assert_eq!(app.len(), server.len(), "{name}: count app vs server");
+    assert_eq!(app, server, "{name}: app vs server");
+}
