@@ -3,8 +3,8 @@ use crate::{
     i18n_setup::LANGUAGE_COOKIE,
     pages::{
         AccountsPage, ConnectPage, ConnectProviderPage, ConnectSetupPage, DisconnectPage,
-        LogInPage, MailPage, MailboxSettingsPage, MembersPage, NotFound, PlanPage, SignUpPage,
-        WorkspaceLayout,
+        FolderPage, LogInPage, MailPage, MailboxSettingsPage, MembersPage, NotFound, PlanPage,
+        SignUpPage, WorkspaceLayout,
     },
 };
 use leptos::prelude::*;
@@ -62,6 +62,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=MailPage ssr=SsrMode::Async/>
                         <Route path=path!("mail") view=MailPage ssr=SsrMode::Async/>
                         <Route path=path!("mail/connect") view=ConnectPage ssr=SsrMode::Async/>
+                        <Route path=path!("mail/:mailbox/folders/:folder") view=FolderPage ssr=SsrMode::Async/>
                         <Route path=path!("mail/connect/setup/:draft") view=ConnectSetupPage ssr=SsrMode::Async/>
                         <Route path=path!("mail/connect/:provider") view=ConnectProviderPage ssr=SsrMode::Async/>
                         <Route path=path!("mail/accounts") view=AccountsPage ssr=SsrMode::Async/>

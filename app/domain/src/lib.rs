@@ -6,6 +6,7 @@ mod mailbox;
 mod plan;
 mod provider;
 mod role;
+mod sync_view;
 mod views;
 
 pub use language::Language;
@@ -17,4 +18,5 @@ pub use mailbox::{
 pub use plan::Plan;
 pub use provider::Provider;
 pub use role::Role;
+pub use sync_view::{FolderProgress, MessagePage, MessageRow, SyncProgress};
 pub use views::{CurrentUser, MemberView};

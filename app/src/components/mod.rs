@@ -2,8 +2,10 @@
 
 mod form_error;
 mod language_switch;
+pub mod poll;
 mod server_fields;
 mod side_nav;
+mod sync_progress_panel;
 mod sync_settings_fields;
 mod top_bar;
 
@@ -11,5 +13,6 @@ pub use form_error::FormError;
 pub use language_switch::LanguageSwitch;
 pub use server_fields::ServerFields;
 pub use side_nav::SideNav;
+pub use sync_progress_panel::SyncProgressPanel;
 pub use sync_settings_fields::SyncSettingsFields;
 pub use top_bar::TopBar;

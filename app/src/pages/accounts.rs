@@ -1,4 +1,6 @@
-use crate::{api::mailboxes::list_mailboxes, i18n::*, i18n_setup::error_text};
+use crate::{
+    api::mailboxes::list_mailboxes, components::SyncProgressPanel, i18n::*, i18n_setup::error_text,
+};
 use domain::{Access, MailboxStatus, MailboxView};
 use leptos::prelude::*;
 use leptos_i18n::I18nContext;
@@ -62,6 +64,7 @@ fn AccountsTable(rows: Vec<MailboxView>) -> impl IntoView {
                 {rows.into_iter().map(|m| {
                     let last = when(m.last_sync_at.clone());
                     let next = when(m.next_sync_at.clone());
+                    let id = m.id;
                     view! {
                         <tr data-mailbox=m.email.clone()>
                             <td>{m.name.clone()}</td>
@@ -83,6 +86,9 @@ fn AccountsTable(rows: Vec<MailboxView>) -> impl IntoView {
                                     <a href=format!("/mail/accounts/{}/disconnect", m.id)>{t!(i18n, disconnect)}</a>
                                 })}
                             </td>
+                        </tr>
+                        <tr class="progress-row">
+                            <td colspan="9"><SyncProgressPanel mailbox=id actions=false/></td>
                         </tr>
                     }
                 }).collect_view()}

@@ -8,6 +8,7 @@ pub mod entities;
 pub mod error;
 pub mod logging;
 pub mod mail;
+pub mod mail_view;
 pub mod mailboxes;
 pub mod migration;
 pub mod plan;

@@ -12,6 +12,9 @@ pub async fn set_plan(db: &DatabaseConnection, actor: &Actor, plan: Plan) -> Ser
         .filter(workspace::Column::Id.eq(actor.workspace_id))
         .exec(db)
         .await?;
+    // The new interval applies at once (SPEC § Sync).
+    crate::sync::schedule::reschedule_workspace(db, actor.workspace_id, plan, chrono::Utc::now())
+        .await?;
     tracing::info!(workspace = actor.workspace_id, plan = %plan, "plan changed");
     Ok(())
 }

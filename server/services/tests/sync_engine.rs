@@ -22,14 +22,7 @@ async fn first_sync_stores_every_message_once_with_bodies_and_progress() {
         let st = state(t.db.clone(), &s);
         let id = connected(&st, &s, &user, &["INBOX", "Sent"]).await;
         let engine = engine(&st);
-        assert_eq!(
-            engine.sync_mailbox(id).await,
-            Outcome::Synced,
-            "{}",
-            t.backend
-        );
-        assert_same(&st, &s, &user, id, "INBOX").await;
-        assert_same(&st, &s, &user, id, "Sent").await;
+        sync_and_compare(&engine, &st, &s, &user, id, &["INBOX", "Sent"]).await;
 
         let inbox = folder(&t.db, id, "INBOX").await;
         assert_eq!(inbox.in_range, 150);

@@ -108,25 +108,27 @@ async fn two_schedulers_on_one_database_serve_every_mailbox_once_at_a_time() {
         wait_all_synced(&t.db, &ids).await;
         a.abort();
         b.abort();
-        let s = fake.state.lock().unwrap();
-        assert_eq!(s.overlaps, 0, "{}: a mailbox ran twice at once", t.backend);
-        assert!(
-            s.peak <= 6,
-            "{}: at most 3 per process, saw {}",
-            t.backend,
-            s.peak
-        );
-        assert!(
-            s.peak >= 2,
-            "{}: the two processes worked in parallel",
-            t.backend
-        );
-        // Synced means next run in 5 minutes (Professional): each ran exactly once.
-        assert!(
-            ids.iter().all(|id| s.runs.get(id) == Some(&1)),
-            "{}",
-            t.backend
-        );
+        {
+            let s = fake.state.lock().unwrap();
+            assert_eq!(s.overlaps, 0, "{}: a mailbox ran twice at once", t.backend);
+            assert!(
+                s.peak <= 6,
+                "{}: at most 3 per process, saw {}",
+                t.backend,
+                s.peak
+            );
+            assert!(
+                s.peak >= 2,
+                "{}: the two processes worked in parallel",
+                t.backend
+            );
+            // Synced means next run in 5 minutes (Professional): each ran exactly once.
+            assert!(
+                ids.iter().all(|id| s.runs.get(id) == Some(&1)),
+                "{}",
+                t.backend
+            );
+        }
         let rows = mailbox::Entity::find()
             .filter(mailbox::Column::Id.is_in(ids.iter().copied()))
             .all(&t.db)

@@ -14,5 +14,7 @@ pub async fn set_plan(plan: String) -> Result<(), AppError> {
     })?;
     services::plan::set_plan(&state.db, &actor, plan)
         .await
-        .map_err(from_service)
+        .map_err(from_service)?;
+    state.sync_waker.wake();
+    Ok(())
 }

@@ -107,6 +107,22 @@ pub async fn owned(
     })
 }
 
+/// A mailbox the caller may read: theirs, or shared with them while the plan allows.
+pub async fn readable(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+) -> ServiceResult<mailbox::Model> {
+    match owned(db, actor, id).await {
+        Ok(row) => Ok(row),
+        Err(ServiceError::OwnerOnly) => mailbox::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .ok_or(ServiceError::NotFound),
+        Err(other) => Err(other),
+    }
+}
+
 /// Everything the owner's Settings page shows (never the password).
 pub async fn details(
     db: &impl ConnectionTrait,

@@ -173,6 +173,8 @@ pub async fn connect(
     draft::delete(&txn, draft_id).await?;
     txn.commit().await?;
     tracing::info!(mailbox = row.id, owner = actor.user_id, "mailbox connected");
+    // The first sync starts right away.
+    state.sync_waker.wake();
     Ok(row.id)
 }
 

@@ -7,7 +7,7 @@ mod draft;
 mod limits;
 mod settings;
 
-pub use access::{details, owned, visible_mailboxes};
+pub use access::{details, owned, readable, visible_mailboxes};
 pub use connect::{ConnectRequest, check_and_draft, connect};
 pub use draft::load_draft;
 pub use limits::mailbox_count;

@@ -136,6 +136,7 @@ pub async fn change_password(
     active.sync_failures = Set(0);
     active.last_error = Set(None);
     active.update(&state.db).await?;
+    state.sync_waker.wake();
     Ok(())
 }
 

@@ -176,10 +176,9 @@ pub fn base_subject(subject: &str) -> String {
         if let Some(stripped) = rest
             .strip_prefix("re[")
             .or_else(|| rest.strip_prefix("re("))
+            && let Some(pos) = stripped.find(':')
         {
-            if let Some(pos) = stripped.find(':') {
-                rest = stripped[pos + 1..].trim_start().to_owned();
-            }
+            rest = stripped[pos + 1..].trim_start().to_owned();
         }
         if rest.len() == before {
             return rest;

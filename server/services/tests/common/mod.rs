@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod cut_proxy;
 pub mod mail_stack;
 pub mod mailbox_fixtures;
 pub mod schedule_fixtures;

@@ -164,3 +164,23 @@ pub async fn assert_same(st: &AppState, s: &Stack, user: &str, mailbox_id: i64, 
     assert_eq!(app.len(), server.len(), "{name}: count app vs server");
     assert_eq!(app, server, "{name}: app vs server");
 }
+
+/// One clean run, then the app must hold exactly the server's mail in each folder, with
+/// every header and body fetched.
+pub async fn sync_and_compare(
+    engine: &SyncEngine,
+    st: &AppState,
+    s: &Stack,
+    user: &str,
+    mailbox_id: i64,
+    folders: &[&str],
+) {
+    let outcome = engine.sync_mailbox(mailbox_id).await;
+    assert_eq!(outcome, services::sync::schedule::Outcome::Synced);
+    for name in folders {
+        assert_same(st, s, user, mailbox_id, name).await;
+        let f = folder(&st.db, mailbox_id, name).await;
+        assert_eq!(f.headers_done, f.in_range, "{name}: every header");
+        assert_eq!(f.bodies_done, f.in_range, "{name}: every body");
+    }
+}

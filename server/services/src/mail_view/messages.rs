@@ -1,0 +1,68 @@
+use crate::{
+    accounts::Actor,
+    entities::{mailbox_folder, message},
+    error::{ServiceError, ServiceResult},
+    mailboxes::readable,
+    sync::store::BodyState,
+};
+use domain::{MessagePage, MessageRow};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+/// One page (1-based) of a folder's messages, newest first.
+pub async fn message_page(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    mailbox_id: i64,
+    folder_id: i64,
+    page: u32,
+) -> ServiceResult<MessagePage> {
+    readable(db, actor, mailbox_id).await?;
+    let folder = mailbox_folder::Entity::find_by_id(folder_id)
+        .filter(mailbox_folder::Column::MailboxId.eq(mailbox_id))
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let size = MessagePage::PAGE_SIZE;
+    let total = message::Entity::find()
+        .filter(message::Column::FolderId.eq(folder_id))
+        .count(db)
+        .await?;
+    let pages = u32::try_from(total.div_ceil(size))
+        .unwrap_or(u32::MAX)
+        .max(1);
+    let page = page.clamp(1, pages);
+    let rows = message::Entity::find()
+        .filter(message::Column::FolderId.eq(folder_id))
+        .order_by_desc(message::Column::ReceivedAt)
+        .order_by_desc(message::Column::Uid)
+        .offset(u64::from(page - 1) * size)
+        .limit(size)
+        .all(db)
+        .await?;
+    Ok(MessagePage {
+        mailbox_id,
+        folder_id,
+        folder_name: folder.display_name,
+        page,
+        pages,
+        total,
+        messages: rows.into_iter().map(row).collect(),
+    })
+}
+
+fn row(m: message::Model) -> MessageRow {
+    MessageRow {
+        id: m.id,
+        from_name: m.from_name,
+        from_address: m.from_address,
+        subject: m.subject,
+        snippet: m.snippet,
+        received_at: m.received_at.to_rfc3339(),
+        seen: m.seen,
+        flagged: m.flagged,
+        has_attachments: m.attachments != "[]",
+        too_large: m.body_state == BodyState::TooLarge.as_str(),
+    }
+}

@@ -1,0 +1,54 @@
+use crate::{accounts::Actor, entities::mailbox_folder, error::ServiceResult, mailboxes::readable};
+use domain::{FolderProgress, MailboxStatus, SyncProgress};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+/// A mailbox's sync state and each selected folder's progress.
+pub async fn sync_progress(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    mailbox_id: i64,
+) -> ServiceResult<SyncProgress> {
+    let row = readable(db, actor, mailbox_id).await?;
+    let folders = mailbox_folder::Entity::find()
+        .filter(mailbox_folder::Column::MailboxId.eq(mailbox_id))
+        .filter(mailbox_folder::Column::Selected.eq(true))
+        .order_by_asc(mailbox_folder::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|f| FolderProgress {
+            id: f.id,
+            name: f.display_name,
+            phase: f.phase,
+            in_range: f.in_range,
+            headers_done: f.headers_done,
+            bodies_done: f.bodies_done,
+            last_error: f.last_error,
+        })
+        .collect();
+    Ok(SyncProgress {
+        mailbox_id,
+        name: row.mailbox_name,
+        email: row.email,
+        status: row
+            .status
+            .parse()
+            .unwrap_or(MailboxStatus::WaitingFirstSync),
+        last_sync_at: row.last_sync_at.map(|t| t.to_rfc3339()),
+        next_sync_at: row.next_sync_at.map(|t| t.to_rfc3339()),
+        last_error: row.last_error,
+        folders,
+    })
+}
+
+/// Every mailbox the caller may read, with its progress (the Mail page).
+pub async fn overview(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+) -> ServiceResult<Vec<SyncProgress>> {
+    let mut out = Vec::new();
+    for m in crate::mailboxes::visible_mailboxes(db, actor).await? {
+        out.push(sync_progress(db, actor, m.id).await?);
+    }
+    Ok(out)
+}

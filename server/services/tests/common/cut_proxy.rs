@@ -1,0 +1,100 @@
+//! A loopback TCP proxy that cuts every connection after a chosen number of bytes (both
+//! directions counted), for "connection dropped mid-sync" tests. Bounded: it serves only
+//! while the test holds it.
+
+#![allow(dead_code)]
+
+use std::{
+    net::SocketAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::{TcpListener, TcpStream},
+    task::JoinHandle,
+};
+
+pub struct CutProxy {
+    pub addr: SocketAddr,
+    /// Bytes each new connection may carry before it is cut (`u64::MAX`: never).
+    pub limit: Arc<AtomicU64>,
+    /// Connections cut so far.
+    pub cuts: Arc<AtomicU64>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for CutProxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl CutProxy {
+    pub async fn start(upstream: SocketAddr) -> CutProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let limit = Arc::new(AtomicU64::new(u64::MAX));
+        let cuts = Arc::new(AtomicU64::new(0));
+        let (l, c) = (limit.clone(), cuts.clone());
+        let task = tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let budget = l.load(Ordering::SeqCst);
+                let cuts = c.clone();
+                tokio::spawn(async move {
+                    if let Ok(server) = TcpStream::connect(upstream).await
+                        && pipe(client, server, budget).await
+                    {
+                        cuts.fetch_add(1, Ordering::SeqCst);
+                    }
+                });
+            }
+        });
+        CutProxy {
+            addr,
+            limit,
+            cuts,
+            task,
+        }
+    }
+}
+
+/// Copies both ways until either side closes or `budget` bytes passed; true if cut.
+async fn pipe(client: TcpStream, server: TcpStream, budget: u64) -> bool {
+    let used = Arc::new(AtomicU64::new(0));
+    let (mut cr, mut cw) = client.into_split();
+    let (mut sr, mut sw) = server.into_split();
+    let up = copy(&mut cr, &mut sw, used.clone(), budget);
+    let down = copy(&mut sr, &mut cw, used.clone(), budget);
+    let cut = tokio::select! {
+        cut = up => cut,
+        cut = down => cut,
+    };
+    // Dropping the halves closes both connections at once.
+    cut
+}
+
+async fn copy(
+    from: &mut (impl AsyncReadExt + Unpin),
+    to: &mut (impl AsyncWriteExt + Unpin),
+    used: Arc<AtomicU64>,
+    budget: u64,
+) -> bool {
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => n,
+        };
+        let before = used.fetch_add(n as u64, Ordering::SeqCst);
+        let allowed = budget.saturating_sub(before).min(n as u64) as usize;
+        if allowed > 0 && to.write_all(&buf[..allowed]).await.is_err() {
+            return false;
+        }
+        if allowed < n {
+            return true;
+        }
+    }
+}
