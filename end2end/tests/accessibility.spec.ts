@@ -11,6 +11,8 @@ async function seriousViolations(page: Page) {
 
 test('axe-core finds no serious violation on the main pages', async ({ page }, testInfo) => {
   test.skip(testInfo.project.name !== 'hydrated', 'axe runs in the browser: once is enough');
+  // Nine pages of axe while another worker syncs thousands of messages: give it room.
+  test.setTimeout(90_000);
   for (const path of ['/login', '/signup']) {
     await open(page, testInfo, path);
     expect(await seriousViolations(page), path).toEqual([]);

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use std::time::Duration;
 
-/// A counter that ticks every 2 s while `active()` says so, else every 20 s, in the
+/// A counter that ticks every second while `active()` says so, else every 15 s, in the
 /// browser only (SSR renders once). Resources keyed on it refetch live.
 pub fn use_poll(active: impl Fn() -> bool + Send + Sync + 'static) -> ReadSignal<u32> {
     let (tick, set_tick) = signal(0u32);
@@ -12,12 +12,12 @@ pub fn use_poll(active: impl Fn() -> bool + Send + Sync + 'static) -> ReadSignal
         let handle = set_interval_with_handle(
             move || {
                 idle.set(idle.get() + 1);
-                if active() || idle.get() >= 10 {
+                if active() || idle.get() >= 15 {
                     idle.set(0);
                     set_tick.update(|n| *n = n.wrapping_add(1));
                 }
             },
-            Duration::from_secs(2),
+            Duration::from_secs(1),
         );
         if let Ok(handle) = handle {
             on_cleanup(move || handle.clear());

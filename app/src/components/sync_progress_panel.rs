@@ -67,7 +67,7 @@ fn ProgressBody(p: SyncProgress) -> impl IntoView {
     view! {
         <h2>{p.name.clone()} " " <span class="muted">{p.email.clone()}</span></h2>
         <p>
-            <span class="status" data-status=status.as_str() role="status">{move || status_text(i18n, status)}</span>
+            <span class="status" data-status=status.as_str()>{move || status_text(i18n, status)}</span>
             " · " {t!(i18n, col_last_sync)} ": " {when(p.last_sync_at.clone()).unwrap_or_else(|| t_string!(i18n, never).to_string())}
             " · " {t!(i18n, col_next_sync)} ": " {when(p.next_sync_at.clone()).unwrap_or_default()}
         </p>

@@ -41,3 +41,32 @@ fn sqlite_file(url: &str) -> Option<&str> {
     let path = rest.split('?').next()?;
     (!path.is_empty() && !path.starts_with(":memory:")).then_some(path)
 }
+
+/// Runs a write transaction again when SQLite says another writer got there first
+/// (`SQLITE_BUSY`, or `SQLITE_BUSY_SNAPSHOT` when a deferred transaction that read first
+/// must upgrade to write). The sync writes while users click, so this is expected, not
+/// an error to show. Other errors, and PostgreSQL, pass straight through.
+pub async fn retry_busy<T, F, Fut>(mut attempt: F) -> crate::error::ServiceResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = crate::error::ServiceResult<T>>,
+{
+    let mut delay = Duration::from_millis(5);
+    for _ in 0..10 {
+        match attempt().await {
+            Err(crate::ServiceError::Storage(e)) if is_busy(&e) => {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_millis(400));
+            }
+            other => return other,
+        }
+    }
+    attempt().await
+}
+
+fn is_busy(err: &sea_orm::DbErr) -> bool {
+    let text = err.to_string();
+    text.contains("database is locked")
+        || text.contains("(code: 5)")
+        || text.contains("(code: 517)")
+}

@@ -115,6 +115,25 @@ pub async fn connect(
     let draft = draft::load(&state.db, actor, draft_id).await?;
     let plan = plan_of(&state.db, actor.workspace_id).await?;
     let settings = validate_settings(&state.db, actor, plan, settings, None).await?;
+    let id =
+        crate::db::retry_busy(|| store_mailbox(state, actor, draft_id, &draft, &settings, plan))
+            .await?;
+    tracing::info!(mailbox = id, owner = actor.user_id, "mailbox connected");
+    // The first sync starts right away.
+    state.sync_waker.wake();
+    Ok(id)
+}
+
+/// The mailbox, its folders and grants in one transaction; the plan's limit is checked
+/// inside it, so two tabs connecting at once cannot both pass.
+async fn store_mailbox(
+    state: &AppState,
+    actor: &Actor,
+    draft_id: &str,
+    draft: &draft::Draft,
+    settings: &MailboxSettings,
+    plan: Plan,
+) -> ServiceResult<i64> {
     let txn = state.db.begin().await?;
     limits::ensure_room(&txn, actor.user_id, plan).await?;
     ensure_not_connected(&txn, actor.user_id, &draft.email).await?;
@@ -172,9 +191,6 @@ pub async fn connect(
     write_grants(&txn, row.id, plan, &settings).await?;
     draft::delete(&txn, draft_id).await?;
     txn.commit().await?;
-    tracing::info!(mailbox = row.id, owner = actor.user_id, "mailbox connected");
-    // The first sync starts right away.
-    state.sync_waker.wake();
     Ok(row.id)
 }
 

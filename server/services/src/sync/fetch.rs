@@ -61,7 +61,7 @@ pub async fn headers(session: &mut ImapSession, uids: &[i64]) -> Result<Vec<Head
                     .map(|d| d.with_timezone(&Utc))
                     .unwrap_or(DateTime::<Utc>::UNIX_EPOCH),
                 size: i64::from(f.size.unwrap_or(0)),
-                envelope: super::parse::envelope(f.header().unwrap_or_default()),
+                envelope: super::parse::envelope_or_default(f.header().unwrap_or_default()),
             })
         })
         .collect())

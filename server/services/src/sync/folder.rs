@@ -197,7 +197,7 @@ async fn parse_and_store(
 ) -> Result<usize, SyncError> {
     let parsed = tokio::task::spawn_blocking(move || {
         raw.into_iter()
-            .map(|(uid, bytes)| (uid, parse::message(&bytes).1))
+            .map(|(uid, bytes)| (uid, parse::message_or_raw(&bytes)))
             .collect::<Vec<_>>()
     })
     .await

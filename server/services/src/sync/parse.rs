@@ -61,19 +61,37 @@ pub fn envelope(raw: &[u8]) -> Envelope {
 pub fn message(raw: &[u8]) -> (Envelope, Content) {
     match MessageParser::default().parse(raw) {
         Some(m) => (envelope_of(&m), content_of(&m)),
-        None => {
-            // No header block at all: keep the bytes readable as text.
-            let text = String::from_utf8_lossy(raw).into_owned();
-            let snippet = preview(&text);
-            (
-                fallback_envelope(raw),
-                Content {
-                    text: Some(text),
-                    snippet,
-                    ..Content::default()
-                },
-            )
-        }
+        // No header block at all: keep the bytes readable as text.
+        None => (fallback_envelope(raw), raw_text(raw)),
+    }
+}
+
+/// The content of a whole message; should the parser ever panic on hostile bytes, the
+/// message is kept as plain text instead, so one message never stops a folder.
+pub fn message_or_raw(raw: &[u8]) -> Content {
+    std::panic::catch_unwind(|| message(raw).1).unwrap_or_else(|_| {
+        tracing::warn!(
+            bytes = raw.len(),
+            "MIME parser panicked; kept the message as text"
+        );
+        raw_text(raw)
+    })
+}
+
+/// The envelope of a header block, with the same guard as [`message_or_raw`].
+pub fn envelope_or_default(raw: &[u8]) -> Envelope {
+    std::panic::catch_unwind(|| envelope(raw)).unwrap_or_else(|_| {
+        tracing::warn!(bytes = raw.len(), "MIME parser panicked on a header block");
+        fallback_envelope(raw)
+    })
+}
+
+fn raw_text(raw: &[u8]) -> Content {
+    let text = String::from_utf8_lossy(raw).into_owned();
+    Content {
+        snippet: preview(&text),
+        text: Some(text),
+        ..Content::default()
     }
 }
 

@@ -3,7 +3,7 @@
 //! Every write is idempotent, so a run cut at any point and run again converges.
 
 use super::parse::{Content, Envelope};
-use crate::{entities::message, error::ServiceResult};
+use crate::{db::retry_busy, entities::message, error::ServiceResult};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -114,6 +114,15 @@ pub async fn has_other_generation(
 /// UIDVALIDITY with the same Message-ID, date and size is moved to the new UID instead of
 /// inserting a twin, so what the user already saw keeps its identity and body.
 pub async fn insert_headers(
+    db: &DatabaseConnection,
+    key: FolderKey,
+    rows: Vec<HeaderRow>,
+    adopt: bool,
+) -> ServiceResult<()> {
+    retry_busy(|| insert_headers_once(db, key, rows.clone(), adopt)).await
+}
+
+async fn insert_headers_once(
     db: &DatabaseConnection,
     key: FolderKey,
     rows: Vec<HeaderRow>,
@@ -258,8 +267,17 @@ pub async fn apply_flags(
     if changed.is_empty() {
         return Ok(0);
     }
+    retry_busy(|| write_flags(db, key, &changed)).await?;
+    Ok(changed.len() as u64)
+}
+
+async fn write_flags(
+    db: &DatabaseConnection,
+    key: FolderKey,
+    changed: &[&(i64, Flags)],
+) -> ServiceResult<()> {
     let txn = db.begin().await?;
-    for (uid, flags) in &changed {
+    for (uid, flags) in changed {
         message::Entity::update_many()
             .col_expr(message::Column::Seen, flags.seen.into())
             .col_expr(message::Column::Flagged, flags.flagged.into())
@@ -272,7 +290,7 @@ pub async fn apply_flags(
             .await?;
     }
     txn.commit().await?;
-    Ok(changed.len() as u64)
+    Ok(())
 }
 
 /// UIDs and sizes of messages still waiting for their bodies, newest first.
@@ -315,6 +333,14 @@ pub async fn mark_too_large(
 
 /// Stores a batch of parsed bodies in one transaction.
 pub async fn store_bodies(
+    db: &DatabaseConnection,
+    key: FolderKey,
+    bodies: Vec<(i64, Content)>,
+) -> ServiceResult<()> {
+    retry_busy(|| store_bodies_once(db, key, bodies.clone())).await
+}
+
+async fn store_bodies_once(
     db: &DatabaseConnection,
     key: FolderKey,
     bodies: Vec<(i64, Content)>,

@@ -1,0 +1,77 @@
+import { expect, test } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { jsEnabled, open, signUp } from './helpers';
+
+// The project's own Dovecot (scripts/mail-stack), exported by `make test`.
+const mail = {
+  host: process.env.MAILSTACK_HOST ?? 'localhost',
+  imaps: process.env.MAILSTACK_IMAPS_PORT ?? '10993',
+  submission: process.env.MAILSTACK_SUBMISSION_PORT ?? '10587',
+};
+const MESSAGES = 4000;
+
+function mailStack(...args: string[]): string {
+  return execFileSync('../scripts/mail-stack/mail-stack', args, {
+    // Recent dates, so every message is inside the mailbox's one-month period.
+    env: { ...process.env, MAILSTACK_SEED_SPAN_DAYS: '20' },
+    encoding: 'utf8',
+  });
+}
+
+test('a connected mailbox fills up with its progress visible, then lists its mail', async ({ page }, testInfo) => {
+  test.setTimeout(120_000);
+  const user = `fill${testInfo.project.name.replace(/\W/g, '')}${Date.now().toString(36)}`;
+  mailStack('add-user', `${user}@example.test`, `${user}-pass-1`);
+  mailStack('seed-messages', `${user}@example.test`, String(MESSAGES), 'INBOX');
+
+  await signUp(page, testInfo);
+  await open(page, testInfo, '/mail/connect/own_domain');
+  await page.locator('input[name=email]').fill(`${user}@example.test`);
+  await page.locator('input[name=password]').fill(`${user}-pass-1`);
+  await page.locator('input[name=imap_host]').fill(mail.host);
+  await page.locator('input[name=imap_port]').fill(mail.imaps);
+  await page.locator('input[name=smtp_host]').fill(mail.host);
+  await page.locator('input[name=smtp_port]').fill(mail.submission);
+  await page.locator('select[name=smtp_security]').selectOption('starttls');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page.getByRole('heading', { name: 'Sync settings' })).toBeVisible();
+  await page.getByRole('button', { name: 'Connect' }).click();
+  await expect(page).toHaveURL(/\/mail\/accounts$/);
+
+  // The Mail page: the INBOX line shows phase, "n / m" and a progress bar, live.
+  await open(page, testInfo, '/mail');
+  const inbox = page.locator('.sync-panel li[data-folder="INBOX"]');
+  const bar = inbox.locator('progress');
+  const seen = new Set<string>();
+  await expect(async () => {
+    if (!jsEnabled(testInfo)) {
+      await page.reload();
+    }
+    seen.add((await bar.getAttribute('value')) ?? '');
+    await expect(inbox.locator('.bodies')).toHaveText(`${MESSAGES} / ${MESSAGES}`, { timeout: 500 });
+  }).toPass({ timeout: 90_000, intervals: [250] });
+  await expect(inbox.locator('.phase')).toHaveText('Done');
+  await expect(inbox.locator('.counts')).toHaveText(`${MESSAGES} / ${MESSAGES}`);
+  await expect(bar).toHaveAttribute('value', '100');
+  if (jsEnabled(testInfo)) {
+    // Without reloading, the bar moved: it was seen part-way before it was full.
+    expect([...seen].some((v) => Number(v) < 100), `values seen: ${[...seen]}`).toBe(true);
+  }
+  await expect(page.locator('.sync-panel .status')).toHaveText(/Up to date|Syncing/);
+
+  // The folder's message list: newest first, 50 a page, unread marked.
+  await inbox.getByRole('link', { name: 'INBOX' }).click();
+  await expect(page.getByRole('heading', { name: 'INBOX', level: 1 })).toBeVisible();
+  await expect(page.locator('[data-total]')).toHaveText(`${MESSAGES} messages`);
+  const rows = page.locator('ol.message-list > li');
+  await expect(rows).toHaveCount(50);
+  await expect(page.getByText(`Page 1 of ${MESSAGES / 50}`)).toBeVisible();
+  await expect(page.locator('li.message.unread').first()).toBeVisible();
+  const dates = await rows.locator('time').evaluateAll((els) => els.map((e) => e.getAttribute('datetime') ?? ''));
+  expect([...dates].sort().reverse()).toEqual(dates);
+  await page.getByRole('link', { name: 'Older →' }).click();
+  await expect(page).toHaveURL(/page=2$/);
+  await expect(page.getByText(`Page 2 of ${MESSAGES / 50}`)).toBeVisible();
+  const older = await rows.locator('time').first().getAttribute('datetime');
+  expect(older! <= dates[dates.length - 1]).toBe(true);
+});
