@@ -1,10 +1,10 @@
-//! Starts this process's sync scheduler beside the web server. Leases carry a per-process
+//! Starts this process's sync scheduler (and IDLE watcher) beside the web server. Leases carry a per-process
 //! owner id, so several processes can share one PostgreSQL database.
 
 use services::{
     AppState,
     config::Config,
-    sync::{Scheduler, SchedulerConfig, SyncEngine},
+    sync::{IdleConfig, IdleWatcher, Scheduler, SchedulerConfig, SyncEngine},
 };
 use std::{sync::Arc, time::Duration};
 
@@ -20,6 +20,17 @@ pub fn start(config: &Config, state: &AppState) -> tokio::task::JoinHandle<()> {
         i64::try_from(config.sync.max_message_mb.saturating_mul(1 << 20)).unwrap_or(i64::MAX);
     let owner = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
     tracing::info!(%owner, concurrency = config.sync.concurrency, "sync scheduler started");
+    if config.sync.idle_max > 0 {
+        IdleWatcher::new(
+            engine.clone(),
+            state.sync_waker.clone(),
+            IdleConfig {
+                max_connections: config.sync.idle_max,
+                ..IdleConfig::default()
+            },
+        )
+        .spawn();
+    }
     Scheduler::new(
         state.db.clone(),
         owner,

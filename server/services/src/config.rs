@@ -37,6 +37,8 @@ pub struct SyncConfig {
     pub max_message_mb: u64,
     /// Longest pause between looks at the schedule (other processes' changes).
     pub poll_secs: u64,
+    /// IMAP IDLE connections of this process (Professional mailboxes); 0 turns IDLE off.
+    pub idle_max: usize,
 }
 
 impl Default for SyncConfig {
@@ -47,6 +49,7 @@ impl Default for SyncConfig {
             connections_per_host: 8,
             max_message_mb: 25,
             poll_secs: 15,
+            idle_max: 20,
         }
     }
 }
@@ -109,5 +112,6 @@ fn sync_config(var: &dyn Fn(&str) -> Option<String>) -> Result<SyncConfig> {
         .max(1),
         max_message_mb: number("SYNC_MAX_MESSAGE_MB", d.max_message_mb)?.max(1),
         poll_secs: number("SYNC_POLL_SECS", d.poll_secs)?.max(1),
+        idle_max: usize::try_from(number("SYNC_IDLE_MAX", d.idle_max as u64)?)?,
     })
 }

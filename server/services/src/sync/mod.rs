@@ -5,6 +5,7 @@
 pub mod error;
 pub mod fetch;
 pub mod folder;
+pub mod idle;
 pub mod parse;
 pub mod progress;
 pub mod run;
@@ -14,5 +15,6 @@ pub mod store;
 
 pub use error::SyncError;
 pub use folder::Limits;
+pub use idle::{IdleConfig, IdleWatcher};
 pub use run::SyncEngine;
 pub use scheduler::{Scheduler, SchedulerConfig, SyncRunner, SyncWaker};

@@ -99,16 +99,30 @@ impl SyncEngine {
             return Ok(());
         };
         mark_syncing(&self.db, mailbox_id).await?;
-        let password = self
-            .master_key
-            .open(&row.imap_secret)
-            .map_err(|e| SyncError::Imap(format!("cannot open the stored password: {e}")))?;
-        let login = Login::new(row.imap_username.clone(), password);
         let slot = self.hosts.slot(&row.imap_host);
         let _permit = slot
             .acquire_owned()
             .await
             .map_err(|_| SyncError::Imap("host limiter closed".into()))?;
+        let mut session = self.log_in(&row).await?;
+        let result = self.folders(&mut session, &row).await;
+        if result.is_ok() {
+            clear_resync(&self.db, mailbox_id).await?;
+        }
+        if let Err(err) = session.logout().await {
+            tracing::debug!(%err, "sync: LOGOUT failed");
+        }
+        result
+    }
+
+    /// A logged-in session for the mailbox, CONDSTORE enabled where offered. Not counted
+    /// against the host limit: callers that need that hold a permit.
+    pub async fn log_in(&self, row: &mailbox::Model) -> Result<ImapSession, SyncError> {
+        let password = self
+            .master_key
+            .open(&row.imap_secret)
+            .map_err(|e| SyncError::Imap(format!("cannot open the stored password: {e}")))?;
+        let login = Login::new(row.imap_username.clone(), password);
         let opts = CheckOptions {
             trust: self.trust.clone(),
             timeout: self.connect_timeout,
@@ -123,14 +137,7 @@ impl SyncEngine {
         if caps.iter().any(|c| c == "CONDSTORE") && caps.iter().any(|c| c == "ENABLE") {
             session.run_command_and_check_ok("ENABLE CONDSTORE").await?;
         }
-        let result = self.folders(&mut session, &row).await;
-        if result.is_ok() {
-            clear_resync(&self.db, mailbox_id).await?;
-        }
-        if let Err(err) = session.logout().await {
-            tracing::debug!(%err, "sync: LOGOUT failed");
-        }
-        result
+        Ok(session)
     }
 
     async fn folders(
