@@ -142,6 +142,47 @@ async fn owner_only_changes_grantees_get_403_strangers_get_404() {
         assert_eq!(status, StatusCode::FORBIDDEN, "{endpoint}: {body}");
         assert!(body.contains("OwnerOnly"), "{body}");
     }
+    // Reading and syncing are for every reader: the owner and grantees.
+    let (status, progress) = grantee
+        .post("sync_progress", &[("mailbox", &mailbox)])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{progress}");
+    let progress: serde_json::Value = serde_json::from_str(&progress).unwrap();
+    let folder = progress["folders"][0]["id"].to_string();
+    assert_eq!(progress["folders"][0]["name"], "INBOX");
+    let reads = [
+        ("sync_progress", vec![("mailbox", mailbox.as_str())]),
+        (
+            "message_page",
+            vec![
+                ("mailbox", mailbox.as_str()),
+                ("folder", folder.as_str()),
+                ("page", "1"),
+            ],
+        ),
+        ("sync_now", vec![("mailbox", mailbox.as_str())]),
+        (
+            "resync_from",
+            vec![("mailbox", mailbox.as_str()), ("date", "2026-11-01")],
+        ),
+    ];
+    for (endpoint, form) in &reads {
+        let (status, body) = grantee.post(endpoint, form).await;
+        assert_eq!(status, StatusCode::OK, "grantee {endpoint}: {body}");
+    }
+    let (status, body) = grantee
+        .post(
+            "resync_from",
+            &[("mailbox", &mailbox), ("date", "next week")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let mut anonymous = Client {
+        app: app.clone(),
+        cookie: None,
+    };
+    let (status, _) = anonymous.post("sync_now", &[("mailbox", &mailbox)]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 
     let mut stranger = Client {
         app: app.clone(),
@@ -163,6 +204,10 @@ async fn owner_only_changes_grantees_get_403_strangers_get_404() {
         for endpoint in ["mailbox_details", "disconnect_mailbox"] {
             let (status, body) = client.post(endpoint, &[("id", &mailbox)]).await;
             assert_eq!(status, StatusCode::NOT_FOUND, "{endpoint}: {body}");
+        }
+        for (endpoint, form) in &reads {
+            let (status, body) = client.post(endpoint, form).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "stranger {endpoint}: {body}");
         }
     }
     let (_, details) = owner.post("mailbox_details", &[("id", &mailbox)]).await;
