@@ -283,3 +283,20 @@ async fn a_password_changed_on_the_server_stops_the_schedule() {
         ]);
     }
 }
+
+#[tokio::test]
+async fn a_folder_with_a_non_ascii_name_syncs_by_its_utf7_name() {
+    let s = stack();
+    let user = mail_user("utf");
+    seed(&user, 6, "Клієнти");
+    let raw = services::mail::mutf7::encode("Клієнти");
+    assert!(raw.is_ascii() && raw.starts_with('&'), "{raw}");
+    for t in common::databases().await {
+        let st = state(t.db.clone(), &s);
+        let id = connected(&st, &s, &user, &["INBOX", raw.as_str()]).await;
+        sync_and_compare(&engine(&st), &st, &s, &user, id, &[raw.as_str()]).await;
+        let f = folder(&t.db, id, &raw).await;
+        assert_eq!(f.display_name, "Клієнти");
+        assert_eq!(f.in_range, 6, "{}", t.backend);
+    }
+}

@@ -20,26 +20,12 @@ async fn cuts_and_crashes_mid_sync_end_in_exactly_the_server_state() {
     let user = mail_user("cut");
     seed(&user, 250, "INBOX");
     seed(&user, 30, "Sent");
-    let upstream = (s.host.as_str(), s.imaps)
-        .to_socket_addrs()
-        .unwrap()
-        .find(|a| a.is_ipv4())
-        .unwrap();
+    let upstream = ipv4_upstream(&s);
     for t in common::databases().await {
         let st = state(t.db.clone(), &s);
         let id = connected(&st, &s, &user, &["INBOX", "Sent"]).await;
         let proxy = CutProxy::start(upstream).await;
-        // Through the proxy; the certificate names 127.0.0.1, so TLS is still verified.
-        let mut row = mailbox::Entity::find_by_id(id)
-            .one(&t.db)
-            .await
-            .unwrap()
-            .unwrap()
-            .into_active_model();
-        row.imap_host = Set("127.0.0.1".into());
-        row.imap_port = Set(i32::from(proxy.addr.port()));
-        row.update(&t.db).await.unwrap();
-
+        through(&t.db, id, &proxy).await;
         let mut engine = engine(&st);
         engine.connect_timeout = Duration::from_secs(5);
         engine.limits.body_batch = 40;
@@ -80,6 +66,73 @@ async fn cuts_and_crashes_mid_sync_end_in_exactly_the_server_state() {
         proxy.limit.store(u64::MAX, Ordering::SeqCst);
         sync_and_compare(&engine, &st, &s, &user, id, &["INBOX", "Sent"]).await;
     }
+}
+
+#[tokio::test]
+async fn connections_per_host_are_bounded() {
+    let s = stack();
+    let users = [mail_user("hosta"), mail_user("hostb"), mail_user("hostc")];
+    for user in &users {
+        seed(user, 40, "INBOX");
+    }
+    let upstream = ipv4_upstream(&s);
+    for per_host in [1usize, 3] {
+        for t in common::databases().await {
+            let st = state(t.db.clone(), &s);
+            let proxy = CutProxy::start(upstream).await;
+            let mut ids = Vec::new();
+            for user in &users {
+                let id = connected(&st, &s, user, &["INBOX"]).await;
+                through(&t.db, id, &proxy).await;
+                ids.push(id);
+            }
+            let engine = services::sync::SyncEngine::new(
+                st.db.clone(),
+                st.master_key.clone(),
+                st.mail_trust.clone(),
+                per_host,
+            );
+            let runs = ids.iter().map(|&id| {
+                let engine = engine.clone();
+                async move { engine.sync_mailbox(id).await }
+            });
+            let outcomes = futures_util::future::join_all(runs).await;
+            assert!(
+                outcomes.iter().all(|o| *o == Outcome::Synced),
+                "{outcomes:?}"
+            );
+            let peak = proxy.peak.load(Ordering::SeqCst) as usize;
+            assert!(
+                peak <= per_host,
+                "{}: {peak} connections at once, limit {per_host}",
+                t.backend
+            );
+            if per_host == 3 {
+                assert!(peak >= 2, "{}: runs did overlap when allowed", t.backend);
+            }
+        }
+    }
+}
+
+fn ipv4_upstream(s: &common::mail_stack::Stack) -> std::net::SocketAddr {
+    (s.host.as_str(), s.imaps)
+        .to_socket_addrs()
+        .unwrap()
+        .find(|a| a.is_ipv4())
+        .unwrap()
+}
+
+/// Points the mailbox at the proxy; the certificate names 127.0.0.1, so TLS is verified.
+async fn through(db: &sea_orm::DatabaseConnection, id: i64, proxy: &CutProxy) {
+    let mut row = mailbox::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+        .into_active_model();
+    row.imap_host = Set("127.0.0.1".into());
+    row.imap_port = Set(i32::from(proxy.addr.port()));
+    row.update(db).await.unwrap();
 }
 
 /// Another device: a few new messages, a flag flipped, one expunged.

@@ -23,6 +23,9 @@ pub struct CutProxy {
     pub limit: Arc<AtomicU64>,
     /// Connections cut so far.
     pub cuts: Arc<AtomicU64>,
+    /// Connections open now, and the most open at once.
+    pub open: Arc<AtomicU64>,
+    pub peak: Arc<AtomicU64>,
     task: JoinHandle<()>,
 }
 
@@ -38,17 +41,22 @@ impl CutProxy {
         let addr = listener.local_addr().unwrap();
         let limit = Arc::new(AtomicU64::new(u64::MAX));
         let cuts = Arc::new(AtomicU64::new(0));
-        let (l, c) = (limit.clone(), cuts.clone());
+        let open = Arc::new(AtomicU64::new(0));
+        let peak = Arc::new(AtomicU64::new(0));
+        let (l, c, o, p) = (limit.clone(), cuts.clone(), open.clone(), peak.clone());
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let budget = l.load(Ordering::SeqCst);
-                let cuts = c.clone();
+                let (cuts, open, peak) = (c.clone(), o.clone(), p.clone());
+                let now = open.fetch_add(1, Ordering::SeqCst) + 1;
+                peak.fetch_max(now, Ordering::SeqCst);
                 tokio::spawn(async move {
                     if let Ok(server) = TcpStream::connect(upstream).await
                         && pipe(client, server, budget).await
                     {
                         cuts.fetch_add(1, Ordering::SeqCst);
                     }
+                    open.fetch_sub(1, Ordering::SeqCst);
                 });
             }
         });
@@ -56,6 +64,8 @@ impl CutProxy {
             addr,
             limit,
             cuts,
+            open,
+            peak,
             task,
         }
     }
