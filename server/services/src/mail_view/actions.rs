@@ -18,8 +18,8 @@ pub async fn sync_now(state: &AppState, actor: &Actor, mailbox_id: i64) -> Servi
 }
 
 /// **Re-sync from date** (`YYYY-MM-DD`): the next run (started now) refetches every message received
-/// since `from` (bodies and flags), filling any gap without duplicates. Dates before the
-/// mailbox's period or in the future are refused.
+/// since `from` (bodies and flags), filling any gap without duplicates. A date in the
+/// future is refused; one before the mailbox's period covers the whole period.
 pub async fn resync_from(
     state: &AppState,
     actor: &Actor,

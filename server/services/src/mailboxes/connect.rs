@@ -157,7 +157,7 @@ async fn store_mailbox(
         smtp_secret: Set(draft.smtp_secret.clone()),
         access: Set(settings.access.as_str().to_owned()),
         crm_mode: Set(settings.crm_mode.as_str().to_owned()),
-        crm_create: Set(crm_create_json(&settings)?),
+        crm_create: Set(crm_create_json(settings)?),
         period: Set(settings.period.as_str().to_owned()),
         status: Set(MailboxStatus::WaitingFirstSync.as_str().to_owned()),
         last_sync_at: Set(None),
@@ -188,7 +188,7 @@ async fn store_mailbox(
         .insert(&txn)
         .await?;
     }
-    write_grants(&txn, row.id, plan, &settings).await?;
+    write_grants(&txn, row.id, plan, settings).await?;
     draft::delete(&txn, draft_id).await?;
     txn.commit().await?;
     Ok(row.id)
