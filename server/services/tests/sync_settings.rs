@@ -26,13 +26,14 @@ async fn owner_of(db: &sea_orm::DatabaseConnection, id: i64) -> Actor {
 }
 
 #[tokio::test]
-async fn a_shorter_period_drops_old_mail_from_the_app_only() {
+async fn a_shorter_period_or_fewer_folders_drop_mail_from_the_app_only() {
     let s = stack();
     let user = mail_user("period");
     seed(&user, 80, "INBOX");
+    seed(&user, 3, "Archive");
     for t in common::databases().await {
         let st = state(t.db.clone(), &s);
-        let id = connected(&st, &s, &user, &["INBOX"]).await;
+        let id = connected(&st, &s, &user, &["INBOX", "Archive"]).await;
         let engine = engine(&st);
         assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced);
         let inbox = folder(&t.db, id, "INBOX").await;

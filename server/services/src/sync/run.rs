@@ -146,6 +146,7 @@ impl SyncEngine {
         row: &mailbox::Model,
     ) -> Result<(), SyncError> {
         let range = range_of(row, Utc::now());
+        super::store::forget_unselected(&self.db, row.id).await?;
         let mut done = Vec::new();
         for folder in selected_folders(&self.db, row.id).await? {
             match folder::header_pass(session, &self.db, &folder, &range, &self.limits).await {
