@@ -29,7 +29,7 @@ pub fn SyncProgressPanel(mailbox: i64, #[prop(default = true)] actions: bool) ->
                     match progress.await {
                         Ok(p) => {
                             last_active.set(p.active());
-                            view! { <ProgressBody p/> }.into_any()
+                            view! { <ProgressBody p compact=!actions/> }.into_any()
                         }
                         Err(err) => view! { <p role="alert">{error_text(i18n, &err)}</p> }.into_any(),
                     }
@@ -57,25 +57,35 @@ pub fn SyncProgressPanel(mailbox: i64, #[prop(default = true)] actions: bool) ->
     }
 }
 
+/// `compact`: only the folder lines (Connected accounts shows the rest in its table).
 #[component]
-fn ProgressBody(p: SyncProgress) -> impl IntoView {
+fn ProgressBody(p: SyncProgress, compact: bool) -> impl IntoView {
     let i18n = use_i18n();
     let when =
         |t: Option<String>| t.map(|t| t.replace('T', " ").chars().take(16).collect::<String>());
     let status = p.status;
     let mailbox = p.mailbox_id;
+    let folders = view! {
+        <ul class="folder-progress">
+            {p.folders.into_iter().map(|f| view! { <FolderLine mailbox f/> }).collect_view()}
+        </ul>
+    };
+    if compact {
+        return folders.into_any();
+    }
+    let email =
+        (p.email != p.name).then(|| view! { " " <span class="muted">{p.email.clone()}</span> });
     view! {
-        <h2>{p.name.clone()} " " <span class="muted">{p.email.clone()}</span></h2>
+        <h2>{p.name.clone()} {email}</h2>
         <p>
             <span class="status" data-status=status.as_str()>{move || status_text(i18n, status)}</span>
             " · " {t!(i18n, col_last_sync)} ": " {when(p.last_sync_at.clone()).unwrap_or_else(|| t_string!(i18n, never).to_string())}
             " · " {t!(i18n, col_next_sync)} ": " {when(p.next_sync_at.clone()).unwrap_or_default()}
         </p>
         {p.last_error.clone().map(|e| view! { <p class="notice" role="note">{t!(i18n, last_error)} ": " {e}</p> })}
-        <ul class="folder-progress">
-            {p.folders.into_iter().map(|f| view! { <FolderLine mailbox f/> }).collect_view()}
-        </ul>
+        {folders}
     }
+    .into_any()
 }
 
 #[component]
@@ -98,8 +108,8 @@ fn FolderLine(mailbox: i64, f: FolderProgress) -> impl IntoView {
             <progress max="100" value=percent aria-label=f.name.clone()>{percent} "%"</progress>
             " "
             <span class="phase">{phase_text}</span>
-            " · " <span class="counts" title=move || t_string!(i18n, headers_of).to_string()>{counts}</span>
-            " · " <span class="bodies" title=move || t_string!(i18n, bodies_of).to_string()>{bodies}</span>
+            " · " {t!(i18n, phase_headers)} " " <span class="counts" title=move || t_string!(i18n, headers_of).to_string()>{counts}</span>
+            " · " {t!(i18n, phase_bodies)} " " <span class="bodies" title=move || t_string!(i18n, bodies_of).to_string()>{bodies}</span>
             {f.last_error.map(|e| view! { <span class="notice">" " {e}</span> })}
         </li>
     }

@@ -94,11 +94,23 @@ fn MessageLine(m: MessageRow) -> impl IntoView {
             <span class="sender" title=m.from_address.clone()>{sender}</span>
             <span class="subject">
                 {subject.unwrap_or_else(|| t_string!(i18n, no_subject).to_string())}
-                {m.has_attachments.then(|| view! { " " <span class="attachment" title=move || t_string!(i18n, has_attachments).to_string()>"📎"</span> })}
+                {m.has_attachments.then(|| view! { " " <PaperClip label=t_string!(i18n, has_attachments).to_string()/> })}
                 {m.too_large.then(|| view! { " " <span class="notice">{t!(i18n, too_large)}</span> })}
                 <span class="snippet muted">" " {m.snippet.clone()}</span>
             </span>
             <time datetime=m.received_at.clone()>{date}</time>
         </li>
+    }
+}
+
+/// The attachment mark: an inline icon (emoji fonts are not everywhere).
+#[component]
+fn PaperClip(label: String) -> impl IntoView {
+    let title = label.clone();
+    view! {
+        <svg class="attachment" role="img" aria-label=label width="14" height="14" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
+            <title>{title}</title>
+            <path d="M21 11.5l-8.5 8.5a5 5 0 0 1-7-7l9-9a3.5 3.5 0 0 1 5 5l-9 9a2 2 0 0 1-3-3l8-8"/>
+        </svg>
     }
 }

@@ -51,6 +51,7 @@ pub struct Content {
 
 /// The envelope from a header block (`BODY.PEEK[HEADER]`) or a whole message.
 pub fn envelope(raw: &[u8]) -> Envelope {
+    let raw = &*utf8_header_lines(raw);
     MessageParser::default()
         .parse_headers(raw)
         .map(|m| envelope_of(&m))
@@ -59,6 +60,7 @@ pub fn envelope(raw: &[u8]) -> Envelope {
 
 /// Envelope and content of a whole message (`BODY.PEEK[]`).
 pub fn message(raw: &[u8]) -> (Envelope, Content) {
+    let raw = &*utf8_header_lines(raw);
     match MessageParser::default().parse(raw) {
         Some(m) => (envelope_of(&m), content_of(&m)),
         // No header block at all: keep the bytes readable as text.
@@ -93,6 +95,48 @@ fn raw_text(raw: &[u8]) -> Content {
         text: Some(text),
         ..Content::default()
     }
+}
+
+/// Header lines in raw 8-bit bytes that are not UTF-8 (RFC 5322 forbids them; old
+/// clients send them anyway) are decoded from the charset the message declares, else from
+/// windows-1251, the usual legacy charset of our users' correspondents; UTF-8 lines and
+/// the body are left as they are.
+fn utf8_header_lines(raw: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .or_else(|| raw.windows(2).position(|w| w == b"\n\n"))
+        .unwrap_or(raw.len());
+    let head = &raw[..end];
+    if std::str::from_utf8(head).is_ok() {
+        return std::borrow::Cow::Borrowed(raw);
+    }
+    let legacy = declared_charset(head)
+        .and_then(|label| encoding_rs::Encoding::for_label(label.as_bytes()))
+        .filter(|e| *e != encoding_rs::UTF_8)
+        .unwrap_or(encoding_rs::WINDOWS_1251);
+    let mut out = Vec::with_capacity(raw.len() + raw.len() / 8);
+    for line in head.split_inclusive(|&b| b == b'\n') {
+        match std::str::from_utf8(line) {
+            Ok(_) => out.extend_from_slice(line),
+            Err(_) => out.extend_from_slice(legacy.decode_without_bom_handling(line).0.as_bytes()),
+        }
+    }
+    out.extend_from_slice(&raw[end..]);
+    std::borrow::Cow::Owned(out)
+}
+
+/// The `charset=` parameter in a header block, if any.
+fn declared_charset(head: &[u8]) -> Option<String> {
+    let lower = head.to_ascii_lowercase();
+    let at = lower.windows(8).position(|w| w == b"charset=")? + 8;
+    let value: String = lower[at..]
+        .iter()
+        .map(|&b| b as char)
+        .skip_while(|c| *c == '"')
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.'))
+        .collect();
+    (!value.is_empty()).then_some(value)
 }
 
 fn fallback_envelope(raw: &[u8]) -> Envelope {

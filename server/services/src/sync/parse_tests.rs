@@ -132,3 +132,27 @@ fn date_is_utc() {
         Some("2026-11-03T08:00:00+00:00".into())
     );
 }
+
+#[test]
+fn raw_8bit_windows_1251_headers_are_decoded() {
+    let mut raw = b"From: ".to_vec();
+    raw.extend_from_slice(&[0xce, 0xeb, 0xe5, 0xed, 0xe0]); // "Олена" in windows-1251
+    raw.extend_from_slice(b" <olena@example.com>\r\nSubject: ");
+    raw.extend_from_slice(&[0xc4, 0xee, 0xe3, 0xee, 0xe2, 0xb3, 0xf0]); // "Договір"
+    raw.extend_from_slice(
+        b"\r\nTo: =?utf-8?B?0JzQsNGA0ZbRjw==?= <m@example.test>\r\n\r\nbody \xff stays",
+    );
+    let (env, content) = message(&raw);
+    assert_eq!(env.from.name, "Олена");
+    assert_eq!(env.subject, "Договір");
+    assert_eq!(env.to[0].name, "Марія");
+    assert!(content.text.unwrap_or_default().starts_with("body"));
+}
+
+#[test]
+fn raw_8bit_headers_follow_the_declared_charset() {
+    let mut raw = b"Subject: ".to_vec();
+    raw.extend_from_slice(&[0xd0, 0xd2, 0xc9, 0xd7, 0xa6, 0xd4]); // "привіт" in KOI8-U
+    raw.extend_from_slice(b"\r\nContent-Type: text/plain; charset=\"koi8-u\"\r\n\r\nx");
+    assert_eq!(envelope(&raw).subject, "привіт");
+}
