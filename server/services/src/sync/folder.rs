@@ -96,10 +96,29 @@ pub async fn header_pass(
         bodies_done: 0,
     };
     progress::report(db, folder.id, Phase::Headers, counts).await?;
-    for chunk in missing.chunks(limits.header_batch.max(1)) {
+    // Fetching batch n+1 overlaps storing batch n; the first batch (the newest mail) is
+    // stored before anything else is fetched, so the list shows at once.
+    let mut storing: Option<tokio::task::JoinHandle<Result<usize, SyncError>>> = None;
+    for (n, chunk) in missing.chunks(limits.header_batch.max(1)).enumerate() {
         let rows = timed(t, fetch::headers(session, chunk)).await?;
-        store::insert_headers(db, key, rows, adopt).await?;
-        counts.headers_done += chunk.len() as i64;
+        if let Some(previous) = storing.take() {
+            counts.headers_done += joined(previous).await? as i64;
+            progress::report(db, folder.id, Phase::Headers, counts).await?;
+        }
+        let (db2, len) = (db.clone(), chunk.len());
+        let task = tokio::spawn(async move {
+            store::insert_headers(&db2, key, rows, adopt).await?;
+            Ok(len)
+        });
+        if n == 0 {
+            counts.headers_done += joined(task).await? as i64;
+            progress::report(db, folder.id, Phase::Headers, counts).await?;
+        } else {
+            storing = Some(task);
+        }
+    }
+    if let Some(previous) = storing.take() {
+        counts.headers_done += joined(previous).await? as i64;
         progress::report(db, folder.id, Phase::Headers, counts).await?;
     }
     if adopt {
@@ -187,7 +206,7 @@ async fn joined(
 ) -> Result<usize, SyncError> {
     handle
         .await
-        .map_err(|e| SyncError::Imap(format!("body store task failed: {e}")))?
+        .map_err(|e| SyncError::Imap(format!("store task failed: {e}")))?
 }
 
 async fn parse_and_store(
