@@ -10,7 +10,8 @@
 //! first-page USER                2: from the start of a first sync to a full first page
 //! resync10 USER FOLDER...        3: no-change re-sync of these folders, ours vs mbsync
 //! scheduler [N] [SPREAD_S]       4: N mailboxes due over SPREAD_S seconds, fake sync (SQLite)
-//! scaleout [N] [PROCS]           5: PROCS processes share N mailboxes on PostgreSQL
+//! scaleout [N] [PROCS] [BASE_N]  5: PROCS processes share N mailboxes on PostgreSQL,
+//!                                against 1 process on BASE_N mailboxes
 //! ```
 //! Internal (run as child processes): `sync-once USER`, `raw-rust USER`,
 //! `scaleout-worker URL OWNER LOG DEADLINE_S`.
@@ -40,7 +41,7 @@ fn main() {
         .filter(|a| !a.starts_with("--"))
         .collect();
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn,sqlx=error".into()))
         .with_writer(std::io::stderr)
         .try_init();
     let arg = |i: usize| args.get(i).map(String::as_str);
@@ -50,7 +51,7 @@ fn main() {
         Some("first-page") => initial::first_page(arg(1).expect("USER")),
         Some("resync10") => resync::resync(arg(1).expect("USER"), &args[2..], 5),
         Some("scheduler") => sched::scheduler(num(1, 10_000), num(2, 20)),
-        Some("scaleout") => sched::scaleout(num(1, 100_000), num(2, 4)),
+        Some("scaleout") => sched::scaleout(num(1, 100_000), num(2, 4), num(3, 20_000)),
         Some("sync-once") => initial::sync_once(arg(1).expect("USER")),
         Some("raw-rust") => initial::raw_rust(arg(1).expect("USER")),
         Some("scaleout-worker") => sched::scaleout_worker(
@@ -62,7 +63,7 @@ fn main() {
         _ => {
             eprintln!(
                 "usage: sync (sync10k USER [REPS] | first-page USER | resync10 USER FOLDER... | \
-                 scheduler [N] [SPREAD_S] | scaleout [N] [PROCS])"
+                 scheduler [N] [SPREAD_S] | scaleout [N] [PROCS] [BASE_N])"
             );
             std::process::exit(2);
         }

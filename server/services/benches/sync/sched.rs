@@ -45,8 +45,11 @@ fn mix_text(n: usize) -> String {
         .join(" / ")
 }
 
+/// Runs as (mailbox, start, end).
+type RunLog = Arc<Mutex<Vec<(i64, DateTime<Utc>, DateTime<Utc>)>>>;
+
 /// A sync that does nothing: records when it started (and ended) and succeeds.
-struct FastRunner(Arc<Mutex<Vec<(i64, DateTime<Utc>, DateTime<Utc>)>>>);
+struct FastRunner(RunLog);
 
 impl SyncRunner for FastRunner {
     fn run(&self, id: i64) -> BoxFuture<'static, Outcome> {
@@ -136,6 +139,11 @@ pub fn scheduler(n: usize, spread_s: usize) {
             .map(|(id, start, _)| (*start - due[id]).num_microseconds().unwrap_or(i64::MAX) as f64 / 1e3)
             .collect();
         delays.sort_by(f64::total_cmp);
+        let starts: Vec<DateTime<Utc>> = runs.iter().map(|r| r.1).collect();
+        let span = match (starts.iter().min(), starts.iter().max()) {
+            (Some(a), Some(b)) => (*b - *a).num_microseconds().unwrap_or(0) as f64 / 1e6,
+            _ => f64::NAN,
+        };
         let synced_n = count_where(&db, synced()).await;
         let leases = count_where(&db, leased()).await;
         db.close().await.ok();
@@ -158,6 +166,11 @@ pub fn scheduler(n: usize, spread_s: usize) {
             percentile(&delays, 99.0),
             delays.last().copied().unwrap_or(f64::NAN),
             delays.first().copied().unwrap_or(f64::NAN),
+        );
+        println!(
+            "   runs started at {:.0}/s (first to last start) against {:.0}/s falling due",
+            runs.len() as f64 / span,
+            n as f64 / spread_s as f64
         );
         println!(
             "   CPU of the process: {:.1} % of one core while runs fell due ({active_cpu:.2} s CPU in {active_wall:.1} s); \
@@ -199,16 +212,100 @@ impl Drop for PgScratch {
     }
 }
 
-/// Figure 5 (coordinator): makes the database, starts `procs` worker processes, checks
-/// their logs, drops the database.
-pub fn scaleout(n: usize, procs: usize) {
-    let deadline_s: u64 = 240;
+/// What one scale-out run saw.
+struct ScaleOut {
+    insert_s: f64,
+    span_s: f64,
+    wall_s: f64,
+    runs: usize,
+    per_proc: Vec<usize>,
+    served: usize,
+    all: usize,
+    twice: usize,
+    overlaps: usize,
+    missing: usize,
+    strangers: usize,
+    synced: u64,
+    leases: u64,
+    failed: usize,
+}
+
+impl ScaleOut {
+    fn rate(&self) -> f64 {
+        self.runs as f64 / self.span_s
+    }
+
+    fn clean(&self) -> bool {
+        self.failed == 0
+            && self.twice == 0
+            && self.overlaps == 0
+            && self.missing == 0
+            && self.strangers == 0
+            && self.leases == 0
+    }
+}
+
+/// Figure 5: `procs` processes on `n` mailboxes, against one process on `base_n` (the
+/// same per-mailbox work, fewer mailboxes to keep the run short) measured just before.
+pub fn scaleout(n: usize, procs: usize, base_n: usize) {
+    let one = scaleout_run(base_n, 1);
+    let many = scaleout_run(n, procs);
+    println!(
+        "5. Scale-out: {procs} OS processes share {n} mailboxes ({}) due at once on one PostgreSQL; \
+         fake instant sync; production config (concurrency 4 each)",
+        mix_text(n)
+    );
+    println!(
+        "   inserted in {:.1} s; all served in {:.1} s (first start to last end; {:.1} s with process start and stop): \
+         {:.0} claims/s overall",
+        many.insert_s,
+        many.span_s,
+        many.wall_s,
+        many.rate()
+    );
+    println!(
+        "   baseline, 1 process on {base_n} mailboxes (same run): {:.0} claims/s -> {procs} processes / 1 = {:.2}x",
+        one.rate(),
+        many.rate() / one.rate()
+    );
+    println!(
+        "   runs per process: {}",
+        many.per_proc
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join(" / ")
+    );
+    println!(
+        "   runs {}, mailboxes served {} of {}, ran twice {}, overlapping runs {}, not served {}; \
+         in the database: {} synced, {} leases left; workers failed {}",
+        many.runs,
+        many.served,
+        many.all,
+        many.twice,
+        many.overlaps,
+        many.missing,
+        many.synced,
+        many.leases,
+        many.failed
+    );
+    println!(
+        "   0 double claims and every mailbox served: {}",
+        met(many.clean() && one.clean())
+    );
+}
+
+/// Makes a database with `n` due mailboxes, starts `procs` worker processes, stops them
+/// (closing their stdin) once every mailbox was synced, checks their logs, drops it.
+fn scaleout_run(n: usize, procs: usize) -> ScaleOut {
+    let deadline = Duration::from_secs(420);
     let scratch = PgScratch {
         admin_url: postgres_admin_url(),
         name: format!("mc_bench_{}", uuid::Uuid::new_v4().simple()),
     };
     let url = scratch.url();
-    let insert_s = runtime().block_on(async {
+    let rt = runtime();
+    let (db, insert_s) = rt.block_on(async {
         let admin = Database::connect(&scratch.admin_url)
             .await
             .expect("PostgreSQL (TEST_POSTGRES_URL)");
@@ -226,8 +323,7 @@ pub fn scaleout(n: usize, procs: usize) {
             mailboxes_due_at(&db, count, plan, |_| due).await;
         }
         db.execute_unprepared("ANALYZE mailboxes").await.ok();
-        db.close().await.ok();
-        t.elapsed().as_secs_f64()
+        (db, t.elapsed().as_secs_f64())
     });
 
     let dir = work_dir("scaleout");
@@ -241,14 +337,32 @@ pub fn scaleout(n: usize, procs: usize) {
                     &url,
                     &format!("bench-proc-{i}"),
                     &dir.join(format!("worker-{i}.log")).display().to_string(),
-                    &deadline_s.to_string(),
+                    &deadline.as_secs().to_string(),
                 ])
+                .stdin(Stdio::piped())
                 .stdout(Stdio::null())
                 .spawn()
                 .expect("worker process")
         })
         .collect();
-    let limit = Duration::from_secs(deadline_s + 60);
+    // One look every 200 ms from here, so the workers do nothing but schedule.
+    rt.block_on(async {
+        let unsynced = sea_orm::Condition::all().add(mailbox::Column::LastSyncAt.is_null());
+        while t0.elapsed() < deadline {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let left = mailbox::Entity::find()
+                .filter(unsynced.clone())
+                .one(&db)
+                .await
+                .expect("unsynced mailboxes");
+            if left.is_none() {
+                break;
+            }
+        }
+    });
+    for child in &mut children {
+        drop(child.stdin.take());
+    }
     let mut failed = 0;
     for child in &mut children {
         loop {
@@ -257,27 +371,27 @@ pub fn scaleout(n: usize, procs: usize) {
                     failed += usize::from(!status.success());
                     break;
                 }
-                None if t0.elapsed() > limit => {
+                None if t0.elapsed() > deadline + Duration::from_secs(30) => {
                     let _ = child.kill();
                     let _ = child.wait();
                     failed += 1;
                     break;
                 }
-                None => std::thread::sleep(Duration::from_millis(50)),
+                None => std::thread::sleep(Duration::from_millis(20)),
             }
         }
     }
-    let wall = t0.elapsed().as_secs_f64();
+    let wall_s = t0.elapsed().as_secs_f64();
 
-    // Every run of every process: (mailbox, start µs, end µs, process).
-    let mut runs: Vec<(i64, u64, u64, usize)> = Vec::new();
+    // Every run of every process: (mailbox, start µs, end µs).
+    let mut runs: Vec<(i64, u64, u64)> = Vec::new();
     let mut per_proc = vec![0usize; procs];
     for (p, count) in per_proc.iter_mut().enumerate() {
         let text = std::fs::read_to_string(dir.join(format!("worker-{p}.log"))).unwrap_or_default();
         for line in text.lines() {
             let f: Vec<u64> = line.split(' ').filter_map(|v| v.parse().ok()).collect();
             if let [id, start, end] = f[..] {
-                runs.push((id as i64, start, end, p));
+                runs.push((id as i64, start, end));
                 *count += 1;
             }
         }
@@ -297,10 +411,9 @@ pub fn scaleout(n: usize, procs: usize) {
     let served: HashSet<i64> = runs.iter().map(|r| r.0).collect();
     let first = runs.iter().map(|r| r.1).min().unwrap_or(0);
     let last = runs.iter().map(|r| r.2).max().unwrap_or(0);
-    let span = (last.saturating_sub(first)) as f64 / 1e6;
+    let span_s = last.saturating_sub(first) as f64 / 1e6;
 
-    let (all, synced_n, leases) = runtime().block_on(async {
-        let db = Database::connect(&url).await.expect("bench database");
+    let (all, synced_n, leases) = rt.block_on(async {
         let all: HashSet<i64> = mailbox::Entity::find()
             .all(&db)
             .await
@@ -316,36 +429,24 @@ pub fn scaleout(n: usize, procs: usize) {
         db.close().await.ok();
         out
     });
+    drop(rt);
     drop(scratch);
-    let missing = all.difference(&served).count();
-    let strangers = served.difference(&all).count();
-    let ok = failed == 0 && twice == 0 && overlaps == 0 && missing == 0 && strangers == 0;
-    println!(
-        "5. Scale-out: {procs} OS processes share {n} mailboxes ({}) due at once on one PostgreSQL; \
-         fake instant sync; production config (concurrency 4 each)",
-        mix_text(n)
-    );
-    println!(
-        "   inserted in {insert_s:.1} s; all served in {span:.1} s (first start to last end; {wall:.1} s with process start and stop): \
-         {:.0} claims/s overall",
-        runs.len() as f64 / span
-    );
-    println!(
-        "   runs per process: {}",
-        per_proc
-            .iter()
-            .map(usize::to_string)
-            .collect::<Vec<_>>()
-            .join(" / ")
-    );
-    println!(
-        "   runs {}, mailboxes served {} of {}, ran twice {twice}, overlapping runs {overlaps}, \
-         not served {missing}; in the database: {synced_n} synced, {leases} leases left; workers failed {failed}",
-        runs.len(),
-        served.len(),
-        all.len(),
-    );
-    println!("   0 double claims and every mailbox served: {}", met(ok));
+    ScaleOut {
+        insert_s,
+        span_s,
+        wall_s,
+        runs: runs.len(),
+        per_proc,
+        served: served.len(),
+        all: all.len(),
+        twice,
+        overlaps,
+        missing: all.difference(&served).count(),
+        strangers: served.difference(&all).count(),
+        synced: synced_n,
+        leases,
+        failed,
+    }
 }
 
 fn micros(at: DateTime<Utc>) -> i64 {
@@ -353,15 +454,19 @@ fn micros(at: DateTime<Utc>) -> i64 {
 }
 
 /// Figure 5 (worker process): a scheduler with the production config and a fake instant
-/// sync; stops when no mailbox is left unsynced (or at the deadline) and writes
-/// `mailbox start_µs end_µs` per run to `log`.
+/// sync, until its stdin closes (or the deadline); then writes `mailbox start_µs end_µs`
+/// per run to `log`.
 pub fn scaleout_worker(url: &str, owner: &str, log_path: &Path, deadline_s: usize) {
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+        let _ = stop_tx.send(());
+    });
     runtime().block_on(async {
         let db = services::db::connect_and_migrate(url)
             .await
             .expect("database");
         let log = Arc::new(Mutex::new(Vec::new()));
-        let t0 = Instant::now();
         let task = Scheduler::new(
             db.clone(),
             owner.into(),
@@ -370,13 +475,7 @@ pub fn scaleout_worker(url: &str, owner: &str, log_path: &Path, deadline_s: usiz
             SyncWaker::default(),
         )
         .spawn();
-        let unsynced = sea_orm::Condition::all().add(mailbox::Column::LastSyncAt.is_null());
-        while t0.elapsed() < Duration::from_secs(deadline_s as u64) {
-            tokio::time::sleep(Duration::from_millis(250)).await;
-            if count_where(&db, unsynced.clone()).await == 0 {
-                break;
-            }
-        }
+        let _ = tokio::time::timeout(Duration::from_secs(deadline_s as u64), stop_rx).await;
         task.abort();
         let _ = task.await;
         let runs = log.lock().unwrap_or_else(|p| p.into_inner()).clone();
