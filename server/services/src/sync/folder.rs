@@ -214,16 +214,34 @@ async fn parse_and_store(
     key: FolderKey,
     raw: Vec<(i64, Vec<u8>)>,
 ) -> Result<usize, SyncError> {
-    let parsed = tokio::task::spawn_blocking(move || {
-        raw.into_iter()
-            .map(|(uid, bytes)| (uid, parse::message_or_raw(&bytes)))
-            .collect::<Vec<_>>()
-    })
-    .await
-    .map_err(|e| SyncError::Imap(format!("parse task failed: {e}")))?;
+    let parsed = tokio::task::spawn_blocking(move || parse_all(raw))
+        .await
+        .map_err(|e| SyncError::Imap(format!("parse task failed: {e}")))?;
     let n = parsed.len();
     store::store_bodies(&db, key, parsed).await?;
     Ok(n)
+}
+
+/// Parses a batch on every core (one scoped thread per share), keeping the order.
+fn parse_all(raw: Vec<(i64, Vec<u8>)>) -> Vec<(i64, parse::Content)> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let share = raw.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = raw
+            .chunks(share)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(uid, bytes)| (*uid, parse::message_or_raw(bytes)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_default())
+            .collect()
+    })
 }
 
 /// Groups (uid, size) into fetches of at most `body_batch` messages and

@@ -12,8 +12,8 @@ use crate::{
 use chrono::{DateTime, Duration, Utc};
 use domain::{MailboxStatus, Plan};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::Expr,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Statement, sea_query::Expr,
 };
 
 /// How a sync run ended, for the next schedule.
@@ -30,17 +30,11 @@ pub enum Outcome {
     },
 }
 
-fn claimable(now: DateTime<Utc>) -> Condition {
-    Condition::all()
-        .add(mailbox::Column::NextSyncAt.lte(now))
-        .add(
-            Condition::any()
-                .add(mailbox::Column::LeaseUntil.is_null())
-                .add(mailbox::Column::LeaseUntil.lt(now)),
-        )
-}
-
-/// Claims up to `limit` due mailboxes for `owner` until `now + lease`, most overdue first.
+/// Claims up to `limit` due mailboxes for `owner` until `now + lease`, most overdue first,
+/// in one statement. The outer condition repeats "due and unleased", so on PostgreSQL a
+/// row another process claimed meanwhile is re-checked and left alone; `SKIP LOCKED` lets
+/// concurrent claimers take different rows instead of queueing on the same ones. SQLite
+/// runs one writer at a time, which makes the statement atomic by itself.
 pub async fn claim_due(
     db: &impl ConnectionTrait,
     owner: &str,
@@ -48,31 +42,36 @@ pub async fn claim_due(
     lease: Duration,
     limit: u64,
 ) -> ServiceResult<Vec<i64>> {
-    let candidates: Vec<i64> = mailbox::Entity::find()
-        .select_only()
-        .column(mailbox::Column::Id)
-        .filter(claimable(now))
-        .order_by_asc(mailbox::Column::NextSyncAt)
-        .limit(limit.saturating_mul(2))
-        .into_tuple()
-        .all(db)
+    let backend = db.get_database_backend();
+    let (p, lock) = match backend {
+        DbBackend::Postgres => (["$1", "$2", "$3", "$4"], " FOR UPDATE SKIP LOCKED"),
+        _ => (["?1", "?2", "?3", "?4"], ""),
+    };
+    let due = format!(
+        "next_sync_at <= {now} AND (lease_until IS NULL OR lease_until < {now})",
+        now = p[2]
+    );
+    let sql = format!(
+        "UPDATE mailboxes SET lease_owner = {owner}, lease_until = {until} \
+         WHERE {due} AND id IN (SELECT id FROM mailboxes WHERE {due} \
+         ORDER BY next_sync_at LIMIT {limit}{lock}) RETURNING id",
+        owner = p[0],
+        until = p[1],
+        limit = p[3],
+    );
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [owner.into(), (now + lease).into(), now.into(), limit.into()],
+        ))
         .await?;
-    let mut claimed = Vec::new();
-    for id in candidates {
-        let result = mailbox::Entity::update_many()
-            .col_expr(mailbox::Column::LeaseOwner, Expr::value(owner))
-            .col_expr(mailbox::Column::LeaseUntil, Expr::value(now + lease))
-            .filter(mailbox::Column::Id.eq(id))
-            .filter(claimable(now))
-            .exec(db)
-            .await?;
-        if result.rows_affected == 1 {
-            claimed.push(id);
-            if claimed.len() as u64 >= limit {
-                break;
-            }
-        }
-    }
+    let mut claimed = rows
+        .iter()
+        .map(|row| row.try_get::<i64>("", "id"))
+        .collect::<Result<Vec<_>, _>>()?;
+    claimed.sort_unstable();
     Ok(claimed)
 }
 

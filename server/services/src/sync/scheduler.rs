@@ -123,8 +123,8 @@ impl Scheduler {
                 // Full: a finishing run wakes us.
                 self.config.poll
             } else {
-                // Never spin: a due mailbox we failed to claim is retried shortly.
-                self.sleep_for().await.max(Duration::from_millis(50))
+                // Never spin: a due mailbox another process took is looked at again shortly.
+                self.sleep_for().await.max(Duration::from_millis(5))
             };
             tokio::select! {
                 () = self.waker.0.notified() => {}
