@@ -1,6 +1,6 @@
 # The two commands: `make run` serves the app; `make test` runs every test.
 # Both install what is missing first (scripts/setup) and skip what is present.
-.PHONY: run test demo bench release clippy
+.PHONY: run test demo bench bench-sync release clippy
 
 run:
 	scripts/setup
@@ -15,6 +15,9 @@ demo:
 
 bench:
 	scripts/bench
+
+bench-sync:
+	scripts/bench sync
 
 release:
 	scripts/setup
