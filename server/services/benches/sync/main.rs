@@ -24,6 +24,7 @@ mod common;
 mod baseline;
 mod initial;
 mod resync;
+mod scaleout;
 mod sched;
 
 use std::{
@@ -51,10 +52,10 @@ fn main() {
         Some("first-page") => initial::first_page(arg(1).expect("USER")),
         Some("resync10") => resync::resync(arg(1).expect("USER"), &args[2..], 5),
         Some("scheduler") => sched::scheduler(num(1, 10_000), num(2, 20)),
-        Some("scaleout") => sched::scaleout(num(1, 100_000), num(2, 4), num(3, 20_000)),
+        Some("scaleout") => scaleout::scaleout(num(1, 100_000), num(2, 4), num(3, 20_000)),
         Some("sync-once") => initial::sync_once(arg(1).expect("USER")),
         Some("raw-rust") => initial::raw_rust(arg(1).expect("USER")),
-        Some("scaleout-worker") => sched::scaleout_worker(
+        Some("scaleout-worker") => scaleout::scaleout_worker(
             arg(1).expect("URL"),
             arg(2).expect("OWNER"),
             Path::new(arg(3).expect("LOG")),

@@ -2,14 +2,20 @@
 //! from header blocks, bodies, flags, and removal of what left the server or the range.
 //! Every write is idempotent, so a run cut at any point and run again converges.
 
-use super::parse::{Content, Envelope};
+use super::parse::Envelope;
 use crate::{db::retry_busy, entities::message, error::ServiceResult};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QuerySelect, TransactionTrait,
 };
 use std::collections::{HashMap, HashSet};
+
+mod bodies;
+mod selection;
+
+pub use bodies::{mark_too_large, pending_bodies, refetch_since, store_bodies};
+pub use selection::forget_unselected;
 
 /// Where a message's bodies are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -293,122 +299,6 @@ async fn write_flags(
     Ok(())
 }
 
-/// UIDs and sizes of messages still waiting for their bodies, newest first.
-pub async fn pending_bodies(
-    db: &impl ConnectionTrait,
-    key: FolderKey,
-) -> ServiceResult<Vec<(i64, i64)>> {
-    Ok(message::Entity::find()
-        .select_only()
-        .columns([message::Column::Uid, message::Column::Size])
-        .filter(message::Column::FolderId.eq(key.folder_id))
-        .filter(message::Column::Uidvalidity.eq(key.uidvalidity))
-        .filter(message::Column::BodyState.eq(BodyState::Pending.as_str()))
-        .order_by_desc(message::Column::Uid)
-        .into_tuple()
-        .all(db)
-        .await?)
-}
-
-/// Marks these messages' bodies as too large to keep.
-pub async fn mark_too_large(
-    db: &impl ConnectionTrait,
-    key: FolderKey,
-    uids: &[i64],
-) -> ServiceResult<()> {
-    for chunk in uids.chunks(500) {
-        message::Entity::update_many()
-            .col_expr(
-                message::Column::BodyState,
-                BodyState::TooLarge.as_str().into(),
-            )
-            .filter(message::Column::FolderId.eq(key.folder_id))
-            .filter(message::Column::Uidvalidity.eq(key.uidvalidity))
-            .filter(message::Column::Uid.is_in(chunk.iter().copied()))
-            .exec(db)
-            .await?;
-    }
-    Ok(())
-}
-
-/// Stores a batch of parsed bodies in one transaction.
-pub async fn store_bodies(
-    db: &DatabaseConnection,
-    key: FolderKey,
-    bodies: Vec<(i64, Content)>,
-) -> ServiceResult<()> {
-    retry_busy(|| store_bodies_once(db, key, bodies.clone())).await
-}
-
-async fn store_bodies_once(
-    db: &DatabaseConnection,
-    key: FolderKey,
-    bodies: Vec<(i64, Content)>,
-) -> ServiceResult<()> {
-    let backend = db.get_database_backend();
-    let txn = db.begin().await?;
-    // One UPDATE … FROM (VALUES …) per 100 messages instead of one statement each: the
-    // body pass spent most of its time on per-statement overhead (docs/benchmarks.md).
-    // Placeholders appear in the text in the order they are pushed (SQLite's `?`).
-    for chunk in bodies.chunks(100) {
-        let mut params: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 5 + 2);
-        let mut mark = |value: sea_orm::Value| {
-            params.push(value);
-            match backend {
-                DbBackend::Postgres => format!("${}", params.len()),
-                _ => "?".to_owned(),
-            }
-        };
-        let rows: Vec<String> = chunk
-            .iter()
-            .map(|(uid, content)| {
-                let attachments =
-                    serde_json::to_string(&content.attachments).unwrap_or_else(|_| "[]".into());
-                format!(
-                    "(CAST({} AS BIGINT), CAST({} AS TEXT), CAST({} AS TEXT), CAST({} AS TEXT), CAST({} AS TEXT))",
-                    mark((*uid).into()),
-                    mark(content.text.clone().into()),
-                    mark(content.html.clone().into()),
-                    mark(content.snippet.clone().into()),
-                    mark(attachments.into()),
-                )
-            })
-            .collect();
-        let sql = format!(
-            "UPDATE messages SET body_state = '{}', text_body = v.column2, html_body = v.column3, \
-             snippet = v.column4, attachments = v.column5 FROM (VALUES {}) AS v \
-             WHERE messages.folder_id = {} AND messages.uidvalidity = {} AND messages.uid = v.column1",
-            BodyState::Stored.as_str(),
-            rows.join(", "),
-            mark(key.folder_id.into()),
-            mark(key.uidvalidity.into()),
-        );
-        txn.execute_raw(Statement::from_sql_and_values(backend, sql, params))
-            .await?;
-    }
-    txn.commit().await?;
-    Ok(())
-}
-
-/// Sends bodies since `from` back to "pending" (Re-sync from date).
-pub async fn refetch_since(
-    db: &impl ConnectionTrait,
-    key: FolderKey,
-    from: DateTime<Utc>,
-) -> ServiceResult<()> {
-    message::Entity::update_many()
-        .col_expr(
-            message::Column::BodyState,
-            BodyState::Pending.as_str().into(),
-        )
-        .filter(message::Column::FolderId.eq(key.folder_id))
-        .filter(message::Column::ReceivedAt.gte(from))
-        .filter(message::Column::BodyState.eq(BodyState::Stored.as_str()))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
 /// UIDs in `server` but not in `stored`, newest (highest UID) first.
 pub fn missing(server: &HashSet<i64>, stored: &HashMap<i64, Flags>) -> Vec<i64> {
     let mut uids: Vec<i64> = server
@@ -418,59 +308,4 @@ pub fn missing(server: &HashSet<i64>, stored: &HashMap<i64, Flags>) -> Vec<i64> 
         .collect();
     uids.sort_unstable_by(|a, b| b.cmp(a));
     uids
-}
-
-/// Folders the owner deselected: their messages leave the app (never the server) and their
-/// sync state is forgotten, so selecting them again starts them afresh.
-pub async fn forget_unselected(db: &DatabaseConnection, mailbox_id: i64) -> ServiceResult<()> {
-    use crate::entities::mailbox_folder;
-    use sea_orm::sea_query::Expr;
-    let unselected: Vec<i64> = mailbox_folder::Entity::find()
-        .select_only()
-        .column(mailbox_folder::Column::Id)
-        .filter(mailbox_folder::Column::MailboxId.eq(mailbox_id))
-        .filter(mailbox_folder::Column::Selected.eq(false))
-        .filter(mailbox_folder::Column::Uidvalidity.is_not_null())
-        .into_tuple()
-        .all(db)
-        .await?;
-    if unselected.is_empty() {
-        return Ok(());
-    }
-    message::Entity::delete_many()
-        .filter(message::Column::FolderId.is_in(unselected.iter().copied()))
-        .exec(db)
-        .await?;
-    mailbox_folder::Entity::update_many()
-        .col_expr(
-            mailbox_folder::Column::Uidvalidity,
-            Expr::value(Option::<i64>::None),
-        )
-        .col_expr(
-            mailbox_folder::Column::Uidnext,
-            Expr::value(Option::<i64>::None),
-        )
-        .col_expr(
-            mailbox_folder::Column::HighestModseq,
-            Expr::value(Option::<i64>::None),
-        )
-        .col_expr(
-            mailbox_folder::Column::ServerExists,
-            Expr::value(Option::<i32>::None),
-        )
-        .col_expr(
-            mailbox_folder::Column::SyncedRange,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            mailbox_folder::Column::Phase,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(mailbox_folder::Column::InRange, Expr::value(0))
-        .col_expr(mailbox_folder::Column::HeadersDone, Expr::value(0))
-        .col_expr(mailbox_folder::Column::BodiesDone, Expr::value(0))
-        .filter(mailbox_folder::Column::Id.is_in(unselected))
-        .exec(db)
-        .await?;
-    Ok(())
 }
