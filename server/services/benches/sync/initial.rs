@@ -12,20 +12,13 @@ use super::{
     get, list, mb, median, met, reset_peak_rss, runtime, status_kb, work_dir,
 };
 use domain::{Access, SyncPeriod};
-use futures_util::TryStreamExt;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use services::{
     AppState,
     accounts::Actor,
     entities::message,
-    mail::check::{CheckOptions, Login, open_session},
-    mail_view::message_page,
     mailboxes,
-    sync::{
-        SyncEngine, fetch, parse,
-        schedule::Outcome,
-        store::{self, BodyState, Flags, FolderKey, HeaderRow},
-    },
+    sync::{SyncEngine, schedule::Outcome, store::BodyState},
 };
 use std::{
     path::PathBuf,
@@ -94,7 +87,7 @@ impl Fresh {
     }
 }
 
-const LIMIT: Duration = Duration::from_secs(300);
+pub(crate) const LIMIT: Duration = Duration::from_secs(300);
 
 /// Figure 1 (and 6): `reps` rounds of raw fetch (python, async-imap), mbsync and ours,
 /// each in a fresh process and a fresh store; medians and ratios.
@@ -281,150 +274,5 @@ pub fn sync_once(user: &str) {
             "seconds={seconds:.3} outcome={outcome} rows={rows} bodies={bodies} rss_before_kb={before} \
              hwm_kb={hwm} hwm_reset={reset} db_bytes={db_bytes}"
         );
-    });
-}
-
-/// Child: the raw fetch with our IMAP client (async-imap over tokio-rustls), then, for the
-/// breakdown, mail-parser over the fetched messages and storing them with `sync::store`.
-pub fn raw_rust(user: &str) {
-    let s = stack();
-    runtime().block_on(async {
-        let trust = services::mail::tls::MailTrust::new(Some(&s.ca)).expect("CA");
-        let login = Login::new(format!("{user}@example.test"), format!("{user}-pass-1"));
-        let t0 = Instant::now();
-        let (mut session, _) = open_session(&s.imaps_server(), &login, &CheckOptions::new(trust))
-            .await
-            .expect("login");
-        session.examine("INBOX").await.expect("EXAMINE");
-        let login_seconds = t0.elapsed().as_secs_f64();
-        let mut raw: Vec<(i64, Vec<u8>)> = Vec::new();
-        {
-            let mut stream = session
-                .uid_fetch("1:*", "(UID BODY.PEEK[])")
-                .await
-                .expect("UID FETCH");
-            while let Some(f) = stream.try_next().await.expect("fetch") {
-                raw.push((
-                    i64::from(f.uid.unwrap_or(0)),
-                    f.body().unwrap_or_default().to_vec(),
-                ));
-            }
-        }
-        let seconds = t0.elapsed().as_secs_f64();
-        let bytes: usize = raw.iter().map(|(_, b)| b.len()).sum();
-
-        // The engine's header pass on the wire: header blocks in batches of 500, newest
-        // first, envelopes parsed (`sync::fetch::headers`), nothing stored.
-        let t = Instant::now();
-        let mut uids: Vec<i64> = raw.iter().map(|(uid, _)| *uid).collect();
-        uids.sort_unstable_by(|a, b| b.cmp(a));
-        for chunk in uids.chunks(500) {
-            fetch::headers(&mut session, chunk).await.expect("headers");
-        }
-        let header_seconds = t.elapsed().as_secs_f64();
-        session.logout().await.ok();
-
-        let t1 = Instant::now();
-        let parsed: Vec<_> = raw
-            .iter()
-            .map(|(uid, b)| (*uid, b.len(), parse::message(b)))
-            .collect();
-        let parse_seconds = t1.elapsed().as_secs_f64();
-
-        // The same writes the engine makes (headers in 500s, bodies in 250s), no IMAP.
-        let fresh = Fresh::connect(&s, user, &["INBOX"], "store").await;
-        let inbox = folder(&fresh.st.db, fresh.mailbox_id, "INBOX").await;
-        let key = FolderKey {
-            mailbox_id: fresh.mailbox_id,
-            folder_id: inbox.id,
-            uidvalidity: 1,
-        };
-        let t2 = Instant::now();
-        for chunk in parsed.chunks(500) {
-            let rows = chunk
-                .iter()
-                .map(|(uid, size, (envelope, _))| HeaderRow {
-                    uid: *uid,
-                    flags: Flags::default(),
-                    received_at: chrono::Utc::now(),
-                    size: *size as i64,
-                    envelope: envelope.clone(),
-                })
-                .collect();
-            store::insert_headers(&fresh.st.db, key, rows, false)
-                .await
-                .expect("insert headers");
-        }
-        let store_headers_seconds = t2.elapsed().as_secs_f64();
-        for chunk in parsed.chunks(250) {
-            let bodies = chunk
-                .iter()
-                .map(|(uid, _, (_, content))| (*uid, content.clone()))
-                .collect();
-            store::store_bodies(&fresh.st.db, key, bodies)
-                .await
-                .expect("store bodies");
-        }
-        let store_seconds = t2.elapsed().as_secs_f64();
-        fresh.remove().await;
-        println!(
-            "seconds={seconds:.3} messages={} bytes={bytes} login_seconds={login_seconds:.3} \
-             header_seconds={header_seconds:.3} parse_seconds={parse_seconds:.3} \
-             store_seconds={store_seconds:.3} store_headers_seconds={store_headers_seconds:.3}",
-            raw.len()
-        );
-    });
-}
-
-/// Figure 2: a first sync on a fresh database; the message list is asked for its first
-/// page every 10 ms until it holds 50 rows. Also when the header pass and the run ended.
-pub fn first_page(user: &str) {
-    let s = stack();
-    runtime().block_on(async {
-        let fresh = Fresh::connect(&s, user, &["INBOX"], "first-page").await;
-        let inbox = folder(&fresh.st.db, fresh.mailbox_id, "INBOX").await;
-        let engine = fresh.engine();
-        let id = fresh.mailbox_id;
-        let t0 = Instant::now();
-        let run = tokio::spawn(async move { engine.sync_mailbox(id).await });
-        let (mut first, mut headers) = (None, None);
-        let mut polls = 0u32;
-        while !run.is_finished() && t0.elapsed() < LIMIT {
-            if first.is_none() {
-                polls += 1;
-                let page = message_page(&fresh.st.db, &fresh.owner, id, inbox.id, 1)
-                    .await
-                    .expect("message page");
-                if page.messages.len() == 50 {
-                    first = Some(t0.elapsed());
-                }
-            }
-            if headers.is_none() {
-                let f = folder(&fresh.st.db, id, "INBOX").await;
-                if f.in_range > 0 && f.headers_done >= f.in_range {
-                    headers = Some(t0.elapsed());
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        let outcome = run.await.expect("sync task");
-        let done = t0.elapsed();
-        assert_eq!(outcome, Outcome::Synced);
-        let secs = |d: Option<Duration>| d.map_or(f64::NAN, |d| d.as_secs_f64());
-        let first_s = secs(first);
-        println!(
-            "2. First page of the message list during a first sync of {user}'s INBOX (fresh SQLite)"
-        );
-        println!(
-            "   sync start (connect, TLS, login) -> message_page(page 1) holds 50 rows: {first_s:.2} s \
-             (goal < 2 s: {}; {polls} polls, every 10 ms)",
-            met(first_s < 2.0)
-        );
-        println!(
-            "   header pass complete: {:.2} s; whole run (bodies too): {:.2} s",
-            secs(headers),
-            done.as_secs_f64()
-        );
-        fresh.remove().await;
     });
 }

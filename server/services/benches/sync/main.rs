@@ -22,6 +22,8 @@
 mod common;
 
 mod baseline;
+mod breakdown;
+mod first_page;
 mod initial;
 mod resync;
 mod scaleout;
@@ -49,12 +51,12 @@ fn main() {
     let num = |i: usize, default: usize| arg(i).map_or(default, |v| v.parse().expect("a number"));
     match arg(0) {
         Some("sync10k") => initial::sync10k(arg(1).expect("USER"), num(2, 3)),
-        Some("first-page") => initial::first_page(arg(1).expect("USER")),
+        Some("first-page") => first_page::first_page(arg(1).expect("USER")),
         Some("resync10") => resync::resync(arg(1).expect("USER"), &args[2..], 5),
         Some("scheduler") => sched::scheduler(num(1, 10_000), num(2, 20)),
         Some("scaleout") => scaleout::scaleout(num(1, 100_000), num(2, 4), num(3, 20_000)),
         Some("sync-once") => initial::sync_once(arg(1).expect("USER")),
-        Some("raw-rust") => initial::raw_rust(arg(1).expect("USER")),
+        Some("raw-rust") => breakdown::raw_rust(arg(1).expect("USER")),
         Some("scaleout-worker") => scaleout::scaleout_worker(
             arg(1).expect("URL"),
             arg(2).expect("OWNER"),
