@@ -46,6 +46,7 @@ fn AccountsTable(rows: Vec<MailboxView>) -> impl IntoView {
         t.map(|t| t.replace('T', " ").chars().take(16).collect::<String>())
     };
     view! {
+        <div class="table-scroll">
         <table class="accounts">
             <thead>
                 <tr>
@@ -94,5 +95,6 @@ fn AccountsTable(rows: Vec<MailboxView>) -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
+        </div>
     }
 }
