@@ -54,3 +54,30 @@ export async function logOut(page: Page) {
   await page.getByRole('button', { name: /^(Log out|Вийти)$/ }).click();
   await expect(page).toHaveURL(/\/login$/);
 }
+
+// The project's own Dovecot + Postfix (scripts/mail-stack), exported by `make test`.
+export const mail = {
+  host: process.env.MAILSTACK_HOST ?? 'localhost',
+  imaps: process.env.MAILSTACK_IMAPS_PORT ?? '10993',
+  smtps: process.env.MAILSTACK_SMTPS_PORT ?? '10465',
+  submission: process.env.MAILSTACK_SUBMISSION_PORT ?? '10587',
+};
+
+export async function fillOwnDomain(page: Page, testInfo: TestInfo, user: string, password: string) {
+  await open(page, testInfo, '/mail/connect');
+  await page.getByRole('link', { name: 'Own domain' }).click();
+  await expect(page).toHaveURL(/\/mail\/connect\/own_domain$/);
+  await expect(page.getByRole('heading', { name: 'Before you start' })).toBeVisible();
+  if (testInfo.project.use.javaScriptEnabled !== false) {
+    await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
+  }
+  await page.locator('input[name=email]').fill(`${user}@example.test`);
+  await page.locator('input[name=password]').fill(password);
+  await page.locator('input[name=imap_host]').fill(mail.host);
+  await page.locator('input[name=imap_port]').fill(mail.imaps);
+  await page.locator('input[name=smtp_host]').fill(mail.host);
+  await page.locator('input[name=smtp_port]').fill(mail.submission);
+  // A test port is not 587, so say STARTTLS explicitly (587 would imply it).
+  await page.locator('select[name=smtp_security]').selectOption('starttls');
+  await page.getByRole('button', { name: 'Log in' }).click();
+}

@@ -1,13 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import { jsEnabled, open, signUp } from './helpers';
+import { fillOwnDomain, jsEnabled, open, signUp } from './helpers';
 
-// The project's own Dovecot (scripts/mail-stack), exported by `make test`.
-const mail = {
-  host: process.env.MAILSTACK_HOST ?? 'localhost',
-  imaps: process.env.MAILSTACK_IMAPS_PORT ?? '10993',
-  submission: process.env.MAILSTACK_SUBMISSION_PORT ?? '10587',
-};
 const MESSAGES = 4000;
 
 function mailStack(...args: string[]): string {
@@ -25,15 +19,7 @@ test('a connected mailbox fills up with its progress visible, then lists its mai
   mailStack('seed-messages', `${user}@example.test`, String(MESSAGES), 'INBOX');
 
   await signUp(page, testInfo);
-  await open(page, testInfo, '/mail/connect/own_domain');
-  await page.locator('input[name=email]').fill(`${user}@example.test`);
-  await page.locator('input[name=password]').fill(`${user}-pass-1`);
-  await page.locator('input[name=imap_host]').fill(mail.host);
-  await page.locator('input[name=imap_port]').fill(mail.imaps);
-  await page.locator('input[name=smtp_host]').fill(mail.host);
-  await page.locator('input[name=smtp_port]').fill(mail.submission);
-  await page.locator('select[name=smtp_security]').selectOption('starttls');
-  await page.getByRole('button', { name: 'Log in' }).click();
+  await fillOwnDomain(page, testInfo, user, `${user}-pass-1`);
   await expect(page.getByRole('heading', { name: 'Sync settings' })).toBeVisible();
   await page.getByRole('button', { name: 'Connect' }).click();
   await expect(page).toHaveURL(/\/mail\/accounts$/);

@@ -5,7 +5,6 @@
 mod common;
 
 use common::{mail_stack::stack, mailbox_fixtures::state, sync_fixtures::*};
-use futures_util::TryStreamExt;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use services::{
     entities::message,
@@ -94,28 +93,20 @@ async fn changes_by_another_client_are_applied() {
             v
         };
         // Flags both ways, an expunge, a move to Archive.
-        let _: Vec<_> = other
-            .uid_store(format!("{},{}", uids[0], uids[1]), "-FLAGS (\\Seen)")
-            .await
-            .unwrap()
-            .try_collect()
-            .await
-            .unwrap();
-        let _: Vec<_> = other
-            .uid_store(format!("{}:{}", uids[2], uids[6]), "+FLAGS (\\Seen)")
-            .await
-            .unwrap()
-            .try_collect()
-            .await
-            .unwrap();
-        let _: Vec<_> = other
-            .uid_store(format!("{}", uids[10]), "+FLAGS (\\Deleted)")
-            .await
-            .unwrap()
-            .try_collect()
-            .await
-            .unwrap();
-        let _: Vec<_> = other.expunge().await.unwrap().try_collect().await.unwrap();
+        store_flags(
+            &mut other,
+            &format!("{},{}", uids[0], uids[1]),
+            "-FLAGS (\\Seen)",
+        )
+        .await;
+        store_flags(
+            &mut other,
+            &format!("{}:{}", uids[2], uids[6]),
+            "+FLAGS (\\Seen)",
+        )
+        .await;
+        store_flags(&mut other, &format!("{}", uids[10]), "+FLAGS (\\Deleted)").await;
+        expunge(&mut other).await;
         other
             .uid_mv(format!("{}", uids[20]), "Archive")
             .await
@@ -187,14 +178,8 @@ async fn a_uidvalidity_reset_resyncs_the_folder_without_duplicates() {
         // Put INBOX back for the other backend's round.
         let mut other = other_client(&s, &user).await;
         other.select("INBOX").await.unwrap();
-        let _: Vec<_> = other
-            .uid_store("1:*", "+FLAGS (\\Deleted)")
-            .await
-            .unwrap()
-            .try_collect()
-            .await
-            .unwrap();
-        let _: Vec<_> = other.expunge().await.unwrap().try_collect().await.unwrap();
+        store_flags(&mut other, "1:*", "+FLAGS (\\Deleted)").await;
+        expunge(&mut other).await;
         other.logout().await.ok();
     }
 }

@@ -6,7 +6,6 @@
 mod common;
 
 use common::{cut_proxy::CutProxy, mail_stack::stack, mailbox_fixtures::state, sync_fixtures::*};
-use futures_util::TryStreamExt;
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel};
 use services::{entities::mailbox, sync::schedule::Outcome};
@@ -144,20 +143,8 @@ async fn change_folder(s: &common::mail_stack::Stack, user: &str, rng: &mut StdR
     uids.sort_unstable();
     let flip = uids[rng.gen_range(0..uids.len())];
     let gone = uids[rng.gen_range(0..uids.len())];
-    let _: Vec<_> = other
-        .uid_store(flip.to_string(), "+FLAGS (\\Flagged \\Seen)")
-        .await
-        .unwrap()
-        .try_collect()
-        .await
-        .unwrap();
-    let _: Vec<_> = other
-        .uid_store(gone.to_string(), "+FLAGS (\\Deleted)")
-        .await
-        .unwrap()
-        .try_collect()
-        .await
-        .unwrap();
-    let _: Vec<_> = other.expunge().await.unwrap().try_collect().await.unwrap();
+    store_flags(&mut other, &flip.to_string(), "+FLAGS (\\Flagged \\Seen)").await;
+    store_flags(&mut other, &gone.to_string(), "+FLAGS (\\Deleted)").await;
+    expunge(&mut other).await;
     other.logout().await.ok();
 }

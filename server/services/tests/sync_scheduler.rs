@@ -63,20 +63,25 @@ fn scheduler(
     db: &DatabaseConnection,
     owner: &str,
     fake: &Arc<FakeSync>,
-    n: usize,
+    config: SchedulerConfig,
     waker: SyncWaker,
 ) -> Scheduler {
     Scheduler::new(
         db.clone(),
         owner.into(),
         Arc::new(Runner(fake.clone())),
-        SchedulerConfig {
-            concurrency: n,
-            lease: Duration::from_secs(30),
-            poll: Duration::from_millis(200),
-        },
+        config,
         waker,
     )
+}
+
+/// `concurrency` runs at once, a short lease and a quick poll.
+fn quick(concurrency: usize) -> SchedulerConfig {
+    SchedulerConfig {
+        concurrency,
+        lease: Duration::from_secs(30),
+        poll: Duration::from_millis(200),
+    }
 }
 
 async fn synced(db: &DatabaseConnection, ids: &[i64]) -> u64 {
@@ -103,8 +108,8 @@ async fn two_schedulers_on_one_database_serve_every_mailbox_once_at_a_time() {
     for t in common::databases().await {
         let ids = due_mailboxes(&t.db, 80, Plan::Professional).await;
         let fake = Arc::new(FakeSync::default());
-        let a = scheduler(&t.db, "proc-a", &fake, 3, SyncWaker::default()).spawn();
-        let b = scheduler(&t.db, "proc-b", &fake, 3, SyncWaker::default()).spawn();
+        let a = scheduler(&t.db, "proc-a", &fake, quick(3), SyncWaker::default()).spawn();
+        let b = scheduler(&t.db, "proc-b", &fake, quick(3), SyncWaker::default()).spawn();
         wait_all_synced(&t.db, &ids).await;
         a.abort();
         b.abort();
@@ -148,10 +153,10 @@ async fn sync_now_wakes_the_scheduler_at_once() {
         let fake = Arc::new(FakeSync::default());
         let waker = SyncWaker::default();
         // A poll so long that only a wake-up can explain a quick start.
-        let sched = Scheduler::new(
-            t.db.clone(),
-            "proc-w".into(),
-            Arc::new(Runner(fake.clone())),
+        let sched = scheduler(
+            &t.db,
+            "proc-w",
+            &fake,
             SchedulerConfig {
                 concurrency: 2,
                 lease: Duration::from_secs(600),

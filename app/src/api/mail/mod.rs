@@ -1,12 +1,10 @@
 //! Reading synced mail: progress, message lists, and the sync actions of a reader.
 
-mod mail_overview;
 mod message_page;
 mod resync_from;
 mod sync_now;
 mod sync_progress;
 
-pub use mail_overview::{MailOverview, mail_overview};
 pub use message_page::{MessagePageFn, message_page};
 pub use resync_from::{ResyncFrom, resync_from};
 pub use sync_now::{SyncNow, sync_now};

@@ -8,4 +8,4 @@ mod progress;
 
 pub use actions::{resync_from, sync_now};
 pub use messages::message_page;
-pub use progress::{overview, sync_progress};
+pub use progress::sync_progress;

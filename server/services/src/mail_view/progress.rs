@@ -40,15 +40,3 @@ pub async fn sync_progress(
         folders,
     })
 }
-
-/// Every mailbox the caller may read, with its progress (the Mail page).
-pub async fn overview(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-) -> ServiceResult<Vec<SyncProgress>> {
-    let mut out = Vec::new();
-    for m in crate::mailboxes::visible_mailboxes(db, actor).await? {
-        out.push(sync_progress(db, actor, m.id).await?);
-    }
-    Ok(out)
-}

@@ -72,6 +72,22 @@ pub async fn other_client(s: &Stack, user: &str) -> Session<Tls> {
         .0
 }
 
+/// `UID STORE <set> <change>` by another device, e.g. `+FLAGS (\\Deleted)`.
+pub async fn store_flags(imap: &mut Session<Tls>, set: &str, change: &str) {
+    let _: Vec<_> = imap
+        .uid_store(set, change)
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+}
+
+/// `EXPUNGE` by another device.
+pub async fn expunge(imap: &mut Session<Tls>) {
+    let _: Vec<_> = imap.expunge().await.unwrap().try_collect().await.unwrap();
+}
+
 /// uid → (Message-ID, \Seen) as the server has it.
 pub async fn server_view(
     s: &Stack,

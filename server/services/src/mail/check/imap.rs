@@ -103,11 +103,14 @@ pub async fn open_session(
         Ok(list) => list
             .iter()
             .map(|cap| match cap {
-                async_imap::types::Capability::Imap4rev1 => "IMAP4REV1".to_owned(),
+                // The same three cases as the wire type, owned.
+                async_imap::types::Capability::Imap4rev1 => capability_text(&Capability::Imap4rev1),
                 async_imap::types::Capability::Auth(mech) => {
-                    format!("AUTH={}", mech.to_ascii_uppercase())
+                    capability_text(&Capability::Auth(mech.as_str().into()))
                 }
-                async_imap::types::Capability::Atom(atom) => atom.to_ascii_uppercase(),
+                async_imap::types::Capability::Atom(atom) => {
+                    capability_text(&Capability::Atom(atom.as_str().into()))
+                }
             })
             .collect(),
         Err(_) => caps,
