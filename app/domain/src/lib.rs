@@ -6,6 +6,7 @@ mod mailbox;
 mod plan;
 mod provider;
 mod role;
+pub mod stored;
 mod sync_view;
 mod views;
 

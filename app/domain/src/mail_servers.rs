@@ -3,6 +3,7 @@ use std::str::FromStr;
 
 /// How a connection is secured (SPEC § Connecting: security follows the port unless set).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "db", derive(sea_orm::DeriveValueType), sea_orm(value_type = "String", from_str = "crate::stored::from_text", to_str = "crate::stored::to_text"))]
 pub enum Security {
     /// Implicit TLS from the first byte (IMAP 993, SMTP 465).
     Tls,
@@ -57,6 +58,10 @@ pub enum ServerRole {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ConnectProblem {
     HostNotFound,
+    /// The host resolves only to addresses mail connections may not reach (loopback,
+    /// private, link-local…; `MAIL_ALLOW_PRIVATE`). One answer for every such case, so the
+    /// check reveals nothing about what listens there.
+    AddressNotAllowed,
     ConnectionRefused,
     Timeout,
     /// The certificate is not signed by a trusted authority (or is expired / for another name).
