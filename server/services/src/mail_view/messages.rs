@@ -7,7 +7,8 @@ use crate::{
 };
 use domain::{MessagePage, MessageRow};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, sea_query::Expr,
 };
 
 /// One page (1-based) of a folder's messages, newest first.
@@ -33,12 +34,30 @@ pub async fn message_page(
         .unwrap_or(u32::MAX)
         .max(1);
     let page = page.clamp(1, pages);
+    // Only what the list shows: never the text and HTML bodies.
     let rows = message::Entity::find()
+        .select_only()
+        .columns([
+            message::Column::Id,
+            message::Column::FromName,
+            message::Column::FromAddress,
+            message::Column::Subject,
+            message::Column::Snippet,
+            message::Column::ReceivedAt,
+            message::Column::Seen,
+            message::Column::Flagged,
+            message::Column::BodyState,
+        ])
+        .column_as(
+            sea_orm::sea_query::ExprTrait::ne(Expr::col(message::Column::Attachments), "[]"),
+            "has_attachments",
+        )
         .filter(message::Column::FolderId.eq(folder_id))
         .order_by_desc(message::Column::ReceivedAt)
         .order_by_desc(message::Column::Uid)
         .offset(u64::from(page - 1) * size)
         .limit(size)
+        .into_model::<ListedMessage>()
         .all(db)
         .await?;
     Ok(MessagePage {
@@ -52,7 +71,22 @@ pub async fn message_page(
     })
 }
 
-fn row(m: message::Model) -> MessageRow {
+/// The columns of one row of the message list.
+#[derive(FromQueryResult)]
+struct ListedMessage {
+    id: i64,
+    from_name: String,
+    from_address: String,
+    subject: String,
+    snippet: String,
+    received_at: chrono::DateTime<chrono::Utc>,
+    seen: bool,
+    flagged: bool,
+    body_state: String,
+    has_attachments: bool,
+}
+
+fn row(m: ListedMessage) -> MessageRow {
     MessageRow {
         id: m.id,
         from_name: m.from_name,
@@ -62,7 +96,7 @@ fn row(m: message::Model) -> MessageRow {
         received_at: m.received_at.to_rfc3339(),
         seen: m.seen,
         flagged: m.flagged,
-        has_attachments: m.attachments != "[]",
+        has_attachments: m.has_attachments,
         too_large: m.body_state == BodyState::TooLarge.as_str(),
     }
 }

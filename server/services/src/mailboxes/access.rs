@@ -4,7 +4,7 @@
 use super::{connect::plan_of, limits::grant_to_mailbox};
 use crate::{
     accounts::Actor,
-    entities::{mailbox, mailbox_folder, mailbox_grant, user},
+    entities::{mailbox, mailbox_folder, mailbox_grant, user, workspace},
     error::{ServiceError, ServiceResult},
 };
 use domain::{
@@ -12,7 +12,9 @@ use domain::{
     Provider,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType, QueryFilter,
+    QueryOrder, QueryResult, QuerySelect,
+    sea_query::{Expr, ExprTrait, Query},
 };
 use std::collections::HashMap;
 
@@ -82,29 +84,94 @@ fn view(
     }
 }
 
+/// How the caller reaches a mailbox.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reach {
+    Owner,
+    Grantee,
+    None,
+}
+
+/// A mailbox row with the caller's reach, read in one query: the row (scoped to the
+/// caller's workspace) and whether a grant of a shared mailbox exists while the
+/// workspace's plan allows shared access.
+struct Reached {
+    row: mailbox::Model,
+    granted: bool,
+}
+
+impl FromQueryResult for Reached {
+    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        Ok(Reached {
+            row: mailbox::Model::from_query_result(res, pre)?,
+            granted: res.try_get::<bool>(pre, "granted")?,
+        })
+    }
+}
+
+async fn reach(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+) -> ServiceResult<(mailbox::Model, Reach)> {
+    let sharing_plans: Vec<&str> = Plan::ALL
+        .iter()
+        .filter(|p| p.allows_shared_access())
+        .map(|p| p.as_str())
+        .collect();
+    let granted = Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(mailbox_grant::Entity)
+            .and_where(
+                Expr::col((mailbox_grant::Entity, mailbox_grant::Column::MailboxId))
+                    .equals((mailbox::Entity, mailbox::Column::Id)),
+            )
+            .and_where(
+                Expr::col((mailbox_grant::Entity, mailbox_grant::Column::UserId)).eq(actor.user_id),
+            )
+            .to_owned(),
+    )
+    .and(Expr::col((mailbox::Entity, mailbox::Column::Access)).eq(Access::Shared.as_str()))
+    .and(Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(workspace::Entity)
+            .and_where(
+                Expr::col((workspace::Entity, workspace::Column::Id))
+                    .equals((mailbox::Entity, mailbox::Column::WorkspaceId)),
+            )
+            .and_where(Expr::col((workspace::Entity, workspace::Column::Plan)).is_in(sharing_plans))
+            .to_owned(),
+    ));
+    let found = mailbox::Entity::find_by_id(id)
+        .filter(mailbox::Column::WorkspaceId.eq(actor.workspace_id))
+        .column_as(granted, "granted")
+        .into_model::<Reached>()
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let reach = if found.row.owner_id == actor.user_id {
+        Reach::Owner
+    } else if found.granted {
+        Reach::Grantee
+    } else {
+        Reach::None
+    };
+    Ok((found.row, reach))
+}
+
 /// A mailbox the caller owns. A grantee gets `OwnerOnly`; anyone else `NotFound`.
 pub async fn owned(
     db: &impl ConnectionTrait,
     actor: &Actor,
     id: i64,
 ) -> ServiceResult<mailbox::Model> {
-    let row = mailbox::Entity::find_by_id(id)
-        .filter(mailbox::Column::WorkspaceId.eq(actor.workspace_id))
-        .one(db)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    if row.owner_id == actor.user_id {
-        return Ok(row);
+    match reach(db, actor, id).await? {
+        (row, Reach::Owner) => Ok(row),
+        (_, Reach::Grantee) => Err(ServiceError::OwnerOnly),
+        (_, Reach::None) => Err(ServiceError::NotFound),
     }
-    let visible = visible_mailboxes(db, actor)
-        .await?
-        .iter()
-        .any(|m| m.id == id);
-    Err(if visible {
-        ServiceError::OwnerOnly
-    } else {
-        ServiceError::NotFound
-    })
 }
 
 /// A mailbox the caller may read: theirs, or shared with them while the plan allows.
@@ -113,13 +180,9 @@ pub async fn readable(
     actor: &Actor,
     id: i64,
 ) -> ServiceResult<mailbox::Model> {
-    match owned(db, actor, id).await {
-        Ok(row) => Ok(row),
-        Err(ServiceError::OwnerOnly) => mailbox::Entity::find_by_id(id)
-            .one(db)
-            .await?
-            .ok_or(ServiceError::NotFound),
-        Err(other) => Err(other),
+    match reach(db, actor, id).await? {
+        (row, Reach::Owner | Reach::Grantee) => Ok(row),
+        (_, Reach::None) => Err(ServiceError::NotFound),
     }
 }
 
