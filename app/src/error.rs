@@ -48,6 +48,12 @@ pub enum AppError {
     },
     #[error("wizard expired")]
     DraftExpired,
+    /// Sync now / Re-sync from date were asked for moments ago.
+    #[error("a sync was asked for moments ago; wait {seconds} s")]
+    SyncCooldown { seconds: u64 },
+    /// The server refused the stored password: enter the new one in Settings.
+    #[error("the mailbox needs its new password")]
+    NeedsNewPassword,
     #[error("login check failed")]
     Connect(domain::ConnectFailure),
     #[error("internal error")]
@@ -78,6 +84,8 @@ impl AppError {
             AppError::ServersNeeded | AppError::Connect(_) => 422,
             AppError::ConfirmServers { .. } => 409,
             AppError::DraftExpired => 410,
+            AppError::SyncCooldown { .. } => 429,
+            AppError::NeedsNewPassword => 409,
             AppError::RateLimited => 429,
             AppError::EmailTaken => 409,
             AppError::Invalid { .. } | AppError::Request(_) => 400,

@@ -54,6 +54,13 @@ pub fn error_text(i18n: I18nContext<Locale>, err: &AppError) -> String {
         AppError::ServersNeeded => t_string!(i18n, err_servers_needed).to_string(),
         AppError::ConfirmServers { .. } => t_string!(i18n, confirm_servers).to_string(),
         AppError::DraftExpired => t_string!(i18n, err_draft_expired).to_string(),
+        // "… Try again in 25 s." (leptos_i18n's t_string! takes no interpolation here).
+        AppError::SyncCooldown { seconds } => format!(
+            "{} {seconds} {}.",
+            t_string!(i18n, err_sync_cooldown),
+            t_string!(i18n, seconds_short)
+        ),
+        AppError::NeedsNewPassword => t_string!(i18n, err_needs_new_password).to_string(),
         AppError::Connect(failure) => connect_failure_text(i18n, failure),
         AppError::Internal => t_string!(i18n, err_internal).to_string(),
         AppError::Request(_) => t_string!(i18n, err_network).to_string(),

@@ -18,8 +18,12 @@ What you get (a deterministic mix, seeded RNG):
   * dates spread over the ~2 years before --now, in UID order; unique Message-IDs;
     flags (\\Seen, \\Flagged, \\Answered) and a few unseen in new/
 
-Reproducible: the same --seed/--now, user, folder and existing message count give
-byte-identical messages (file names differ only in the writer's pid).
+Reproducible: the seed (fixed by default), folder, existing message count and N alone
+decide the mix (kinds, sizes, flags, attachments); the user and --now only change
+addresses, dates and Message-IDs. The same --seed/--now, user, folder and existing count
+give byte-identical messages (file names differ only in the writer's pid). --max-bytes
+(or $MAILSTACK_SEED_MAX_BYTES) leaves out the ~400 KB messages and guarantees that no
+message is larger, for tests that set a size limit.
 """
 import argparse
 import base64
@@ -208,8 +212,10 @@ def make_pdf(rng, size):
 # Message builder
 # --------------------------------------------------------------------------------------
 class Gen:
-    def __init__(self, rng, user, tag, now):
+    def __init__(self, rng, user, tag, now, max_bytes=None):
         self.rng = rng
+        # The ~400 KB "big" kind only when the caller allows messages that large.
+        self.big_weight = 0.5 if max_bytes is None or max_bytes >= 600_000 else 0
         self.user = user
         self.tag = tag
         self.now = now
@@ -238,7 +244,7 @@ class Gen:
         kind = rng.choices(
             ["plain", "alt", "attach", "related", "cp1251", "koi8u", "latin2", "forward",
              "big", "nodate", "badboundary", "raw8bit", "wrongcharset"],
-            weights=[25, 20, 12, 4, 8, 5, 5, 3, 0.5, 1, 1, 1, 0.5])[0]
+            weights=[25, 20, 12, 4, 8, 5, 5, 3, self.big_weight, 1, 1, 1, 0.5])[0]
 
         # Participants.
         me = (self.user.split("@")[0].capitalize() + " Example", self.user)
@@ -467,6 +473,11 @@ def main():
                     default=int(os.environ.get("MAILSTACK_SEED_SPAN_DAYS", "730")),
                     help="days before --now the dates spread over (default 730, or "
                          "$MAILSTACK_SEED_SPAN_DAYS)")
+    ap.add_argument("--max-bytes", type=int,
+                    default=int(os.environ["MAILSTACK_SEED_MAX_BYTES"])
+                    if os.environ.get("MAILSTACK_SEED_MAX_BYTES") else None,
+                    help="no message larger than this (default: no limit, or "
+                         "$MAILSTACK_SEED_MAX_BYTES); leaves out the ~400 KB messages")
     args = ap.parse_args()
 
     md = args.maildir.rstrip("/")
@@ -481,10 +492,13 @@ def main():
 
     folder = os.path.basename(md)
     existing = len(os.listdir(os.path.join(md, "cur"))) + len(os.listdir(os.path.join(md, "new")))
-    key = f"{args.seed}|{args.user}|{folder}|{existing}|{args.count}|{int(now.timestamp())}"
+    # The mix depends on the seed, folder and counts only; the tag (Message-IDs,
+    # boundaries) also on the user and the date anchor, so every user's mail is unique.
+    stream = f"{args.seed}|{folder}|{existing}|{args.count}"
+    key = f"{stream}|{args.user}|{int(now.timestamp())}"
     tag = hashlib.sha256(key.encode()).hexdigest()[:10]
-    rng = random.Random(key)
-    gen = Gen(rng, args.user.lower(), tag, now)
+    rng = random.Random(stream)
+    gen = Gen(rng, args.user.lower(), tag, now, args.max_bytes)
     is_sent = folder.lower() in (".sent", ".sent items", ".sent messages")
 
     # Dates: sorted, so UIDs follow dates (Dovecot orders new Maildir files by the
@@ -508,6 +522,9 @@ def main():
         data, kind, is_reply = gen.build(existing + i, date, is_sent)
         kinds[kind] = kinds.get(kind, 0) + 1
         size = len(data)
+        if args.max_bytes is not None and size > args.max_bytes:
+            sys.exit(f"seed_messages: message {existing + i} ({kind}) has {size} bytes, "
+                     f"more than --max-bytes {args.max_bytes}")
         vsize = size + data.count(b"\n")
         r = rng.random()
         unseen_new = i >= args.count - max(1, args.count // 20) and r < 0.5

@@ -3,6 +3,7 @@
 use anyhow::Context;
 use server::{observability, router, sync_scheduler};
 use services::{AppState, config::Config, db, mail::tls::MailTrust, secrets::MasterKey};
+use std::future::IntoFuture;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -15,18 +16,42 @@ async fn main() -> anyhow::Result<()> {
     let mut state = AppState::new(db, master_key, mail_trust);
     state.connect_timeout = config.mail_connect_timeout;
     state.discovery = services::mail::discovery::DiscoveryConfig::from_env();
-    if config.sync.enabled {
-        sync_scheduler::start(&config, &state);
-    }
-    let app = router::build(&config, state, metrics);
+    // Listening first: holding the address proves no earlier process of this instance
+    // is alive, so the scheduler may take its leases back.
     let listener = tokio::net::TcpListener::bind(config.bind_addr)
         .await
         .with_context(|| format!("Cannot listen on {}", config.bind_addr))?;
+    let sync = if config.sync.enabled {
+        Some(sync_scheduler::start(&config, &state, listener.local_addr()?).await)
+    } else {
+        None
+    };
+    let app = router::build(&config, state, metrics);
     tracing::info!("listening on http://{}", config.bind_addr);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("Server failed")
+    // One signal stops both: the web server drains its requests while the scheduler lets
+    // running syncs reach a safe point (bounded) and gives their leases back.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    let web = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(signalled(stopped.clone()));
+    let scheduler = async move {
+        signalled(stopped).await;
+        if let Some(sync) = sync {
+            sync.shutdown().await;
+        }
+    };
+    let (served, ()) = tokio::join!(web.into_future(), scheduler);
+    served.context("Server failed")
+}
+
+async fn signalled(mut stopped: tokio::sync::watch::Receiver<bool>) {
+    let _ = stopped.wait_for(|stop| *stop).await;
 }
 
 async fn shutdown_signal() {

@@ -121,6 +121,10 @@ pub fn from_service(err: ServiceError) -> AppError {
             AppError::ConfirmServers { email, imap, smtp }
         }
         ServiceError::DraftExpired => AppError::DraftExpired,
+        ServiceError::SyncCooldown { retry_after } => AppError::SyncCooldown {
+            seconds: retry_after.as_secs().max(1),
+        },
+        ServiceError::NeedsNewPassword => AppError::NeedsNewPassword,
         ServiceError::Connect(failure) => AppError::Connect(failure),
         ServiceError::Storage(err) => {
             tracing::error!("storage failed: {err:#}");

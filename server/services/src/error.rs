@@ -14,6 +14,13 @@ pub enum ServiceError {
     RateLimited,
     #[error("this email is already registered")]
     EmailTaken,
+    /// **Sync now** / **Re-sync from date** were asked for moments ago: wait `retry_after`.
+    #[error("a sync was asked for moments ago; wait {} s", retry_after.as_secs().max(1))]
+    SyncCooldown { retry_after: std::time::Duration },
+    /// The server refused the stored password: nothing syncs until the owner enters the
+    /// new one in the mailbox's settings (repeated refused logins can lock the account).
+    #[error("the mailbox needs its new password")]
+    NeedsNewPassword,
     #[error("invalid {field}: {reason}")]
     Invalid {
         field: &'static str,

@@ -90,7 +90,7 @@ async fn a_plan_change_reschedules_at_once() {
                 .unwrap(),
             vec![id]
         );
-        schedule::finish(&t.db, id, "p", Outcome::Synced, now)
+        schedule::finish(&t.db, id, "p", Outcome::Synced, now, now)
             .await
             .unwrap();
         let next = |db: sea_orm::DatabaseConnection| async move {

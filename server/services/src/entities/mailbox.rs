@@ -38,6 +38,8 @@ pub struct Model {
     pub last_error: Option<String>,
     /// Set by **Re-sync from date**: the next run refetches everything since then.
     pub resync_from: Option<DateTimeUtc>,
+    /// When a user last asked for a run (Sync now, Re-sync from date): the cooldown.
+    pub sync_requested_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

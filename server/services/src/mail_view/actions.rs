@@ -1,25 +1,26 @@
 use crate::{
     AppState,
     accounts::Actor,
-    entities::mailbox,
     error::{ServiceError, ServiceResult},
     mailboxes::readable,
-    sync::schedule,
+    sync::request::{COOLDOWN, request_run},
 };
 use chrono::{NaiveDate, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 
-/// **Sync now** (owner and grantees): due at once, and this process's scheduler woken.
+/// **Sync now** (owner and grantees): due at once, and this process's scheduler woken. At
+/// most once per mailbox every 30 s (`SyncCooldown` says how long to wait), and refused
+/// with `NeedsNewPassword` for a mailbox whose password the server refused.
 pub async fn sync_now(state: &AppState, actor: &Actor, mailbox_id: i64) -> ServiceResult<()> {
     readable(&state.db, actor, mailbox_id).await?;
-    schedule::sync_now(&state.db, mailbox_id).await?;
+    request_run(&state.db, mailbox_id, None, Utc::now(), COOLDOWN).await?;
     state.sync_waker.wake();
     Ok(())
 }
 
 /// **Re-sync from date** (`YYYY-MM-DD`): the next run (started now) refetches every message received
 /// since `from` (bodies and flags), filling any gap without duplicates. A date in the
-/// future is refused; one before the mailbox's period covers the whole period.
+/// future is refused; one before the mailbox's period covers the whole period. Shares
+/// Sync now's cooldown and its refusal of a mailbox that needs a new password.
 pub async fn resync_from(
     state: &AppState,
     actor: &Actor,
@@ -35,12 +36,7 @@ pub async fn resync_from(
     if from > Utc::now() {
         return Err(ServiceError::invalid("date", "future"));
     }
-    mailbox::Entity::update_many()
-        .col_expr(mailbox::Column::ResyncFrom, Expr::value(from))
-        .col_expr(mailbox::Column::NextSyncAt, Expr::value(Utc::now()))
-        .filter(mailbox::Column::Id.eq(mailbox_id))
-        .exec(&state.db)
-        .await?;
+    request_run(&state.db, mailbox_id, Some(from), Utc::now(), COOLDOWN).await?;
     state.sync_waker.wake();
     Ok(())
 }

@@ -7,6 +7,7 @@ mod m20261129_000002_create_sessions;
 mod m20261129_000003_create_mailboxes;
 mod m20261129_000004_sync_schedule;
 mod m20261129_000005_messages;
+mod m20261130_000030_sync_requested;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_create_mailboxes::Migration),
             Box::new(m20261129_000004_sync_schedule::Migration),
             Box::new(m20261129_000005_messages::Migration),
+            Box::new(m20261130_000030_sync_requested::Migration),
         ]
     }
 }

@@ -8,6 +8,7 @@ pub mod folder;
 pub mod idle;
 pub mod parse;
 pub mod progress;
+pub mod request;
 pub mod run;
 pub mod schedule;
 pub mod scheduler;
@@ -15,6 +16,8 @@ pub mod store;
 
 pub use error::SyncError;
 pub use folder::Limits;
-pub use idle::{IdleConfig, IdleWatcher};
+pub use idle::{IdleConfig, IdleProbe, IdleWatcher};
 pub use run::SyncEngine;
-pub use scheduler::{Scheduler, SchedulerConfig, SyncRunner, SyncWaker};
+pub use scheduler::{
+    Scheduler, SchedulerConfig, SchedulerHandle, ShutdownReport, SyncRunner, SyncWaker,
+};

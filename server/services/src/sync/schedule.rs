@@ -3,7 +3,10 @@
 //!
 //! A process *claims* a due mailbox with one conditional UPDATE (due, and no live lease):
 //! the database lets exactly one of two racing claimers change the row, on SQLite and
-//! PostgreSQL alike. A lease that outlives its holder (a crash) expires and is taken over.
+//! PostgreSQL alike. Leases are short and renewed while a run lasts, so one that outlives
+//! its holder (a crash) lapses within seconds and is taken over; a clean shutdown gives
+//! its leases back at once ([`release`]), and a restarted process takes back the leases
+//! of its own previous run at start ([`release_instance`]).
 
 use crate::{
     entities::{mailbox, workspace},
@@ -12,8 +15,8 @@ use crate::{
 use chrono::{DateTime, Duration, Utc};
 use domain::{MailboxStatus, Plan};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Statement, sea_query::Expr,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, Statement,
+    sea_query::Expr,
 };
 
 /// How a sync run ended, for the next schedule.
@@ -83,12 +86,15 @@ pub fn backoff(failures: u32, plan: Plan) -> Duration {
 }
 
 /// Records a run's outcome, sets the next run and gives the lease back. Only the lease's
-/// holder may do so: a process whose lease was taken over changes nothing.
+/// holder may do so: a process whose lease was taken over changes nothing. A **Sync now**
+/// (or new mail seen by IDLE) that came while the run was under way — `next_sync_at` moved
+/// past `claimed_at` — is kept: the mailbox stays due and runs again at once.
 pub async fn finish(
     db: &impl ConnectionTrait,
     id: i64,
     owner: &str,
     outcome: Outcome,
+    claimed_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> ServiceResult<bool> {
     let Some(row) = mailbox::Entity::find_by_id(id).one(db).await? else {
@@ -103,6 +109,7 @@ pub async fn finish(
     let plan = ws.plan();
     let interval = Duration::minutes(i64::from(plan.sync_interval_minutes()));
     let failures = u32::try_from(row.sync_failures).unwrap_or(0);
+    let asked_meanwhile = row.next_sync_at.filter(|at| *at > claimed_at);
     let (status, next, failures, error, last_sync) = match outcome {
         Outcome::Synced => (
             MailboxStatus::Ready,
@@ -125,6 +132,10 @@ pub async fn finish(
             Some(error),
             row.last_sync_at,
         ),
+    };
+    let next = match (next, asked_meanwhile) {
+        (Some(next), Some(asked)) => Some(next.min(asked)),
+        (next, _) => next,
     };
     let result = mailbox::Entity::update_many()
         .col_expr(mailbox::Column::Status, Expr::value(status.as_str()))
@@ -150,15 +161,17 @@ pub async fn finish(
     Ok(result.rows_affected == 1)
 }
 
-/// Extends the leases this process still holds (long runs), so no one takes them over.
+/// Extends the leases this process still holds (the heartbeat), so no one takes them over.
+/// Returns the ones it still holds: a lease missing from the answer was taken over by
+/// another process (this one stalled past it), and its run must stop.
 pub async fn renew(
     db: &impl ConnectionTrait,
     owner: &str,
     ids: &[i64],
     until: DateTime<Utc>,
-) -> ServiceResult<()> {
+) -> ServiceResult<Vec<i64>> {
     if ids.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     mailbox::Entity::update_many()
         .col_expr(mailbox::Column::LeaseUntil, Expr::value(until))
@@ -166,39 +179,107 @@ pub async fn renew(
         .filter(mailbox::Column::LeaseOwner.eq(owner))
         .exec(db)
         .await?;
-    Ok(())
-}
-
-/// When the next mailbox falls due (unleased ones only), for the scheduler's sleep.
-pub async fn next_due(
-    db: &impl ConnectionTrait,
-    now: DateTime<Utc>,
-) -> ServiceResult<Option<DateTime<Utc>>> {
     Ok(mailbox::Entity::find()
         .select_only()
-        .column(mailbox::Column::NextSyncAt)
-        .filter(mailbox::Column::NextSyncAt.is_not_null())
-        .filter(
-            Condition::any()
-                .add(mailbox::Column::LeaseUntil.is_null())
-                .add(mailbox::Column::LeaseUntil.lt(now)),
-        )
-        .order_by_asc(mailbox::Column::NextSyncAt)
-        .limit(1)
-        .into_tuple::<Option<DateTime<Utc>>>()
-        .one(db)
-        .await?
-        .flatten())
+        .column(mailbox::Column::Id)
+        .filter(mailbox::Column::Id.is_in(ids.iter().copied()))
+        .filter(mailbox::Column::LeaseOwner.eq(owner))
+        .into_tuple::<i64>()
+        .all(db)
+        .await?)
 }
 
-/// **Sync now**: due at once (a run in progress finishes first).
-pub async fn sync_now(db: &impl ConnectionTrait, mailbox_id: i64) -> ServiceResult<()> {
-    mailbox::Entity::update_many()
-        .col_expr(mailbox::Column::NextSyncAt, Expr::value(Utc::now()))
-        .filter(mailbox::Column::Id.eq(mailbox_id))
+/// Gives back leases of runs that stopped without an outcome (a clean shutdown cancelled
+/// them): due at once, so another process or the restarted one takes them straight away.
+pub async fn release(
+    db: &impl ConnectionTrait,
+    owner: &str,
+    ids: &[i64],
+    now: DateTime<Utc>,
+) -> ServiceResult<u64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let result = mailbox::Entity::update_many()
+        .col_expr(
+            mailbox::Column::LeaseOwner,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            mailbox::Column::LeaseUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(mailbox::Column::NextSyncAt, Expr::value(now))
+        .filter(mailbox::Column::Id.is_in(ids.iter().copied()))
+        .filter(mailbox::Column::LeaseOwner.eq(owner))
+        .filter(mailbox::Column::NextSyncAt.is_not_null())
         .exec(db)
         .await?;
-    Ok(())
+    Ok(result.rows_affected)
+}
+
+/// At start: gives back the leases of this instance's previous process, i.e. owners that
+/// begin with `instance` (host and listening address, which only one live process can
+/// hold) other than `owner` itself. A process killed mid-run and restarted resumes at
+/// once instead of waiting for its old leases to lapse. Their `next_sync_at` is kept:
+/// an interrupted run was due, so it is still due.
+pub async fn release_instance(
+    db: &impl ConnectionTrait,
+    instance: &str,
+    owner: &str,
+) -> ServiceResult<u64> {
+    let backend = db.get_database_backend();
+    let p = match backend {
+        DbBackend::Postgres => ["$1", "$2"],
+        _ => ["?1", "?2"],
+    };
+    // `substr` with a literal length: the same on SQLite and PostgreSQL, and no LIKE
+    // wildcards to escape in host names.
+    let sql = format!(
+        "UPDATE mailboxes SET lease_owner = NULL, lease_until = NULL \
+         WHERE substr(lease_owner, 1, {len}) = {instance} AND lease_owner <> {owner}",
+        len = instance.chars().count(),
+        instance = p[0],
+        owner = p[1],
+    );
+    let result = db
+        .execute_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [instance.into(), owner.into()],
+        ))
+        .await?;
+    Ok(result.rows_affected())
+}
+
+/// When the scheduler should look next: the earliest time a scheduled mailbox is due and
+/// its lease (if any) has lapsed. A crashed holder's lease is thus taken over the moment
+/// it lapses, not a poll interval later.
+pub async fn next_due(db: &impl ConnectionTrait) -> ServiceResult<Option<DateTime<Utc>>> {
+    let backend = db.get_database_backend();
+    let sql = "SELECT MIN(CASE WHEN lease_until IS NOT NULL AND lease_until > next_sync_at \
+               THEN lease_until ELSE next_sync_at END) AS due \
+               FROM mailboxes WHERE next_sync_at IS NOT NULL";
+    let row = db
+        .query_one_raw(Statement::from_string(backend, sql))
+        .await?;
+    Ok(match row {
+        Some(row) => row.try_get::<Option<DateTime<Utc>>>("", "due")?,
+        None => None,
+    })
+}
+
+/// Makes a mailbox due at once (a run in progress finishes first, then runs again). A
+/// mailbox stopped by a refused password stays stopped: only a new password resumes it.
+/// Returns whether the mailbox was made due.
+pub async fn sync_now(db: &impl ConnectionTrait, mailbox_id: i64) -> ServiceResult<bool> {
+    let result = mailbox::Entity::update_many()
+        .col_expr(mailbox::Column::NextSyncAt, Expr::value(Utc::now()))
+        .filter(mailbox::Column::Id.eq(mailbox_id))
+        .filter(mailbox::Column::Status.ne(MailboxStatus::NeedsReconnect.as_str()))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
 }
 
 /// A plan change: every scheduled mailbox of the workspace moves to its last run plus

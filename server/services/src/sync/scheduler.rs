@@ -1,19 +1,30 @@
 //! The scheduler task: claims due mailboxes from the database, runs at most `concurrency`
-//! of them at once, renews their leases while they run, records each outcome, and sleeps
-//! until the next due time, a wake-up (Connect, **Sync now**, a plan change) or the poll
-//! interval (other processes' changes). Web requests never touch IMAP: they write the
-//! schedule and call [`SyncWaker::wake`].
+//! of them at once, records each outcome, and sleeps until the next due time, a wake-up
+//! (Connect, **Sync now**, a plan change) or the poll interval (other processes' changes).
+//! Web requests never touch IMAP: they write the schedule and call [`SyncWaker::wake`].
+//!
+//! Leases are short (30 s) and renewed every 10 s by a heartbeat task of their own, so a
+//! busy claim loop never lets a live run's lease lapse, and a crashed process's mailboxes
+//! are taken over within seconds. A lease the heartbeat finds taken over stops its run.
+//! [`SchedulerHandle::shutdown`] stops claiming, lets the runs finish within a bounded
+//! grace, cancels the rest and gives their leases back, due at once.
 
 use super::{run::SyncEngine, schedule};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
 use sea_orm::DatabaseConnection;
 use std::{
-    collections::HashSet,
+    collections::{HashMap, HashSet},
+    future::Future,
+    pin::Pin,
     sync::{Arc, Mutex},
+    task::{Context, Poll},
     time::Duration,
 };
-use tokio::sync::{Notify, Semaphore};
+use tokio::{
+    sync::{Notify, mpsc, watch},
+    task::{AbortHandle, JoinError, JoinHandle, JoinSet},
+};
 
 /// What runs one mailbox's sync. The engine in production; a fake in scheduler tests
 /// and benchmarks (no IMAP).
@@ -28,13 +39,28 @@ impl SyncRunner for SyncEngine {
     }
 }
 
-/// Wakes the scheduler of this process (a permit is kept if it is busy).
+/// Wakes this process's scheduler (a permit is kept if it is busy) and its IDLE watcher
+/// (which then looks at once for mailboxes to watch: connected, plan upgraded).
 #[derive(Clone, Debug, Default)]
-pub struct SyncWaker(Arc<Notify>);
+pub struct SyncWaker {
+    scheduler: Arc<Notify>,
+    watcher: Arc<Notify>,
+}
 
 impl SyncWaker {
     pub fn wake(&self) {
-        self.0.notify_one();
+        self.scheduler.notify_one();
+        self.watcher.notify_one();
+    }
+
+    /// Wakes the scheduler only (new mail seen by IDLE: the watched set is unchanged).
+    pub(crate) fn wake_scheduler(&self) {
+        self.scheduler.notify_one();
+    }
+
+    /// Resolves at the next [`wake`](Self::wake) meant for the IDLE watcher.
+    pub(crate) async fn watcher_woken(&self) {
+        self.watcher.notified().await;
     }
 }
 
@@ -42,20 +68,35 @@ impl SyncWaker {
 pub struct SchedulerConfig {
     /// Mailboxes synced at once by this process.
     pub concurrency: usize,
-    /// How long a claim holds; renewed every third of it while the run lasts.
+    /// How long a claim holds without renewal: how soon a crashed holder is taken over.
     pub lease: Duration,
+    /// How often the heartbeat renews the leases of running syncs (well within `lease`).
+    pub renew_every: Duration,
     /// Longest sleep between looks at the database.
     pub poll: Duration,
+    /// On shutdown, how long running syncs may take to finish before they are cancelled.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for SchedulerConfig {
     fn default() -> Self {
         SchedulerConfig {
             concurrency: 4,
-            lease: Duration::from_secs(300),
+            lease: Duration::from_secs(30),
+            renew_every: Duration::from_secs(10),
             poll: Duration::from_secs(15),
+            shutdown_grace: Duration::from_secs(10),
         }
     }
+}
+
+/// What a shutdown did with the runs under way.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ShutdownReport {
+    /// Runs that finished within the grace and recorded their outcome.
+    pub finished: Vec<i64>,
+    /// Runs cancelled at the end of the grace; their leases were given back, due at once.
+    pub cancelled: Vec<i64>,
 }
 
 pub struct Scheduler {
@@ -64,8 +105,52 @@ pub struct Scheduler {
     runner: Arc<dyn SyncRunner>,
     config: SchedulerConfig,
     waker: SyncWaker,
-    running: Arc<Mutex<HashSet<i64>>>,
 }
+
+/// The running scheduler. Awaiting it waits for the task's end; [`abort`](Self::abort)
+/// stops everything at once without giving leases back (what a crash does);
+/// [`shutdown`](Self::shutdown) is the clean stop.
+pub struct SchedulerHandle {
+    task: JoinHandle<ShutdownReport>,
+    stop: watch::Sender<bool>,
+}
+
+impl SchedulerHandle {
+    /// Stops claiming, waits up to the grace for running syncs, cancels the rest and gives
+    /// their leases back.
+    pub async fn shutdown(self) -> ShutdownReport {
+        let _ = self.stop.send(true);
+        match self.task.await {
+            Ok(report) => report,
+            Err(err) => {
+                tracing::warn!(%err, "scheduler: the task ended abnormally");
+                ShutdownReport::default()
+            }
+        }
+    }
+
+    pub fn abort(&self) {
+        self.task.abort();
+    }
+}
+
+impl Future for SchedulerHandle {
+    type Output = Result<(), JoinError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.task).poll(cx).map_ok(|_| ())
+    }
+}
+
+/// One run under way: its mailbox and when it was claimed.
+#[derive(Clone, Copy)]
+struct Running {
+    mailbox: i64,
+    claimed_at: DateTime<Utc>,
+}
+
+/// The runs of this process, shared with the heartbeat.
+type Leases = Arc<Mutex<HashSet<i64>>>;
 
 impl Scheduler {
     /// `owner` names this process in leases (unique per process).
@@ -82,99 +167,160 @@ impl Scheduler {
             runner,
             config,
             waker,
-            running: Arc::default(),
         }
     }
 
-    /// Runs until the task is aborted.
-    pub fn spawn(self) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(self.run_forever())
+    pub fn spawn(self) -> SchedulerHandle {
+        let (stop, stopped) = watch::channel(false);
+        SchedulerHandle {
+            task: tokio::spawn(self.run(stopped)),
+            stop,
+        }
     }
 
-    async fn run_forever(self) {
-        let slots = Arc::new(Semaphore::new(self.config.concurrency.max(1)));
-        let lease = chrono::Duration::from_std(self.config.lease)
-            .unwrap_or_else(|_| chrono::Duration::minutes(5));
-        let mut last_renewal = tokio::time::Instant::now();
+    fn lease(&self) -> chrono::Duration {
+        chrono::Duration::from_std(self.config.lease).unwrap_or(chrono::Duration::seconds(30))
+    }
+
+    async fn run(self, mut stopped: watch::Receiver<bool>) -> ShutdownReport {
+        let leases: Leases = Arc::default();
+        let (lost_tx, mut lost_rx) = mpsc::unbounded_channel();
+        // Aborted when this task ends (or is aborted): the heartbeat never outlives it.
+        let heartbeat = AbortOnDrop(tokio::spawn(heartbeat(
+            self.db.clone(),
+            self.owner.clone(),
+            leases.clone(),
+            self.lease(),
+            self.config.renew_every,
+            lost_tx,
+        )));
+        let mut runs = Runs::default();
+        // A dropped handle detaches the scheduler (it runs on, like a dropped JoinHandle).
+        let mut stop_open = true;
         loop {
-            let free = slots.available_permits();
+            if *stopped.borrow() {
+                break;
+            }
+            let free = self.config.concurrency.max(1).saturating_sub(runs.len());
             let mut claimed_all = false;
             if free > 0 {
-                match schedule::claim_due(&self.db, &self.owner, Utc::now(), lease, free as u64)
+                let now = Utc::now();
+                match schedule::claim_due(&self.db, &self.owner, now, self.lease(), free as u64)
                     .await
                 {
                     Ok(ids) => {
                         claimed_all = !ids.is_empty() && ids.len() == free;
                         for id in ids {
-                            self.start(id, &slots);
+                            lock(&leases).insert(id);
+                            runs.start(&self.runner, id, now);
                         }
                     }
                     Err(err) => tracing::warn!(%err, "scheduler: claiming due mailboxes failed"),
                 }
             }
-            if last_renewal.elapsed() >= self.config.lease / 3 {
-                self.renew(lease).await;
-                last_renewal = tokio::time::Instant::now();
-            }
-            if claimed_all && slots.available_permits() > 0 {
+            if claimed_all && runs.len() < self.config.concurrency.max(1) {
                 continue;
             }
-            let sleep = if slots.available_permits() == 0 {
-                // Full: a finishing run wakes us.
+            let sleep = if runs.len() >= self.config.concurrency.max(1) {
+                // Full: a finishing run ends the sleep.
                 self.config.poll
             } else {
                 // Never spin: a due mailbox another process took is looked at again shortly.
                 self.sleep_for().await.max(Duration::from_millis(5))
             };
             tokio::select! {
-                () = self.waker.0.notified() => {}
+                Some(done) = runs.set.join_next_with_id(), if !runs.is_empty() => {
+                    self.record(&mut runs, &leases, done).await;
+                }
+                Some(id) = lost_rx.recv() => {
+                    if runs.cancel(id) {
+                        tracing::warn!(mailbox = id, "scheduler: lease taken over, run stopped");
+                    }
+                }
+                () = self.waker.scheduler.notified() => {}
                 () = tokio::time::sleep(sleep) => {}
+                changed = stopped.changed(), if stop_open => stop_open = changed.is_ok(),
             }
         }
+        let report = self.drain(&mut runs, &leases).await;
+        drop(heartbeat);
+        report
     }
 
-    fn start(&self, id: i64, slots: &Arc<Semaphore>) {
-        let Ok(permit) = slots.clone().try_acquire_owned() else {
+    /// Records a finished run's outcome (a panicking run counts as a failure).
+    async fn record(
+        &self,
+        runs: &mut Runs,
+        leases: &Leases,
+        done: Result<(tokio::task::Id, schedule::Outcome), JoinError>,
+    ) {
+        let (task, outcome) = match done {
+            Ok((task, outcome)) => (task, Some(outcome)),
+            Err(err) if err.is_panic() => (
+                err.id(),
+                Some(schedule::Outcome::Failed {
+                    error: format!("sync task failed: {err}"),
+                }),
+            ),
+            // Cancelled because its lease was taken over: the new holder records it.
+            Err(err) => (err.id(), None),
+        };
+        let Some(run) = runs.remove(task) else {
             return;
         };
-        self.lock_running().insert(id);
-        let (db, owner, runner) = (self.db.clone(), self.owner.clone(), self.runner.clone());
-        let (running, waker) = (self.running.clone(), self.waker.clone());
-        tokio::spawn(async move {
-            // A panicking run still gives its lease back (as a failure).
-            let outcome =
-                tokio::spawn(runner.run(id))
-                    .await
-                    .unwrap_or_else(|e| schedule::Outcome::Failed {
-                        error: format!("sync task failed: {e}"),
-                    });
-            if let Err(err) = schedule::finish(&db, id, &owner, outcome, Utc::now()).await {
-                tracing::warn!(%err, mailbox = id, "scheduler: recording the outcome failed");
+        if let Some(outcome) = outcome {
+            let finished = schedule::finish(
+                &self.db,
+                run.mailbox,
+                &self.owner,
+                outcome,
+                run.claimed_at,
+                Utc::now(),
+            );
+            if let Err(err) = finished.await {
+                tracing::warn!(%err, mailbox = run.mailbox, "scheduler: recording the outcome failed");
             }
-            running
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .remove(&id);
-            drop(permit);
-            waker.wake();
-        });
-    }
-
-    fn lock_running(&self) -> std::sync::MutexGuard<'_, HashSet<i64>> {
-        self.running.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    async fn renew(&self, lease: chrono::Duration) {
-        let ids: Vec<i64> = self.lock_running().iter().copied().collect();
-        if let Err(err) = schedule::renew(&self.db, &self.owner, &ids, Utc::now() + lease).await {
-            tracing::warn!(%err, "scheduler: renewing leases failed");
         }
+        lock(leases).remove(&run.mailbox);
     }
 
-    /// Until the next due mailbox, at most the poll interval and a third of the lease.
+    /// The clean stop: runs get the grace to finish, the rest are cancelled and their
+    /// leases given back (the heartbeat keeps them alive until then).
+    async fn drain(&self, runs: &mut Runs, leases: &Leases) -> ShutdownReport {
+        let mut report = ShutdownReport::default();
+        let deadline = tokio::time::Instant::now() + self.config.shutdown_grace;
+        while !runs.is_empty() {
+            match tokio::time::timeout_at(deadline, runs.set.join_next_with_id()).await {
+                Ok(Some(done)) => {
+                    let id = done.as_ref().map_or_else(|e| e.id(), |(id, _)| *id);
+                    if let Some(run) = runs.by_task.get(&id).map(|(run, _)| *run) {
+                        report.finished.push(run.mailbox);
+                    }
+                    self.record(runs, leases, done).await;
+                }
+                Ok(None) | Err(_) => break,
+            }
+        }
+        let left: Vec<i64> = runs.by_task.values().map(|(run, _)| run.mailbox).collect();
+        runs.set.shutdown().await;
+        if !left.is_empty() {
+            match schedule::release(&self.db, &self.owner, &left, Utc::now()).await {
+                Ok(n) => {
+                    tracing::info!(released = n, "scheduler: cancelled runs' leases given back")
+                }
+                Err(err) => tracing::warn!(%err, "scheduler: giving leases back failed"),
+            }
+        }
+        report.cancelled = left;
+        report.finished.sort_unstable();
+        report.cancelled.sort_unstable();
+        report
+    }
+
+    /// Until the next due mailbox (or lapsing lease), at most the poll interval.
     async fn sleep_for(&self) -> Duration {
-        let cap = self.config.poll.min(self.config.lease / 3);
-        match schedule::next_due(&self.db, Utc::now()).await {
+        let cap = self.config.poll;
+        match schedule::next_due(&self.db).await {
             Ok(Some(at)) => (at - Utc::now())
                 .to_std()
                 .unwrap_or(Duration::ZERO)
@@ -185,5 +331,94 @@ impl Scheduler {
                 cap
             }
         }
+    }
+}
+
+/// The runs under way, by task.
+#[derive(Default)]
+struct Runs {
+    set: JoinSet<schedule::Outcome>,
+    by_task: HashMap<tokio::task::Id, (Running, AbortHandle)>,
+}
+
+impl Runs {
+    fn len(&self) -> usize {
+        self.by_task.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.by_task.is_empty()
+    }
+
+    fn start(&mut self, runner: &Arc<dyn SyncRunner>, mailbox: i64, claimed_at: DateTime<Utc>) {
+        let handle = self.set.spawn(runner.run(mailbox));
+        self.by_task.insert(
+            handle.id(),
+            (
+                Running {
+                    mailbox,
+                    claimed_at,
+                },
+                handle,
+            ),
+        );
+    }
+
+    fn remove(&mut self, task: tokio::task::Id) -> Option<Running> {
+        self.by_task.remove(&task).map(|(run, _)| run)
+    }
+
+    /// Cancels the run of `mailbox`, if one is under way.
+    fn cancel(&mut self, mailbox: i64) -> bool {
+        let found = self
+            .by_task
+            .values()
+            .find(|(run, _)| run.mailbox == mailbox);
+        found.map(|(_, handle)| handle.abort()).is_some()
+    }
+}
+
+/// Renews the leases of running syncs every `every`, whatever the claim loop is doing.
+/// Leases found taken over are reported on `lost`.
+async fn heartbeat(
+    db: DatabaseConnection,
+    owner: String,
+    leases: Leases,
+    lease: chrono::Duration,
+    every: Duration,
+    lost: mpsc::UnboundedSender<i64>,
+) {
+    let mut tick = tokio::time::interval(every.max(Duration::from_millis(10)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let ids: Vec<i64> = lock(&leases).iter().copied().collect();
+        if ids.is_empty() {
+            continue;
+        }
+        match schedule::renew(&db, &owner, &ids, Utc::now() + lease).await {
+            Ok(held) => {
+                // A run that ended meanwhile is no longer in `leases`: not lost.
+                let still_running = lock(&leases).clone();
+                for id in ids {
+                    if !held.contains(&id) && still_running.contains(&id) {
+                        let _ = lost.send(id);
+                    }
+                }
+            }
+            Err(err) => tracing::warn!(%err, "scheduler: renewing leases failed"),
+        }
+    }
+}
+
+fn lock(leases: &Leases) -> std::sync::MutexGuard<'_, HashSet<i64>> {
+    leases.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }

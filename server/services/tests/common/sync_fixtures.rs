@@ -62,6 +62,28 @@ pub fn seed(user: &str, n: usize, folder: &str) {
     ]);
 }
 
+/// Like [`seed`], with no message larger than `max_bytes` (for tests that set a size limit).
+pub fn seed_capped(user: &str, n: usize, folder: &str, max_bytes: usize) {
+    let script =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/mail-stack/mail-stack");
+    let out = Command::new(script)
+        .args([
+            "seed-messages",
+            &format!("{user}@example.test"),
+            &n.to_string(),
+            folder,
+        ])
+        .env("MAILSTACK_SEED_SPAN_DAYS", "20")
+        .env("MAILSTACK_SEED_MAX_BYTES", max_bytes.to_string())
+        .output()
+        .expect("mail-stack runs");
+    assert!(
+        out.status.success(),
+        "seed-messages: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// "Another device": a plain IMAP session of the user.
 pub async fn other_client(s: &Stack, user: &str) -> Session<Tls> {
     let opts = CheckOptions::new(MailTrust::new(Some(&s.ca)).unwrap());

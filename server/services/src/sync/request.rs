@@ -1,0 +1,65 @@
+//! Runs a user asks for: **Sync now** and **Re-sync from date**. Each is one conditional
+//! UPDATE, so it holds across server processes: at most one request per mailbox per
+//! cooldown (each run logs in to the provider, and a burst of logins can get an account
+//! throttled or locked), and never for a mailbox whose password the server refused —
+//! only a new password resumes that one.
+
+use crate::{
+    entities::mailbox,
+    error::{ServiceError, ServiceResult},
+};
+use chrono::{DateTime, Utc};
+use domain::MailboxStatus;
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, sea_query::Expr};
+use std::time::Duration;
+
+/// The shortest time between two requested runs of one mailbox.
+pub const COOLDOWN: Duration = Duration::from_secs(30);
+
+/// Makes the mailbox due at `now` (and, for Re-sync from date, records `resync_from`),
+/// unless it was asked for less than `cooldown` ago or needs a new password.
+pub async fn request_run(
+    db: &impl ConnectionTrait,
+    mailbox_id: i64,
+    resync_from: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    cooldown: Duration,
+) -> ServiceResult<()> {
+    let cooldown = chrono::Duration::from_std(cooldown).unwrap_or(chrono::Duration::zero());
+    let mut update = mailbox::Entity::update_many()
+        .col_expr(mailbox::Column::NextSyncAt, Expr::value(now))
+        .col_expr(mailbox::Column::SyncRequestedAt, Expr::value(now));
+    if let Some(from) = resync_from {
+        update = update.col_expr(mailbox::Column::ResyncFrom, Expr::value(from));
+    }
+    let done = update
+        .filter(mailbox::Column::Id.eq(mailbox_id))
+        .filter(mailbox::Column::Status.ne(MailboxStatus::NeedsReconnect.as_str()))
+        .filter(
+            Condition::any()
+                .add(mailbox::Column::SyncRequestedAt.is_null())
+                .add(mailbox::Column::SyncRequestedAt.lte(now - cooldown)),
+        )
+        .exec(db)
+        .await?;
+    if done.rows_affected == 1 {
+        return Ok(());
+    }
+    // Refused: say why.
+    let row = mailbox::Entity::find_by_id(mailbox_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if row.status == MailboxStatus::NeedsReconnect.as_str() {
+        return Err(ServiceError::NeedsNewPassword);
+    }
+    let left = row
+        .sync_requested_at
+        .map_or(chrono::Duration::zero(), |at| at + cooldown - now);
+    Err(ServiceError::SyncCooldown {
+        retry_after: left
+            .to_std()
+            .unwrap_or_default()
+            .max(Duration::from_secs(1)),
+    })
+}
