@@ -104,10 +104,7 @@ async fn owner_only_changes_grantees_get_403_strangers_get_404() {
         "{details}"
     );
 
-    let mut grantee = Client {
-        app: app.clone(),
-        cookie: None,
-    };
+    let mut grantee = Client::new(&app);
     grantee
         .post(
             "log_in",
@@ -177,17 +174,11 @@ async fn owner_only_changes_grantees_get_403_strangers_get_404() {
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    let mut anonymous = Client {
-        app: app.clone(),
-        cookie: None,
-    };
+    let mut anonymous = Client::new(&app);
     let (status, _) = anonymous.post("sync_now", &[("mailbox", &mailbox)]).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
-    let mut stranger = Client {
-        app: app.clone(),
-        cookie: None,
-    };
+    let mut stranger = Client::new(&app);
     stranger
         .post(
             "log_in",

@@ -13,7 +13,7 @@ use tower::ServiceExt;
 #[tokio::test]
 async fn calls_without_a_session_are_refused() {
     let app = app().await;
-    let mut anon = Client { app, cookie: None };
+    let mut anon = Client::new(&app);
     for endpoint in ["list_members", "current_user"] {
         let (status, body) = anon.post(endpoint, &[]).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{endpoint}: {body}");
@@ -40,10 +40,7 @@ async fn a_member_gets_403_for_admin_calls() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
-    let mut member = Client {
-        app: app.clone(),
-        cookie: None,
-    };
+    let mut member = Client::new(&app);
     let (status, body) = member
         .post(
             "log_in",

@@ -3,7 +3,11 @@
 
 use crate::error::AppError;
 use leptos::prelude::*;
-use services::{AppState, ServiceError, accounts::Actor};
+use services::{
+    AppState, ServiceError,
+    accounts::Actor,
+    throttle::{Action, ClientAddress},
+};
 use tower_sessions::Session;
 
 const USER_ID: &str = "user_id";
@@ -41,6 +45,34 @@ pub async fn actor() -> Result<(AppState, Actor), AppError> {
         .await
         .map_err(from_service)?;
     Ok((state, actor))
+}
+
+/// The address the request came from: the TCP peer (axum's `ConnectInfo`), or with
+/// `TRUST_PROXY_HEADERS` the rightmost `X-Forwarded-For` entry. A request without either
+/// (an in-process test) is `Unknown`, and all of those share one throttle bucket.
+pub fn client_address(state: &AppState) -> ClientAddress {
+    let Some(parts) = use_context::<http::request::Parts>() else {
+        return ClientAddress::Unknown;
+    };
+    let peer = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0);
+    let forwarded = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok());
+    ClientAddress::resolve(peer, forwarded, state.trust_proxy_headers)
+}
+
+/// Counts one `action` by the user (when signed in) from this request's address, or
+/// answers 429 with `Retry-After`.
+pub fn throttle(state: &AppState, action: Action, user_id: Option<i64>) -> Result<(), AppError> {
+    state
+        .throttles
+        .attempt(action, user_id, &client_address(state))
+        .map_err(from_service)
 }
 
 /// Starts a fresh session for `user_id` (a new id, so a planted cookie is useless).
@@ -94,12 +126,27 @@ pub fn fail(err: AppError) -> AppError {
     err
 }
 
+/// `Retry-After` in whole seconds, at least 1.
+fn retry_after_header(wait: std::time::Duration) {
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.insert_header(
+            http::header::RETRY_AFTER,
+            http::HeaderValue::from(secs.max(1)),
+        );
+    }
+}
+
 pub fn from_service(err: ServiceError) -> AppError {
     let mapped = match err {
         ServiceError::NotSignedIn => AppError::NotSignedIn,
         ServiceError::AdminOnly => AppError::Forbidden,
         ServiceError::WrongCredentials => AppError::WrongCredentials,
         ServiceError::RateLimited => AppError::RateLimited,
+        ServiceError::Throttled { retry_after } => {
+            retry_after_header(retry_after);
+            AppError::RateLimited
+        }
         ServiceError::EmailTaken => AppError::EmailTaken,
         ServiceError::Invalid { field, reason } => AppError::Invalid {
             field: field.to_owned(),
@@ -121,9 +168,12 @@ pub fn from_service(err: ServiceError) -> AppError {
             AppError::ConfirmServers { email, imap, smtp }
         }
         ServiceError::DraftExpired => AppError::DraftExpired,
-        ServiceError::SyncCooldown { retry_after } => AppError::SyncCooldown {
-            seconds: retry_after.as_secs().max(1),
-        },
+        ServiceError::SyncCooldown { retry_after } => {
+            retry_after_header(retry_after);
+            AppError::SyncCooldown {
+                seconds: retry_after.as_secs().max(1),
+            }
+        }
         ServiceError::NeedsNewPassword => AppError::NeedsNewPassword,
         ServiceError::Connect(failure) => AppError::Connect(failure),
         ServiceError::Storage(err) => {

@@ -12,6 +12,10 @@ pub enum ServiceError {
     WrongCredentials,
     #[error("too many login attempts")]
     RateLimited,
+    /// Too many attempts from this address or for this account or user: try again after
+    /// `retry_after` (sent as `Retry-After`).
+    #[error("too many attempts; try again in {} s", retry_after.as_secs().max(1))]
+    Throttled { retry_after: std::time::Duration },
     #[error("this email is already registered")]
     EmailTaken,
     /// **Sync now** / **Re-sync from date** were asked for moments ago: wait `retry_after`.

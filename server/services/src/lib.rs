@@ -15,7 +15,10 @@ pub mod plan;
 pub mod secrets;
 pub mod session_store;
 pub mod state;
+pub mod sweep;
 pub mod sync;
+pub mod throttle;
+pub mod validate;
 
 pub use error::ServiceError;
 pub use state::AppState;

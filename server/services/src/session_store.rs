@@ -4,9 +4,10 @@
 use crate::entities::session;
 use async_trait::async_trait;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
     sea_query::OnConflict,
 };
+use std::time::Duration;
 use tower_sessions::{
     SessionStore,
     session::{Id, Record},
@@ -22,7 +23,65 @@ impl DbSessionStore {
     pub fn new(db: DatabaseConnection) -> Self {
         Self { db }
     }
+
+    /// Deletes sessions that have expired, `batch` rows per statement so no statement
+    /// holds the table (or SQLite's one writer) for long; stops after `max_batches`.
+    /// Returns how many were deleted.
+    pub async fn delete_expired_in_batches(&self, batch: u64, max_batches: u32) -> Result<u64> {
+        let mut deleted = 0;
+        for _ in 0..max_batches {
+            let ids: Vec<String> = session::Entity::find()
+                .select_only()
+                .column(session::Column::Id)
+                .filter(session::Column::ExpiresAt.lte(chrono::Utc::now()))
+                .limit(batch)
+                .into_tuple()
+                .all(&self.db)
+                .await
+                .map_err(backend)?;
+            if ids.is_empty() {
+                break;
+            }
+            let found = ids.len() as u64;
+            deleted += session::Entity::delete_many()
+                .filter(session::Column::Id.is_in(ids))
+                .filter(session::Column::ExpiresAt.lte(chrono::Utc::now()))
+                .exec(&self.db)
+                .await
+                .map_err(backend)?
+                .rows_affected;
+            if found < batch {
+                break;
+            }
+            // Let other writers in between batches.
+            tokio::task::yield_now().await;
+        }
+        Ok(deleted)
+    }
+
+    /// Sweeps expired sessions every `every` (the first sweep at once) for as long as the
+    /// process runs; a failed sweep is logged and tried again next time.
+    pub fn spawn_sweeper(self, every: Duration, batch: u64) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                match self
+                    .delete_expired_in_batches(batch, SWEEP_MAX_BATCHES)
+                    .await
+                {
+                    Ok(0) => {}
+                    Ok(deleted) => tracing::info!(deleted, "expired sessions deleted"),
+                    Err(err) => tracing::warn!("expired sessions not deleted: {err}"),
+                }
+            }
+        })
+    }
 }
+
+/// One sweep deletes at most this many batches; the rest waits for the next tick.
+const SWEEP_MAX_BATCHES: u32 = 1000;
 
 fn backend(err: impl std::fmt::Display) -> Error {
     Error::Backend(err.to_string())
@@ -82,11 +141,8 @@ impl SessionStore for DbSessionStore {
 #[async_trait]
 impl ExpiredDeletion for DbSessionStore {
     async fn delete_expired(&self) -> Result<()> {
-        session::Entity::delete_many()
-            .filter(session::Column::ExpiresAt.lte(chrono::Utc::now()))
-            .exec(&self.db)
+        self.delete_expired_in_batches(1000, SWEEP_MAX_BATCHES)
             .await
-            .map_err(backend)?;
-        Ok(())
+            .map(|_| ())
     }
 }

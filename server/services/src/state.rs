@@ -1,8 +1,8 @@
 use crate::{
-    accounts::LoginLimiter,
     mail::{discovery::DiscoveryConfig, tls::MailTrust},
     secrets::MasterKey,
     sync::SyncWaker,
+    throttle::Throttles,
 };
 use sea_orm::DatabaseConnection;
 use std::{sync::Arc, time::Duration};
@@ -12,7 +12,11 @@ use std::{sync::Arc, time::Duration};
 pub struct AppState {
     pub db: DatabaseConnection,
     pub master_key: MasterKey,
-    pub login_limiter: Arc<LoginLimiter>,
+    /// Log-in, sign-up, mailbox check and password change attempts (`throttle`).
+    pub throttles: Arc<Throttles>,
+    /// Take the client address from the rightmost `X-Forwarded-For` entry
+    /// (`TRUST_PROXY_HEADERS`, behind a proxy that sets it).
+    pub trust_proxy_headers: bool,
     /// Roots trusted for IMAP and SMTP.
     pub mail_trust: MailTrust,
     /// Bound on one IMAP or SMTP login check (connect, TLS, login, folder list).
@@ -28,7 +32,8 @@ impl AppState {
         Self {
             db,
             master_key,
-            login_limiter: Arc::new(LoginLimiter::default()),
+            throttles: Arc::new(Throttles::default()),
+            trust_proxy_headers: false,
             mail_trust,
             connect_timeout: Duration::from_secs(15),
             discovery: DiscoveryConfig::default(),

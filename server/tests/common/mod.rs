@@ -9,15 +9,39 @@ use axum::{
 };
 use http_body_util::BodyExt;
 use services::{AppState, config::Config, mail::tls::MailTrust, secrets::MasterKey};
+use std::net::SocketAddr;
 use tower::ServiceExt;
 
 pub struct Client {
     pub app: Router,
     pub cookie: Option<String>,
+    /// The TCP peer the router sees (axum's `ConnectInfo`); `None`: an unknown address.
+    pub peer: Option<SocketAddr>,
 }
 
 impl Client {
+    pub fn new(app: &Router) -> Client {
+        Client {
+            app: app.clone(),
+            cookie: None,
+            peer: None,
+        }
+    }
+
+    /// A client whose requests come from `ip`.
+    pub fn from(app: &Router, ip: &str) -> Client {
+        Client {
+            peer: Some(SocketAddr::new(ip.parse().unwrap(), 40000)),
+            ..Client::new(app)
+        }
+    }
+
     pub async fn post(&mut self, endpoint: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
+        self.post_full(endpoint, form).await.map_headers()
+    }
+
+    /// The status, the `Retry-After` header and the body.
+    pub async fn post_full(&mut self, endpoint: &str, form: &[(&str, &str)]) -> Reply {
         let body = form
             .iter()
             .map(|(k, v)| format!("{k}={}", urlencode(v)))
@@ -28,6 +52,9 @@ impl Client {
             .header(header::HOST, "127.0.0.1:3000");
         if let Some(cookie) = &self.cookie {
             req = req.header(header::COOKIE, cookie);
+        }
+        if let Some(peer) = self.peer {
+            req = req.extension(axum::extract::ConnectInfo(peer));
         }
         let res = self
             .app
@@ -42,8 +69,28 @@ impl Client {
             }
         }
         let status = res.status();
+        let retry_after = res
+            .headers()
+            .get(header::RETRY_AFTER)
+            .map(|v| v.to_str().unwrap().parse().unwrap());
         let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        (status, String::from_utf8_lossy(&bytes).into_owned())
+        Reply {
+            status,
+            retry_after,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub retry_after: Option<u64>,
+    pub body: String,
+}
+
+impl Reply {
+    fn map_headers(self) -> (StatusCode, String) {
+        (self.status, self.body)
     }
 }
 
@@ -61,6 +108,19 @@ pub async fn app() -> Router {
 }
 
 pub async fn app_trusting(trust: MailTrust) -> Router {
+    app_and_state(trust).await.0
+}
+
+/// The router and the state it serves (its throttle table, database).
+pub async fn app_and_state(trust: MailTrust) -> (Router, AppState) {
+    app_configured(trust, |_| {}).await
+}
+
+/// Like `app_and_state`, with the state changed by `configure` before the router is built.
+pub async fn app_configured(
+    trust: MailTrust,
+    configure: impl FnOnce(&mut AppState),
+) -> (Router, AppState) {
     let dir = std::env::temp_dir().join(format!("mc-http-{}", uuid::Uuid::new_v4().simple()));
     let url = format!("sqlite://{}?mode=rwc", dir.join("t.db").display());
     let db = services::db::connect_and_migrate(&url).await.unwrap();
@@ -76,17 +136,28 @@ pub async fn app_trusting(trust: MailTrust) -> Router {
         mail_extra_ca_file: None,
         mail_connect_timeout: std::time::Duration::from_secs(5),
         sync: Default::default(),
+        web: Default::default(),
     };
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .build_recorder()
         .handle();
-    server::router::build(&config, AppState::new(db, key, trust), metrics)
+    let mut state = AppState::new(db, key, trust);
+    configure(&mut state);
+    (
+        server::router::build(&config, state.clone(), metrics),
+        state,
+    )
 }
 
 pub async fn signed_up(app: &Router, email: &str) -> Client {
-    let mut c = Client {
-        app: app.clone(),
-        cookie: None,
+    signed_up_from(app, email, None).await
+}
+
+/// Signs up from `ip` (sign-ups are throttled per address).
+pub async fn signed_up_from(app: &Router, email: &str, ip: Option<&str>) -> Client {
+    let mut c = match ip {
+        Some(ip) => Client::from(app, ip),
+        None => Client::new(app),
     };
     let (status, body) = c
         .post(

@@ -1,7 +1,8 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 
-/// Creates a workspace (Free plan) with its first admin, and signs the admin in.
+/// Creates a workspace (Free plan) with its first admin, and signs the admin in. A few
+/// per client address, then 429 with `Retry-After`.
 #[server(prefix = "/api", endpoint = "sign_up")]
 pub async fn sign_up(
     workspace_name: String,
@@ -10,8 +11,9 @@ pub async fn sign_up(
     password: String,
     language: String,
 ) -> Result<(), AppError> {
-    use super::super::context::{begin_session, from_service, remember_language, state};
+    use super::super::context::{begin_session, from_service, remember_language, state, throttle};
     let state = state()?;
+    throttle(&state, services::throttle::Action::SignUp, None)?;
     let language = language.parse().unwrap_or_default();
     let admin = services::accounts::sign_up(
         &state.db,

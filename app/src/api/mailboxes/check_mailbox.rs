@@ -5,7 +5,8 @@ use crate::error::AppError;
 use leptos::prelude::*;
 
 /// Steps A–B of the wizard: logs in to IMAP and SMTP for real and lists the folders.
-/// Nothing is stored unless both succeed; then step C opens.
+/// Nothing is stored unless both succeed; then step C opens. Every call reaches real
+/// servers, so a few per user and per address, then 429 with `Retry-After`.
 #[server(prefix = "/api", endpoint = "check_mailbox")]
 pub async fn check_mailbox(
     provider: String,
@@ -20,13 +21,14 @@ pub async fn check_mailbox(
     smtp_username: Option<String>,
     smtp_password: Option<String>,
 ) -> Result<String, AppError> {
-    use super::super::context::{actor, fail, from_service};
+    use super::super::context::{actor, fail, from_service, throttle};
     use domain::{Security, ServerAddress};
+    use services::validate;
     let (state, actor) = actor().await?;
     let invalid = |field: &str| {
         fail(AppError::Invalid {
             field: field.into(),
-            reason: "format".into(),
+            reason: validate::reason::FORMAT.into(),
         })
     };
     let provider: domain::Provider = provider.parse().map_err(|_| invalid("provider"))?;
@@ -41,7 +43,7 @@ pub async fn check_mailbox(
         let Some(host) = host else { return Ok(None) };
         let security: Option<Security> = security.and_then(|s| s.parse().ok());
         let port = match port.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()) {
-            Some(p) => p.parse::<u16>().map_err(|_| invalid(field))?,
+            Some(p) => validate::port(field, &p).map_err(from_service)?,
             None if security == Some(Security::StartTls) => starttls,
             None => tls,
         };
@@ -60,6 +62,11 @@ pub async fn check_mailbox(
         smtp_username,
         smtp_password,
     };
+    throttle(
+        &state,
+        services::throttle::Action::MailboxCheck,
+        Some(actor.user_id),
+    )?;
     let draft = services::mailboxes::check_and_draft(&state, &actor, request)
         .await
         .map_err(from_service)?;

@@ -1,5 +1,5 @@
-use super::{Actor, password, sign_up, validate};
-use crate::{entities::user, error::ServiceResult};
+use super::{Actor, password, sign_up};
+use crate::{entities::user, error::ServiceResult, validate};
 use domain::{Language, MemberView, Role};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -43,7 +43,7 @@ pub async fn add_member(
     actor.require_admin()?;
     let name = validate::name("name", &form.name)?;
     let email = validate::email(&form.email)?;
-    let hash = password::hash(validate::password(&form.password)?)?;
+    let hash = password::hash(validate::new_password(&form.password)?).await?;
     sign_up::ensure_email_free(db, &email).await?;
     let member = user::ActiveModel {
         workspace_id: Set(actor.workspace_id),

@@ -7,10 +7,9 @@ mod log_in;
 mod members;
 mod password;
 mod sign_up;
-pub(crate) mod validate;
 
 pub use actor::{Actor, current_user};
 pub use language::set_language;
-pub use log_in::{LoginLimiter, log_in};
+pub use log_in::log_in;
 pub use members::{NewMember, add_member, list_members};
 pub use sign_up::{SignUp, sign_up};

@@ -1,7 +1,8 @@
-use super::{password, validate};
+use super::password;
 use crate::{
     entities::{user, workspace},
     error::{ServiceError, ServiceResult},
+    validate,
 };
 use domain::{Language, Plan, Role};
 use sea_orm::{
@@ -22,7 +23,7 @@ pub async fn sign_up(db: &DatabaseConnection, form: SignUp) -> ServiceResult<use
     let workspace_name = validate::name("workspace_name", &form.workspace_name)?;
     let name = validate::name("name", &form.name)?;
     let email = validate::email(&form.email)?;
-    let hash = password::hash(validate::password(&form.password)?)?;
+    let hash = password::hash(validate::new_password(&form.password)?).await?;
     ensure_email_free(db, &email).await?;
     let now = chrono::Utc::now();
     let txn = db.begin().await?;

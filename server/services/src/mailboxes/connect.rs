@@ -2,7 +2,7 @@
 
 use super::{draft, limits};
 use crate::{
-    accounts::{Actor, validate},
+    accounts::Actor,
     entities::{mailbox, mailbox_folder, mailbox_grant, user, workspace},
     error::{ServiceError, ServiceResult},
     mail::{
@@ -10,13 +10,13 @@ use crate::{
         discovery,
     },
     state::AppState,
+    validate,
 };
 use domain::{
     Access, ConnectFailure, CrmMode, MailboxSettings, MailboxStatus, Plan, Provider, ServerAddress,
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    TransactionTrait,
 };
 
 /// Steps A and B of the wizard: what the user typed. Empty servers take the provider's
@@ -38,10 +38,8 @@ pub async fn check_and_draft(
     actor: &Actor,
     req: ConnectRequest,
 ) -> ServiceResult<String> {
-    let email = validate::email(&req.email)?;
-    if req.password.is_empty() {
-        return Err(ServiceError::invalid("password", "empty"));
-    }
+    let req = validate_request(req)?;
+    let email = req.email.clone();
     let plan = plan_of(&state.db, actor.workspace_id).await?;
     limits::ensure_room(&state.db, actor.user_id, plan).await?;
     ensure_not_connected(&state.db, actor.user_id, &email).await?;
@@ -51,13 +49,9 @@ pub async fn check_and_draft(
         password: req.password,
     };
     let smtp_login = Login {
-        username: req
-            .smtp_username
-            .filter(|u| !u.trim().is_empty())
-            .unwrap_or_else(|| email.clone()),
+        username: req.smtp_username.unwrap_or_else(|| email.clone()),
         password: req
             .smtp_password
-            .filter(|p| !p.is_empty())
             .unwrap_or_else(|| imap_login.password.clone()),
     };
     let options = CheckOptions {
@@ -81,6 +75,25 @@ pub async fn check_and_draft(
         folders,
     };
     draft::save(&state.db, actor, &draft).await
+}
+
+/// Every field bounded before anything is looked up, stored or sent to a server.
+fn validate_request(req: ConnectRequest) -> ServiceResult<ConnectRequest> {
+    validate::password("password", &req.password)?;
+    Ok(ConnectRequest {
+        email: validate::email(&req.email)?,
+        imap: req
+            .imap
+            .map(|s| validate::server("imap_host", "imap_port", s))
+            .transpose()?,
+        smtp: req
+            .smtp
+            .map(|s| validate::server("smtp_host", "smtp_port", s))
+            .transpose()?,
+        smtp_username: validate::optional_username("smtp_username", req.smtp_username)?,
+        smtp_password: validate::optional_password("smtp_password", req.smtp_password)?,
+        ..req
+    })
 }
 
 /// The servers to check: as typed, else the provider's preset, else discovered for the
@@ -112,6 +125,9 @@ pub async fn connect(
     draft_id: &str,
     settings: MailboxSettings,
 ) -> ServiceResult<i64> {
+    let draft_id = validate::draft_id(draft_id)?;
+    validate::folders(&settings.folders)?;
+    validate::grantees(&settings.grantees)?;
     let draft = draft::load(&state.db, actor, draft_id).await?;
     let plan = plan_of(&state.db, actor.workspace_id).await?;
     let settings = validate_settings(&state.db, actor, plan, settings, None).await?;
@@ -124,8 +140,10 @@ pub async fn connect(
     Ok(id)
 }
 
-/// The mailbox, its folders and grants in one transaction; the plan's limit is checked
-/// inside it, so two tabs connecting at once cannot both pass.
+/// The mailbox, its folders and grants in one transaction. It first locks the rows of the
+/// owner and of every new grantee (`limits::lock_users`), then checks the plan's limits:
+/// connects racing for one user's last place run one after the other, and only the first
+/// fits.
 async fn store_mailbox(
     state: &AppState,
     actor: &Actor,
@@ -134,7 +152,10 @@ async fn store_mailbox(
     settings: &MailboxSettings,
     plan: Plan,
 ) -> ServiceResult<i64> {
-    let txn = state.db.begin().await?;
+    let txn = limits::begin_write(&state.db).await?;
+    let mut users = settings.grantees.clone();
+    users.push(actor.user_id);
+    limits::lock_users(&txn, users).await?;
     limits::ensure_room(&txn, actor.user_id, plan).await?;
     ensure_not_connected(&txn, actor.user_id, &draft.email).await?;
     let now = chrono::Utc::now();
@@ -250,9 +271,11 @@ pub(super) async fn validate_settings(
             feature: "crm",
         });
     }
+    validate::folders(&settings.folders)?;
     if settings.folders.is_empty() {
-        return Err(ServiceError::invalid("folders", "empty"));
+        return Err(ServiceError::invalid("folders", validate::reason::EMPTY));
     }
+    validate::grantees(&settings.grantees)?;
     settings.grantees.retain(|id| *id != actor.user_id);
     settings.grantees.sort_unstable();
     settings.grantees.dedup();
@@ -265,13 +288,14 @@ pub(super) async fn validate_settings(
             .one(db)
             .await?;
         if member.is_none() {
-            return Err(ServiceError::invalid("grantees", "unknown"));
+            return Err(ServiceError::invalid("grantees", validate::reason::UNKNOWN));
         }
     }
     Ok(settings)
 }
 
-/// Replaces a mailbox's grants. A user newly granted must have room under the plan.
+/// Replaces a mailbox's grants. A user newly granted must have room under the plan; the
+/// caller has locked the rows of the new grantees in this transaction.
 pub(super) async fn write_grants(
     db: &impl ConnectionTrait,
     mailbox_id: i64,

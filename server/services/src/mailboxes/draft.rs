@@ -78,7 +78,7 @@ pub async fn load_draft(
     actor: &Actor,
     id: &str,
 ) -> ServiceResult<DraftView> {
-    let draft = load(db, actor, id).await?;
+    let draft = load(db, actor, crate::validate::draft_id(id)?).await?;
     Ok(DraftView {
         provider: draft.provider,
         email: draft.email,

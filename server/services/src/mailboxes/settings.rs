@@ -3,6 +3,7 @@
 use super::{
     access::owned,
     connect::{crm_create_json, plan_of, validate_settings, write_grants},
+    limits,
 };
 use crate::{
     accounts::Actor,
@@ -10,11 +11,11 @@ use crate::{
     error::{ServiceError, ServiceResult},
     mail::check::{self, CheckOptions, Login},
     state::AppState,
+    validate,
 };
 use domain::{MailboxSettings, MailboxStatus};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    TransactionTrait,
 };
 
 /// Saves new settings; the period and folders take effect on the next sync.
@@ -24,11 +25,15 @@ pub async fn update_settings(
     id: i64,
     settings: MailboxSettings,
 ) -> ServiceResult<()> {
+    validate::folders(&settings.folders)?;
+    validate::grantees(&settings.grantees)?;
     let row = owned(&state.db, actor, id).await?;
     let plan = plan_of(&state.db, actor.workspace_id).await?;
     let settings = keep_switched_off_features(&state.db, &row, plan, settings).await?;
     let settings = validate_settings(&state.db, actor, plan, settings, Some(&row)).await?;
-    let txn = state.db.begin().await?;
+    // Grantees' rows locked first: a grant racing another for a user's last place waits.
+    let txn = limits::begin_write(&state.db).await?;
+    limits::lock_users(&txn, settings.grantees.clone()).await?;
     let mut active = row.into_active_model();
     active.mailbox_name = Set(settings.mailbox_name.clone());
     active.sender_name = Set(settings.sender_name.clone());
@@ -82,9 +87,7 @@ pub async fn change_password(
     id: i64,
     password: &str,
 ) -> ServiceResult<()> {
-    if password.is_empty() {
-        return Err(ServiceError::invalid("password", "empty"));
-    }
+    let password = validate::password("password", password)?;
     let row = owned(&state.db, actor, id).await?;
     let same_login = row.smtp_username == row.imap_username;
     let old_smtp = state
