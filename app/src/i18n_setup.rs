@@ -31,6 +31,9 @@ pub fn error_text(i18n: I18nContext<Locale>, err: &AppError) -> String {
         AppError::WrongCredentials => t_string!(i18n, err_wrong_credentials).to_string(),
         AppError::RateLimited => t_string!(i18n, err_rate_limited).to_string(),
         AppError::EmailTaken => t_string!(i18n, err_email_taken).to_string(),
+        AppError::Invalid { reason, .. } if reason == "too_long" || reason == "too_many" => {
+            t_string!(i18n, err_too_long).to_string()
+        }
         AppError::Invalid { field, .. } => match field.as_str() {
             "email" => t_string!(i18n, err_invalid_email).to_string(),
             "password" => t_string!(i18n, err_invalid_password).to_string(),
