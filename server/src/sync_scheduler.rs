@@ -83,6 +83,7 @@ pub async fn start(config: &Config, state: &AppState, listening: SocketAddr) -> 
         SchedulerConfig {
             concurrency: config.sync.concurrency,
             poll: Duration::from_secs(config.sync.poll_secs),
+            shutdown_grace: Duration::from_secs(config.sync.shutdown_grace_secs),
             ..SchedulerConfig::default()
         },
         state.sync_waker.clone(),

@@ -39,6 +39,9 @@ pub struct SyncConfig {
     pub poll_secs: u64,
     /// IMAP IDLE connections of this process (Professional mailboxes); 0 turns IDLE off.
     pub idle_max: usize,
+    /// On SIGTERM/Ctrl-C, how long running syncs may take to finish before they are
+    /// cancelled and their leases given back.
+    pub shutdown_grace_secs: u64,
 }
 
 impl Default for SyncConfig {
@@ -50,6 +53,7 @@ impl Default for SyncConfig {
             max_message_mb: 25,
             poll_secs: 15,
             idle_max: 20,
+            shutdown_grace_secs: 10,
         }
     }
 }
@@ -113,5 +117,6 @@ fn sync_config(var: &dyn Fn(&str) -> Option<String>) -> Result<SyncConfig> {
         max_message_mb: number("SYNC_MAX_MESSAGE_MB", d.max_message_mb)?.max(1),
         poll_secs: number("SYNC_POLL_SECS", d.poll_secs)?.max(1),
         idle_max: usize::try_from(number("SYNC_IDLE_MAX", d.idle_max as u64)?)?,
+        shutdown_grace_secs: number("SYNC_SHUTDOWN_GRACE_SECS", d.shutdown_grace_secs)?,
     })
 }
