@@ -143,7 +143,10 @@ async fn a_new_password_is_checked_before_it_replaces_the_old() {
         let err = mailboxes::change_password(&st, &owner, id, "wrong")
             .await
             .unwrap_err();
-        assert!(matches!(err, ServiceError::Connect(_)), "{err:?}");
+        assert!(
+            matches!(&err, ServiceError::Connect(f) if f.problem == domain::ConnectProblem::WrongPassword && f.server == domain::ServerRole::Imap),
+            "{err:?}"
+        );
         let row = mailbox::Entity::find_by_id(id)
             .one(&t.db)
             .await

@@ -24,12 +24,14 @@ async fn a_server_restart_mid_sync_is_retried_to_the_exact_state() {
             let engine = engine.clone();
             async move { engine.sync_mailbox(id).await }
         });
-        // Wait until the run is inside the folder, then restart the server under it.
-        for _ in 0..200 {
-            let f = folder(&t.db, id, "INBOX").await;
-            if f.headers_done > 0 {
-                break;
-            }
+        // Wait until the run is inside the folder (bounded), then restart the server under it.
+        let start = std::time::Instant::now();
+        while folder(&t.db, id, "INBOX").await.headers_done == 0 {
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "{}: the run never reached the folder",
+                t.backend
+            );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         tokio::task::spawn_blocking(|| {
