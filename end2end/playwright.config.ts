@@ -44,7 +44,8 @@ export default defineConfig({
       // Discovery of an own domain's servers looks only at the local fixtures below.
       MAIL_DISCOVERY_DNS: '127.0.0.1:9',
       MAIL_DISCOVERY_AUTOCONFIG_URLS: `http://127.0.0.1:${port + 1}/good.xml?domain={domain}`,
-      MAIL_DISCOVERY_ALLOW_PRIVATE: 'true',
+      // The test mail servers live on loopback: let every mail connection reach them.
+      MAIL_ALLOW_PRIVATE: 'true',
     },
   }, {
     // The autoconfig file a domain publishes (Thunderbird's clientConfig format).

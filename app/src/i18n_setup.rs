@@ -87,6 +87,9 @@ fn connect_failure_text(i18n: I18nContext<Locale>, failure: &ConnectFailure) -> 
     };
     let (text, detail) = match &failure.problem {
         ConnectProblem::HostNotFound => (t_string!(i18n, err_host_not_found).to_string(), None),
+        ConnectProblem::AddressNotAllowed => {
+            (t_string!(i18n, err_address_not_allowed).to_string(), None)
+        }
         ConnectProblem::ConnectionRefused => {
             (t_string!(i18n, err_connection_refused).to_string(), None)
         }

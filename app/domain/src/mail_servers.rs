@@ -3,7 +3,15 @@ use std::str::FromStr;
 
 /// How a connection is secured (SPEC § Connecting: security follows the port unless set).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "db", derive(sea_orm::DeriveValueType), sea_orm(value_type = "String", from_str = "crate::stored::from_text", to_str = "crate::stored::to_text"))]
+#[cfg_attr(
+    feature = "db",
+    derive(sea_orm::DeriveValueType),
+    sea_orm(
+        value_type = "String",
+        from_str = "crate::stored::from_text",
+        to_str = "crate::stored::to_text"
+    )
+)]
 pub enum Security {
     /// Implicit TLS from the first byte (IMAP 993, SMTP 465).
     Tls,

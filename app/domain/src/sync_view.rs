@@ -43,6 +43,8 @@ pub struct SyncProgress {
     pub last_sync_at: Option<String>,
     pub next_sync_at: Option<String>,
     pub last_error: Option<String>,
+    /// The mailbox's storage quota is full: older mail keeps its headers only.
+    pub quota_reached: bool,
     pub folders: Vec<FolderProgress>,
 }
 
@@ -71,6 +73,8 @@ pub struct MessageRow {
     pub has_attachments: bool,
     /// Over the size limit: only headers are kept ("too large, open on server").
     pub too_large: bool,
+    /// Not downloaded because the mailbox's storage quota is full (headers only).
+    pub over_quota: bool,
 }
 
 /// One page of a folder, newest first.

@@ -83,6 +83,7 @@ fn ProgressBody(p: SyncProgress, compact: bool) -> impl IntoView {
             " · " {t!(i18n, col_next_sync)} ": " {when(p.next_sync_at.clone()).unwrap_or_default()}
         </p>
         {p.last_error.clone().map(|e| view! { <p class="notice" role="note">{t!(i18n, last_error)} ": " {e}</p> })}
+        {p.quota_reached.then(|| view! { <p class="notice" role="note" data-quota="reached">{t!(i18n, quota_reached)}</p> })}
         {folders}
     }
     .into_any()

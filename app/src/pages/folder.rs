@@ -96,6 +96,7 @@ fn MessageLine(m: MessageRow) -> impl IntoView {
                 {subject.unwrap_or_else(|| t_string!(i18n, no_subject).to_string())}
                 {m.has_attachments.then(|| view! { " " <PaperClip label=t_string!(i18n, has_attachments).to_string()/> })}
                 {m.too_large.then(|| view! { " " <span class="notice">{t!(i18n, too_large)}</span> })}
+                {m.over_quota.then(|| view! { " " <span class="notice">{t!(i18n, over_quota)}</span> })}
                 <span class="snippet muted">" " {m.snippet.clone()}</span>
             </span>
             <time datetime=m.received_at.clone()>{date}</time>

@@ -39,6 +39,10 @@ pub struct SyncConfig {
     pub poll_secs: u64,
     /// IMAP IDLE connections of this process (Professional mailboxes); 0 turns IDLE off.
     pub idle_max: usize,
+    /// One mailbox's run ends by then (a silent or slow server holds a slot no longer).
+    pub run_deadline_secs: u64,
+    /// Message bodies kept per mailbox; older mail beyond keeps its headers only.
+    pub mailbox_quota_mb: u64,
     /// On SIGTERM/Ctrl-C, how long running syncs may take to finish before they are
     /// cancelled and their leases given back.
     pub shutdown_grace_secs: u64,
@@ -53,6 +57,8 @@ impl Default for SyncConfig {
             max_message_mb: 25,
             poll_secs: 15,
             idle_max: 20,
+            run_deadline_secs: 15 * 60,
+            mailbox_quota_mb: 2048,
             shutdown_grace_secs: 10,
         }
     }
@@ -117,6 +123,8 @@ fn sync_config(var: &dyn Fn(&str) -> Option<String>) -> Result<SyncConfig> {
         max_message_mb: number("SYNC_MAX_MESSAGE_MB", d.max_message_mb)?.max(1),
         poll_secs: number("SYNC_POLL_SECS", d.poll_secs)?.max(1),
         idle_max: usize::try_from(number("SYNC_IDLE_MAX", d.idle_max as u64)?)?,
+        run_deadline_secs: number("SYNC_RUN_DEADLINE_SECS", d.run_deadline_secs)?.max(1),
+        mailbox_quota_mb: number("SYNC_MAILBOX_QUOTA_MB", d.mailbox_quota_mb)?.max(1),
         shutdown_grace_secs: number("SYNC_SHUTDOWN_GRACE_SECS", d.shutdown_grace_secs)?,
     })
 }

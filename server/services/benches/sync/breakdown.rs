@@ -51,7 +51,9 @@ pub fn raw_rust(user: &str) {
         let mut uids: Vec<i64> = raw.iter().map(|(uid, _)| *uid).collect();
         uids.sort_unstable_by(|a, b| b.cmp(a));
         for chunk in uids.chunks(500) {
-            fetch::headers(&mut session, chunk).await.expect("headers");
+            fetch::headers(&mut session, chunk, 256 << 10)
+                .await
+                .expect("headers");
         }
         let header_seconds = t.elapsed().as_secs_f64();
         session.logout().await.ok();

@@ -36,6 +36,8 @@ pub struct Model {
     pub snippet: String,
     /// JSON list of `{name, content_type, size, part}`; bytes are fetched on demand.
     pub attachments: String,
+    /// Bytes of `text_body` and `html_body`, counted against the mailbox's storage quota.
+    pub body_bytes: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,18 +1,24 @@
-//! TLS trust for IMAP and SMTP: the public web roots plus, when configured, extra CA
-//! certificates (the demo and test servers' throwaway CA). Verification is never off.
+//! What every outgoing mail connection trusts: the public web roots plus, when configured,
+//! extra CA certificates (the demo and test servers' throwaway CA) — verification is never
+//! off — and which addresses it may reach at all (`address_policy`).
 
+use super::address_policy::AddressPolicy;
 use anyhow::{Context, Result};
 use rustls::pki_types::{CertificateDer, pem::PemObject};
 use std::{path::Path, sync::Arc};
 
-/// Roots for every mail connection. Built once at start and shared.
+/// Roots and address policy for every mail connection. Built once at start and shared by
+/// the login check, the sync, IDLE and (later) sending.
 #[derive(Clone, Debug)]
 pub struct MailTrust {
     config: Arc<rustls::ClientConfig>,
     extra_ca_pem: Option<Arc<Vec<u8>>>,
+    policy: AddressPolicy,
 }
 
 impl MailTrust {
+    /// The address policy comes from `MAIL_ALLOW_PRIVATE` (off unless set); see
+    /// [`MailTrust::with_policy`].
     pub fn new(extra_ca_file: Option<&Path>) -> Result<Self> {
         let mut roots = rustls::RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
@@ -38,7 +44,19 @@ impl MailTrust {
         Ok(MailTrust {
             config: Arc::new(config),
             extra_ca_pem,
+            policy: AddressPolicy::from_env(),
         })
+    }
+
+    /// The same roots under another address policy.
+    pub fn with_policy(mut self, policy: AddressPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Which addresses mail connections may reach.
+    pub fn policy(&self) -> AddressPolicy {
+        self.policy
     }
 
     /// For IMAP (tokio-rustls).

@@ -98,5 +98,6 @@ fn row(m: ListedMessage) -> MessageRow {
         flagged: m.flagged,
         has_attachments: m.has_attachments,
         too_large: m.body_state == BodyState::TooLarge.as_str(),
+        over_quota: m.body_state == BodyState::OverQuota.as_str(),
     }
 }

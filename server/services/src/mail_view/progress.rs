@@ -37,6 +37,7 @@ pub async fn sync_progress(
         last_sync_at: row.last_sync_at.map(|t| t.to_rfc3339()),
         next_sync_at: row.next_sync_at.map(|t| t.to_rfc3339()),
         last_error: row.last_error,
+        quota_reached: crate::sync::store::quota_reached(db, mailbox_id).await?,
         folders,
     })
 }

@@ -8,6 +8,7 @@ mod m20261129_000003_create_mailboxes;
 mod m20261129_000004_sync_schedule;
 mod m20261129_000005_messages;
 mod m20261130_000030_sync_requested;
+mod m20261130_000040_message_body_bytes;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_sync_schedule::Migration),
             Box::new(m20261129_000005_messages::Migration),
             Box::new(m20261130_000030_sync_requested::Migration),
+            Box::new(m20261130_000040_message_body_bytes::Migration),
         ]
     }
 }

@@ -1,9 +1,19 @@
 //! Why a sync run stopped, sorted by what the scheduler should do about it.
 
 use super::schedule::Outcome;
-use crate::error::ServiceError;
+use crate::{
+    error::ServiceError,
+    mail::{
+        bounded_stream::StreamLimitError,
+        check::{NOT_IMAP, is_parse_failure, server_text},
+        text,
+    },
+};
 use async_imap::error::Error as ImapError;
 use domain::ConnectProblem;
+
+/// The longest "last error" kept for a mailbox or a folder.
+pub const MAX_ERROR_CHARS: usize = 300;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -19,20 +29,36 @@ pub enum SyncError {
     /// A network cut, a server restart, an unexpected reply.
     #[error("IMAP: {0}")]
     Imap(String),
-    #[error("the run took longer than its lease allows")]
+    /// A command got no answer within its bound (or the server went silent).
+    #[error("the server did not answer in time")]
     Timeout,
+    /// The server broke a bound of the connection (bytes per answer, line length).
+    #[error("the server sent more data than allowed; the connection was closed")]
+    TooMuchData,
+    /// The run reached its deadline (`SYNC_RUN_DEADLINE_SECS`); the next run goes on.
+    #[error("the run reached its time limit; the next run continues")]
+    Deadline,
     #[error("storage: {0}")]
     Storage(#[from] ServiceError),
 }
 
+/// Server words enter a `SyncError` only through here: printable and capped
+/// (`mail::text`), never the raw bytes (a parse error quotes everything it was given).
 impl From<ImapError> for SyncError {
     fn from(err: ImapError) -> Self {
         match &err {
-            ImapError::No(text) | ImapError::Bad(text) if is_throttle(text) => {
-                SyncError::Throttled(text.clone())
+            ImapError::No(t) | ImapError::Bad(t) if is_throttle(t) => {
+                SyncError::Throttled(server_text(t))
             }
-            ImapError::No(text) | ImapError::Bad(text) => SyncError::Refused(text.clone()),
-            _ => SyncError::Imap(err.to_string()),
+            ImapError::No(t) | ImapError::Bad(t) => SyncError::Refused(server_text(t)),
+            ImapError::Io(io) => match StreamLimitError::of(io) {
+                Some(StreamLimitError::Silent(_)) => SyncError::Timeout,
+                Some(_) => SyncError::TooMuchData,
+                None if io.kind() == std::io::ErrorKind::TimedOut => SyncError::Timeout,
+                None if is_parse_failure(io) => SyncError::Imap(NOT_IMAP.into()),
+                None => SyncError::Imap(text::server(&io.to_string())),
+            },
+            _ => SyncError::Imap(text::server(&err.to_string())),
         }
     }
 }
@@ -58,6 +84,15 @@ pub fn is_throttle(text: &str) -> bool {
 }
 
 impl SyncError {
+    /// Whether the connection can still carry a LOGOUT: not after a timeout, a broken
+    /// bound or a network error (the server would only make us wait again).
+    pub fn connection_usable(&self) -> bool {
+        matches!(
+            self,
+            SyncError::Refused(_) | SyncError::Throttled(_) | SyncError::Storage(_)
+        )
+    }
+
     /// What the schedule does next: a refused password stops it; the rest retries.
     pub fn outcome(&self) -> Outcome {
         let error = self.user_text();
@@ -72,8 +107,13 @@ impl SyncError {
         }
     }
 
-    /// A short English line for the mailbox's "last error" (the UI shows it as detail).
+    /// A short English line for the mailbox's "last error" (the UI shows it as detail):
+    /// printable, at most [`MAX_ERROR_CHARS`].
     pub fn user_text(&self) -> String {
+        text::printable(&self.full_text(), MAX_ERROR_CHARS)
+    }
+
+    fn full_text(&self) -> String {
         match self {
             SyncError::Connect(problem) => match problem {
                 ConnectProblem::WrongPassword => "the server refused the password".into(),
@@ -81,6 +121,9 @@ impl SyncError {
                     format!("the server refused the login: {server_text}")
                 }
                 ConnectProblem::HostNotFound => "server not found".into(),
+                ConnectProblem::AddressNotAllowed => {
+                    "the server's address is on a local or private network".into()
+                }
                 ConnectProblem::ConnectionRefused => "connection refused".into(),
                 ConnectProblem::Timeout => "the server did not answer in time".into(),
                 ConnectProblem::CertificateNotTrusted { detail } => {
@@ -96,6 +139,51 @@ impl SyncError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn server_words_are_printable_and_capped() {
+        let flood = format!(
+            "code: None, info: Some(\"{}\x1b[2J\r\n{}\")",
+            "A".repeat(5000),
+            "B"
+        );
+        for err in [
+            SyncError::from(ImapError::No(flood.clone())),
+            SyncError::from(ImapError::Bad(flood.clone())),
+            SyncError::from(ImapError::Io(std::io::Error::other(flood.clone()))),
+        ] {
+            let text = err.user_text();
+            assert!(text.chars().count() <= MAX_ERROR_CHARS, "{}", text.len());
+            assert!(!text.chars().any(char::is_control), "{text:?}");
+        }
+        let unparsable = std::io::Error::other(format!(
+            "Error(Error {{ input: [42, 32, 1] }}) during parsing of {:?}",
+            "\x01\x1b[2J".repeat(10_000)
+        ));
+        assert_eq!(
+            SyncError::from(ImapError::Io(unparsable)).user_text(),
+            "IMAP: the server sent an answer that is not valid IMAP"
+        );
+        let long_detail = SyncError::Connect(ConnectProblem::LoginRefused {
+            server_text: "x".repeat(10_000),
+        });
+        assert!(long_detail.user_text().chars().count() <= MAX_ERROR_CHARS);
+    }
+
+    #[test]
+    fn stream_bounds_and_silence_are_told_apart() {
+        let io = |e: StreamLimitError| ImapError::Io(std::io::Error::other(e));
+        assert!(matches!(
+            SyncError::from(io(StreamLimitError::ResponseTooLarge)),
+            SyncError::TooMuchData
+        ));
+        assert!(matches!(
+            SyncError::from(io(StreamLimitError::Silent(60))),
+            SyncError::Timeout
+        ));
+        assert!(!SyncError::Timeout.connection_usable());
+        assert!(SyncError::Refused("gone".into()).connection_usable());
+    }
 
     #[test]
     fn throttling_retries_and_a_wrong_password_stops() {

@@ -1,12 +1,16 @@
 //! The IMAP commands of a sync, on one logged-in session: EXAMINE (read-only, so nothing
 //! is ever marked read), UID SEARCH, and UID FETCH of flags, header blocks and whole
 //! messages, always with `BODY.PEEK`.
+//!
+//! What a server sends is bounded by the session's stream (`mail::bounded_stream`), not by
+//! the sizes it declares: header blocks and whole messages over their limits arrive as the
+//! stream's marker and are kept as "too large".
 
 use super::{
     error::SyncError,
     store::{Flags, HeaderRow},
 };
-use crate::mail::check::Tls;
+use crate::mail::{bounded_stream::OVERSIZE_MARKER, check::Tls};
 use async_imap::{Session, types::Fetch, types::Flag};
 use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
@@ -23,7 +27,15 @@ pub struct FolderState {
     pub highest_modseq: Option<i64>,
 }
 
+/// Answers the server sent on its own (EXISTS, EXPUNGE, anything unexpected) queue up in
+/// async-imap's channel; nobody reads them during a sync, so they are dropped before each
+/// command instead of being held for the session's life.
+fn drop_unsolicited(session: &mut ImapSession) {
+    while session.unsolicited_responses.try_recv().is_ok() {}
+}
+
 pub async fn examine(session: &mut ImapSession, name: &str) -> Result<FolderState, SyncError> {
+    drop_unsolicited(session);
     let mailbox = session.examine(name).await?;
     Ok(FolderState {
         uidvalidity: i64::from(mailbox.uid_validity.unwrap_or(0)),
@@ -35,36 +47,45 @@ pub async fn examine(session: &mut ImapSession, name: &str) -> Result<FolderStat
 
 /// UIDs matching the criteria (`ALL` or `SINCE 1-Jan-2026`).
 pub async fn search(session: &mut ImapSession, criteria: &str) -> Result<HashSet<i64>, SyncError> {
+    drop_unsolicited(session);
     let uids = session.uid_search(criteria).await?;
     Ok(uids.into_iter().map(i64::from).collect())
 }
 
-/// Header blocks, flags, dates and sizes of these UIDs.
-pub async fn headers(session: &mut ImapSession, uids: &[i64]) -> Result<Vec<HeaderRow>, SyncError> {
-    let fetches: Vec<Fetch> = session
+/// Header blocks, flags, dates and sizes of these UIDs. A header block over
+/// `max_header_bytes` is not kept (the row gets an empty envelope).
+pub async fn headers(
+    session: &mut ImapSession,
+    uids: &[i64],
+    max_header_bytes: u64,
+) -> Result<Vec<HeaderRow>, SyncError> {
+    drop_unsolicited(session);
+    let limits = session.get_ref().limits();
+    session
+        .get_mut()
+        .limit_next_command(limits.max_response_bytes, max_header_bytes);
+    let mut stream = session
         .uid_fetch(
             uid_set(uids),
             "(UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER])",
         )
-        .await?
-        .try_collect()
         .await?;
-    Ok(fetches
-        .iter()
-        .filter_map(|f| {
-            let uid = i64::from(f.uid?);
-            Some(HeaderRow {
-                uid,
-                flags: flags_of(f),
-                received_at: f
-                    .internal_date()
-                    .map(|d| d.with_timezone(&Utc))
-                    .unwrap_or(DateTime::<Utc>::UNIX_EPOCH),
-                size: i64::from(f.size.unwrap_or(0)),
-                envelope: super::parse::envelope_or_default(f.header().unwrap_or_default()),
-            })
-        })
-        .collect())
+    let mut rows = Vec::with_capacity(uids.len());
+    while let Some(f) = stream.try_next().await? {
+        let Some(uid) = f.uid else { continue };
+        let header = f.header().filter(|h| *h != OVERSIZE_MARKER);
+        rows.push(HeaderRow {
+            uid: i64::from(uid),
+            flags: flags_of(&f),
+            received_at: f
+                .internal_date()
+                .map(|d| d.with_timezone(&Utc))
+                .unwrap_or(DateTime::<Utc>::UNIX_EPOCH),
+            size: i64::from(f.size.unwrap_or(0)),
+            envelope: super::parse::envelope_or_default(header.unwrap_or_default()),
+        });
+    }
+    Ok(rows)
 }
 
 /// Flags of these UIDs, or with `changed_since` (CONDSTORE, RFC 7162) of every message
@@ -82,6 +103,7 @@ pub async fn flags(
         None if uids.is_empty() => return Ok(Vec::new()),
         None => (uid_set(uids), "(UID FLAGS)".to_owned()),
     };
+    drop_unsolicited(session);
     let fetches: Vec<Fetch> = session.uid_fetch(set, query).await?.try_collect().await?;
     Ok(fetches
         .iter()
@@ -89,19 +111,42 @@ pub async fn flags(
         .collect())
 }
 
-/// Whole messages of these UIDs.
+/// A whole message as fetched, or the fact that it was over the limit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Body {
+    Kept(Vec<u8>),
+    /// Larger than the per-message limit, or than the batch could hold: headers only.
+    TooLarge,
+}
+
+/// Whole messages of these UIDs. The answer may hold about twice the sizes the server
+/// declared for them (servers estimate; Exchange converts on the fly) plus 1 MiB, and no
+/// message over `max_message_bytes`: whatever goes beyond arrives as [`Body::TooLarge`],
+/// however much the server actually sends.
 pub async fn bodies(
     session: &mut ImapSession,
     uids: &[i64],
-) -> Result<Vec<(i64, Vec<u8>)>, SyncError> {
+    declared_bytes: i64,
+    max_message_bytes: i64,
+) -> Result<Vec<(i64, Body)>, SyncError> {
+    drop_unsolicited(session);
+    let declared = u64::try_from(declared_bytes).unwrap_or(0);
+    let max_message = u64::try_from(max_message_bytes).unwrap_or(0);
+    session.get_mut().limit_next_command(
+        declared.saturating_mul(2).saturating_add(1 << 20),
+        max_message,
+    );
     let mut stream = session
         .uid_fetch(uid_set(uids), "(UID BODY.PEEK[])")
         .await?;
     let mut out = Vec::with_capacity(uids.len());
     while let Some(f) = stream.try_next().await? {
-        if let Some(uid) = f.uid {
-            out.push((i64::from(uid), f.body().unwrap_or_default().to_vec()));
-        }
+        let Some(uid) = f.uid else { continue };
+        let body = match f.body() {
+            Some(b) if b == OVERSIZE_MARKER || b.len() as u64 > max_message => Body::TooLarge,
+            b => Body::Kept(b.unwrap_or_default().to_vec()),
+        };
+        out.push((i64::from(uid), body));
     }
     Ok(out)
 }

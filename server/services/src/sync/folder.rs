@@ -4,12 +4,12 @@
 
 use super::{
     error::SyncError,
-    fetch::{self, FolderState, ImapSession},
+    fetch::{self, Body, FolderState, ImapSession},
     parse,
     progress::{self, Counts, Phase},
-    store::{self, FolderKey},
+    store::{self, FolderKey, Pending, Quota},
 };
-use crate::entities::mailbox_folder;
+use crate::{entities::mailbox_folder, mail::bounded_stream::StreamLimits};
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use std::{future::Future, time::Duration};
@@ -19,13 +19,23 @@ use std::{future::Future, time::Duration};
 pub struct Limits {
     /// Header blocks per UID FETCH.
     pub header_batch: usize,
-    /// Whole messages per UID FETCH, and at most this many bytes of them.
+    /// Whole messages per UID FETCH, and at most this many (declared) bytes of them.
     pub body_batch: usize,
     pub body_batch_bytes: i64,
-    /// Larger messages keep their headers and show "too large, open on server".
+    /// Larger messages keep their headers and show "too large, open on server"; the
+    /// bytes a server actually sends count, not the size it declares.
     pub max_message_bytes: i64,
+    /// A header block over this is not kept (real ones are a few kilobytes).
+    pub max_header_bytes: i64,
     /// One IMAP command may take this long before the run counts as failed.
     pub command_timeout: Duration,
+    /// A read that waits this long without a byte ends the connection.
+    pub read_timeout: Duration,
+    /// A whole run (connect to logout) ends by then; the next run goes on.
+    pub run_deadline: Duration,
+    /// Bodies kept per mailbox; newer mail pushes older bodies out, and what does not
+    /// fit keeps its headers only ("storage quota reached").
+    pub mailbox_quota_bytes: i64,
 }
 
 impl Default for Limits {
@@ -35,7 +45,29 @@ impl Default for Limits {
             body_batch: 250,
             body_batch_bytes: 8 << 20,
             max_message_bytes: 25 << 20,
+            max_header_bytes: 256 << 10,
             command_timeout: Duration::from_secs(120),
+            read_timeout: Duration::from_secs(60),
+            run_deadline: Duration::from_secs(15 * 60),
+            mailbox_quota_bytes: 2048 << 20,
+        }
+    }
+}
+
+impl Limits {
+    /// The bounds of a sync connection: any answer may hold a full body batch twice over
+    /// plus one largest message (42 MiB by default); literals up to the largest message
+    /// kept.
+    pub fn stream(&self) -> StreamLimits {
+        let bytes = |n: i64| u64::try_from(n).unwrap_or(0);
+        let defaults = StreamLimits::default();
+        StreamLimits {
+            max_response_bytes: bytes(self.body_batch_bytes) * 2
+                + bytes(self.max_message_bytes)
+                + (1 << 20),
+            max_literal_bytes: bytes(self.max_message_bytes).max(bytes(self.max_header_bytes)),
+            read_timeout: self.read_timeout,
+            ..defaults
         }
     }
 }
@@ -100,7 +132,8 @@ pub async fn header_pass(
     // stored before anything else is fetched, so the list shows at once.
     let mut storing: Option<tokio::task::JoinHandle<Result<usize, SyncError>>> = None;
     for (n, chunk) in missing.chunks(limits.header_batch.max(1)).enumerate() {
-        let rows = timed(t, fetch::headers(session, chunk)).await?;
+        let max_header = u64::try_from(limits.max_header_bytes).unwrap_or(0);
+        let rows = timed(t, fetch::headers(session, chunk, max_header)).await?;
         if let Some(previous) = storing.take() {
             counts.headers_done += joined(previous).await? as i64;
             progress::report(db, folder.id, Phase::Headers, counts).await?;
@@ -154,16 +187,18 @@ fn unchanged(folder: &mailbox_folder::Model, state: &FolderState, range: &Range)
         && folder.synced_range.as_deref() == Some(range.code.as_str())
 }
 
-/// The body pass of one folder: whole messages still pending, newest first.
+/// The body pass of one folder: whole messages still pending, newest first, within the
+/// mailbox's storage quota.
 pub async fn body_pass(
     session: &mut ImapSession,
     db: &DatabaseConnection,
     folder: &mailbox_folder::Model,
     key: FolderKey,
     limits: &Limits,
+    quota: &Quota,
 ) -> Result<(), SyncError> {
     let t = limits.command_timeout;
-    let pending = store::pending_bodies(db, key).await?;
+    let pending = store::pending_bodies(db, key, quota).await?;
     let mut counts = Counts {
         in_range: i64::from(folder.in_range),
         headers_done: i64::from(folder.headers_done),
@@ -177,22 +212,55 @@ pub async fn body_pass(
         // Reset since the header pass: the next run starts the folder over.
         return Ok(());
     }
-    let (too_large, wanted): (Vec<_>, Vec<_>) = pending
+    let (too_large, wanted): (Vec<Pending>, Vec<Pending>) = pending
         .into_iter()
-        .partition(|&(_, size)| size > limits.max_message_bytes);
-    let too_large: Vec<i64> = too_large.into_iter().map(|(uid, _)| uid).collect();
+        .partition(|p| p.size > limits.max_message_bytes);
+    let too_large: Vec<i64> = too_large.into_iter().map(|p| p.uid).collect();
     store::mark_too_large(db, key, &too_large).await?;
     counts.bodies_done += too_large.len() as i64;
     progress::report(db, folder.id, Phase::Bodies, counts).await?;
     // Fetching batch n+1 overlaps parsing and storing batch n.
     let mut storing: Option<tokio::task::JoinHandle<Result<usize, SyncError>>> = None;
-    for batch in batches(&wanted, limits) {
-        let raw = timed(t, fetch::bodies(session, &batch)).await?;
+    let all = batches(&wanted, limits);
+    for (n, batch) in all.iter().enumerate() {
+        let newest = batch
+            .first()
+            .map_or(DateTime::<Utc>::UNIX_EPOCH, |p| p.received_at);
+        if quota.is_full() && !store::has_older_bodies(db, key.mailbox_id, newest).await? {
+            // No room and nothing older to make room with: this and every older
+            // message keep their headers only.
+            let rest: Vec<i64> = all[n..].iter().flatten().map(|p| p.uid).collect();
+            store::mark_over_quota(db, key, &rest).await?;
+            counts.bodies_done += rest.len() as i64;
+            break;
+        }
+        let uids: Vec<i64> = batch.iter().map(|p| p.uid).collect();
+        let declared: i64 = batch.iter().map(|p| p.size.max(0)).sum();
+        let raw = timed(
+            t,
+            fetch::bodies(session, &uids, declared, limits.max_message_bytes),
+        )
+        .await?;
         if let Some(previous) = storing.take() {
             counts.bodies_done += joined(previous).await? as i64;
             progress::report(db, folder.id, Phase::Bodies, counts).await?;
         }
-        storing = Some(tokio::spawn(parse_and_store(db.clone(), key, raw)));
+        let dated: Vec<(i64, DateTime<Utc>, Body)> = raw
+            .into_iter()
+            .map(|(uid, body)| {
+                let at = batch
+                    .iter()
+                    .find(|p| p.uid == uid)
+                    .map_or(DateTime::<Utc>::UNIX_EPOCH, |p| p.received_at);
+                (uid, at, body)
+            })
+            .collect();
+        storing = Some(tokio::spawn(parse_and_store(
+            db.clone(),
+            key,
+            dated,
+            quota.clone(),
+        )));
     }
     if let Some(previous) = storing.take() {
         counts.bodies_done += joined(previous).await? as i64;
@@ -209,21 +277,49 @@ async fn joined(
         .map_err(|e| SyncError::Imap(format!("store task failed: {e}")))?
 }
 
+/// Parses a batch off the async threads, then keeps what the quota allows: newest first,
+/// older bodies pushed out to make room; the rest (and what was too large on the wire)
+/// keeps its headers only.
 async fn parse_and_store(
     db: DatabaseConnection,
     key: FolderKey,
-    raw: Vec<(i64, Vec<u8>)>,
+    raw: Vec<(i64, DateTime<Utc>, Body)>,
+    quota: Quota,
 ) -> Result<usize, SyncError> {
-    let parsed = tokio::task::spawn_blocking(move || parse_all(raw))
+    let n = raw.len();
+    let mut too_large = Vec::new();
+    let mut kept = Vec::with_capacity(n);
+    for (uid, at, body) in raw {
+        match body {
+            Body::Kept(bytes) => kept.push((uid, at, bytes)),
+            Body::TooLarge => too_large.push(uid),
+        }
+    }
+    store::mark_too_large(&db, key, &too_large).await?;
+    let mut parsed = tokio::task::spawn_blocking(move || parse_all(kept))
         .await
         .map_err(|e| SyncError::Imap(format!("parse task failed: {e}")))?;
-    let n = parsed.len();
-    store::store_bodies(&db, key, parsed).await?;
+    // Servers answer in UID order; the quota serves the newest first.
+    parsed.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
+    let mut fits = Vec::with_capacity(parsed.len());
+    let mut over = Vec::new();
+    for (uid, at, content) in parsed {
+        if quota
+            .take(&db, key.mailbox_id, at, store::body_bytes(&content))
+            .await?
+        {
+            fits.push((uid, content));
+        } else {
+            over.push(uid);
+        }
+    }
+    store::mark_over_quota(&db, key, &over).await?;
+    store::store_bodies(&db, key, fits).await?;
     Ok(n)
 }
 
 /// Parses a batch on every core (one scoped thread per share), keeping the order.
-fn parse_all(raw: Vec<(i64, Vec<u8>)>) -> Vec<(i64, parse::Content)> {
+fn parse_all(raw: Vec<(i64, DateTime<Utc>, Vec<u8>)>) -> Vec<(i64, DateTime<Utc>, parse::Content)> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let share = raw.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
@@ -232,7 +328,7 @@ fn parse_all(raw: Vec<(i64, Vec<u8>)>) -> Vec<(i64, parse::Content)> {
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
-                        .map(|(uid, bytes)| (*uid, parse::message_or_raw(bytes)))
+                        .map(|(uid, at, bytes)| (*uid, *at, parse::message_or_raw(bytes)))
                         .collect::<Vec<_>>()
                 })
             })
@@ -244,21 +340,21 @@ fn parse_all(raw: Vec<(i64, Vec<u8>)>) -> Vec<(i64, parse::Content)> {
     })
 }
 
-/// Groups (uid, size) into fetches of at most `body_batch` messages and
-/// `body_batch_bytes` bytes (a single larger message goes alone).
-fn batches(wanted: &[(i64, i64)], limits: &Limits) -> Vec<Vec<i64>> {
+/// Groups pending messages into fetches of at most `body_batch` messages and
+/// `body_batch_bytes` declared bytes (a single larger message goes alone).
+fn batches(wanted: &[Pending], limits: &Limits) -> Vec<Vec<Pending>> {
     let mut out = Vec::new();
     let mut current = Vec::new();
     let mut bytes = 0;
-    for &(uid, size) in wanted {
+    for p in wanted {
         if !current.is_empty()
-            && (current.len() >= limits.body_batch || bytes + size > limits.body_batch_bytes)
+            && (current.len() >= limits.body_batch || bytes + p.size > limits.body_batch_bytes)
         {
             out.push(std::mem::take(&mut current));
             bytes = 0;
         }
-        current.push(uid);
-        bytes += size;
+        current.push(*p);
+        bytes += p.size.max(0);
     }
     if !current.is_empty() {
         out.push(current);
@@ -277,10 +373,39 @@ mod tests {
             body_batch_bytes: 100,
             ..Limits::default()
         };
-        let wanted = [(9, 10), (8, 10), (7, 10), (6, 95), (5, 500), (4, 1)];
-        assert_eq!(
-            batches(&wanted, &limits),
-            vec![vec![9, 8], vec![7], vec![6], vec![5], vec![4]]
-        );
+        let wanted: Vec<Pending> = [(9, 10), (8, 10), (7, 10), (6, 95), (5, 500), (4, 1)]
+            .into_iter()
+            .map(|(uid, size)| Pending {
+                uid,
+                size,
+                received_at: DateTime::<Utc>::UNIX_EPOCH,
+            })
+            .collect();
+        let uids: Vec<Vec<i64>> = batches(&wanted, &limits)
+            .iter()
+            .map(|b| b.iter().map(|p| p.uid).collect())
+            .collect();
+        assert_eq!(uids, vec![vec![9, 8], vec![7], vec![6], vec![5], vec![4]]);
+    }
+
+    #[test]
+    fn stream_bounds_follow_the_limits() {
+        let limits = Limits {
+            body_batch_bytes: 8 << 20,
+            max_message_bytes: 25 << 20,
+            ..Limits::default()
+        };
+        let stream = limits.stream();
+        assert_eq!(stream.max_response_bytes, (16 + 25 + 1) << 20);
+        assert_eq!(stream.max_literal_bytes, 25 << 20);
+        let small = Limits {
+            body_batch_bytes: 1000,
+            max_message_bytes: 1000,
+            max_header_bytes: 500,
+            ..Limits::default()
+        }
+        .stream();
+        assert_eq!(small.max_response_bytes, 3000 + (1 << 20));
+        assert_eq!(small.max_literal_bytes, 1000);
     }
 }

@@ -9,6 +9,13 @@ use serde::{Deserialize, Serialize};
 
 /// Characters of the list preview.
 const SNIPPET_CHARS: usize = 160;
+/// Bounds of what a header block may put in a row (a hostile block is capped at the
+/// stream; these keep each row small whatever it says).
+const MAX_TEXT_CHARS: usize = 1000;
+const MAX_NAME_CHARS: usize = 300;
+const MAX_PEOPLE: usize = 100;
+const MAX_REFERENCES: usize = 100;
+const MAX_ATTACHMENTS: usize = 1000;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Person {
@@ -146,11 +153,20 @@ fn fallback_envelope(raw: &[u8]) -> Envelope {
 }
 
 fn envelope_of(m: &Message<'_>) -> Envelope {
+    let mut references = ids(m.references());
+    if references.len() > MAX_REFERENCES {
+        // The root (first) names the thread; the latest ones matter for replies.
+        let keep_last = MAX_REFERENCES - 1;
+        references.drain(1..references.len() - keep_last);
+    }
     let mut envelope = Envelope {
         message_id: m.message_id().map(clean_id).filter(|id| !id.is_empty()),
         in_reply_to: ids(m.in_reply_to()).into_iter().next(),
-        references: ids(m.references()),
-        subject: m.subject().map(one_line).unwrap_or_default(),
+        references,
+        subject: m
+            .subject()
+            .map(|s| capped(&one_line(s), MAX_TEXT_CHARS))
+            .unwrap_or_default(),
         from: m
             .from()
             .and_then(|a| people(a).into_iter().next())
@@ -176,6 +192,7 @@ fn content_of(m: &Message<'_>) -> Content {
     let attachments = m
         .attachments
         .iter()
+        .take(MAX_ATTACHMENTS)
         .filter_map(|&part| {
             let p = m.parts.get(part as usize)?;
             let content_type = p
@@ -186,8 +203,12 @@ fn content_of(m: &Message<'_>) -> Content {
                 })
                 .unwrap_or_else(|| "application/octet-stream".into())
                 .to_ascii_lowercase();
+            let content_type = capped(&content_type, MAX_NAME_CHARS);
             Some(AttachmentInfo {
-                name: p.attachment_name().map(one_line).unwrap_or_default(),
+                name: p
+                    .attachment_name()
+                    .map(|n| capped(&one_line(n), MAX_NAME_CHARS))
+                    .unwrap_or_default(),
                 content_type,
                 size: p.len() as u64,
                 part,
@@ -264,20 +285,35 @@ fn ids(value: &HeaderValue<'_>) -> Vec<String> {
 }
 
 fn clean_id(id: &str) -> String {
-    id.trim()
-        .trim_start_matches('<')
-        .trim_end_matches('>')
-        .to_owned()
+    capped(
+        id.trim().trim_start_matches('<').trim_end_matches('>'),
+        MAX_TEXT_CHARS,
+    )
 }
 
 fn people(address: &Address<'_>) -> Vec<Person> {
     address
         .iter()
+        .take(MAX_PEOPLE)
         .map(|a| Person {
-            name: a.name().map(one_line).unwrap_or_default(),
-            address: a.address().map(one_line).unwrap_or_default(),
+            name: a
+                .name()
+                .map(|n| capped(&one_line(n), MAX_NAME_CHARS))
+                .unwrap_or_default(),
+            address: a
+                .address()
+                .map(|n| capped(&one_line(n), MAX_NAME_CHARS))
+                .unwrap_or_default(),
         })
         .collect()
+}
+
+/// At most `max` characters.
+fn capped(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => text[..cut].to_owned(),
+        None => text.to_owned(),
+    }
 }
 
 /// Header text on one line: folded whitespace and control characters become spaces.

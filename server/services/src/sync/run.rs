@@ -1,6 +1,8 @@
 //! One sync run of one mailbox: log in once, the header pass over every selected folder
 //! (INBOX first), then the body pass over them, then log out. The connection is reused
-//! for the whole run and counted against the server host's connection limit.
+//! for the whole run and counted against the server host's connection limit. A run ends
+//! by its deadline (`Limits::run_deadline`) whatever the server does, so a silent or
+//! slow server holds a scheduler slot for a bounded time.
 
 use super::{
     error::SyncError,
@@ -8,11 +10,12 @@ use super::{
     folder::{self, Limits, Range},
     progress,
     schedule::Outcome,
+    store::Quota,
 };
 use crate::{
     entities::{mailbox, mailbox_folder},
     mail::{
-        check::{CheckOptions, Login, open_session},
+        check::{CheckOptions, Login, open_session_within},
         tls::MailTrust,
     },
     secrets::MasterKey,
@@ -79,16 +82,17 @@ impl SyncEngine {
         }
     }
 
-    /// Syncs one mailbox and says how it went; never panics, never returns early
-    /// without an outcome for the schedule.
+    /// Syncs one mailbox and says how it went, by the run's deadline; never panics,
+    /// never returns early without an outcome for the schedule.
     pub async fn sync_mailbox(&self, mailbox_id: i64) -> Outcome {
-        match self.try_sync(mailbox_id).await {
-            Ok(()) => Outcome::Synced,
-            Err(err) => {
-                tracing::warn!(mailbox = mailbox_id, error = %err.user_text(), "sync run failed");
-                err.outcome()
-            }
-        }
+        let run = tokio::time::timeout(self.limits.run_deadline, self.try_sync(mailbox_id));
+        let err = match run.await {
+            Ok(Ok(())) => return Outcome::Synced,
+            Ok(Err(err)) => err,
+            Err(_) => SyncError::Deadline,
+        };
+        tracing::warn!(mailbox = mailbox_id, error = %err.user_text(), "sync run failed");
+        err.outcome()
     }
 
     async fn try_sync(&self, mailbox_id: i64) -> Result<(), SyncError> {
@@ -109,8 +113,20 @@ impl SyncEngine {
         if result.is_ok() {
             clear_resync(&self.db, mailbox_id).await?;
         }
-        if let Err(err) = session.logout().await {
-            tracing::debug!(%err, "sync: LOGOUT failed");
+        // A server that stopped answering would only make LOGOUT wait too.
+        if result
+            .as_ref()
+            .err()
+            .is_none_or(SyncError::connection_usable)
+        {
+            let bound = self.limits.command_timeout.min(LOGOUT_WAIT);
+            match tokio::time::timeout(bound, session.logout()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(err)) => {
+                    tracing::debug!(error = %SyncError::from(err).user_text(), "sync: LOGOUT failed")
+                }
+                Err(_) => tracing::debug!("sync: LOGOUT not answered"),
+            }
         }
         result
     }
@@ -129,13 +145,18 @@ impl SyncEngine {
         };
         let (mut session, caps) = tokio::time::timeout(
             self.connect_timeout,
-            open_session(&row.imap_server(), &login, &opts),
+            open_session_within(&row.imap_server(), &login, &opts, self.limits.stream()),
         )
         .await
         .map_err(|_| SyncError::Connect(domain::ConnectProblem::Timeout))?
         .map_err(SyncError::Connect)?;
         if caps.iter().any(|c| c == "CONDSTORE") && caps.iter().any(|c| c == "ENABLE") {
-            session.run_command_and_check_ok("ENABLE CONDSTORE").await?;
+            tokio::time::timeout(
+                self.limits.command_timeout,
+                session.run_command_and_check_ok("ENABLE CONDSTORE"),
+            )
+            .await
+            .map_err(|_| SyncError::Timeout)??;
         }
         Ok(session)
     }
@@ -147,13 +168,14 @@ impl SyncEngine {
     ) -> Result<(), SyncError> {
         let range = range_of(row, Utc::now());
         super::store::forget_unselected(&self.db, row.id).await?;
+        let quota = Quota::load(&self.db, row.id, self.limits.mailbox_quota_bytes).await?;
         let mut done = Vec::new();
         for folder in selected_folders(&self.db, row.id).await? {
             match folder::header_pass(session, &self.db, &folder, &range, &self.limits).await {
                 Ok(key) => done.push((folder.id, key)),
                 // The folder is gone or unreadable on the server: note it, sync the rest.
-                Err(SyncError::Refused(text)) => {
-                    progress::folder_error(&self.db, folder.id, &text).await?;
+                Err(err @ SyncError::Refused(_)) => {
+                    progress::folder_error(&self.db, folder.id, &err.user_text()).await?;
                 }
                 Err(err) => return Err(err),
             }
@@ -165,11 +187,14 @@ impl SyncEngine {
             else {
                 continue;
             };
-            folder::body_pass(session, &self.db, &folder, key, &self.limits).await?;
+            folder::body_pass(session, &self.db, &folder, key, &self.limits, &quota).await?;
         }
         Ok(())
     }
 }
+
+/// How long a LOGOUT may take at the end of a run.
+const LOGOUT_WAIT: Duration = Duration::from_secs(5);
 
 /// The selected folders of a mailbox in the order they were listed (INBOX first).
 async fn selected_folders(

@@ -1,8 +1,30 @@
 //! Turning network, TLS, IMAP and SMTP errors into a [`ConnectProblem`] the user can act on.
 
+use crate::mail::{bounded_stream::StreamLimitError, text};
 use domain::ConnectProblem;
 use rustls::CertificateError;
-use std::io;
+use std::{fmt::Display, io};
+
+/// What a connection error says when the server's bytes were no IMAP at all (async-imap
+/// quotes the whole unparsable buffer in its error, which is never shown or kept).
+pub const NOT_IMAP: &str = "the server sent an answer that is not valid IMAP";
+
+/// Whether async-imap gave up parsing what the server sent.
+pub fn is_parse_failure(err: &io::Error) -> bool {
+    err.kind() == io::ErrorKind::Other
+        && err.get_ref().is_some_and(|e| {
+            let text = e.to_string();
+            text.contains(" during parsing of ")
+        })
+}
+
+/// Anything else, in the server's or the library's words: printable and capped (a parse
+/// error quotes the bytes the server sent).
+pub(crate) fn other(detail: impl Display) -> ConnectProblem {
+    ConnectProblem::Other {
+        detail: text::server(&detail.to_string()),
+    }
+}
 
 /// The rustls error inside an I/O error (tokio-rustls wraps it as `InvalidData`).
 pub(crate) fn rustls_error(err: &io::Error) -> Option<&rustls::Error> {
@@ -31,17 +53,19 @@ pub(crate) fn io_problem(err: &io::Error, implicit_tls: bool) -> ConnectProblem 
                 detail: certificate_detail(cert),
             },
             e if implicit_tls && is_not_tls(e) => ConnectProblem::TlsOnStartTlsPort,
-            e => ConnectProblem::Other {
-                detail: format!("TLS: {e}"),
-            },
+            e => other(format!("TLS: {e}")),
         };
+    }
+    match StreamLimitError::of(err) {
+        Some(StreamLimitError::Silent(_)) => return ConnectProblem::Timeout,
+        Some(limit) => return other(limit),
+        None if is_parse_failure(err) => return other(NOT_IMAP),
+        None => {}
     }
     match err.kind() {
         io::ErrorKind::ConnectionRefused => ConnectProblem::ConnectionRefused,
         io::ErrorKind::TimedOut => ConnectProblem::Timeout,
-        _ => ConnectProblem::Other {
-            detail: err.to_string(),
-        },
+        _ => other(err),
     }
 }
 
@@ -54,7 +78,7 @@ fn certificate_detail(err: &CertificateError) -> String {
         CertificateError::Revoked => "revoked".into(),
         CertificateError::BadSignature => "badly signed".into(),
         // The *Context variants explain themselves (names presented, dates).
-        other => other.to_string(),
+        other => text::server(&other.to_string()),
     }
 }
 
@@ -77,11 +101,7 @@ pub(crate) fn imap_login_problem(err: &async_imap::error::Error) -> ConnectProbl
     let text = match err {
         Error::No(t) | Error::Bad(t) => server_text(t),
         Error::Io(io) => return io_problem(io, false),
-        other => {
-            return ConnectProblem::Other {
-                detail: other.to_string(),
-            };
-        }
+        e => return other(e),
     };
     let upper = text.to_ascii_uppercase();
     if upper.contains("[AUTHENTICATIONFAILED]") {
@@ -97,16 +117,18 @@ pub(crate) fn imap_login_problem(err: &async_imap::error::Error) -> ConnectProbl
     }
 }
 
-/// The human part of async-imap's `code: …, info: Some("…")` rendering.
-pub(crate) fn server_text(rendered: &str) -> String {
-    match rendered.split_once("info: Some(\"") {
+/// The human part of async-imap's `code: …, info: Some("…")` rendering, printable and
+/// capped ([`text::server`]).
+pub fn server_text(rendered: &str) -> String {
+    let human = match rendered.split_once("info: Some(\"") {
         Some((_, rest)) => rest
             .strip_suffix("\")")
             .unwrap_or(rest)
             .replace("\\\"", "\"")
             .replace("\\\\", "\\"),
         None => rendered.to_owned(),
-    }
+    };
+    text::server(&human)
 }
 
 /// The I/O error somewhere in an error's source chain (lettre wraps it once or twice).
@@ -131,7 +153,7 @@ pub(crate) fn smtp_auth_problem(err: &lettre::transport::smtp::Error) -> Connect
         // 534: mechanism too weak / web sign-in required; 538: encryption required;
         // 530: authentication required / not allowed for this account.
         Some("534" | "538" | "530") => ConnectProblem::LoginRefused {
-            server_text: err.to_string(),
+            server_text: text::server(&err.to_string()),
         },
         _ => smtp_problem(err, false),
     }
@@ -147,9 +169,7 @@ pub(crate) fn smtp_problem(
     }
     match find_io_error(err) {
         Some(io) => io_problem(io, implicit_tls),
-        None => ConnectProblem::Other {
-            detail: err.to_string(),
-        },
+        None => other(err),
     }
 }
 

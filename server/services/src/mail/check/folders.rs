@@ -6,6 +6,21 @@ use async_imap::types::NameAttribute;
 use serde::{Deserialize, Serialize};
 use std::{cmp::Ordering, str::FromStr};
 
+/// Folders kept from one LIST answer (a server listing more is hostile or unusable:
+/// the wizard would show tens of thousands of checkboxes, each run would visit them).
+pub const MAX_FOLDERS: usize = 1000;
+/// Longest folder name kept, in bytes on the wire.
+pub const MAX_FOLDER_NAME_BYTES: usize = 1000;
+
+/// Whether a listed name joins `kept`: not over the count (INBOX always is), not too
+/// long, no control characters (RFC 3501 §9 mailbox names cannot hold them).
+pub(crate) fn keep(kept: &[FolderInfo], name: &str) -> bool {
+    let usable = name.len() <= MAX_FOLDER_NAME_BYTES
+        && !name.is_empty()
+        && !name.chars().any(char::is_control);
+    usable && (kept.len() < MAX_FOLDERS || name.eq_ignore_ascii_case("INBOX"))
+}
+
 /// What a folder is for (RFC 6154 §2; INBOX is special by name, RFC 3501 §5.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -155,6 +170,24 @@ mod tests {
 
     fn folder(name: &str, attributes: &[NameAttribute]) -> FolderInfo {
         FolderInfo::new(name, Some("/"), attributes)
+    }
+
+    #[test]
+    fn folder_count_and_name_length_are_capped() {
+        let mut kept = Vec::new();
+        for i in 0..MAX_FOLDERS + 50 {
+            let name = format!("F{i}");
+            if keep(&kept, &name) {
+                kept.push(folder(&name, &[]));
+            }
+        }
+        assert_eq!(kept.len(), MAX_FOLDERS);
+        assert!(keep(&kept, "INBOX"), "INBOX is kept even at the cap");
+        let empty: Vec<FolderInfo> = Vec::new();
+        assert!(keep(&empty, &"n".repeat(MAX_FOLDER_NAME_BYTES)));
+        assert!(!keep(&empty, &"n".repeat(MAX_FOLDER_NAME_BYTES + 1)));
+        assert!(!keep(&empty, "bad\r\nname"));
+        assert!(!keep(&empty, ""));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The IMAP half of a login check: connect, TLS, log in, list the folders, log out.
 
 use super::{CheckOptions, FolderInfo, Login, classify, folders, net};
+use crate::mail::bounded_stream::{BoundedStream, StreamLimits};
 use async_imap::{
     Client, Session,
     error::Error as ImapError,
@@ -12,8 +13,9 @@ use std::io;
 use tokio::{io::AsyncWriteExt, net::TcpStream};
 use tokio_rustls::client::TlsStream;
 
-/// The stream under every IMAP session: TLS over TCP, implicit or after STARTTLS.
-pub type Tls = TlsStream<TcpStream>;
+/// The stream under every IMAP session: TLS over TCP, implicit or after STARTTLS, read
+/// through a [`BoundedStream`] (bytes per answer, literal sizes, silence).
+pub type Tls = BoundedStream<TlsStream<TcpStream>>;
 
 /// Logs in and lists the folders, INBOX first. Bounded as a whole by `opts.timeout`.
 pub async fn check_imap(
@@ -30,32 +32,57 @@ async fn run(
     opts: &CheckOptions,
 ) -> Result<Vec<FolderInfo>, ConnectProblem> {
     let (mut session, _caps) = open_session(server, login, opts).await?;
-    let names: Vec<_> = session
-        .list(Some(""), Some("*"))
-        .await
-        .map_err(|e| imap_problem(&e))?
-        .try_collect()
-        .await
-        .map_err(|e| imap_problem(&e))?;
-    let mut list: Vec<FolderInfo> = names
-        .iter()
-        .map(|n| FolderInfo::new(n.name(), n.delimiter(), n.attributes()))
-        .collect();
+    let mut list: Vec<FolderInfo> = Vec::new();
+    let mut skipped = 0usize;
+    {
+        let mut names = session
+            .list(Some(""), Some("*"))
+            .await
+            .map_err(|e| imap_problem(&e))?;
+        // Read to the end (the answer is bounded by the stream), keep what is usable.
+        while let Some(n) = names.try_next().await.map_err(|e| imap_problem(&e))? {
+            if folders::keep(&list, n.name()) {
+                list.push(FolderInfo::new(n.name(), n.delimiter(), n.attributes()));
+            } else {
+                skipped += 1;
+            }
+        }
+    }
+    if skipped > 0 {
+        tracing::info!(
+            skipped,
+            kept = list.len(),
+            "mail check: folders over the count or name-length limit left out"
+        );
+    }
     folders::sort(&mut list);
     if let Err(err) = session.logout().await {
+        let err = crate::mail::text::server(&err.to_string());
         tracing::debug!(%err, "mail check: IMAP LOGOUT failed after a successful check");
     }
     Ok(list)
 }
 
 /// A logged-in IMAP session over TLS and the capabilities the server announced after
-/// login. Not bounded in time: callers bound it (`check_imap`, the sync engine).
+/// login, with the default stream limits. Not bounded as a whole: callers bound it
+/// (`check_imap`, the sync engine).
 pub async fn open_session(
     server: &ServerAddress,
     login: &Login,
     opts: &CheckOptions,
 ) -> Result<(Session<Tls>, Vec<String>), ConnectProblem> {
-    let addrs = net::resolve(&server.host, server.port).await?;
+    open_session_within(server, login, opts, StreamLimits::default()).await
+}
+
+/// [`open_session`] with the given stream limits (the sync's, from its configuration).
+/// Only addresses the trust's policy allows are connected to.
+pub async fn open_session_within(
+    server: &ServerAddress,
+    login: &Login,
+    opts: &CheckOptions,
+    limits: StreamLimits,
+) -> Result<(Session<Tls>, Vec<String>), ConnectProblem> {
+    let addrs = net::resolve_vetted(&server.host, server.port, opts.trust.policy()).await?;
     let tcp = net::connect(&addrs).await?;
     let name = net::server_name(&server.host)?;
     let connector = opts.trust.connector();
@@ -65,12 +92,12 @@ pub async fn open_session(
                 .connect(name, tcp)
                 .await
                 .map_err(|e| classify::io_problem(&e, true))?;
-            let mut client = Client::new(tls);
+            let mut client = Client::new(BoundedStream::new(tls, limits));
             let caps = greeting(&mut client, false).await?;
             (client, caps)
         }
         Security::StartTls => {
-            let mut client = Client::new(tcp);
+            let mut client = Client::new(BoundedStream::new(tcp, limits));
             let wait = net::greeting_wait(opts.timeout);
             // What it offers before TLS is not trusted and not kept (RFC 3501 §6.2.1).
             let Ok(greeted) = tokio::time::timeout(wait, greeting(&mut client, true)).await else {
@@ -87,10 +114,10 @@ pub async fn open_session(
             // `into_inner` drops anything buffered after the OK, so plain text injected
             // before the handshake is never read as protected (CVE-2011-0411).
             let tls = connector
-                .connect(name, client.into_inner())
+                .connect(name, client.into_inner().into_inner())
                 .await
                 .map_err(|e| classify::io_problem(&e, false))?;
-            (Client::new(tls), None)
+            (Client::new(BoundedStream::new(tls, limits)), None)
         }
     };
     let caps = match greeting_caps {
@@ -149,16 +176,12 @@ where
             }
             _ => None,
         }),
-        Response::Data { status, outcome } => Err(ConnectProblem::Other {
-            detail: format!(
-                "greeting {status:?}: {}",
-                outcome.information.as_deref().unwrap_or_default()
-            ),
-        }),
+        Response::Data { status, outcome } => Err(classify::other(format!(
+            "greeting {status:?}: {}",
+            outcome.information.as_deref().unwrap_or_default()
+        ))),
         _ if plain => Err(ConnectProblem::StartTlsOnTlsPort),
-        other => Err(ConnectProblem::Other {
-            detail: format!("unexpected greeting {other:?}"),
-        }),
+        other => Err(classify::other(format!("unexpected greeting {other:?}"))),
     }
 }
 
@@ -244,8 +267,6 @@ impl async_imap::Authenticator for PlainAuth {
 fn imap_problem(err: &ImapError) -> ConnectProblem {
     match err {
         ImapError::Io(io) => classify::io_problem(io, false),
-        other => ConnectProblem::Other {
-            detail: other.to_string(),
-        },
+        other => classify::other(other),
     }
 }

@@ -11,8 +11,10 @@ mod imap;
 mod net;
 mod smtp;
 
-pub use folders::{FolderInfo, SpecialUse};
-pub use imap::{Tls, check_imap, open_session};
+pub use classify::{NOT_IMAP, is_parse_failure, server_text};
+pub use folders::{FolderInfo, MAX_FOLDER_NAME_BYTES, MAX_FOLDERS, SpecialUse};
+pub use imap::{Tls, check_imap, open_session, open_session_within};
+pub use net::resolve_vetted;
 pub use smtp::check_smtp;
 
 use crate::mail::tls::MailTrust;
@@ -48,6 +50,7 @@ impl fmt::Debug for Login {
 /// What every check needs besides the server and the login.
 #[derive(Clone, Debug)]
 pub struct CheckOptions {
+    /// Roots and address policy.
     pub trust: MailTrust,
     /// Bounds each server's whole check (connect, TLS, login, folder list).
     pub timeout: Duration,

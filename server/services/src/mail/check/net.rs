@@ -1,33 +1,50 @@
-//! What IMAP and SMTP checks share: name lookup, TCP connect, and telling a port that
-//! wants TLS from the first byte from a server that is merely silent.
+//! What every outgoing mail connection shares (login check, sync, IDLE, SMTP): name lookup
+//! under the address policy, TCP connect to the vetted addresses only, and telling a port
+//! that wants TLS from the first byte from a server that is merely silent.
 
 use super::classify;
-use crate::mail::tls::MailTrust;
+use crate::mail::{address_policy::AddressPolicy, tls::MailTrust};
 use domain::ConnectProblem;
 use rustls::pki_types::ServerName;
 use std::{net::SocketAddr, time::Duration};
 use tokio::net::TcpStream;
 
-/// Resolved separately from connecting so that an unknown name is told apart from a
-/// closed port.
-pub(crate) async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, ConnectProblem> {
-    match tokio::net::lookup_host((host, port)).await {
-        Ok(addrs) => {
-            let addrs: Vec<SocketAddr> = addrs.collect();
-            if addrs.is_empty() {
-                Err(ConnectProblem::HostNotFound)
-            } else {
-                Ok(addrs)
-            }
-        }
+/// The addresses a connection to `host` may use: resolved once, each vetted by the
+/// policy. Callers connect to exactly these (never to the name again), so a second DNS
+/// answer cannot point the connection elsewhere. Resolved separately from connecting so
+/// that an unknown name is told apart from a closed port; a name whose addresses are all
+/// refused gets [`ConnectProblem::AddressNotAllowed`] before any packet is sent to it,
+/// the same answer whatever the address and whether or not anything listens there.
+pub async fn resolve_vetted(
+    host: &str,
+    port: u16,
+    policy: AddressPolicy,
+) -> Result<Vec<SocketAddr>, ConnectProblem> {
+    let found: Vec<SocketAddr> = match tokio::net::lookup_host((host, port)).await {
+        Ok(addrs) => addrs.collect(),
         Err(err) => {
-            tracing::debug!(host, %err, "mail check: name lookup failed");
-            Err(ConnectProblem::HostNotFound)
+            tracing::debug!(host, %err, "mail connection: name lookup failed");
+            return Err(ConnectProblem::HostNotFound);
         }
+    };
+    if found.is_empty() {
+        return Err(ConnectProblem::HostNotFound);
     }
+    let vetted = policy.vet(found.iter().copied());
+    if vetted.is_empty() {
+        tracing::info!(host, port, "mail connection refused: no public address");
+        return Err(ConnectProblem::AddressNotAllowed);
+    }
+    if vetted.len() < found.len() {
+        tracing::info!(
+            host,
+            "mail connection: private addresses of the host skipped"
+        );
+    }
+    Ok(vetted)
 }
 
-/// Tries every address in turn (IPv6 and IPv4 of `localhost`, say), like the OS would.
+/// Tries every (vetted) address in turn (IPv6 and IPv4 of a host), like the OS would.
 pub(crate) async fn connect(addrs: &[SocketAddr]) -> Result<TcpStream, ConnectProblem> {
     TcpStream::connect(addrs)
         .await

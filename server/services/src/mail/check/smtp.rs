@@ -28,13 +28,13 @@ async fn run(
     login: &Login,
     opts: &CheckOptions,
 ) -> Result<(), ConnectProblem> {
-    let addrs = net::resolve(&server.host, server.port).await?;
+    // lettre is handed the vetted addresses themselves (a `SocketAddr` slice is not
+    // resolved again); the certificate is still checked against the host name.
+    let addrs = net::resolve_vetted(&server.host, server.port, opts.trust.policy()).await?;
     let params = opts
         .trust
         .smtp_parameters(&server.host)
-        .map_err(|e| ConnectProblem::Other {
-            detail: format!("{e:#}"),
-        })?;
+        .map_err(|e| classify::other(format!("{e:#}")))?;
     let hello = ClientId::Domain("localhost".into());
     let timeout = Some(opts.timeout);
     let mut conn = match server.security {
@@ -78,7 +78,10 @@ async fn run(
     // (RFC 4954 §3).
     if conn.server_info().get_auth_mechanism(&MECHANISMS).is_none() {
         return Err(ConnectProblem::LoginRefused {
-            server_text: format!("no AUTH PLAIN or LOGIN offered: {}", conn.server_info()),
+            server_text: crate::mail::text::server(&format!(
+                "no AUTH PLAIN or LOGIN offered: {}",
+                conn.server_info()
+            )),
         });
     }
     let credentials = Credentials::new(login.username.clone(), login.password.clone());
@@ -86,6 +89,7 @@ async fn run(
         .await
         .map_err(|e| classify::smtp_auth_problem(&e))?;
     if let Err(err) = conn.quit().await {
+        let err = crate::mail::text::server(&err.to_string());
         tracing::debug!(%err, "mail check: SMTP QUIT failed after a successful check");
     }
     Ok(())

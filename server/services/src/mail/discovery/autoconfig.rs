@@ -1,7 +1,8 @@
 //! The autoconfig step: fetch the domain's clientConfig file from each configured URL in
 //! turn and take the first that names both an IMAP and an SMTP server.
 
-use super::{DiscoveryConfig, Found, dns::Dns, names::EmailAddress, net_policy, xml};
+use super::{DiscoveryConfig, Found, dns::Dns, names::EmailAddress, xml};
+use crate::mail::address_policy::AddressPolicy;
 use reqwest::{
     Url,
     dns::{Addrs, Name, Resolve, Resolving},
@@ -116,12 +117,12 @@ fn url_allowed(url: &Url, allow_private: bool) -> bool {
     };
     let literal = host.trim_start_matches('[').trim_end_matches(']');
     match literal.parse::<IpAddr>() {
-        Ok(ip) => net_policy::allowed(ip, allow_private),
+        Ok(ip) => AddressPolicy { allow_private }.allows(ip),
         Err(_) => true,
     }
 }
 
-/// Resolves through discovery's DNS and drops the addresses `net_policy` refuses.
+/// Resolves through discovery's DNS and drops the addresses `mail::address_policy` refuses.
 struct GuardedResolver(Dns);
 
 impl Resolve for GuardedResolver {

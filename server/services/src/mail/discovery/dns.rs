@@ -2,7 +2,8 @@
 //! host addresses through the same configured server when one is set, so tests and a
 //! deployment with its own resolver never depend on `/etc/hosts`.
 
-use super::{DiscoveryConfig, net_policy};
+use super::DiscoveryConfig;
+use crate::mail::address_policy::AddressPolicy;
 use hickory_resolver::{
     Name, TokioResolver,
     config::{NameServerConfigGroup, ResolveHosts, ResolverConfig, ResolverOpts},
@@ -101,7 +102,7 @@ impl Dns {
         }
     }
 
-    /// The host's addresses that discovery may connect to (see `net_policy`); empty when
+    /// The host's addresses that discovery may connect to (see `mail::address_policy`); empty when
     /// the name does not resolve in time.
     pub async fn addresses(&self, host: &str) -> Vec<IpAddr> {
         let found: Vec<IpAddr> = if self.custom_server {
@@ -124,7 +125,12 @@ impl Dns {
         let allowed: Vec<IpAddr> = found
             .iter()
             .copied()
-            .filter(|ip| net_policy::allowed(*ip, self.allow_private))
+            .filter(|ip| {
+                AddressPolicy {
+                    allow_private: self.allow_private,
+                }
+                .allows(*ip)
+            })
             .collect();
         if allowed.len() < found.len() {
             tracing::info!(%host, "discovery skipped private addresses of a user-given domain");

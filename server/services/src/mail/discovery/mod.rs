@@ -15,7 +15,6 @@ mod autoconfig;
 mod dns;
 mod guess;
 mod names;
-mod net_policy;
 mod srv;
 mod xml;
 
@@ -35,8 +34,9 @@ pub const DEFAULT_AUTOCONFIG_URLS: [&str; 2] = [
 ///   the system resolver (`/etc/resolv.conf` for SRV, the C library for addresses).
 /// - `MAIL_DISCOVERY_AUTOCONFIG_URLS`: comma-separated URL templates replacing
 ///   [`DEFAULT_AUTOCONFIG_URLS`].
-/// - `MAIL_DISCOVERY_ALLOW_PRIVATE` (`true`/`1`): let HTTP fetches and TCP probes reach
-///   loopback and private addresses (demo and test stacks only).
+/// - `MAIL_ALLOW_PRIVATE` (`true`/`1`; older name `MAIL_DISCOVERY_ALLOW_PRIVATE`): let HTTP
+///   fetches and TCP probes reach loopback and private addresses, the same switch as every
+///   other mail connection (`mail::address_policy`).
 #[derive(Clone, Debug)]
 pub struct DiscoveryConfig {
     /// DNS server for SRV/A lookups; None = the system resolver (/etc/resolv.conf).
@@ -94,12 +94,8 @@ impl DiscoveryConfig {
                 .map(str::to_string)
                 .collect();
         }
-        if let Some(value) = var("MAIL_DISCOVERY_ALLOW_PRIVATE") {
-            config.allow_private_addresses = matches!(
-                value.trim().to_ascii_lowercase().as_str(),
-                "1" | "true" | "yes"
-            );
-        }
+        config.allow_private_addresses =
+            crate::mail::address_policy::AddressPolicy::from_vars(&var).allow_private;
         config
     }
 }
@@ -170,7 +166,7 @@ mod tests {
         let vars = |key: &str| match key {
             "MAIL_DISCOVERY_DNS" => Some("127.0.0.1:5353".to_string()),
             "MAIL_DISCOVERY_AUTOCONFIG_URLS" => Some(" http://a/{domain} , ,https://b ".into()),
-            "MAIL_DISCOVERY_ALLOW_PRIVATE" => Some("TRUE".into()),
+            "MAIL_ALLOW_PRIVATE" => Some("TRUE".into()),
             _ => None,
         };
         let config = DiscoveryConfig::from_vars(vars);

@@ -1,7 +1,7 @@
 //! Bodies of stored messages: which are pending, the too-large mark, storing parsed bodies
 //! in bulk, and sending them back to pending for **Re-sync from date**.
 
-use super::{BodyState, FolderKey};
+use super::{BodyState, FolderKey, Quota, body_bytes};
 use crate::{db::retry_busy, entities::message, error::ServiceResult, sync::parse::Content};
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -9,21 +9,58 @@ use sea_orm::{
     QueryOrder, QuerySelect, Statement, TransactionTrait,
 };
 
-/// UIDs and sizes of messages still waiting for their bodies, newest first.
+/// A message waiting for its body: UID, declared size, arrival.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pending {
+    pub uid: i64,
+    pub size: i64,
+    pub received_at: DateTime<Utc>,
+}
+
+/// Messages still waiting for their bodies, newest first; with room in the quota, also
+/// those an earlier run left without body for lack of room, as far as their declared
+/// sizes fit.
 pub async fn pending_bodies(
     db: &impl ConnectionTrait,
     key: FolderKey,
-) -> ServiceResult<Vec<(i64, i64)>> {
-    Ok(message::Entity::find()
+    quota: &Quota,
+) -> ServiceResult<Vec<Pending>> {
+    let mut states = vec![BodyState::Pending.as_str()];
+    if !quota.is_full() {
+        states.push(BodyState::OverQuota.as_str());
+    }
+    let rows: Vec<(i64, i64, DateTime<Utc>, String)> = message::Entity::find()
         .select_only()
-        .columns([message::Column::Uid, message::Column::Size])
+        .columns([
+            message::Column::Uid,
+            message::Column::Size,
+            message::Column::ReceivedAt,
+            message::Column::BodyState,
+        ])
         .filter(message::Column::FolderId.eq(key.folder_id))
         .filter(message::Column::Uidvalidity.eq(key.uidvalidity))
-        .filter(message::Column::BodyState.eq(BodyState::Pending.as_str()))
+        .filter(message::Column::BodyState.is_in(states))
         .order_by_desc(message::Column::Uid)
         .into_tuple()
         .all(db)
-        .await?)
+        .await?;
+    let mut room = quota.room();
+    Ok(rows
+        .into_iter()
+        .filter(|(_, size, _, state)| {
+            if state == BodyState::Pending.as_str() {
+                return true;
+            }
+            let fits = *size <= room;
+            room -= (*size).max(0);
+            fits
+        })
+        .map(|(uid, size, received_at, _)| Pending {
+            uid,
+            size,
+            received_at,
+        })
+        .collect())
 }
 
 /// Marks these messages' bodies as too large to keep.
@@ -67,7 +104,7 @@ async fn store_bodies_once(
     // body pass spent most of its time on per-statement overhead (docs/benchmarks.md).
     // Placeholders appear in the text in the order they are pushed (SQLite's `?`).
     for chunk in bodies.chunks(100) {
-        let mut params: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 5 + 2);
+        let mut params: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 6 + 2);
         let mut mark = |value: sea_orm::Value| {
             params.push(value);
             match backend {
@@ -81,18 +118,19 @@ async fn store_bodies_once(
                 let attachments =
                     serde_json::to_string(&content.attachments).unwrap_or_else(|_| "[]".into());
                 format!(
-                    "(CAST({} AS BIGINT), CAST({} AS TEXT), CAST({} AS TEXT), CAST({} AS TEXT), CAST({} AS TEXT))",
+                    "(CAST({} AS BIGINT), CAST({} AS TEXT), CAST({} AS TEXT), CAST({} AS TEXT), CAST({} AS TEXT), CAST({} AS BIGINT))",
                     mark((*uid).into()),
                     mark(content.text.clone().into()),
                     mark(content.html.clone().into()),
                     mark(content.snippet.clone().into()),
                     mark(attachments.into()),
+                    mark(body_bytes(content).into()),
                 )
             })
             .collect();
         let sql = format!(
             "UPDATE messages SET body_state = '{}', text_body = v.column2, html_body = v.column3, \
-             snippet = v.column4, attachments = v.column5 FROM (VALUES {}) AS v \
+             snippet = v.column4, attachments = v.column5, body_bytes = v.column6 FROM (VALUES {}) AS v \
              WHERE messages.folder_id = {} AND messages.uidvalidity = {} AND messages.uid = v.column1",
             BodyState::Stored.as_str(),
             rows.join(", "),

@@ -12,9 +12,11 @@ use sea_orm::{
 use std::collections::{HashMap, HashSet};
 
 mod bodies;
+mod quota;
 mod selection;
 
-pub use bodies::{mark_too_large, pending_bodies, refetch_since, store_bodies};
+pub use bodies::{Pending, mark_too_large, pending_bodies, refetch_since, store_bodies};
+pub use quota::{Quota, body_bytes, has_older_bodies, mark_over_quota, quota_reached};
 pub use selection::forget_unselected;
 
 /// Where a message's bodies are.
@@ -25,6 +27,8 @@ pub enum BodyState {
     Stored,
     /// Over the configured maximum: the UI says "too large, open on server".
     TooLarge,
+    /// Not kept because of the mailbox's storage quota (headers only).
+    OverQuota,
 }
 
 impl BodyState {
@@ -33,6 +37,7 @@ impl BodyState {
             BodyState::Pending => "pending",
             BodyState::Stored => "stored",
             BodyState::TooLarge => "too_large",
+            BodyState::OverQuota => "over_quota",
         }
     }
 }

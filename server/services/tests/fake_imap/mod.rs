@@ -1,0 +1,335 @@
+//! A small hostile IMAP server over TLS (the mail stack's test certificate, trusted through
+//! its CA) for what a real server does not do: lie about sizes, flood literals, stop
+//! answering, list thousands of folders, answer with garbage. Loopback only; every
+//! behaviour is bounded by the test that asks for it.
+
+#![allow(dead_code)]
+
+use chrono::{Duration as Days, Utc};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
+use std::{
+    path::Path,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+};
+use tokio::{
+    io::{AsyncBufReadExt, AsyncWrite, AsyncWriteExt, BufReader},
+    net::TcpListener,
+    task::JoinHandle,
+};
+use tokio_rustls::TlsAcceptor;
+
+/// What the body fetch (`UID FETCH … BODY.PEEK[]`) gets.
+#[derive(Clone, Debug)]
+pub enum Bodies {
+    /// A small, real message per UID.
+    Honest,
+    /// `bytes` for each message, whatever RFC822.SIZE said.
+    Flood { bytes: usize },
+    /// No answer, ever (the connection stays open until the client leaves).
+    Silent,
+}
+
+#[derive(Clone, Debug)]
+pub struct Behaviour {
+    /// UIDs 1..=messages in INBOX.
+    pub messages: u32,
+    /// What RFC822.SIZE says for every message.
+    pub declared_size: u32,
+    pub bodies: Bodies,
+    /// Folders listed besides INBOX (which is listed last).
+    pub extra_folders: usize,
+    /// One more folder with a name this long.
+    pub long_name: Option<usize>,
+    /// EXAMINE is answered with this many bytes no IMAP parser accepts.
+    pub garbage: Option<usize>,
+    /// EXAMINE is refused (`NO`) with a text this long, full of control characters.
+    pub refuse_examine: Option<usize>,
+}
+
+impl Default for Behaviour {
+    fn default() -> Self {
+        Behaviour {
+            messages: 3,
+            declared_size: 1000,
+            bodies: Bodies::Honest,
+            extra_folders: 0,
+            long_name: None,
+            garbage: None,
+            refuse_examine: None,
+        }
+    }
+}
+
+pub struct FakeImap {
+    pub port: u16,
+    /// Body literal bytes written to clients so far.
+    pub body_bytes_sent: Arc<AtomicU64>,
+    task: JoinHandle<()>,
+}
+
+impl FakeImap {
+    pub fn sent(&self) -> u64 {
+        self.body_bytes_sent.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for FakeImap {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Starts the server on 127.0.0.1 with the mail stack's certificate (`ca` is its CA file;
+/// the key and certificate sit next to it).
+pub async fn start(ca: &Path, behaviour: Behaviour) -> FakeImap {
+    let dir = ca.parent().expect("CA directory");
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(dir.join("server.pem"))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let key = PrivateKeyDer::from_pem_file(dir.join("server.key")).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .unwrap();
+    let acceptor = TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let sent = Arc::new(AtomicU64::new(0));
+    let counter = sent.clone();
+    let task = tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
+            let (acceptor, behaviour, counter) =
+                (acceptor.clone(), behaviour.clone(), counter.clone());
+            tokio::spawn(async move {
+                if let Ok(tls) = acceptor.accept(tcp).await {
+                    let _ = serve(tls, &behaviour, &counter).await;
+                }
+            });
+        }
+    });
+    FakeImap {
+        port,
+        body_bytes_sent: sent,
+        task,
+    }
+}
+
+async fn serve<S>(stream: S, b: &Behaviour, sent: &AtomicU64) -> std::io::Result<()>
+where
+    S: tokio::io::AsyncRead + AsyncWrite + Unpin,
+{
+    let (read, mut write) = tokio::io::split(stream);
+    let mut lines = BufReader::new(read);
+    write
+        .write_all(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] fake server ready\r\n")
+        .await?;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if lines.read_line(&mut line).await? == 0 {
+            return Ok(());
+        }
+        let mut words = line.trim_end().splitn(2, ' ');
+        let tag = words.next().unwrap_or("*").to_owned();
+        let rest = words.next().unwrap_or("").to_owned();
+        let upper = rest.to_ascii_uppercase();
+        let command = upper.split(' ').next().unwrap_or("");
+        match command {
+            "CAPABILITY" => {
+                write
+                    .write_all(
+                        format!("* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n{tag} OK done\r\n")
+                            .as_bytes(),
+                    )
+                    .await?
+            }
+            "LOGIN" | "AUTHENTICATE" => {
+                write
+                    .write_all(format!("{tag} OK logged in\r\n").as_bytes())
+                    .await?
+            }
+            "LIST" => list(&mut write, &tag, b).await?,
+            "EXAMINE" | "SELECT" => {
+                if let Some(n) = b.refuse_examine {
+                    let text: String = (0..n)
+                        .map(|i| ['N', 'O', '\x1b', '\x07', ' '][i % 5])
+                        .collect();
+                    write
+                        .write_all(format!("{tag} NO {text}\r\n").as_bytes())
+                        .await?;
+                } else if let Some(n) = b.garbage {
+                    let mut junk = b"* ".to_vec();
+                    junk.extend((0..n).map(|i| [0x01, 0x1b, b'[', b'2', b'J', 0x07, 0x7f][i % 7]));
+                    junk.extend_from_slice(b"\r\n");
+                    write.write_all(&junk).await?;
+                } else {
+                    let answer = format!(
+                        "* {n} EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT {next}] ok\r\n{tag} OK [READ-ONLY] done\r\n",
+                        n = b.messages,
+                        next = b.messages + 1
+                    );
+                    write.write_all(answer.as_bytes()).await?;
+                }
+            }
+            "UID" if upper.starts_with("UID SEARCH") => {
+                let uids: Vec<String> = (1..=b.messages).map(|u| u.to_string()).collect();
+                write
+                    .write_all(
+                        format!("* SEARCH {}\r\n{tag} OK done\r\n", uids.join(" ")).as_bytes(),
+                    )
+                    .await?;
+            }
+            "UID" if upper.contains("BODY.PEEK[HEADER]") => {
+                for uid in uids_of(&rest, b.messages) {
+                    let header = format!("{}\r\n", header(uid));
+                    let part = format!(
+                        "* {uid} FETCH (UID {uid} FLAGS () INTERNALDATE \"{date}\" RFC822.SIZE {size} BODY[HEADER] {{{len}}}\r\n{header})\r\n",
+                        date = (Utc::now() - Days::minutes(i64::from(uid)))
+                            .format("%d-%b-%Y %H:%M:%S +0000"),
+                        size = b.declared_size,
+                        len = header.len(),
+                    );
+                    write.write_all(part.as_bytes()).await?;
+                }
+                write
+                    .write_all(format!("{tag} OK done\r\n").as_bytes())
+                    .await?;
+            }
+            "UID" if upper.contains("BODY.PEEK[]") => match &b.bodies {
+                Bodies::Silent => {
+                    // Never answer; read (and ignore) until the client goes away.
+                    while lines.read_line(&mut line).await? > 0 {
+                        line.clear();
+                    }
+                    return Ok(());
+                }
+                Bodies::Honest => {
+                    for uid in uids_of(&rest, b.messages) {
+                        let message = format!("{}\r\nHello {uid}.\r\n", header(uid));
+                        let part = format!(
+                            "* {uid} FETCH (UID {uid} BODY[] {{{}}}\r\n{message})\r\n",
+                            message.len()
+                        );
+                        write.write_all(part.as_bytes()).await?;
+                    }
+                    write
+                        .write_all(format!("{tag} OK done\r\n").as_bytes())
+                        .await?;
+                }
+                Bodies::Flood { bytes } => {
+                    for uid in uids_of(&rest, b.messages) {
+                        write
+                            .write_all(
+                                format!("* {uid} FETCH (UID {uid} BODY[] {{{bytes}}}\r\n")
+                                    .as_bytes(),
+                            )
+                            .await?;
+                        flood(&mut write, *bytes, sent).await?;
+                        write.write_all(b")\r\n").await?;
+                    }
+                    write
+                        .write_all(format!("{tag} OK done\r\n").as_bytes())
+                        .await?;
+                }
+            },
+            "UID" => {
+                // UID FETCH … (UID FLAGS)
+                for uid in uids_of(&rest, b.messages) {
+                    write
+                        .write_all(format!("* {uid} FETCH (UID {uid} FLAGS ())\r\n").as_bytes())
+                        .await?;
+                }
+                write
+                    .write_all(format!("{tag} OK done\r\n").as_bytes())
+                    .await?;
+            }
+            "LOGOUT" => {
+                write
+                    .write_all(format!("* BYE bye\r\n{tag} OK done\r\n").as_bytes())
+                    .await?;
+                return Ok(());
+            }
+            _ => {
+                write
+                    .write_all(format!("{tag} OK done\r\n").as_bytes())
+                    .await?
+            }
+        }
+        write.flush().await?;
+    }
+}
+
+async fn list<W: AsyncWrite + Unpin>(
+    write: &mut W,
+    tag: &str,
+    b: &Behaviour,
+) -> std::io::Result<()> {
+    let mut out = String::new();
+    for i in 0..b.extra_folders {
+        out.push_str(&format!("* LIST () \"/\" \"Folder {i:05}\"\r\n"));
+    }
+    if let Some(n) = b.long_name {
+        out.push_str(&format!("* LIST () \"/\" \"{}\"\r\n", "L".repeat(n)));
+    }
+    out.push_str(&format!("* LIST () \"/\" INBOX\r\n{tag} OK done\r\n"));
+    write.write_all(out.as_bytes()).await
+}
+
+/// `bytes` of text in 64 KiB writes (never held whole).
+async fn flood<W: AsyncWrite + Unpin>(
+    write: &mut W,
+    bytes: usize,
+    sent: &AtomicU64,
+) -> std::io::Result<()> {
+    let chunk = vec![b'x'; 64 * 1024];
+    let mut left = bytes;
+    while left > 0 {
+        let n = left.min(chunk.len());
+        write.write_all(&chunk[..n]).await?;
+        sent.fetch_add(n as u64, Ordering::SeqCst);
+        left -= n;
+    }
+    Ok(())
+}
+
+fn header(uid: u32) -> String {
+    format!(
+        "Message-ID: <fake-{uid}@hostile.test>\r\nFrom: Mallory <m@hostile.test>\r\nSubject: Message {uid}\r\nDate: {}\r\n",
+        (Utc::now() - Days::minutes(i64::from(uid))).to_rfc2822()
+    )
+}
+
+/// The UIDs of `UID FETCH <set> …` (`1:3`, `1,2`, `1:*`).
+fn uids_of(rest: &str, max: u32) -> Vec<u32> {
+    let set = rest.split(' ').nth(2).unwrap_or("");
+    let mut uids = Vec::new();
+    for part in set.split(',') {
+        let bound = |s: &str| {
+            if s == "*" {
+                max
+            } else {
+                s.parse().unwrap_or(0)
+            }
+        };
+        match part.split_once(':') {
+            Some((a, b)) => {
+                let (a, b) = (bound(a), bound(b));
+                uids.extend(a.min(b)..=a.max(b).min(max));
+            }
+            None => uids.push(bound(part)),
+        }
+    }
+    uids.retain(|u| (1..=max).contains(u));
+    uids
+}

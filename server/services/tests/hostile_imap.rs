@@ -1,0 +1,283 @@
+//! A hostile IMAP server cannot make the sync hold more than its bounds, whatever it
+//! declares: a small fake server over TLS lies about sizes and floods literals, lists
+//! thousands of folders, answers with garbage and long control-character texts. On SQLite
+//! and PostgreSQL where storage is involved. Needs the mail stack (its CA and certificate,
+//! and the real Postfix for the connect wizard's SMTP check).
+
+mod common;
+mod fake_imap;
+
+use common::{
+    mail_stack::{Stack, stack},
+    mailbox_fixtures::{admin, settings, state},
+    sync_fixtures::engine,
+};
+use domain::{Access, Provider, Security, ServerAddress};
+use fake_imap::{Behaviour, Bodies};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use services::{
+    AppState,
+    entities::{mailbox_folder, message},
+    mail::{
+        check::{CheckOptions, Login, MAX_FOLDER_NAME_BYTES, MAX_FOLDERS, check_imap},
+        tls::MailTrust,
+    },
+    mailboxes::{self, ConnectRequest},
+    sync::{error::MAX_ERROR_CHARS, schedule::Outcome, store::BodyState},
+};
+use std::time::{Duration, Instant};
+
+const MIB: u64 = 1 << 20;
+
+/// A mailbox on the fake server, connected through the wizard (the SMTP half of the
+/// check goes to the real Postfix as alice).
+pub async fn hostile_mailbox(st: &AppState, s: &Stack, port: u16) -> i64 {
+    let owner = admin(
+        &st.db,
+        &format!("victim-{}@acme.com", uuid::Uuid::new_v4().simple()),
+    )
+    .await;
+    let req = ConnectRequest {
+        provider: Provider::OwnDomain,
+        email: "mallory@hostile.test".into(),
+        password: "anything-goes".into(),
+        imap: Some(ServerAddress {
+            host: "localhost".into(),
+            port,
+            security: Security::Tls,
+        }),
+        smtp: Some(s.smtps_server()),
+        smtp_username: Some("alice@example.test".into()),
+        smtp_password: Some("alice-pass-1".into()),
+    };
+    let draft = mailboxes::check_and_draft(st, &owner, req).await.unwrap();
+    let mut chosen = settings(Access::Personal, vec![]);
+    chosen.folders = vec!["INBOX".into()];
+    mailboxes::connect(st, &owner, &draft, chosen)
+        .await
+        .unwrap()
+}
+
+async fn messages(db: &DatabaseConnection, mailbox_id: i64) -> Vec<message::Model> {
+    message::Entity::find()
+        .filter(message::Column::MailboxId.eq(mailbox_id))
+        .all(db)
+        .await
+        .unwrap()
+}
+
+fn status_kb(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+/// Resets the peak RSS to the current RSS (Linux `clear_refs` 5).
+fn reset_peak() {
+    std::fs::write("/proc/self/clear_refs", "5").unwrap();
+}
+
+#[tokio::test]
+async fn lying_sizes_and_flooded_literals_are_thrown_away_not_kept() {
+    let s = stack();
+    for t in common::databases().await {
+        let st = state(t.db.clone(), &s);
+        // Three messages "of 1000 bytes", 32 MiB each on the wire: 96 MiB in all.
+        let fake = fake_imap::start(
+            &s.ca,
+            Behaviour {
+                bodies: Bodies::Flood { bytes: 32 << 20 },
+                ..Behaviour::default()
+            },
+        )
+        .await;
+        let id = hostile_mailbox(&st, &s, fake.port).await;
+        let mut engine = engine(&st);
+        engine.limits.max_message_bytes = MIB as i64;
+        engine.limits.body_batch_bytes = MIB as i64;
+        reset_peak();
+        let rss_before = status_kb("VmRSS:");
+        let started = Instant::now();
+        let outcome = engine.sync_mailbox(id).await;
+        let took = started.elapsed();
+        let peak_growth_kb = status_kb("VmHWM:").saturating_sub(rss_before);
+        eprintln!(
+            "figures {}: {} MiB sent, peak RSS growth {} KiB, run {} ms",
+            t.backend,
+            fake.sent() / MIB,
+            peak_growth_kb,
+            took.as_millis()
+        );
+        assert_eq!(outcome, Outcome::Synced, "{}", t.backend);
+        assert_eq!(fake.sent(), 96 * MIB, "every byte was sent, and read");
+        assert!(
+            peak_growth_kb < 40 * 1024,
+            "{}: peak RSS grew {peak_growth_kb} KiB while 96 MiB arrived",
+            t.backend
+        );
+        let rows = messages(&t.db, id).await;
+        assert_eq!(rows.len(), 3, "{}: every message is listed", t.backend);
+        for row in &rows {
+            assert_eq!(
+                row.body_state,
+                BodyState::TooLarge.as_str(),
+                "{}",
+                t.backend
+            );
+            assert_eq!((row.text_body.as_ref(), row.body_bytes), (None, 0));
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_batch_keeps_what_its_declared_sizes_allow() {
+    let s = stack();
+    for t in common::databases().await {
+        let st = state(t.db.clone(), &s);
+        // Each 900 KiB body fits the 1 MiB message limit, but the three were declared
+        // at 1000 bytes: the batch holds about twice that plus 1 MiB, so one is kept.
+        let fake = fake_imap::start(
+            &s.ca,
+            Behaviour {
+                bodies: Bodies::Flood { bytes: 900 << 10 },
+                ..Behaviour::default()
+            },
+        )
+        .await;
+        let id = hostile_mailbox(&st, &s, fake.port).await;
+        let mut engine = engine(&st);
+        engine.limits.max_message_bytes = MIB as i64;
+        engine.limits.body_batch_bytes = MIB as i64;
+        assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced);
+        let rows = messages(&t.db, id).await;
+        let stored: Vec<_> = rows
+            .iter()
+            .filter(|r| r.body_state == BodyState::Stored.as_str())
+            .collect();
+        let too_large = rows
+            .iter()
+            .filter(|r| r.body_state == BodyState::TooLarge.as_str())
+            .count();
+        assert_eq!((stored.len(), too_large), (1, 2), "{}", t.backend);
+        let kept: i64 = rows.iter().map(|r| r.body_bytes).sum();
+        assert!(kept <= MIB as i64, "{}: {kept} bytes kept", t.backend);
+    }
+}
+
+#[tokio::test]
+async fn the_folder_list_is_capped_in_count_and_name_length() {
+    let s = stack();
+    let fake = fake_imap::start(
+        &s.ca,
+        Behaviour {
+            extra_folders: MAX_FOLDERS + 500,
+            long_name: Some(MAX_FOLDER_NAME_BYTES * 2),
+            ..Behaviour::default()
+        },
+    )
+    .await;
+    let opts = CheckOptions::new(MailTrust::new(Some(&s.ca)).unwrap());
+    let server = ServerAddress {
+        host: "localhost".into(),
+        port: fake.port,
+        security: Security::Tls,
+    };
+    let folders = check_imap(&server, &Login::new("m", "x"), &opts)
+        .await
+        .unwrap();
+    // The first 1000 listed, and INBOX (listed last) all the same.
+    assert_eq!(folders.len(), MAX_FOLDERS + 1);
+    assert_eq!(folders[0].name, "INBOX");
+    assert!(
+        folders
+            .iter()
+            .all(|f| f.name.len() <= MAX_FOLDER_NAME_BYTES)
+    );
+}
+
+fn printable_and_short(text: &str) -> bool {
+    text.chars().count() <= MAX_ERROR_CHARS && !text.chars().any(char::is_control)
+}
+
+#[tokio::test]
+async fn server_text_in_errors_is_printable_and_capped() {
+    let s = stack();
+    let t = common::sqlite().await;
+    let st = state(t.db.clone(), &s);
+    // Garbage no parser accepts: the run fails, its error quotes none of it.
+    let garbage = fake_imap::start(
+        &s.ca,
+        Behaviour {
+            garbage: Some(100_000),
+            ..Behaviour::default()
+        },
+    )
+    .await;
+    let id = hostile_mailbox(&st, &s, garbage.port).await;
+    let outcome = engine(&st).sync_mailbox(id).await;
+    let Outcome::Failed { error } = outcome else {
+        panic!("expected a failure, got {outcome:?}");
+    };
+    eprintln!(
+        "figures: garbage error kept as {} chars: {error}",
+        error.chars().count()
+    );
+    assert!(printable_and_short(&error), "{error:?}");
+    // A refusal with 50,000 characters of text and escapes: the folder notes it, capped.
+    let refusing = fake_imap::start(
+        &s.ca,
+        Behaviour {
+            refuse_examine: Some(50_000),
+            ..Behaviour::default()
+        },
+    )
+    .await;
+    let id = hostile_mailbox(&st, &s, refusing.port).await;
+    assert_eq!(engine(&st).sync_mailbox(id).await, Outcome::Synced);
+    let inbox = mailbox_folder::Entity::find()
+        .filter(mailbox_folder::Column::MailboxId.eq(id))
+        .one(&t.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let noted = inbox.last_error.unwrap_or_default();
+    assert!(noted.starts_with("the server refused"), "{noted:?}");
+    assert!(printable_and_short(&noted), "{noted:?}");
+}
+
+#[tokio::test]
+async fn a_silent_server_ends_the_run_by_the_read_timeout() {
+    let s = stack();
+    let t = common::sqlite().await;
+    let st = state(t.db.clone(), &s);
+    let fake = fake_imap::start(
+        &s.ca,
+        Behaviour {
+            bodies: Bodies::Silent,
+            ..Behaviour::default()
+        },
+    )
+    .await;
+    let id = hostile_mailbox(&st, &s, fake.port).await;
+    let mut engine = engine(&st);
+    engine.limits.read_timeout = Duration::from_secs(1);
+    let started = Instant::now();
+    let outcome = engine.sync_mailbox(id).await;
+    let took = started.elapsed();
+    eprintln!(
+        "figures: silent server, run ended after {} ms",
+        took.as_millis()
+    );
+    assert_eq!(
+        outcome,
+        Outcome::Failed {
+            error: "the server did not answer in time".into()
+        }
+    );
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    // Headers were kept before the silence; the bodies wait for the next run.
+    assert_eq!(messages(&t.db, id).await.len(), 3);
+}
