@@ -67,7 +67,22 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::Request(value.to_string())
+        match value {
+            // The call's arguments did not decode (a missing or malformed field): the
+            // caller's mistake, 400. On the server, decoding is only ever of the input.
+            ServerFnErrorErr::Args(reason) | ServerFnErrorErr::MissingArg(reason) => {
+                AppError::Invalid {
+                    field: "arguments".into(),
+                    reason,
+                }
+            }
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(reason) => AppError::Invalid {
+                field: "arguments".into(),
+                reason,
+            },
+            other => AppError::Request(other.to_string()),
+        }
     }
 }
 

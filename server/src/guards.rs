@@ -1,13 +1,89 @@
-//! Request guards that run before Leptos: same-origin writes (CSRF) and the sign-in gate
-//! for workspace pages (so the redirect happens before any HTML is rendered).
+//! Request guards that run before Leptos: bounded request bodies, same-origin writes
+//! (CSRF) and the sign-in gate for workspace pages (so the redirect happens before any
+//! HTML is rendered).
 
 use axum::{
+    body::{Body, Bytes, HttpBody},
     extract::Request,
     http::{HeaderMap, Method, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
+use std::pin::Pin;
 use tower_sessions::Session;
+
+/// Largest request body a server function takes (forms of a few fields).
+pub const BODY_LIMIT: usize = 64 * 1024;
+/// Mailbox settings carry the folder list (names up to a few hundred bytes each).
+pub const SETTINGS_BODY_LIMIT: usize = 256 * 1024;
+
+/// The largest body `path` accepts. Pages and files are GETs: no body beyond the default.
+pub fn body_limit(path: &str) -> usize {
+    match path {
+        "/api/connect_mailbox" | "/api/update_mailbox" => SETTINGS_BODY_LIMIT,
+        _ => BODY_LIMIT,
+    }
+}
+
+/// Refuses a body over the endpoint's limit with 413 before anything reads it: at once
+/// when `Content-Length` says so, else after at most `limit` bytes (a chunked body). Server
+/// functions read bodies without a bound, so nothing below this layer may see a larger one.
+pub async fn bound_body(req: Request, next: Next) -> Response {
+    let limit = body_limit(req.uri().path());
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return too_large(req.uri().path(), limit);
+    }
+    let path = req.uri().path().to_owned();
+    let (parts, body) = req.into_parts();
+    match read_at_most(body, limit).await {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Err(BodyError::TooLarge) => too_large(&path, limit),
+        Err(BodyError::Broken) => (
+            StatusCode::BAD_REQUEST,
+            "The request body could not be read",
+        )
+            .into_response(),
+    }
+}
+
+enum BodyError {
+    TooLarge,
+    Broken,
+}
+
+async fn read_at_most(mut body: Body, limit: usize) -> Result<Bytes, BodyError> {
+    let mut buf = Vec::new();
+    while let Some(frame) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
+        let frame = frame.map_err(|_| BodyError::Broken)?;
+        if let Ok(data) = frame.into_data() {
+            if buf.len() + data.len() > limit {
+                return Err(BodyError::TooLarge);
+            }
+            buf.extend_from_slice(&data);
+        }
+    }
+    Ok(buf.into())
+}
+
+fn too_large(path: &str, limit: usize) -> Response {
+    tracing::warn!(%path, limit, "request body over the limit refused");
+    (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!(
+            "The request body is too large: at most {} KB.",
+            limit / 1024
+        ),
+    )
+        .into_response()
+}
 
 /// Pages anyone may open.
 const PUBLIC_PAGES: [&str; 2] = ["/login", "/signup"];

@@ -1,7 +1,10 @@
-//! The axum side of the Mail section: router, guards and observability. `main.rs` wires
-//! configuration and storage to it; tests build the same router in-process.
+//! The axum side of the Mail section: router, guards, security headers and observability.
+//! `main.rs` wires configuration and storage to it; tests build the same router
+//! in-process.
 
-mod guards;
+mod api_status;
+pub mod guards;
 pub mod observability;
 pub mod router;
+pub mod security_headers;
 pub mod sync_scheduler;

@@ -26,6 +26,7 @@ async fn main() -> anyhow::Result<()> {
     } else {
         None
     };
+    observability::serve_metrics(&config, metrics.clone()).await?;
     let app = router::build(&config, state, metrics);
     tracing::info!("listening on http://{}", config.bind_addr);
     // One signal stops both: the web server drains its requests while the scheduler lets

@@ -1,13 +1,22 @@
 //! The axum router: Leptos pages and server functions, health and metrics, and the layers
-//! (sessions, guards, tracing) around them.
+//! around them, outside-in: tracing → metrics → security headers (CSP nonce) → the status
+//! of server-function input errors → body limit → session → same-origin guard → sign-in
+//! gate.
 
-use crate::{guards, observability};
+use crate::{api_status, guards, observability, security_headers};
 use app::{App, shell};
-use axum::{Router, middleware, routing::get};
+use axum::{
+    Router,
+    http::{HeaderMap, StatusCode, header},
+    middleware,
+    response::IntoResponse,
+    routing::get,
+};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use metrics_exporter_prometheus::PrometheusHandle;
 use services::{AppState, config::Config, session_store::DbSessionStore};
+use std::sync::Arc;
 use tower_http::trace::TraceLayer;
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 
@@ -20,31 +29,87 @@ pub fn build(config: &Config, state: AppState, metrics: PrometheusHandle) -> Rou
         .build();
     let routes = generate_route_list(App);
     let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
-        .with_secure(config.cookie_secure)
+        .with_secure(config.behind_https())
         .with_same_site(SameSite::Lax)
         .with_http_only(true)
         .with_expiry(Expiry::OnInactivity(time::Duration::days(14)));
     let context = {
         let state = state.clone();
-        move || provide_context(state.clone())
+        move || {
+            provide_context(state.clone());
+            security_headers::provide_nonce_from_request();
+        }
     };
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route(
-            "/metrics",
-            get(move || std::future::ready(metrics.render())),
-        )
-        .leptos_routes_with_context(&options, routes, context, {
+    let mut router = Router::new().route("/healthz", get(healthz));
+    // On its own address when METRICS_ADDR is set; here only behind METRICS_TOKEN.
+    if config.web.metrics_addr.is_none() && config.web.metrics_token.is_some() {
+        router = router.merge(metrics_router(config, metrics));
+    }
+    let headers = security_headers::Policy {
+        hsts: config.behind_https(),
+    };
+    router
+        .leptos_routes_with_context(&options, routes, context.clone(), {
             let options = options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context(
+            context, shell,
+        ))
         .layer(middleware::from_fn(guards::require_sign_in))
         .layer(middleware::from_fn(guards::same_origin))
         .layer(sessions)
+        .layer(middleware::from_fn(guards::bound_body))
+        .layer(middleware::from_fn(api_status::fit))
+        .layer(middleware::from_fn_with_state(
+            headers,
+            security_headers::add,
+        ))
         .layer(middleware::from_fn(observability::track))
         .layer(TraceLayer::new_for_http())
         .with_state(options)
+}
+
+/// `GET /metrics` (Prometheus text), behind `Authorization: Bearer <METRICS_TOKEN>` when
+/// a token is configured.
+pub fn metrics_router<S: Clone + Send + Sync + 'static>(
+    config: &Config,
+    metrics: PrometheusHandle,
+) -> Router<S> {
+    let token: Option<Arc<str>> = config.web.metrics_token.as_deref().map(Arc::from);
+    Router::new().route(
+        "/metrics",
+        get(move |headers: HeaderMap| {
+            let allowed = token
+                .as_deref()
+                .is_none_or(|token| bearer_matches(&headers, token));
+            let body = allowed.then(|| metrics.render());
+            async move {
+                match body {
+                    Some(text) => (StatusCode::OK, text).into_response(),
+                    None => (
+                        StatusCode::UNAUTHORIZED,
+                        [(header::WWW_AUTHENTICATE, "Bearer")],
+                        "A metrics token is required",
+                    )
+                        .into_response(),
+                }
+            }
+        }),
+    )
+}
+
+/// The `Authorization: Bearer` value equals `token`, compared in constant time.
+fn bearer_matches(headers: &HeaderMap, token: &str) -> bool {
+    let Some(given) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    else {
+        return false;
+    };
+    let (a, b) = (given.as_bytes(), token.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 async fn healthz() -> &'static str {

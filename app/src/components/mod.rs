@@ -2,6 +2,7 @@
 
 mod form_error;
 mod language_switch;
+mod page_title;
 pub mod poll;
 mod server_fields;
 mod side_nav;
@@ -11,6 +12,7 @@ mod top_bar;
 
 pub use form_error::FormError;
 pub use language_switch::LanguageSwitch;
+pub use page_title::PageTitle;
 pub use server_fields::ServerFields;
 pub use side_nav::SideNav;
 pub use sync_progress_panel::SyncProgressPanel;

@@ -14,7 +14,8 @@ pub fn use_poll(active: impl Fn() -> bool + Send + Sync + 'static) -> ReadSignal
                 idle.set(idle.get() + 1);
                 if active() || idle.get() >= 15 {
                     idle.set(0);
-                    set_tick.update(|n| *n = n.wrapping_add(1));
+                    // A no-op (not a panic) if the owner is already gone.
+                    set_tick.try_update(|n| *n = n.wrapping_add(1));
                 }
             },
             Duration::from_secs(1),

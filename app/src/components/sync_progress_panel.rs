@@ -17,7 +17,8 @@ pub fn SyncProgressPanel(mailbox: i64, #[prop(default = true)] actions: bool) ->
     let sync_now = ServerAction::<SyncNow>::new();
     let resync = ServerAction::<ResyncFrom>::new();
     let last_active = RwSignal::new(true);
-    let tick = use_poll(move || last_active.get_untracked());
+    // The interval may fire once more after the panel is gone: never panic reading it.
+    let tick = use_poll(move || last_active.try_get_untracked().unwrap_or(false));
     let progress = Resource::new(
         move || (tick.get(), sync_now.version().get(), resync.version().get()),
         move |_| sync_progress(mailbox),

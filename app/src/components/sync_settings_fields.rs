@@ -101,7 +101,7 @@ pub fn SyncSettingsFields(
         <fieldset class="folders">
             <legend>{t!(i18n, folders)}</legend>
             {folders.into_iter().enumerate().map(|(i, f)| view! {
-                <label class="check folder" style=format!("margin-left: {}rem", f.depth as f32 * 1.25)>
+                <label class=format!("check folder depth-{}", f.depth.min(6))>
                     <input type="checkbox" name=format!("settings[folders][{i}]") value=f.name.clone() checked=f.selected/>
                     {f.display_name.rsplit('/').next().unwrap_or_default().to_owned()}
                     {f.special_use.map(|s| view! { <small class="special-use">{s}</small> })}

@@ -1,10 +1,12 @@
 use crate::{
-    api::mailboxes::list_mailboxes, components::SyncProgressPanel, i18n::*, i18n_setup::error_text,
+    api::mailboxes::list_mailboxes,
+    components::{PageTitle, SyncProgressPanel},
+    i18n::*,
+    i18n_setup::error_text,
 };
 use domain::{Access, MailboxStatus, MailboxView};
 use leptos::prelude::*;
 use leptos_i18n::I18nContext;
-use leptos_meta::Title;
 
 pub fn status_text(i18n: I18nContext<Locale>, status: MailboxStatus) -> String {
     match status {
@@ -22,7 +24,7 @@ pub fn AccountsPage() -> impl IntoView {
     let i18n = use_i18n();
     let mailboxes = Resource::new(|| (), |_| list_mailboxes());
     view! {
-        <Title text=move || t_string!(i18n, accounts_title).to_string()/>
+        <PageTitle text=|i18n| t_string!(i18n, accounts_title).to_string()/>
         <div class="page-head">
             <h1>{t!(i18n, accounts_title)}</h1>
             <a class="button primary" href="/mail/connect">{t!(i18n, connect)}</a>

@@ -1,7 +1,6 @@
-use crate::i18n::*;
+use crate::{components::PageTitle, i18n::*};
 use domain::Provider;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 /// Communication Center → Mail → Connect: the provider tiles.
 #[component]
@@ -30,7 +29,7 @@ pub fn ConnectPage() -> impl IntoView {
         }
     };
     view! {
-        <Title text=move || t_string!(i18n, connect_title).to_string()/>
+        <PageTitle text=|i18n| t_string!(i18n, connect_title).to_string()/>
         <h1>{t!(i18n, connect_title)}</h1>
         <p>{t!(i18n, connect_choose)}</p>
         <div class="provider-tiles">{Provider::ALL.map(tile)}</div>

@@ -1,13 +1,13 @@
 use crate::{
     api::mailboxes::CheckMailbox,
-    components::{FormError, ServerFields},
+    components::{FormError, PageTitle, ServerFields},
     error::AppError,
     i18n::*,
     i18n_setup::action_error,
 };
 use domain::Provider;
 use leptos::prelude::*;
-use leptos_meta::Title;
+use leptos_i18n::I18nContext;
 use leptos_router::hooks::use_params_map;
 
 /// Steps A and B of the wizard: credentials and servers, then a real login.
@@ -43,7 +43,7 @@ fn ProviderForm(provider: Provider) -> impl IntoView {
     let suggested = Signal::derive(move || confirm.get().map(|(_, imap, smtp)| (imap, smtp)));
     let email = move || confirm.get().map(|(email, _, _)| email).unwrap_or_default();
     let own_domain = provider == Provider::OwnDomain;
-    let title = move || match provider {
+    let title = move |i18n: I18nContext<Locale>| match provider {
         Provider::OwnDomain => t_string!(i18n, provider_own_domain).to_string(),
         other => other.label().to_owned(),
     };
@@ -66,8 +66,8 @@ fn ProviderForm(provider: Provider) -> impl IntoView {
         }
     };
     view! {
-        <Title text=move || format!("{} · {}", t_string!(i18n, connect_title), title())/>
-        <h1>{t!(i18n, connect_title)} ": " {title}</h1>
+        <PageTitle text=move |i18n| format!("{} · {}", t_string!(i18n, connect_title), title(i18n))/>
+        <h1>{t!(i18n, connect_title)} ": " {move || title(i18n)}</h1>
         <section class="howto" aria-labelledby="howto-title">
             <h2 id="howto-title">{t!(i18n, howto_title)}</h2>
             <ol>{howto}</ol>

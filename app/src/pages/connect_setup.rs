@@ -4,13 +4,12 @@ use crate::{
         mailboxes::{ConnectMailbox, load_draft},
         members::list_members,
     },
-    components::{FormError, SyncSettingsFields},
+    components::{FormError, PageTitle, SyncSettingsFields},
     i18n::*,
     i18n_setup::{action_error, error_text},
 };
 use domain::{Access, CrmCreate, CrmMode, MailboxSettings, SyncPeriod};
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 /// Step C of the wizard: sync settings, then **Connect**.
@@ -24,7 +23,7 @@ pub fn ConnectSetupPage() -> impl IntoView {
     let members = Resource::new(|| (), |_| list_members());
     let connect = ServerAction::<ConnectMailbox>::new();
     view! {
-        <Title text=move || t_string!(i18n, setup_title).to_string()/>
+        <PageTitle text=|i18n| t_string!(i18n, setup_title).to_string()/>
         <h1>{t!(i18n, setup_title)}</h1>
         <Suspense fallback=move || view! { <p>{t!(i18n, loading)}</p> }>
             {move || Suspend::new(async move {

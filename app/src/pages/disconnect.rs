@@ -1,11 +1,10 @@
 use crate::{
     api::mailboxes::{DisconnectMailbox, mailbox_details},
-    components::FormError,
+    components::{FormError, PageTitle},
     i18n::*,
     i18n_setup::{action_error, error_text},
 };
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 /// The confirmation step before a mailbox and its stored mail are removed (works without JS).
@@ -23,7 +22,7 @@ pub fn DisconnectPage() -> impl IntoView {
     let details = Resource::new(id, mailbox_details);
     let disconnect = ServerAction::<DisconnectMailbox>::new();
     view! {
-        <Title text=move || t_string!(i18n, disconnect_title).to_string()/>
+        <PageTitle text=|i18n| t_string!(i18n, disconnect_title).to_string()/>
         <h1>{t!(i18n, disconnect_title)}</h1>
         <Suspense fallback=move || view! { <p>{t!(i18n, loading)}</p> }>
             {move || Suspend::new(async move {

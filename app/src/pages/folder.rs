@@ -1,7 +1,11 @@
-use crate::{api::mail::message_page, components::poll::use_poll, i18n::*, i18n_setup::error_text};
+use crate::{
+    api::mail::message_page,
+    components::{PageTitle, poll::use_poll},
+    i18n::*,
+    i18n_setup::error_text,
+};
 use domain::{MessagePage, MessageRow};
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// A folder's messages as synced: sender, subject, date, unread mark; newest first, paged.
@@ -31,7 +35,7 @@ pub fn FolderPage() -> impl IntoView {
         |(mailbox, folder, page, _)| message_page(mailbox, folder, page),
     );
     view! {
-        <Title text=move || t_string!(i18n, mail_title).to_string()/>
+        <PageTitle text=|i18n| t_string!(i18n, mail_title).to_string()/>
         <p><a href="/mail">{t!(i18n, back_to_mail)}</a></p>
         <Transition fallback=move || view! { <p>{t!(i18n, loading)}</p> }>
             {move || Suspend::new(async move {

@@ -1,11 +1,10 @@
 use crate::{
     api::auth::LogIn,
-    components::{FormError, LanguageSwitch},
+    components::{FormError, LanguageSwitch, PageTitle},
     i18n::*,
     i18n_setup::{action_error, locale_of},
 };
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 #[component]
 pub fn LogInPage() -> impl IntoView {
@@ -17,7 +16,7 @@ pub fn LogInPage() -> impl IntoView {
         }
     });
     view! {
-        <Title text=move || t_string!(i18n, log_in_title).to_string()/>
+        <PageTitle text=|i18n| t_string!(i18n, log_in_title).to_string()/>
         <main class="auth-page">
             <section class="auth-card">
                 <h1>{t!(i18n, log_in_title)}</h1>

@@ -1,8 +1,10 @@
 use crate::{
-    api::mailboxes::list_mailboxes, components::SyncProgressPanel, i18n::*, i18n_setup::error_text,
+    api::mailboxes::list_mailboxes,
+    components::{PageTitle, SyncProgressPanel},
+    i18n::*,
+    i18n_setup::error_text,
 };
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 /// Communication Center → Mail: each mailbox with its live sync progress and its folders
 /// (links to their message lists), or an empty state that leads to **Connect**.
@@ -11,7 +13,7 @@ pub fn MailPage() -> impl IntoView {
     let i18n = use_i18n();
     let mailboxes = Resource::new(|| (), |_| list_mailboxes());
     view! {
-        <Title text=move || t_string!(i18n, mail_title).to_string()/>
+        <PageTitle text=|i18n| t_string!(i18n, mail_title).to_string()/>
         <div class="page-head">
             <h1>{t!(i18n, mail_title)}</h1>
             <a class="button" href="/mail/accounts">{t!(i18n, accounts_title)}</a>

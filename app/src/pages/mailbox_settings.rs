@@ -4,12 +4,11 @@ use crate::{
         mailboxes::{UpdateMailbox, UpdateMailboxPassword, mailbox_details},
         members::list_members,
     },
-    components::{FormError, SyncSettingsFields},
+    components::{FormError, PageTitle, SyncSettingsFields},
     i18n::*,
     i18n_setup::{action_error, error_text},
 };
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 /// A mailbox's Settings, for its owner: sync settings and the password.
@@ -35,7 +34,7 @@ pub fn MailboxSettingsPage() -> impl IntoView {
     let saved = move || matches!(update.value().get(), Some(Ok(())));
     let password_saved = move || matches!(password.value().get(), Some(Ok(())));
     view! {
-        <Title text=move || t_string!(i18n, mailbox_settings_title).to_string()/>
+        <PageTitle text=|i18n| t_string!(i18n, mailbox_settings_title).to_string()/>
         <h1>{t!(i18n, mailbox_settings_title)}</h1>
         <Suspense fallback=move || view! { <p>{t!(i18n, loading)}</p> }>
             {move || Suspend::new(async move {

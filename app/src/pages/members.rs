@@ -1,13 +1,12 @@
 use super::UserResource;
 use crate::{
     api::members::{AddMember, list_members},
-    components::FormError,
+    components::{FormError, PageTitle},
     i18n::*,
     i18n_setup::{action_error, error_text},
 };
 use domain::Role;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 /// Workspace members; admins add new ones here.
 #[component]
@@ -21,7 +20,7 @@ pub fn MembersPage() -> impl IntoView {
         Role::Member => t_string!(i18n, role_member).to_string(),
     };
     view! {
-        <Title text=move || t_string!(i18n, members_title).to_string()/>
+        <PageTitle text=|i18n| t_string!(i18n, members_title).to_string()/>
         <h1>{t!(i18n, members_title)}</h1>
         <Suspense fallback=move || view! { <p>{t!(i18n, loading)}</p> }>
             {move || Suspend::new(async move {

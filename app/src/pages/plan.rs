@@ -1,9 +1,13 @@
 use super::UserResource;
-use crate::{api::workspace::SetPlan, components::FormError, i18n::*, i18n_setup::action_error};
+use crate::{
+    api::workspace::SetPlan,
+    components::{FormError, PageTitle},
+    i18n::*,
+    i18n_setup::action_error,
+};
 use domain::Plan;
 use leptos::prelude::*;
 use leptos_i18n::I18nContext;
-use leptos_meta::Title;
 
 pub fn plan_name(i18n: I18nContext<Locale>, plan: Plan) -> String {
     match plan {
@@ -25,7 +29,7 @@ pub fn PlanPage() -> impl IntoView {
         }
     });
     view! {
-        <Title text=move || t_string!(i18n, plan_title).to_string()/>
+        <PageTitle text=|i18n| t_string!(i18n, plan_title).to_string()/>
         <h1>{t!(i18n, plan_title)}</h1>
         <Suspense fallback=move || view! { <p>{t!(i18n, loading)}</p> }>
             {move || Suspend::new(async move {

@@ -1,18 +1,17 @@
 use crate::{
     api::auth::SignUp,
-    components::{FormError, LanguageSwitch},
+    components::{FormError, LanguageSwitch, PageTitle},
     i18n::*,
     i18n_setup::{action_error, language_of},
 };
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {
     let i18n = use_i18n();
     let action = ServerAction::<SignUp>::new();
     view! {
-        <Title text=move || t_string!(i18n, sign_up_title).to_string()/>
+        <PageTitle text=|i18n| t_string!(i18n, sign_up_title).to_string()/>
         <main class="auth-page">
             <section class="auth-card">
                 <h1>{t!(i18n, sign_up_title)}</h1>

@@ -22,6 +22,36 @@ pub struct Config {
     /// Bound on one IMAP or SMTP login check.
     pub mail_connect_timeout: std::time::Duration,
     pub sync: SyncConfig,
+    pub web: WebConfig,
+}
+
+/// The web side's exposure (README § Configuration).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WebConfig {
+    /// The address users open (`https://mail.example.com`); `https` turns on HSTS and
+    /// Secure cookies, like `COOKIE_SECURE`.
+    pub public_url: Option<String>,
+    /// Serve `/metrics` only on this separate address (off by default).
+    pub metrics_addr: Option<SocketAddr>,
+    /// `/metrics` answers only `Authorization: Bearer <token>`.
+    pub metrics_token: Option<String>,
+    /// Behind a proxy: the client address is the rightmost `X-Forwarded-For` entry
+    /// (`TRUST_PROXY_HEADERS`; off: the TCP peer).
+    pub trust_proxy_headers: bool,
+    /// Multiplies every throttle allowance (`RATE_LIMIT_SCALE`, default 1; 0 counts as 1).
+    pub rate_limit_scale: u32,
+}
+
+impl Config {
+    /// The deployment is reached over HTTPS (a TLS proxy in front): HSTS, Secure cookies.
+    pub fn behind_https(&self) -> bool {
+        self.cookie_secure
+            || self
+                .web
+                .public_url
+                .as_deref()
+                .is_some_and(|u| u.to_ascii_lowercase().starts_with("https://"))
+    }
 }
 
 /// The sync scheduler of this process (README § Configuration).
@@ -97,6 +127,19 @@ impl Config {
                     .unwrap_or(15),
             ),
             sync: sync_config(&var)?,
+            web: WebConfig {
+                public_url: var("PUBLIC_URL"),
+                metrics_addr: var("METRICS_ADDR")
+                    .map(|v| v.parse().context("METRICS_ADDR must be host:port"))
+                    .transpose()?,
+                metrics_token: var("METRICS_TOKEN"),
+                trust_proxy_headers: var("TRUST_PROXY_HEADERS")
+                    .is_some_and(|v| v == "1" || v == "true"),
+                rate_limit_scale: var("RATE_LIMIT_SCALE")
+                    .map(|v| v.parse().context("RATE_LIMIT_SCALE must be a number"))
+                    .transpose()?
+                    .unwrap_or(1),
+            },
         })
     }
 }
