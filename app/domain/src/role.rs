@@ -3,7 +3,15 @@ use std::str::FromStr;
 
 /// A member's role in the workspace: only admins manage members and the plan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "db", derive(sea_orm::DeriveValueType), sea_orm(value_type = "String", from_str = "crate::stored::from_text", to_str = "crate::stored::to_text"))]
+#[cfg_attr(
+    feature = "db",
+    derive(sea_orm::DeriveValueType),
+    sea_orm(
+        value_type = "String",
+        from_str = "crate::stored::from_text",
+        to_str = "crate::stored::to_text"
+    )
+)]
 pub enum Role {
     Admin,
     Member,
