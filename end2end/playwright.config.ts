@@ -46,6 +46,9 @@ export default defineConfig({
       MAIL_DISCOVERY_AUTOCONFIG_URLS: `http://127.0.0.1:${port + 1}/good.xml?domain={domain}`,
       // The test mail servers live on loopback: let every mail connection reach them.
       MAIL_ALLOW_PRIVATE: 'true',
+      // Every test signs up and connects from 127.0.0.1: a hundred times the per-address
+      // allowances (production counts a few sign-ups and checks per address).
+      RATE_LIMIT_SCALE: '100',
     },
   }, {
     // The autoconfig file a domain publishes (Thunderbird's clientConfig format).

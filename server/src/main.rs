@@ -16,6 +16,11 @@ async fn main() -> anyhow::Result<()> {
     let mut state = AppState::new(db, master_key, mail_trust);
     state.connect_timeout = config.mail_connect_timeout;
     state.discovery = services::mail::discovery::DiscoveryConfig::from_env();
+    state.trust_proxy_headers = config.web.trust_proxy_headers;
+    state.throttles = std::sync::Arc::new(services::throttle::Throttles::new(
+        services::throttle::Limits::default().scaled(config.web.rate_limit_scale),
+    ));
+    services::sweep::start(&state);
     // Listening first: holding the address proves no earlier process of this instance
     // is alive, so the scheduler may take its leases back.
     let listener = tokio::net::TcpListener::bind(config.bind_addr)
