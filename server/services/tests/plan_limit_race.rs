@@ -15,11 +15,14 @@ use services::{AppState, ServiceError, accounts::Actor, mailboxes, plan};
 const USERS: [&str; 4] = ["alice", "bob", "demo", "catchall"];
 
 /// Starts every connect at once on the multi-threaded runtime; returns their results.
+/// `barrier` when other work must start at the same moment (sized for all of it).
 async fn connect_together(
     st: &AppState,
     connects: Vec<(Actor, String, Access, Vec<i64>)>,
+    barrier: Option<std::sync::Arc<tokio::sync::Barrier>>,
 ) -> Vec<Result<i64, ServiceError>> {
-    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(connects.len()));
+    let barrier =
+        barrier.unwrap_or_else(|| std::sync::Arc::new(tokio::sync::Barrier::new(connects.len())));
     let tasks = connects
         .into_iter()
         .map(|(actor, draft, access, grantees)| {
@@ -54,7 +57,7 @@ async fn a_free_user_connecting_four_at_once_gets_one() {
                 let d = draft(&st, &s, &owner, user).await;
                 connects.push((owner.clone(), d, Access::Personal, vec![]));
             }
-            let results = connect_together(&st, connects).await;
+            let results = connect_together(&st, connects, None).await;
             let connected = results.iter().filter(|r| r.is_ok()).count();
             assert_eq!(connected, 1, "{} trial {trial}: {results:?}", t.backend);
             for r in results.iter().filter(|r| r.is_err()) {
@@ -82,8 +85,9 @@ async fn a_free_user_connecting_four_at_once_gets_one() {
     }
 }
 
-/// A user one short of the Standard limit (3): two colleagues share a mailbox with them
-/// while they connect one of their own, all at once. Exactly one of the three fits.
+/// A user one short of the Standard limit (3): two colleagues share a new mailbox with
+/// them, a third shares an existing one (Settings), while they connect one of their own,
+/// all at once. Exactly one of the four fits.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn grants_and_a_connect_racing_for_the_last_place_let_one_through() {
     let s = stack();
@@ -100,6 +104,10 @@ async fn grants_and_a_connect_racing_for_the_last_place_let_one_through() {
                     .await
                     .unwrap();
             }
+            let d = draft(&st, &s, &owner, "alice").await;
+            let existing = mailboxes::connect(&st, &owner, &d, settings(Access::Personal, vec![]))
+                .await
+                .unwrap();
             let connects = vec![
                 (
                     owner.clone(),
@@ -120,7 +128,24 @@ async fn grants_and_a_connect_racing_for_the_last_place_let_one_through() {
                     vec![],
                 ),
             ];
-            let results = connect_together(&st, connects).await;
+            let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(connects.len() + 1));
+            let share_existing = {
+                let (st, owner, barrier, target) =
+                    (st.clone(), owner.clone(), barrier.clone(), target.user_id);
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    mailboxes::update_settings(
+                        &st,
+                        &owner,
+                        existing,
+                        settings(Access::Shared, vec![target]),
+                    )
+                    .await
+                    .map(|()| existing)
+                })
+            };
+            let mut results = connect_together(&st, connects, Some(barrier)).await;
+            results.push(share_existing.await.unwrap());
             let connected = results.iter().filter(|r| r.is_ok()).count();
             assert_eq!(connected, 1, "{} trial {trial}: {results:?}", t.backend);
             for r in results.iter().filter(|r| r.is_err()) {
