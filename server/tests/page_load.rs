@@ -251,3 +251,28 @@ async fn futures_join<T>(handles: Vec<tokio::task::JoinHandle<T>>) -> Vec<T> {
     }
     out
 }
+
+/// The rule behind the load test, checked on every build: no page hands leptos_meta a
+/// `<Title>` closure (it would run outside the request's arena); pages use `PageTitle`.
+#[test]
+fn pages_set_their_title_through_page_title() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../app/src");
+    let mut offenders = Vec::new();
+    let mut dirs = vec![root];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs")
+                && !path.ends_with("components/page_title.rs")
+            {
+                let text = std::fs::read_to_string(&path).unwrap();
+                if text.contains("<Title text") {
+                    offenders.push(path.display().to_string());
+                }
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "use <PageTitle> in {offenders:?}");
+}
