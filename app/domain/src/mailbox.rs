@@ -61,6 +61,15 @@ impl SyncPeriod {
 
 /// Which new CRM records automatic mode creates from mail of unknown addresses.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "db",
+    derive(sea_orm::DeriveValueType),
+    sea_orm(
+        value_type = "String",
+        from_str = "crate::stored::from_json",
+        to_str = "crate::stored::to_json"
+    )
+)]
 pub struct CrmCreate {
     pub leads_from_incoming: bool,
     pub contacts_from_incoming: bool,

@@ -29,6 +29,17 @@ pub fn from_text<T: StoredText>(text: &str) -> Result<T, UnknownValue> {
     text.parse().map_err(UnknownValue)
 }
 
+/// A value kept as JSON text (settings records).
+#[cfg(feature = "db")]
+pub fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
+}
+
+#[cfg(feature = "db")]
+pub fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, UnknownValue> {
+    serde_json::from_str(text).map_err(|e| UnknownValue(e.to_string()))
+}
+
 /// Implements [`StoredText`] with the type's own word method.
 macro_rules! stored_text {
     ($($ty:ty => $method:ident),+ $(,)?) => {

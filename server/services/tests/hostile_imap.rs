@@ -121,12 +121,7 @@ async fn lying_sizes_and_flooded_literals_are_thrown_away_not_kept() {
         let rows = messages(&t.db, id).await;
         assert_eq!(rows.len(), 3, "{}: every message is listed", t.backend);
         for row in &rows {
-            assert_eq!(
-                row.body_state,
-                BodyState::TooLarge.as_str(),
-                "{}",
-                t.backend
-            );
+            assert_eq!(row.body_state, BodyState::TooLarge, "{}", t.backend);
             assert_eq!((row.text_body.as_ref(), row.body_bytes), (None, 0));
         }
     }
@@ -155,11 +150,11 @@ async fn a_batch_keeps_what_its_declared_sizes_allow() {
         let rows = messages(&t.db, id).await;
         let stored: Vec<_> = rows
             .iter()
-            .filter(|r| r.body_state == BodyState::Stored.as_str())
+            .filter(|r| r.body_state == BodyState::Stored)
             .collect();
         let too_large = rows
             .iter()
-            .filter(|r| r.body_state == BodyState::TooLarge.as_str())
+            .filter(|r| r.body_state == BodyState::TooLarge)
             .count();
         assert_eq!((stored.len(), too_large), (1, 2), "{}", t.backend);
         let kept: i64 = rows.iter().map(|r| r.body_bytes).sum();

@@ -116,7 +116,7 @@ async fn a_silent_server_holds_its_slot_only_until_the_run_deadline() {
         .spawn();
 
         let failed = within(Duration::from_secs(30), || async {
-            row(&t.db, hostile).await.status == MailboxStatus::Failing.as_str()
+            row(&t.db, hostile).await.status == MailboxStatus::Failing
         })
         .await
         .expect("the silent server's run ended");
@@ -126,7 +126,7 @@ async fn a_silent_server_holds_its_slot_only_until_the_run_deadline() {
         assert!(failed < deadline + Duration::from_secs(3), "{failed:?}");
 
         let synced = within(Duration::from_secs(60), || async {
-            row(&t.db, honest).await.status == MailboxStatus::Ready.as_str()
+            row(&t.db, honest).await.status == MailboxStatus::Ready
         })
         .await
         .expect("the honest mailbox synced meanwhile");
@@ -155,7 +155,7 @@ async fn a_silent_server_holds_its_slot_only_until_the_run_deadline() {
         waker.wake();
         let again = within(Duration::from_secs(30), || async {
             let r = row(&t.db, honest).await;
-            r.last_sync_at > first_sync && r.status == MailboxStatus::Ready.as_str()
+            r.last_sync_at > first_sync && r.status == MailboxStatus::Ready
         })
         .await;
         assert!(

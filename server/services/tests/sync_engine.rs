@@ -35,10 +35,7 @@ async fn first_sync_stores_every_message_once_with_bodies_and_progress() {
             .all(&t.db)
             .await
             .unwrap();
-        assert!(
-            rows.iter()
-                .all(|r| r.body_state == BodyState::Stored.as_str())
-        );
+        assert!(rows.iter().all(|r| r.body_state == BodyState::Stored));
         assert!(rows.iter().all(|r| !r.thread_id.is_empty()));
         assert!(
             rows.iter()
@@ -232,14 +229,10 @@ async fn malformed_and_oversized_messages_are_listed_and_never_stop_the_folder()
             .unwrap();
         assert_eq!(rows.len(), 26);
         let huge = rows.iter().find(|r| r.subject == "huge").unwrap();
-        assert_eq!(huge.body_state, BodyState::TooLarge.as_str());
+        assert_eq!(huge.body_state, BodyState::TooLarge);
         assert!(huge.text_body.is_none());
         let others = rows.iter().filter(|r| r.subject != "huge");
-        assert!(
-            others
-                .clone()
-                .all(|r| r.body_state == BodyState::Stored.as_str())
-        );
+        assert!(others.clone().all(|r| r.body_state == BodyState::Stored));
         assert!(rows.iter().any(|r| r.subject == "Привіт 8-bit"));
         assert_eq!(inbox.bodies_done, 26);
     }

@@ -50,9 +50,7 @@ fn used(rows: &[message::Model]) -> i64 {
 }
 
 fn count(rows: &[message::Model], state: BodyState) -> usize {
-    rows.iter()
-        .filter(|r| r.body_state == state.as_str())
-        .count()
+    rows.iter().filter(|r| r.body_state == state).count()
 }
 
 #[tokio::test]
@@ -94,14 +92,10 @@ async fn bodies_stay_within_the_quota_newest_first() {
         assert_eq!(first.len(), 30, "every message is listed");
         assert_eq!(count(&first, BodyState::Pending), 0);
         assert!(count(&first, BodyState::OverQuota) > 0);
-        assert_eq!(
-            first[0].body_state,
-            BodyState::Stored.as_str(),
-            "the newest is kept"
-        );
+        assert_eq!(first[0].body_state, BodyState::Stored, "the newest is kept");
         for over in first
             .iter()
-            .filter(|r| r.body_state == BodyState::OverQuota.as_str())
+            .filter(|r| r.body_state == BodyState::OverQuota)
         {
             assert_eq!((over.text_body.as_ref(), over.body_bytes), (None, 0));
         }
@@ -128,11 +122,7 @@ async fn bodies_stay_within_the_quota_newest_first() {
             "{}",
             second[0].subject
         );
-        assert_eq!(
-            second[0].body_state,
-            BodyState::Stored.as_str(),
-            "new mail is kept"
-        );
+        assert_eq!(second[0].body_state, BodyState::Stored, "new mail is kept");
         assert!(used(&second) <= quota, "{}", t.backend);
         assert!(count(&second, BodyState::OverQuota) >= count(&first, BodyState::OverQuota));
 

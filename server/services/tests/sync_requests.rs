@@ -118,7 +118,7 @@ async fn a_mailbox_that_needs_a_new_password_is_not_resumed_by_sync_now() {
             );
         }
         let after = row(&t.db, id).await;
-        assert_eq!(after.status, MailboxStatus::NeedsReconnect.as_str());
+        assert_eq!(after.status, MailboxStatus::NeedsReconnect);
         assert!(after.next_sync_at.is_none(), "{}: still stopped", t.backend);
         assert!(after.sync_requested_at.is_none());
     }

@@ -105,7 +105,7 @@ async fn an_expired_lease_is_taken_over_and_the_old_holder_changes_nothing() {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(row.status, MailboxStatus::Ready.as_str());
+        assert_eq!(row.status, MailboxStatus::Ready);
         // Standard plan: every 10 minutes.
         assert_eq!(
             row.next_sync_at.unwrap().timestamp(),
@@ -144,7 +144,7 @@ async fn failures_back_off_and_a_refused_password_stops_the_schedule() {
                 .await
                 .unwrap()
                 .unwrap();
-            assert_eq!(row.status, MailboxStatus::Failing.as_str());
+            assert_eq!(row.status, MailboxStatus::Failing);
             assert_eq!(
                 (row.next_sync_at.unwrap() - now).num_seconds(),
                 expected_delay,
@@ -177,7 +177,7 @@ async fn failures_back_off_and_a_refused_password_stops_the_schedule() {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(row.status, MailboxStatus::NeedsReconnect.as_str());
+        assert_eq!(row.status, MailboxStatus::NeedsReconnect);
         assert!(row.next_sync_at.is_none());
         let later = now + Duration::days(2);
         assert!(

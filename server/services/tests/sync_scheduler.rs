@@ -141,7 +141,7 @@ async fn two_schedulers_on_one_database_serve_every_mailbox_once_at_a_time() {
             .unwrap();
         assert!(
             rows.iter()
-                .all(|r| r.lease_owner.is_none() && r.status == "ready")
+                .all(|r| r.lease_owner.is_none() && r.status == domain::MailboxStatus::Ready)
         );
     }
 }

@@ -50,8 +50,8 @@ pub async fn add_member(
         name: Set(name),
         email: Set(email),
         password_hash: Set(hash),
-        role: Set(form.role.as_str().to_owned()),
-        language: Set(Language::default().code().to_owned()),
+        role: Set(form.role),
+        language: Set(Language::default()),
         created_at: Set(chrono::Utc::now()),
         ..Default::default()
     }

@@ -29,7 +29,7 @@ pub async fn sign_up(db: &DatabaseConnection, form: SignUp) -> ServiceResult<use
     let txn = db.begin().await?;
     let ws = workspace::ActiveModel {
         name: Set(workspace_name),
-        plan: Set(Plan::Free.as_str().to_owned()),
+        plan: Set(Plan::Free),
         created_at: Set(now),
         ..Default::default()
     }
@@ -40,8 +40,8 @@ pub async fn sign_up(db: &DatabaseConnection, form: SignUp) -> ServiceResult<use
         name: Set(name),
         email: Set(email),
         password_hash: Set(hash),
-        role: Set(Role::Admin.as_str().to_owned()),
-        language: Set(form.language.code().to_owned()),
+        role: Set(Role::Admin),
+        language: Set(form.language),
         created_at: Set(now),
         ..Default::default()
     }

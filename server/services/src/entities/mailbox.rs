@@ -8,26 +8,26 @@ pub struct Model {
     pub id: i64,
     pub workspace_id: i64,
     pub owner_id: i64,
-    pub provider: String,
+    pub provider: domain::Provider,
     pub email: String,
     pub mailbox_name: String,
     pub sender_name: String,
     pub imap_host: String,
     pub imap_port: i32,
-    pub imap_security: String,
+    pub imap_security: domain::Security,
     pub smtp_host: String,
     pub smtp_port: i32,
-    pub smtp_security: String,
+    pub smtp_security: domain::Security,
     pub imap_username: String,
     pub imap_secret: String,
     pub smtp_username: String,
     pub smtp_secret: String,
-    pub access: String,
-    pub crm_mode: String,
-    /// JSON of `domain::CrmCreate`.
-    pub crm_create: String,
-    pub period: String,
-    pub status: String,
+    pub access: domain::Access,
+    pub crm_mode: domain::CrmMode,
+    /// Stored as JSON text.
+    pub crm_create: domain::CrmCreate,
+    pub period: domain::SyncPeriod,
+    pub status: domain::MailboxStatus,
     pub last_sync_at: Option<DateTimeUtc>,
     pub next_sync_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
@@ -62,18 +62,18 @@ impl ActiveModelBehavior for ActiveModel {}
 
 impl Model {
     pub fn imap_server(&self) -> domain::ServerAddress {
-        server(&self.imap_host, self.imap_port, &self.imap_security)
+        server(&self.imap_host, self.imap_port, self.imap_security)
     }
 
     pub fn smtp_server(&self) -> domain::ServerAddress {
-        server(&self.smtp_host, self.smtp_port, &self.smtp_security)
+        server(&self.smtp_host, self.smtp_port, self.smtp_security)
     }
 }
 
-fn server(host: &str, port: i32, security: &str) -> domain::ServerAddress {
+fn server(host: &str, port: i32, security: domain::Security) -> domain::ServerAddress {
     domain::ServerAddress {
         host: host.to_owned(),
         port: u16::try_from(port).unwrap_or_default(),
-        security: security.parse().unwrap_or(domain::Security::Tls),
+        security,
     }
 }

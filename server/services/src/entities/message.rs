@@ -30,7 +30,7 @@ pub struct Model {
     pub answered: bool,
     pub draft: bool,
     /// `pending`, `stored` or `too_large` (see `sync::store::BodyState`).
-    pub body_state: String,
+    pub body_state: crate::sync::store::BodyState,
     pub text_body: Option<String>,
     pub html_body: Option<String>,
     pub snippet: String,

@@ -10,8 +10,8 @@ pub struct Model {
     #[sea_orm(unique)]
     pub email: String,
     pub password_hash: String,
-    pub role: String,
-    pub language: String,
+    pub role: domain::Role,
+    pub language: domain::Language,
     pub created_at: DateTimeUtc,
 }
 
@@ -35,10 +35,10 @@ impl ActiveModelBehavior for ActiveModel {}
 
 impl Model {
     pub fn role(&self) -> domain::Role {
-        self.role.parse().unwrap_or(domain::Role::Member)
+        self.role
     }
 
     pub fn language(&self) -> domain::Language {
-        self.language.parse().unwrap_or_default()
+        self.language
     }
 }

@@ -6,7 +6,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub name: String,
-    pub plan: String,
+    pub plan: domain::Plan,
     pub created_at: DateTimeUtc,
 }
 
@@ -25,8 +25,8 @@ impl Related<super::user::Entity> for Entity {
 impl ActiveModelBehavior for ActiveModel {}
 
 impl Model {
-    /// The stored plan; an unknown value (a newer server's plan) reads as Free, the safest.
+    /// The stored plan (an unknown stored word fails the read; it never becomes a default).
     pub fn plan(&self) -> domain::Plan {
-        self.plan.parse().unwrap_or_default()
+        self.plan
     }
 }

@@ -82,7 +82,7 @@ struct ListedMessage {
     received_at: chrono::DateTime<chrono::Utc>,
     seen: bool,
     flagged: bool,
-    body_state: String,
+    body_state: BodyState,
     has_attachments: bool,
 }
 
@@ -97,7 +97,7 @@ fn row(m: ListedMessage) -> MessageRow {
         seen: m.seen,
         flagged: m.flagged,
         has_attachments: m.has_attachments,
-        too_large: m.body_state == BodyState::TooLarge.as_str(),
-        over_quota: m.body_state == BodyState::OverQuota.as_str(),
+        too_large: m.body_state == BodyState::TooLarge,
+        over_quota: m.body_state == BodyState::OverQuota,
     }
 }

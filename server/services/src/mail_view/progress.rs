@@ -1,5 +1,5 @@
 use crate::{accounts::Actor, entities::mailbox_folder, error::ServiceResult, mailboxes::readable};
-use domain::{FolderProgress, MailboxStatus, SyncProgress};
+use domain::{FolderProgress, SyncProgress};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 /// A mailbox's sync state and each selected folder's progress.
@@ -30,10 +30,7 @@ pub async fn sync_progress(
         mailbox_id,
         name: row.mailbox_name,
         email: row.email,
-        status: row
-            .status
-            .parse()
-            .unwrap_or(MailboxStatus::WaitingFirstSync),
+        status: row.status,
         last_sync_at: row.last_sync_at.map(|t| t.to_rfc3339()),
         next_sync_at: row.next_sync_at.map(|t| t.to_rfc3339()),
         last_error: row.last_error,

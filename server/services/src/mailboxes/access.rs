@@ -7,10 +7,7 @@ use crate::{
     entities::{mailbox, mailbox_folder, mailbox_grant, user, workspace},
     error::{ServiceError, ServiceResult},
 };
-use domain::{
-    Access, FolderChoice, MailboxDetails, MailboxSettings, MailboxStatus, MailboxView, Plan,
-    Provider,
-};
+use domain::{Access, FolderChoice, MailboxDetails, MailboxSettings, MailboxView, Plan};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType, QueryFilter,
     QueryOrder, QueryResult, QuerySelect,
@@ -67,18 +64,18 @@ fn view(
     plan: Plan,
     owners: &HashMap<i64, String>,
 ) -> MailboxView {
-    let access = m.access.parse().unwrap_or(Access::Personal);
+    let access = m.access;
     MailboxView {
         id: m.id,
         name: m.mailbox_name.clone(),
         email: m.email.clone(),
-        provider: m.provider.parse().unwrap_or(Provider::OwnDomain),
+        provider: m.provider,
         access,
         shared_suspended: access == Access::Shared && !plan.allows_shared_access(),
-        crm_suspended: m.crm_mode != domain::CrmMode::Off.as_str() && !plan.allows_crm_links(),
+        crm_suspended: m.crm_mode != domain::CrmMode::Off && !plan.allows_crm_links(),
         owner_name: owners.get(&m.owner_id).cloned().unwrap_or_default(),
         is_owner: m.owner_id == actor.user_id,
-        status: m.status.parse().unwrap_or(MailboxStatus::WaitingFirstSync),
+        status: m.status,
         last_sync_at: m.last_sync_at.map(|t| t.to_rfc3339()),
         next_sync_at: m.next_sync_at.map(|t| t.to_rfc3339()),
     }
@@ -212,11 +209,11 @@ pub async fn details(
         settings: MailboxSettings {
             sender_name: row.sender_name.clone(),
             mailbox_name: row.mailbox_name.clone(),
-            access: row.access.parse().unwrap_or(Access::Personal),
+            access: row.access,
             grantees,
-            crm_mode: row.crm_mode.parse().unwrap_or(domain::CrmMode::Off),
-            crm_create: serde_json::from_str(&row.crm_create).unwrap_or_default(),
-            period: row.period.parse().unwrap_or(domain::SyncPeriod::Month),
+            crm_mode: row.crm_mode,
+            crm_create: row.crm_create,
+            period: row.period,
             folders: folders
                 .iter()
                 .filter(|f| f.selected)

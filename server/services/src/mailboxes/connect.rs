@@ -162,25 +162,25 @@ async fn store_mailbox(
     let row = mailbox::ActiveModel {
         workspace_id: Set(actor.workspace_id),
         owner_id: Set(actor.user_id),
-        provider: Set(draft.provider.as_str().to_owned()),
+        provider: Set(draft.provider),
         email: Set(draft.email.clone()),
         mailbox_name: Set(settings.mailbox_name.clone()),
         sender_name: Set(settings.sender_name.clone()),
         imap_host: Set(draft.imap.host.clone()),
         imap_port: Set(i32::from(draft.imap.port)),
-        imap_security: Set(draft.imap.security.as_str().to_owned()),
+        imap_security: Set(draft.imap.security),
         smtp_host: Set(draft.smtp.host.clone()),
         smtp_port: Set(i32::from(draft.smtp.port)),
-        smtp_security: Set(draft.smtp.security.as_str().to_owned()),
+        smtp_security: Set(draft.smtp.security),
         imap_username: Set(draft.imap_username.clone()),
         imap_secret: Set(draft.imap_secret.clone()),
         smtp_username: Set(draft.smtp_username.clone()),
         smtp_secret: Set(draft.smtp_secret.clone()),
-        access: Set(settings.access.as_str().to_owned()),
-        crm_mode: Set(settings.crm_mode.as_str().to_owned()),
-        crm_create: Set(crm_create_json(settings)?),
-        period: Set(settings.period.as_str().to_owned()),
-        status: Set(MailboxStatus::WaitingFirstSync.as_str().to_owned()),
+        access: Set(settings.access),
+        crm_mode: Set(settings.crm_mode),
+        crm_create: Set(settings.crm_create),
+        period: Set(settings.period),
+        status: Set(MailboxStatus::WaitingFirstSync),
         last_sync_at: Set(None),
         next_sync_at: Set(Some(now)),
         created_at: Set(now),
@@ -213,10 +213,6 @@ async fn store_mailbox(
     draft::delete(&txn, draft_id).await?;
     txn.commit().await?;
     Ok(row.id)
-}
-
-pub(super) fn crm_create_json(settings: &MailboxSettings) -> ServiceResult<String> {
-    serde_json::to_string(&settings.crm_create).map_err(|e| ServiceError::Internal(e.into()))
 }
 
 pub(super) async fn plan_of(db: &impl ConnectionTrait, workspace_id: i64) -> ServiceResult<Plan> {
@@ -257,8 +253,8 @@ pub(super) async fn validate_settings(
 ) -> ServiceResult<MailboxSettings> {
     settings.mailbox_name = validate::name("mailbox_name", &settings.mailbox_name)?;
     settings.sender_name = validate::name("sender_name", &settings.sender_name)?;
-    let had_shared = previous.is_some_and(|p| p.access == Access::Shared.as_str());
-    let had_crm_mode = previous.is_some_and(|p| p.crm_mode == settings.crm_mode.as_str());
+    let had_shared = previous.is_some_and(|p| p.access == Access::Shared);
+    let had_crm_mode = previous.is_some_and(|p| p.crm_mode == settings.crm_mode);
     if settings.access == Access::Shared && !plan.allows_shared_access() && !had_shared {
         return Err(ServiceError::PlanLacks {
             plan,

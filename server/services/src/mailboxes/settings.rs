@@ -2,7 +2,7 @@
 
 use super::{
     access::owned,
-    connect::{crm_create_json, plan_of, validate_settings, write_grants},
+    connect::{plan_of, validate_settings, write_grants},
     limits,
 };
 use crate::{
@@ -37,10 +37,10 @@ pub async fn update_settings(
     let mut active = row.into_active_model();
     active.mailbox_name = Set(settings.mailbox_name.clone());
     active.sender_name = Set(settings.sender_name.clone());
-    active.access = Set(settings.access.as_str().to_owned());
-    active.crm_mode = Set(settings.crm_mode.as_str().to_owned());
-    active.crm_create = Set(crm_create_json(&settings)?);
-    active.period = Set(settings.period.as_str().to_owned());
+    active.access = Set(settings.access);
+    active.crm_mode = Set(settings.crm_mode);
+    active.crm_create = Set(settings.crm_create);
+    active.period = Set(settings.period);
     active.update(&txn).await?;
     mailbox_folder::Entity::update_many()
         .col_expr(
@@ -64,7 +64,7 @@ async fn keep_switched_off_features(
     mut settings: MailboxSettings,
 ) -> ServiceResult<MailboxSettings> {
     if !plan.allows_shared_access() {
-        settings.access = row.access.parse().unwrap_or(domain::Access::Personal);
+        settings.access = row.access;
         settings.grantees = mailbox_grant::Entity::find()
             .filter(mailbox_grant::Column::MailboxId.eq(row.id))
             .all(db)
@@ -74,8 +74,8 @@ async fn keep_switched_off_features(
             .collect();
     }
     if !plan.allows_crm_links() {
-        settings.crm_mode = row.crm_mode.parse().unwrap_or(domain::CrmMode::Off);
-        settings.crm_create = serde_json::from_str(&row.crm_create).unwrap_or_default();
+        settings.crm_mode = row.crm_mode;
+        settings.crm_create = row.crm_create;
     }
     Ok(settings)
 }
@@ -133,7 +133,7 @@ pub async fn change_password(
     if same_login {
         active.smtp_secret = Set(sealed);
     }
-    active.status = Set(status.as_str().to_owned());
+    active.status = Set(status);
     // A fixed password resumes a schedule that a refused login stopped: sync at once.
     active.next_sync_at = Set(Some(chrono::Utc::now()));
     active.sync_failures = Set(0);

@@ -50,7 +50,7 @@ pub async fn request_run(
         .one(db)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    if row.status == MailboxStatus::NeedsReconnect.as_str() {
+    if row.status == MailboxStatus::NeedsReconnect {
         return Err(ServiceError::NeedsNewPassword);
     }
     let left = row

@@ -211,7 +211,7 @@ async fn selected_folders(
 
 /// The `UID SEARCH` range of a mailbox's period, as of `now`.
 pub fn range_of(row: &mailbox::Model, now: DateTime<Utc>) -> Range {
-    let period: SyncPeriod = row.period.parse().unwrap_or(SyncPeriod::Month);
+    let period: SyncPeriod = row.period;
     let since = now - Days::days(i64::from(period.days()));
     Range {
         // RFC 3501 date: 1-Jan-2026 (English month names whatever the locale).

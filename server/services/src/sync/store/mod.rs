@@ -19,8 +19,13 @@ pub use bodies::{Pending, mark_too_large, pending_bodies, refetch_since, store_b
 pub use quota::{Quota, body_bytes, has_older_bodies, mark_over_quota, quota_reached};
 pub use selection::forget_unselected;
 
-/// Where a message's bodies are.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Where a message's bodies are (stored as its word; an unknown word fails the read).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sea_orm::DeriveValueType)]
+#[sea_orm(
+    value_type = "String",
+    from_str = "BodyState::from_stored",
+    to_str = "BodyState::stored_word"
+)]
 pub enum BodyState {
     /// Headers only, so far.
     Pending,
@@ -39,6 +44,22 @@ impl BodyState {
             BodyState::TooLarge => "too_large",
             BodyState::OverQuota => "over_quota",
         }
+    }
+
+    fn stored_word(&self) -> String {
+        self.as_str().to_owned()
+    }
+
+    fn from_stored(text: &str) -> Result<Self, domain::stored::UnknownValue> {
+        [
+            BodyState::Pending,
+            BodyState::Stored,
+            BodyState::TooLarge,
+            BodyState::OverQuota,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+        .ok_or_else(|| domain::stored::UnknownValue(format!("unknown body state {text:?}")))
     }
 }
 
@@ -223,7 +244,7 @@ fn new_row(key: FolderKey, row: HeaderRow) -> message::ActiveModel {
         flagged: Set(row.flags.flagged),
         answered: Set(row.flags.answered),
         draft: Set(row.flags.draft),
-        body_state: Set(BodyState::Pending.as_str().to_owned()),
+        body_state: Set(BodyState::Pending),
         text_body: Set(None),
         html_body: Set(None),
         snippet: Set(String::new()),
