@@ -12,10 +12,11 @@ async fn main() -> anyhow::Result<()> {
     let metrics = observability::init_metrics()?;
     let db = db::connect_and_migrate(&config.database_url).await?;
     let master_key = MasterKey::load_or_create(config.master_key.as_deref(), &config.data_dir)?;
-    let mail_trust = MailTrust::new(config.mail_extra_ca_file.as_deref())?;
+    let mail_trust =
+        MailTrust::new(config.mail_extra_ca_file.as_deref())?.with_policy(config.mail_policy);
     let mut state = AppState::new(db, master_key, mail_trust);
     state.connect_timeout = config.mail_connect_timeout;
-    state.discovery = services::mail::discovery::DiscoveryConfig::from_env();
+    state.discovery = config.discovery.clone();
     state.trust_proxy_headers = config.web.trust_proxy_headers;
     state.throttles = std::sync::Arc::new(services::throttle::Throttles::new(
         services::throttle::Limits::default().scaled(config.web.rate_limit_scale),

@@ -1,6 +1,7 @@
 //! Configuration from environment variables, or from a `KEY=value` file named by
 //! `CONFIG_FILE` (environment variables win). See the README's configuration table.
 
+use crate::mail::{address_policy::AddressPolicy, discovery::DiscoveryConfig};
 use anyhow::{Context, Result};
 use std::{net::SocketAddr, path::PathBuf};
 
@@ -21,6 +22,10 @@ pub struct Config {
     pub mail_extra_ca_file: Option<PathBuf>,
     /// Bound on one IMAP or SMTP login check.
     pub mail_connect_timeout: std::time::Duration,
+    /// Which addresses mail connections may reach (`MAIL_ALLOW_PRIVATE`).
+    pub mail_policy: AddressPolicy,
+    /// Own-domain server discovery (`MAIL_DISCOVERY_*`).
+    pub discovery: DiscoveryConfig,
     pub sync: SyncConfig,
     pub web: WebConfig,
 }
@@ -95,68 +100,111 @@ impl Default for SyncConfig {
 }
 
 impl Config {
+    /// Reads the environment (after `CONFIG_FILE`); a value that does not parse stops the
+    /// start with a message naming the variable.
     pub fn from_env() -> Result<Self> {
         if let Ok(file) = std::env::var("CONFIG_FILE") {
             // dotenvy never overrides variables that are already set.
             dotenvy::from_path(&file).with_context(|| format!("Cannot read CONFIG_FILE {file}"))?;
         }
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        let data_dir = PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "data".into()));
-        let database_url = var("DATABASE_URL")
+        Self::from_vars(&Vars::new(|name| std::env::var(name).ok()))
+    }
+
+    /// The same from any source of variables (tests).
+    pub fn from_vars(v: &Vars) -> Result<Self> {
+        let data_dir = PathBuf::from(v.text("DATA_DIR").unwrap_or_else(|| "data".into()));
+        let database_url = v
+            .text("DATABASE_URL")
             .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("mail.db").display()));
-        let bind_addr = var("BIND_ADDR")
-            .unwrap_or_else(|| "127.0.0.1:3000".into())
-            .parse()
-            .context("BIND_ADDR must be host:port")?;
         Ok(Config {
-            bind_addr,
+            bind_addr: v
+                .parsed("BIND_ADDR")?
+                .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 3000))),
             database_url,
             data_dir,
-            master_key: var("MASTER_KEY"),
-            log_level: var("LOG_LEVEL").unwrap_or_else(|| "info".into()),
-            site_root: PathBuf::from(var("SITE_ROOT").unwrap_or_else(|| "target/site".into())),
-            cookie_secure: var("COOKIE_SECURE").is_some_and(|v| v == "1" || v == "true"),
-            mail_extra_ca_file: var("MAIL_EXTRA_CA_FILE").map(PathBuf::from),
+            master_key: v.text("MASTER_KEY"),
+            log_level: v.text("LOG_LEVEL").unwrap_or_else(|| "info".into()),
+            site_root: PathBuf::from(v.text("SITE_ROOT").unwrap_or_else(|| "target/site".into())),
+            cookie_secure: v.flag("COOKIE_SECURE", false)?,
+            mail_extra_ca_file: v.text("MAIL_EXTRA_CA_FILE").map(PathBuf::from),
             mail_connect_timeout: std::time::Duration::from_secs(
-                var("MAIL_CONNECT_TIMEOUT_SECS")
-                    .map(|v| {
-                        v.parse()
-                            .context("MAIL_CONNECT_TIMEOUT_SECS must be a number")
-                    })
-                    .transpose()?
-                    .unwrap_or(15),
+                v.parsed("MAIL_CONNECT_TIMEOUT_SECS")?.unwrap_or(15),
             ),
-            sync: sync_config(&var)?,
+            mail_policy: AddressPolicy::from_vars(v)?,
+            discovery: discovery_config(v)?,
+            sync: sync_config(v)?,
             web: WebConfig {
-                public_url: var("PUBLIC_URL"),
-                metrics_addr: var("METRICS_ADDR")
-                    .map(|v| v.parse().context("METRICS_ADDR must be host:port"))
-                    .transpose()?,
-                metrics_token: var("METRICS_TOKEN"),
-                trust_proxy_headers: var("TRUST_PROXY_HEADERS")
-                    .is_some_and(|v| v == "1" || v == "true"),
-                rate_limit_scale: var("RATE_LIMIT_SCALE")
-                    .map(|v| v.parse().context("RATE_LIMIT_SCALE must be a number"))
-                    .transpose()?
-                    .unwrap_or(1),
+                public_url: v.text("PUBLIC_URL"),
+                metrics_addr: v.parsed("METRICS_ADDR")?,
+                metrics_token: v.text("METRICS_TOKEN"),
+                trust_proxy_headers: v.flag("TRUST_PROXY_HEADERS", false)?,
+                rate_limit_scale: v.parsed("RATE_LIMIT_SCALE")?.unwrap_or(1),
             },
         })
     }
 }
 
-fn sync_config(var: &dyn Fn(&str) -> Option<String>) -> Result<SyncConfig> {
-    let number = |name: &str, default: u64| -> Result<u64> {
-        var(name)
+/// The one reader of configuration variables: an empty value counts as unset, numbers and
+/// addresses must parse, and switches take `1/true/yes/on` or `0/false/no/off`.
+pub struct Vars<'a> {
+    get: Lookup<'a>,
+}
+
+type Lookup<'a> = Box<dyn Fn(&str) -> Option<String> + 'a>;
+
+impl<'a> Vars<'a> {
+    pub fn new(get: impl Fn(&str) -> Option<String> + 'a) -> Self {
+        Vars { get: Box::new(get) }
+    }
+
+    pub fn text(&self, name: &str) -> Option<String> {
+        (self.get)(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    }
+
+    pub fn parsed<T: std::str::FromStr>(&self, name: &str) -> Result<Option<T>> {
+        self.text(name)
             .map(|v| {
                 v.parse()
-                    .with_context(|| format!("{name} must be a number"))
+                    .map_err(|_| anyhow::anyhow!("{name} has an unusable value {v:?}"))
             })
             .transpose()
-            .map(|v| v.unwrap_or(default))
+    }
+
+    pub fn flag(&self, name: &str, default: bool) -> Result<bool> {
+        match self.text(name).map(|v| v.to_ascii_lowercase()).as_deref() {
+            None => Ok(default),
+            Some("1" | "true" | "yes" | "on") => Ok(true),
+            Some("0" | "false" | "no" | "off") => Ok(false),
+            Some(other) => anyhow::bail!("{name} must be true or false, not {other:?}"),
+        }
+    }
+}
+
+fn discovery_config(v: &Vars) -> Result<DiscoveryConfig> {
+    let mut config = DiscoveryConfig {
+        dns_server: v.parsed("MAIL_DISCOVERY_DNS")?,
+        ..DiscoveryConfig::default()
     };
+    if let Some(urls) = v.text("MAIL_DISCOVERY_AUTOCONFIG_URLS") {
+        config.autoconfig_urls = urls
+            .split(',')
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(str::to_owned)
+            .collect();
+    }
+    config.allow_private_addresses = AddressPolicy::from_vars(v)?.allow_private;
+    Ok(config)
+}
+
+fn sync_config(v: &Vars) -> Result<SyncConfig> {
+    let number =
+        |name: &str, default: u64| -> Result<u64> { Ok(v.parsed(name)?.unwrap_or(default)) };
     let d = SyncConfig::default();
     Ok(SyncConfig {
-        enabled: var("SYNC_ENABLED").is_none_or(|v| v != "0" && v != "false"),
+        enabled: v.flag("SYNC_ENABLED", true)?,
         concurrency: usize::try_from(number("SYNC_CONCURRENCY", d.concurrency as u64)?)?.max(1),
         connections_per_host: usize::try_from(number(
             "SYNC_CONNECTIONS_PER_HOST",
@@ -170,4 +218,68 @@ fn sync_config(var: &dyn Fn(&str) -> Option<String>) -> Result<SyncConfig> {
         mailbox_quota_mb: number("SYNC_MAILBOX_QUOTA_MB", d.mailbox_quota_mb)?.max(1),
         shutdown_grace_secs: number("SYNC_SHUTDOWN_GRACE_SECS", d.shutdown_grace_secs)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &'static [(&'static str, &'static str)]) -> Vars<'static> {
+        Vars::new(move |key| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| (*v).to_owned())
+        })
+    }
+
+    #[test]
+    fn one_reader_one_set_of_rules() {
+        let config = Config::from_vars(&vars(&[
+            ("COOKIE_SECURE", "yes"),
+            ("SYNC_ENABLED", "off"),
+            ("MAIL_ALLOW_PRIVATE", "TRUE"),
+            ("MAIL_DISCOVERY_DNS", "127.0.0.1:5353"),
+            (
+                "MAIL_DISCOVERY_AUTOCONFIG_URLS",
+                " http://a/{domain} , ,https://b ",
+            ),
+            ("SYNC_CONCURRENCY", "2"),
+        ]))
+        .unwrap();
+        assert!(config.cookie_secure);
+        assert!(!config.sync.enabled);
+        assert!(config.mail_policy.allow_private);
+        assert!(config.discovery.allow_private_addresses);
+        assert_eq!(
+            config.discovery.dns_server,
+            Some("127.0.0.1:5353".parse().unwrap())
+        );
+        assert_eq!(
+            config.discovery.autoconfig_urls,
+            ["http://a/{domain}", "https://b"]
+        );
+        assert_eq!(config.sync.concurrency, 2);
+
+        let defaults = Config::from_vars(&vars(&[])).unwrap();
+        assert!(!defaults.cookie_secure && defaults.sync.enabled);
+        assert!(!defaults.mail_policy.allow_private);
+        assert_eq!(defaults.bind_addr, "127.0.0.1:3000".parse().unwrap());
+    }
+
+    #[test]
+    fn a_value_that_does_not_parse_names_its_variable() {
+        for (key, value) in [
+            ("COOKIE_SECURE", "maybe"),
+            ("SYNC_ENABLED", "2"),
+            ("MAIL_DISCOVERY_DNS", "x"),
+            ("SYNC_CONCURRENCY", "many"),
+            ("BIND_ADDR", "nowhere"),
+        ] {
+            let pairs: &'static [(&'static str, &'static str)] =
+                Box::leak(vec![(key, value)].into_boxed_slice());
+            let err = Config::from_vars(&vars(pairs)).unwrap_err().to_string();
+            assert!(err.contains(key), "{key}: {err}");
+        }
+    }
 }

@@ -135,6 +135,8 @@ pub async fn app_configured(
         cookie_secure: false,
         mail_extra_ca_file: None,
         mail_connect_timeout: std::time::Duration::from_secs(5),
+        mail_policy: Default::default(),
+        discovery: Default::default(),
         sync: Default::default(),
         web: Default::default(),
     };

@@ -47,6 +47,8 @@ pub async fn app(trust: MailTrust, web: WebConfig, cookie_secure: bool) -> TestA
         cookie_secure,
         mail_extra_ca_file: None,
         mail_connect_timeout: Duration::from_secs(5),
+        mail_policy: Default::default(),
+        discovery: Default::default(),
         sync: Default::default(),
         web,
     };

@@ -12,6 +12,7 @@
 //! `MAIL_ALLOW_PRIVATE=true` (older name: `MAIL_DISCOVERY_ALLOW_PRIVATE`) lets an
 //! on-premise deployment, the tests and the demo reach private and loopback servers.
 
+use crate::config::Vars;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 /// The switch's name, and the older discovery-only name kept as an alias.
@@ -34,23 +35,20 @@ impl AddressPolicy {
         allow_private: true,
     };
 
-    /// From `MAIL_ALLOW_PRIVATE` (or its alias); `1`, `true`, `yes` turn it on.
+    /// From `MAIL_ALLOW_PRIVATE` (or its alias), read by the one configuration reader; a
+    /// value that is not a switch leaves private addresses blocked (and is logged).
     pub fn from_env() -> Self {
-        Self::from_vars(|key| std::env::var(key).ok())
+        Self::from_vars(&Vars::new(|key| std::env::var(key).ok())).unwrap_or_else(|err| {
+            tracing::warn!(%err, "private mail addresses stay blocked");
+            Self::PUBLIC_ONLY
+        })
     }
 
-    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Self {
-        let on = |value: Option<String>| {
-            value.is_some_and(|v| {
-                matches!(
-                    v.trim().to_ascii_lowercase().as_str(),
-                    "1" | "true" | "yes" | "on"
-                )
-            })
-        };
-        AddressPolicy {
-            allow_private: on(var(ALLOW_PRIVATE_VAR)) || on(var(ALLOW_PRIVATE_ALIAS)),
-        }
+    pub fn from_vars(v: &Vars) -> anyhow::Result<Self> {
+        Ok(AddressPolicy {
+            allow_private: v.flag(ALLOW_PRIVATE_VAR, false)?
+                || v.flag(ALLOW_PRIVATE_ALIAS, false)?,
+        })
     }
 
     pub fn allows(self, ip: IpAddr) -> bool {
@@ -206,13 +204,22 @@ mod tests {
     #[test]
     fn one_switch_under_two_names() {
         let policy = |key: &'static str, value: &'static str| {
-            AddressPolicy::from_vars(move |k| (k == key).then(|| value.to_owned()))
+            AddressPolicy::from_vars(&Vars::new(move |k| (k == key).then(|| value.to_owned())))
+                .unwrap()
         };
         assert!(policy(ALLOW_PRIVATE_VAR, "true").allow_private);
         assert!(policy(ALLOW_PRIVATE_VAR, " YES ").allow_private);
         assert!(policy(ALLOW_PRIVATE_ALIAS, "1").allow_private);
         assert!(!policy(ALLOW_PRIVATE_VAR, "false").allow_private);
         assert!(!policy(ALLOW_PRIVATE_VAR, "").allow_private);
-        assert!(!AddressPolicy::from_vars(|_| None).allow_private);
+        assert!(
+            !AddressPolicy::from_vars(&Vars::new(|_| None))
+                .unwrap()
+                .allow_private
+        );
+        assert!(
+            AddressPolicy::from_vars(&Vars::new(|_| Some("maybe".into()))).is_err(),
+            "a value that is not a switch is an error, not a silent default"
+        );
     }
 }

@@ -29,7 +29,7 @@ pub const DEFAULT_AUTOCONFIG_URLS: [&str; 2] = [
 
 /// How discovery reaches DNS and HTTP, and how long it waits.
 ///
-/// [`DiscoveryConfig::from_env`] reads:
+/// `config::Config` reads it from:
 /// - `MAIL_DISCOVERY_DNS` (`ip:port`): the DNS server for SRV and address lookups; unset =
 ///   the system resolver (`/etc/resolv.conf` for SRV, the C library for addresses).
 /// - `MAIL_DISCOVERY_AUTOCONFIG_URLS`: comma-separated URL templates replacing
@@ -68,35 +68,6 @@ impl Default for DiscoveryConfig {
             probe_smtp_ports: vec![(465, Security::Tls), (587, Security::StartTls)],
             allow_private_addresses: false,
         }
-    }
-}
-
-impl DiscoveryConfig {
-    /// Defaults overridden by the environment (see the type's documentation); a value that
-    /// does not parse is reported and ignored rather than stopping the server.
-    pub fn from_env() -> Self {
-        Self::from_vars(|key| std::env::var(key).ok())
-    }
-
-    fn from_vars(var: impl Fn(&str) -> Option<String>) -> Self {
-        let mut config = DiscoveryConfig::default();
-        if let Some(value) = var("MAIL_DISCOVERY_DNS") {
-            match value.trim().parse::<SocketAddr>() {
-                Ok(addr) => config.dns_server = Some(addr),
-                Err(_) => tracing::warn!(%value, "MAIL_DISCOVERY_DNS is not ip:port; ignored"),
-            }
-        }
-        if let Some(value) = var("MAIL_DISCOVERY_AUTOCONFIG_URLS") {
-            config.autoconfig_urls = value
-                .split(',')
-                .map(str::trim)
-                .filter(|u| !u.is_empty())
-                .map(str::to_string)
-                .collect();
-        }
-        config.allow_private_addresses =
-            crate::mail::address_policy::AddressPolicy::from_vars(&var).allow_private;
-        config
     }
 }
 
@@ -160,27 +131,6 @@ pub async fn discover(email: &str, config: &DiscoveryConfig) -> Option<Discovere
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reads_the_environment() {
-        let vars = |key: &str| match key {
-            "MAIL_DISCOVERY_DNS" => Some("127.0.0.1:5353".to_string()),
-            "MAIL_DISCOVERY_AUTOCONFIG_URLS" => Some(" http://a/{domain} , ,https://b ".into()),
-            "MAIL_ALLOW_PRIVATE" => Some("TRUE".into()),
-            _ => None,
-        };
-        let config = DiscoveryConfig::from_vars(vars);
-        assert_eq!(config.dns_server, Some("127.0.0.1:5353".parse().unwrap()));
-        assert_eq!(config.autoconfig_urls, ["http://a/{domain}", "https://b"]);
-        assert!(config.allow_private_addresses);
-
-        let config =
-            DiscoveryConfig::from_vars(|k| (k == "MAIL_DISCOVERY_DNS").then(|| "x".into()));
-        assert_eq!(config.dns_server, None);
-        assert_eq!(config.autoconfig_urls, DEFAULT_AUTOCONFIG_URLS);
-        assert!(!config.allow_private_addresses);
-        assert_eq!(config.timeout, Duration::from_secs(3));
-    }
 
     #[test]
     fn discovery_can_run_on_any_worker_thread() {
