@@ -8,16 +8,18 @@ mod provider;
 mod role;
 pub mod stored;
 mod sync_view;
+mod timestamp;
 mod views;
 
 pub use language::Language;
 pub use mail_servers::{ConnectFailure, ConnectProblem, Security, ServerAddress, ServerRole};
 pub use mailbox::{
     Access, CrmCreate, CrmMode, DraftView, FolderChoice, MailboxDetails, MailboxSettings,
-    MailboxStatus, MailboxView, SyncPeriod,
+    MailboxStatus, MailboxView, SyncPeriod, SyncPhase,
 };
 pub use plan::Plan;
 pub use provider::Provider;
 pub use role::Role;
 pub use sync_view::{FolderProgress, MessagePage, MessageRow, SyncProgress};
+pub use timestamp::Timestamp;
 pub use views::{CurrentUser, MemberView};

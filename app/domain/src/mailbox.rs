@@ -48,6 +48,11 @@ string_enum!(
     MailboxStatus { WaitingFirstSync => "waiting_first_sync", Syncing => "syncing", Ready => "ready", NeedsReconnect => "needs_reconnect", Failing => "failing" }
 );
 
+string_enum!(
+    /// Where one folder's sync stands: headers first, then bodies.
+    SyncPhase { Headers => "headers", Bodies => "bodies", Done => "done" }
+);
+
 impl SyncPeriod {
     pub fn days(self) -> u32 {
         match self {
@@ -117,8 +122,8 @@ pub struct MailboxView {
     pub owner_name: String,
     pub is_owner: bool,
     pub status: MailboxStatus,
-    pub last_sync_at: Option<String>,
-    pub next_sync_at: Option<String>,
+    pub last_sync_at: Option<crate::Timestamp>,
+    pub next_sync_at: Option<crate::Timestamp>,
 }
 
 /// A mailbox's full settings, for its owner's Settings page.

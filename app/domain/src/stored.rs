@@ -55,6 +55,7 @@ stored_text!(
     crate::Access => as_str,
     crate::CrmMode => as_str,
     crate::SyncPeriod => as_str,
+    crate::SyncPhase => as_str,
     crate::MailboxStatus => as_str,
     crate::Plan => as_str,
     crate::Provider => as_str,

@@ -1,6 +1,6 @@
 //! What the Mail pages show of the sync: per-mailbox progress and a folder's message list.
 
-use crate::MailboxStatus;
+use crate::{MailboxStatus, SyncPhase, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// One folder's sync progress: phase and "n of m".
@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 pub struct FolderProgress {
     pub id: i64,
     pub name: String,
-    /// `headers`, `bodies`, `done`, or none before the first run.
-    pub phase: Option<String>,
+    /// None before the first run.
+    pub phase: Option<SyncPhase>,
     pub in_range: i32,
     pub headers_done: i32,
     pub bodies_done: i32,
@@ -20,7 +20,7 @@ impl FolderProgress {
     /// Headers count for the first half of the bar, bodies for the second.
     pub fn percent(&self) -> u32 {
         if self.in_range <= 0 {
-            return if self.phase.as_deref() == Some("done") {
+            return if self.phase == Some(SyncPhase::Done) {
                 100
             } else {
                 0
@@ -40,8 +40,8 @@ pub struct SyncProgress {
     pub name: String,
     pub email: String,
     pub status: MailboxStatus,
-    pub last_sync_at: Option<String>,
-    pub next_sync_at: Option<String>,
+    pub last_sync_at: Option<Timestamp>,
+    pub next_sync_at: Option<Timestamp>,
     pub last_error: Option<String>,
     /// The mailbox's storage quota is full: older mail keeps its headers only.
     pub quota_reached: bool,
@@ -67,7 +67,7 @@ pub struct MessageRow {
     pub subject: String,
     pub snippet: String,
     /// RFC 3339, UTC.
-    pub received_at: String,
+    pub received_at: Timestamp,
     pub seen: bool,
     pub flagged: bool,
     pub has_attachments: bool,
@@ -102,7 +102,7 @@ mod tests {
         FolderProgress {
             id: 1,
             name: "INBOX".into(),
-            phase: Some(phase.into()),
+            phase: Some(phase.parse().unwrap()),
             in_range,
             headers_done: headers,
             bodies_done: bodies,

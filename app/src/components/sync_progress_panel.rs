@@ -5,7 +5,7 @@ use crate::{
     i18n_setup::{action_error, error_text},
     pages::status_text,
 };
-use domain::{FolderProgress, SyncProgress};
+use domain::{FolderProgress, SyncPhase, SyncProgress};
 use leptos::prelude::*;
 
 /// A mailbox's sync, live: status, last and next run, last error, and per folder the
@@ -62,8 +62,7 @@ pub fn SyncProgressPanel(mailbox: i64, #[prop(default = true)] actions: bool) ->
 #[component]
 fn ProgressBody(p: SyncProgress, compact: bool) -> impl IntoView {
     let i18n = use_i18n();
-    let when =
-        |t: Option<String>| t.map(|t| t.replace('T', " ").chars().take(16).collect::<String>());
+    let when = |t: Option<domain::Timestamp>| t.map(domain::Timestamp::minute_text);
     let status = p.status;
     let mailbox = p.mailbox_id;
     let folders = view! {
@@ -80,8 +79,8 @@ fn ProgressBody(p: SyncProgress, compact: bool) -> impl IntoView {
         <h2>{p.name.clone()} {email}</h2>
         <p>
             <span class="status" data-status=status.as_str()>{move || status_text(i18n, status)}</span>
-            " · " {t!(i18n, col_last_sync)} ": " {when(p.last_sync_at.clone()).unwrap_or_else(|| t_string!(i18n, never).to_string())}
-            " · " {t!(i18n, col_next_sync)} ": " {when(p.next_sync_at.clone()).unwrap_or_default()}
+            " · " {t!(i18n, col_last_sync)} ": " {when(p.last_sync_at).unwrap_or_else(|| t_string!(i18n, never).to_string())}
+            " · " {t!(i18n, col_next_sync)} ": " {when(p.next_sync_at).unwrap_or_default()}
         </p>
         {p.last_error.clone().map(|e| view! { <p class="notice" role="note">{t!(i18n, last_error)} ": " {e}</p> })}
         {p.quota_reached.then(|| view! { <p class="notice" role="note" data-quota="reached">{t!(i18n, quota_reached)}</p> })}
@@ -94,12 +93,12 @@ fn ProgressBody(p: SyncProgress, compact: bool) -> impl IntoView {
 fn FolderLine(mailbox: i64, f: FolderProgress) -> impl IntoView {
     let i18n = use_i18n();
     let percent = f.percent();
-    let phase = f.phase.clone().unwrap_or_default();
-    let phase_text = move || match phase.as_str() {
-        "headers" => t_string!(i18n, phase_headers).to_string(),
-        "bodies" => t_string!(i18n, phase_bodies).to_string(),
-        "done" => t_string!(i18n, phase_done).to_string(),
-        _ => t_string!(i18n, phase_waiting).to_string(),
+    let phase = f.phase;
+    let phase_text = move || match phase {
+        Some(SyncPhase::Headers) => t_string!(i18n, phase_headers).to_string(),
+        Some(SyncPhase::Bodies) => t_string!(i18n, phase_bodies).to_string(),
+        Some(SyncPhase::Done) => t_string!(i18n, phase_done).to_string(),
+        None => t_string!(i18n, phase_waiting).to_string(),
     };
     let counts = format!("{} / {}", f.headers_done.min(f.in_range), f.in_range);
     let bodies = format!("{} / {}", f.bodies_done.min(f.in_range), f.in_range);

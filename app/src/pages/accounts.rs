@@ -44,9 +44,7 @@ pub fn AccountsPage() -> impl IntoView {
 #[component]
 fn AccountsTable(rows: Vec<MailboxView>) -> impl IntoView {
     let i18n = use_i18n();
-    let when = move |t: Option<String>| {
-        t.map(|t| t.replace('T', " ").chars().take(16).collect::<String>())
-    };
+    let when = |t: Option<domain::Timestamp>| t.map(domain::Timestamp::minute_text);
     view! {
         <div class="table-scroll">
         <table class="accounts">
@@ -65,8 +63,8 @@ fn AccountsTable(rows: Vec<MailboxView>) -> impl IntoView {
             </thead>
             <tbody>
                 {rows.into_iter().map(|m| {
-                    let last = when(m.last_sync_at.clone());
-                    let next = when(m.next_sync_at.clone());
+                    let last = when(m.last_sync_at);
+                    let next = when(m.next_sync_at);
                     let id = m.id;
                     view! {
                         <tr data-mailbox=m.email.clone()>

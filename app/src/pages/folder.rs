@@ -85,12 +85,7 @@ fn MessageLine(m: MessageRow) -> impl IntoView {
     } else {
         Some(m.subject.clone())
     };
-    let date = m
-        .received_at
-        .replace('T', " ")
-        .chars()
-        .take(16)
-        .collect::<String>();
+    let date = m.received_at.minute_text();
     view! {
         <li class="message" class:unread=!m.seen data-unread=(!m.seen).to_string()>
             <span class="unread-mark" aria-hidden="true">{if m.seen { "" } else { "●" }}</span>
@@ -103,7 +98,7 @@ fn MessageLine(m: MessageRow) -> impl IntoView {
                 {m.over_quota.then(|| view! { " " <span class="notice">{t!(i18n, over_quota)}</span> })}
                 <span class="snippet muted">" " {m.snippet.clone()}</span>
             </span>
-            <time datetime=m.received_at.clone()>{date}</time>
+            <time datetime=m.received_at.machine_text()>{date}</time>
         </li>
     }
 }

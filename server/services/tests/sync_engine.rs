@@ -27,7 +27,7 @@ async fn first_sync_stores_every_message_once_with_bodies_and_progress() {
         assert_eq!(inbox.in_range, 150);
         assert_eq!(inbox.headers_done, 150);
         assert_eq!(inbox.bodies_done, 150);
-        assert_eq!(inbox.phase.as_deref(), Some("done"));
+        assert_eq!(inbox.phase, Some(domain::SyncPhase::Done));
         assert!(inbox.uidvalidity.is_some() && inbox.uidnext.is_some());
         assert!(inbox.highest_modseq.is_some(), "Dovecot offers CONDSTORE");
         let rows = message::Entity::find()

@@ -26,7 +26,7 @@ pub struct Model {
     pub headers_done: i32,
     pub bodies_done: i32,
     /// `headers`, `bodies` or `done`.
-    pub phase: Option<String>,
+    pub phase: Option<domain::SyncPhase>,
     pub last_error: Option<String>,
 }
 

@@ -93,7 +93,7 @@ fn row(m: ListedMessage) -> MessageRow {
         from_address: m.from_address,
         subject: m.subject,
         snippet: m.snippet,
-        received_at: m.received_at.to_rfc3339(),
+        received_at: domain::Timestamp(m.received_at.timestamp()),
         seen: m.seen,
         flagged: m.flagged,
         has_attachments: m.has_attachments,

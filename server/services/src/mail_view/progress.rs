@@ -1,5 +1,5 @@
 use crate::{accounts::Actor, entities::mailbox_folder, error::ServiceResult, mailboxes::readable};
-use domain::{FolderProgress, SyncProgress};
+use domain::{FolderProgress, SyncProgress, Timestamp};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 /// A mailbox's sync state and each selected folder's progress.
@@ -31,8 +31,8 @@ pub async fn sync_progress(
         name: row.mailbox_name,
         email: row.email,
         status: row.status,
-        last_sync_at: row.last_sync_at.map(|t| t.to_rfc3339()),
-        next_sync_at: row.next_sync_at.map(|t| t.to_rfc3339()),
+        last_sync_at: row.last_sync_at.map(|t| Timestamp(t.timestamp())),
+        next_sync_at: row.next_sync_at.map(|t| Timestamp(t.timestamp())),
         last_error: row.last_error,
         quota_reached: crate::sync::store::quota_reached(db, mailbox_id).await?,
         folders,

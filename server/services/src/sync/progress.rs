@@ -5,22 +5,7 @@ use super::fetch::FolderState;
 use crate::entities::mailbox_folder;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, sea_query::Expr};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Phase {
-    Headers,
-    Bodies,
-    Done,
-}
-
-impl Phase {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Phase::Headers => "headers",
-            Phase::Bodies => "bodies",
-            Phase::Done => "done",
-        }
-    }
-}
+pub use domain::SyncPhase as Phase;
 
 /// Counts of one folder: messages in range on the server, headers stored, bodies stored.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -41,7 +26,7 @@ pub async fn report(
     counts: Counts,
 ) -> Result<(), DbErr> {
     mailbox_folder::Entity::update_many()
-        .col_expr(mailbox_folder::Column::Phase, Expr::value(phase.as_str()))
+        .col_expr(mailbox_folder::Column::Phase, Expr::value(phase))
         .col_expr(
             mailbox_folder::Column::InRange,
             Expr::value(clamp(counts.in_range)),
