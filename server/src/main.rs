@@ -19,7 +19,7 @@ async fn main() -> anyhow::Result<()> {
     state.discovery = config.discovery.clone();
     state.trust_proxy_headers = config.web.trust_proxy_headers;
     state.throttles = std::sync::Arc::new(services::throttle::Throttles::new(
-        services::throttle::Limits::default().scaled(config.web.rate_limit_scale),
+        services::throttle::Allowances::default().scaled(config.web.rate_limit_scale),
     ));
     services::sweep::start(&state);
     // Listening first: holding the address proves no earlier process of this instance

@@ -24,7 +24,7 @@ use services::{
     AppState,
     accounts::{self, Actor, SignUp},
     entities::{mailbox, mailbox_folder, message},
-    mail::check::{CheckOptions, Login, open_session},
+    mail::login::{CheckOptions, Login, open_session},
     mail::tls::MailTrust,
     mailboxes::{self, ConnectRequest},
     secrets::MasterKey,

@@ -27,9 +27,9 @@ pub const MAX_HOST: usize = 253;
 /// An IMAP or SMTP login other than the address.
 pub const MAX_USERNAME: usize = 254;
 /// Folders chosen for a mailbox, and the length of one folder name in bytes: the same
-/// bounds as the folder list a server may give (`mail::check`).
-pub const MAX_FOLDERS: usize = crate::mail::check::MAX_FOLDERS;
-pub const MAX_FOLDER_NAME: usize = crate::mail::check::MAX_FOLDER_NAME_BYTES;
+/// bounds as the folder list a server may give (`mail::login`).
+pub const MAX_FOLDERS: usize = crate::mail::login::MAX_FOLDERS;
+pub const MAX_FOLDER_NAME: usize = crate::mail::login::MAX_FOLDER_NAME_BYTES;
 /// Members one mailbox is shared with.
 pub const MAX_GRANTEES: usize = 1000;
 /// A connection draft id (a simple UUID: 32 hex digits).

@@ -19,7 +19,7 @@ use services::{
     AppState,
     entities::{mailbox_folder, message},
     mail::{
-        check::{CheckOptions, Login, MAX_FOLDER_NAME_BYTES, MAX_FOLDERS, check_imap},
+        login::{CheckOptions, Login, MAX_FOLDER_NAME_BYTES, MAX_FOLDERS, check_imap},
         tls::MailTrust,
     },
     mailboxes::{self, ConnectRequest},

@@ -8,7 +8,7 @@ mod common;
 use common::mail_stack::stack;
 use domain::{ConnectFailure, ConnectProblem, Security, ServerAddress, ServerRole};
 use services::mail::{
-    check::{CheckOptions, Login, SpecialUse, check_both, check_imap, check_smtp},
+    login::{CheckOptions, Login, SpecialUse, check_both, check_imap, check_smtp},
     tls::MailTrust,
 };
 use std::{future::Future, sync::LazyLock, time::Duration};

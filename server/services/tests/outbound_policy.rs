@@ -19,7 +19,7 @@ use services::{
     entities::mailbox,
     mail::{
         address_policy::AddressPolicy,
-        check::{CheckOptions, Login, check_imap, check_smtp},
+        login::{CheckOptions, Login, check_imap, check_smtp},
         tls::MailTrust,
     },
     mailboxes,

@@ -4,7 +4,7 @@
 
 use services::{
     ServiceError,
-    throttle::{Action, ClientAddress, Limits, Throttles},
+    throttle::{Action, Allowances, ClientAddress, Throttles},
 };
 use std::{net::IpAddr, time::Duration};
 
@@ -43,9 +43,9 @@ fn ten_thousand_unique_emails_from_one_address_keep_41_entries() {
 
 #[test]
 fn ten_thousand_addresses_never_grow_the_table_past_its_capacity() {
-    let limits = Limits {
+    let limits = Allowances {
         capacity: 1000,
-        ..Limits::default()
+        ..Allowances::default()
     };
     let throttles = Throttles::new(limits).with_frozen_clock();
     // A victim's long back-off, built before the flood.
@@ -169,7 +169,7 @@ fn password_changes_are_throttled_per_user_and_per_address() {
 
 #[test]
 fn the_scale_multiplies_every_allowance() {
-    let throttles = Throttles::new(Limits::default().scaled(10)).with_frozen_clock();
+    let throttles = Throttles::new(Allowances::default().scaled(10)).with_frozen_clock();
     let from = ip("203.0.113.50");
     for _ in 0..50 {
         throttles.attempt(Action::SignUp, None, &from).unwrap();

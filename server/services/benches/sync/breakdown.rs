@@ -8,7 +8,7 @@ use super::{
 };
 use futures_util::TryStreamExt;
 use services::{
-    mail::check::{CheckOptions, Login, open_session},
+    mail::login::{CheckOptions, Login, open_session},
     sync::{
         fetch, parse,
         store::{self, Flags, FolderKey, HeaderRow},

@@ -1,10 +1,11 @@
 //! The mail engine's transport pieces: which addresses may be reached, TLS trust, the
-//! bounded stream under every IMAP session, the login check and discovery.
+//! bounded stream under every IMAP session, logging in (`login`: the wizard's check, the
+//! sync and IDLE all open their sessions there) and discovery.
 
 pub mod address_policy;
 pub mod bounded_stream;
-pub mod check;
 pub mod discovery;
+pub mod login;
 pub mod mutf7;
 pub mod text;
 pub mod tls;

@@ -1,7 +1,7 @@
 //! Who sees which mailbox: its owner always; users granted a shared mailbox while the
 //! plan allows shared access. Everyone else gets "not found", as if it did not exist.
 
-use super::{connect::plan_of, limits::grant_to_mailbox};
+use super::{connect::plan_of, plan_limits::grant_to_mailbox};
 use crate::{
     accounts::Actor,
     entities::{mailbox, mailbox_folder, mailbox_grant, user, workspace},

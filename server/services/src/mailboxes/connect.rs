@@ -1,13 +1,13 @@
 //! The wizard's two server-side steps: the login check (steps A–B) and **Connect** (C).
 
-use super::{draft, limits};
+use super::{draft, plan_limits};
 use crate::{
     accounts::Actor,
     entities::{mailbox, mailbox_folder, mailbox_grant, user, workspace},
     error::{ServiceError, ServiceResult},
     mail::{
-        check::{self, CheckOptions, Login},
         discovery,
+        login::{self, CheckOptions, Login},
     },
     state::AppState,
     validate,
@@ -41,7 +41,7 @@ pub async fn check_and_draft(
     let req = validate_request(req)?;
     let email = req.email.clone();
     let plan = plan_of(&state.db, actor.workspace_id).await?;
-    limits::ensure_room(&state.db, actor.user_id, plan).await?;
+    plan_limits::ensure_room(&state.db, actor.user_id, plan).await?;
     ensure_not_connected(&state.db, actor.user_id, &email).await?;
     let (imap, smtp) = servers(state, &email, &req).await?;
     let imap_login = Login {
@@ -58,7 +58,7 @@ pub async fn check_and_draft(
         trust: state.mail_trust.clone(),
         timeout: state.connect_timeout,
     };
-    let folders = check::check_both(&imap, &imap_login, &smtp, &smtp_login, &options)
+    let folders = login::check_both(&imap, &imap_login, &smtp, &smtp_login, &options)
         .await
         .map_err(ServiceError::Connect)?;
     let key = &state.master_key;
@@ -141,7 +141,7 @@ pub async fn connect(
 }
 
 /// The mailbox, its folders and grants in one transaction. It first locks the rows of the
-/// owner and of every new grantee (`limits::lock_users`), then checks the plan's limits:
+/// owner and of every new grantee (`plan_limits::lock_users`), then checks the plan's limits:
 /// connects racing for one user's last place run one after the other, and only the first
 /// fits.
 async fn store_mailbox(
@@ -152,11 +152,11 @@ async fn store_mailbox(
     settings: &MailboxSettings,
     plan: Plan,
 ) -> ServiceResult<i64> {
-    let txn = limits::begin_write(&state.db).await?;
+    let txn = plan_limits::begin_write(&state.db).await?;
     let mut users = settings.grantees.clone();
     users.push(actor.user_id);
-    limits::lock_users(&txn, users).await?;
-    limits::ensure_room(&txn, actor.user_id, plan).await?;
+    plan_limits::lock_users(&txn, users).await?;
+    plan_limits::ensure_room(&txn, actor.user_id, plan).await?;
     ensure_not_connected(&txn, actor.user_id, &draft.email).await?;
     let now = chrono::Utc::now();
     let row = mailbox::ActiveModel {
@@ -307,7 +307,7 @@ pub(super) async fn write_grants(
         .collect();
     for id in settings.grantees.iter().filter(|id| !existing.contains(id)) {
         if let Some(limit) = plan.mailbox_limit()
-            && limits::mailbox_count(db, *id).await? >= u64::from(limit)
+            && plan_limits::mailbox_count(db, *id).await? >= u64::from(limit)
         {
             let name = user::Entity::find_by_id(*id)
                 .one(db)

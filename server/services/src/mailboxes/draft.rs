@@ -5,7 +5,7 @@ use crate::{
     accounts::Actor,
     entities::connection_draft,
     error::{ServiceError, ServiceResult},
-    mail::check::FolderInfo,
+    mail::login::FolderInfo,
 };
 use domain::{DraftView, FolderChoice, Provider, ServerAddress};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -88,7 +88,7 @@ pub async fn load_draft(
 
 /// INBOX and the \Sent folder are preselected (SPEC § step C).
 pub(super) fn preselected(folder: &FolderInfo) -> FolderChoice {
-    use crate::mail::check::SpecialUse;
+    use crate::mail::login::SpecialUse;
     FolderChoice {
         name: folder.name.clone(),
         display_name: folder.display_name.clone(),

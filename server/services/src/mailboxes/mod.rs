@@ -4,11 +4,11 @@
 mod access;
 mod connect;
 mod draft;
-mod limits;
+mod plan_limits;
 mod settings;
 
 pub use access::{details, owned, readable, visible_mailboxes};
 pub use connect::{ConnectRequest, check_and_draft, connect};
 pub use draft::load_draft;
-pub use limits::mailbox_count;
+pub use plan_limits::mailbox_count;
 pub use settings::{change_password, disconnect, update_settings};

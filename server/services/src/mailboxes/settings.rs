@@ -3,13 +3,13 @@
 use super::{
     access::owned,
     connect::{plan_of, validate_settings, write_grants},
-    limits,
+    plan_limits,
 };
 use crate::{
     accounts::Actor,
     entities::{mailbox, mailbox_folder, mailbox_grant},
     error::{ServiceError, ServiceResult},
-    mail::check::{self, CheckOptions, Login},
+    mail::login::{self, CheckOptions, Login},
     state::AppState,
     validate,
 };
@@ -32,8 +32,8 @@ pub async fn update_settings(
     let settings = keep_switched_off_features(&state.db, &row, plan, settings).await?;
     let settings = validate_settings(&state.db, actor, plan, settings, Some(&row)).await?;
     // Grantees' rows locked first: a grant racing another for a user's last place waits.
-    let txn = limits::begin_write(&state.db).await?;
-    limits::lock_users(&txn, settings.grantees.clone()).await?;
+    let txn = plan_limits::begin_write(&state.db).await?;
+    plan_limits::lock_users(&txn, settings.grantees.clone()).await?;
     let mut active = row.into_active_model();
     active.mailbox_name = Set(settings.mailbox_name.clone());
     active.sender_name = Set(settings.sender_name.clone());
@@ -110,7 +110,7 @@ pub async fn change_password(
         trust: state.mail_trust.clone(),
         timeout: state.connect_timeout,
     };
-    check::check_both(
+    login::check_both(
         &row.imap_server(),
         &imap_login,
         &row.smtp_server(),

@@ -5,7 +5,7 @@ use crate::{
     error::ServiceError,
     mail::{
         bounded_stream::StreamLimitError,
-        check::{NOT_IMAP, is_parse_failure, server_text},
+        login::{NOT_IMAP, is_parse_failure, server_text},
         text,
     },
 };

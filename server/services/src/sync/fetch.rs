@@ -10,7 +10,7 @@ use super::{
     error::SyncError,
     store::{Flags, HeaderRow},
 };
-use crate::mail::{bounded_stream::OVERSIZE_MARKER, check::Tls};
+use crate::mail::{bounded_stream::OVERSIZE_MARKER, login::Tls};
 use async_imap::{Session, types::Fetch, types::Flag};
 use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;

@@ -16,7 +16,7 @@ use std::{future::Future, time::Duration};
 
 /// Sizes and bounds of a run (see the README's configuration table).
 #[derive(Clone, Copy, Debug)]
-pub struct Limits {
+pub struct FetchBounds {
     /// Header blocks per UID FETCH.
     pub header_batch: usize,
     /// Whole messages per UID FETCH, and at most this many (declared) bytes of them.
@@ -38,9 +38,9 @@ pub struct Limits {
     pub mailbox_quota_bytes: i64,
 }
 
-impl Default for Limits {
+impl Default for FetchBounds {
     fn default() -> Self {
-        Limits {
+        FetchBounds {
             header_batch: 500,
             body_batch: 250,
             body_batch_bytes: 8 << 20,
@@ -54,7 +54,7 @@ impl Default for Limits {
     }
 }
 
-impl Limits {
+impl FetchBounds {
     /// The bounds of a sync connection: any answer may hold a full body batch twice over
     /// plus one largest message (42 MiB by default); literals up to the largest message
     /// kept.
@@ -99,7 +99,7 @@ pub async fn header_pass(
     db: &DatabaseConnection,
     folder: &mailbox_folder::Model,
     range: &Range,
-    limits: &Limits,
+    limits: &FetchBounds,
 ) -> Result<FolderKey, SyncError> {
     let t = limits.command_timeout;
     let state = timed(t, fetch::examine(session, &folder.name)).await?;
@@ -194,7 +194,7 @@ pub async fn body_pass(
     db: &DatabaseConnection,
     folder: &mailbox_folder::Model,
     key: FolderKey,
-    limits: &Limits,
+    limits: &FetchBounds,
     quota: &Quota,
 ) -> Result<(), SyncError> {
     let t = limits.command_timeout;
@@ -342,7 +342,7 @@ fn parse_all(raw: Vec<(i64, DateTime<Utc>, Vec<u8>)>) -> Vec<(i64, DateTime<Utc>
 
 /// Groups pending messages into fetches of at most `body_batch` messages and
 /// `body_batch_bytes` declared bytes (a single larger message goes alone).
-fn batches(wanted: &[Pending], limits: &Limits) -> Vec<Vec<Pending>> {
+fn batches(wanted: &[Pending], limits: &FetchBounds) -> Vec<Vec<Pending>> {
     let mut out = Vec::new();
     let mut current = Vec::new();
     let mut bytes = 0;
@@ -368,10 +368,10 @@ mod tests {
 
     #[test]
     fn batches_respect_count_and_bytes() {
-        let limits = Limits {
+        let limits = FetchBounds {
             body_batch: 2,
             body_batch_bytes: 100,
-            ..Limits::default()
+            ..FetchBounds::default()
         };
         let wanted: Vec<Pending> = [(9, 10), (8, 10), (7, 10), (6, 95), (5, 500), (4, 1)]
             .into_iter()
@@ -390,19 +390,19 @@ mod tests {
 
     #[test]
     fn stream_bounds_follow_the_limits() {
-        let limits = Limits {
+        let limits = FetchBounds {
             body_batch_bytes: 8 << 20,
             max_message_bytes: 25 << 20,
-            ..Limits::default()
+            ..FetchBounds::default()
         };
         let stream = limits.stream();
         assert_eq!(stream.max_response_bytes, (16 + 25 + 1) << 20);
         assert_eq!(stream.max_literal_bytes, 25 << 20);
-        let small = Limits {
+        let small = FetchBounds {
             body_batch_bytes: 1000,
             max_message_bytes: 1000,
             max_header_bytes: 500,
-            ..Limits::default()
+            ..FetchBounds::default()
         }
         .stream();
         assert_eq!(small.max_response_bytes, 3000 + (1 << 20));

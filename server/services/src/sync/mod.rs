@@ -15,7 +15,7 @@ pub mod scheduler;
 pub mod store;
 
 pub use error::SyncError;
-pub use folder::Limits;
+pub use folder::FetchBounds;
 pub use idle::{IdleConfig, IdleProbe, IdleWatcher};
 pub use run::SyncEngine;
 pub use scheduler::{

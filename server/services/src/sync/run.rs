@@ -1,13 +1,13 @@
 //! One sync run of one mailbox: log in once, the header pass over every selected folder
 //! (INBOX first), then the body pass over them, then log out. The connection is reused
 //! for the whole run and counted against the server host's connection limit. A run ends
-//! by its deadline (`Limits::run_deadline`) whatever the server does, so a silent or
+//! by its deadline (`FetchBounds::run_deadline`) whatever the server does, so a silent or
 //! slow server holds a scheduler slot for a bounded time.
 
 use super::{
     error::SyncError,
     fetch::ImapSession,
-    folder::{self, Limits, Range},
+    folder::{self, FetchBounds, Range},
     progress,
     schedule::Outcome,
     store::Quota,
@@ -15,7 +15,7 @@ use super::{
 use crate::{
     entities::{mailbox, mailbox_folder},
     mail::{
-        check::{CheckOptions, Login, open_session_within},
+        login::{CheckOptions, Login, open_session_within},
         tls::MailTrust,
     },
     secrets::MasterKey,
@@ -40,7 +40,7 @@ pub struct SyncEngine {
     pub trust: MailTrust,
     /// Bound on connecting and logging in.
     pub connect_timeout: Duration,
-    pub limits: Limits,
+    pub limits: FetchBounds,
     hosts: HostLimits,
 }
 
@@ -74,7 +74,7 @@ impl SyncEngine {
             master_key,
             trust,
             connect_timeout: Duration::from_secs(30),
-            limits: Limits::default(),
+            limits: FetchBounds::default(),
             hosts: HostLimits {
                 per_host: connections_per_host,
                 slots: Arc::default(),

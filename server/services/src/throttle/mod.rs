@@ -39,7 +39,7 @@ pub enum Action {
 
 /// Every policy and the table's size (README § Security has the defaults).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Limits {
+pub struct Allowances {
     pub login_per_address: Policy,
     pub login_per_account_and_address: Policy,
     pub login_per_account: Policy,
@@ -63,9 +63,9 @@ const fn policy(free: u32, first_delay_secs: u64, max_delay_secs: u64, leak_secs
     }
 }
 
-impl Default for Limits {
+impl Default for Allowances {
     fn default() -> Self {
-        Limits {
+        Allowances {
             // 20 failures, then 1 s, 2 s, … up to 15 min; one forgiven every 3 min.
             login_per_address: policy(20, 1, 15 * 60, 3 * 60),
             // 5 failures, then 15 s, 30 s, … up to 15 min; one forgiven every 12 min.
@@ -83,10 +83,10 @@ impl Default for Limits {
     }
 }
 
-impl Limits {
+impl Allowances {
     /// Every allowance `factor` times larger (`RATE_LIMIT_SCALE`).
-    pub fn scaled(self, factor: u32) -> Limits {
-        Limits {
+    pub fn scaled(self, factor: u32) -> Allowances {
+        Allowances {
             login_per_address: self.login_per_address.scaled(factor),
             login_per_account_and_address: self.login_per_account_and_address.scaled(factor),
             login_per_account: self.login_per_account.scaled(factor),
@@ -126,7 +126,7 @@ pub struct LoginAttempt {
 }
 
 pub struct Throttles {
-    limits: Limits,
+    limits: Allowances,
     map: Mutex<BackoffMap>,
     /// Two independently seeded hashers: a 128-bit key no request can aim at.
     seeds: (RandomState, RandomState),
@@ -150,12 +150,12 @@ impl std::fmt::Debug for Throttles {
 
 impl Default for Throttles {
     fn default() -> Self {
-        Throttles::new(Limits::default())
+        Throttles::new(Allowances::default())
     }
 }
 
 impl Throttles {
-    pub fn new(limits: Limits) -> Throttles {
+    pub fn new(limits: Allowances) -> Throttles {
         Throttles {
             limits,
             map: Mutex::new(BackoffMap::new(limits.capacity)),
@@ -173,7 +173,7 @@ impl Throttles {
         self
     }
 
-    pub fn limits(&self) -> &Limits {
+    pub fn limits(&self) -> &Allowances {
         &self.limits
     }
 
@@ -277,7 +277,7 @@ impl Throttles {
         Ok(())
     }
 
-    /// Entries held now (bounded by `Limits::capacity`).
+    /// Entries held now (bounded by `Allowances::capacity`).
     pub fn len(&self) -> usize {
         self.map().len()
     }

@@ -15,7 +15,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use services::{
     AppState,
     entities::{mailbox_folder, message},
-    mail::check::{CheckOptions, Login, Tls, open_session},
+    mail::login::{CheckOptions, Login, Tls, open_session},
     mail::tls::MailTrust,
     mailboxes,
     sync::SyncEngine,

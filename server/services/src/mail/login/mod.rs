@@ -1,5 +1,5 @@
-//! Login check for a mailbox being connected: can we reach both servers, securely, and
-//! log in? Every failure is a [`ConnectProblem`] precise enough to tell the user what to
+//! Logging in to a mailbox's servers: the wizard's login check (can we reach both servers,
+//! securely, and log in?) and the sessions the sync and IDLE open (`open_session`). Every failure is a [`ConnectProblem`] precise enough to tell the user what to
 //! change (host, port, security, password) — see SPEC § Connecting.
 //!
 //! Passwords only ever travel inside TLS: implicit TLS (RFC 8314) or after a successful
