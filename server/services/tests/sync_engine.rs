@@ -45,7 +45,7 @@ async fn first_sync_stores_every_message_once_with_bodies_and_progress() {
             "bodies are parsed"
         );
         assert!(
-            rows.iter().any(|r| r.attachments != "[]"),
+            rows.iter().any(|r| !r.attachments.0.is_empty()),
             "attachments are listed"
         );
         assert!(

@@ -18,9 +18,9 @@ pub struct Model {
     pub subject: String,
     pub from_name: String,
     pub from_address: String,
-    /// JSON list of `{name, address}`.
-    pub to_list: String,
-    pub cc_list: String,
+    /// Kept as a JSON list of `{name, address}`.
+    pub to_list: People,
+    pub cc_list: People,
     pub sent_at: Option<DateTimeUtc>,
     /// The server's INTERNALDATE: what `SEARCH SINCE` and the list order use.
     pub received_at: DateTimeUtc,
@@ -29,18 +29,43 @@ pub struct Model {
     pub flagged: bool,
     pub answered: bool,
     pub draft: bool,
-    /// `pending`, `stored` or `too_large` (see `sync::store::BodyState`).
+    /// `pending`, `stored`, `too_large` or `over_quota` (see `sync::store::BodyState`).
     pub body_state: crate::sync::store::BodyState,
     pub text_body: Option<String>,
     pub html_body: Option<String>,
     pub snippet: String,
-    /// JSON list of `{name, content_type, size, part}`; bytes are fetched on demand.
-    pub attachments: String,
+    /// Kept as a JSON list of `{name, content_type, size, part}`; bytes are fetched on demand.
+    pub attachments: Attachments,
     /// Bytes of `text_body` and `html_body`, counted against the mailbox's storage quota.
     pub body_bytes: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
+
+/// Recipients, typed in the model and kept as JSON text (a row that does not decode fails
+/// the read).
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, DeriveValueType, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
+#[sea_orm(
+    value_type = "String",
+    from_str = "domain::stored::from_json",
+    to_str = "domain::stored::to_json"
+)]
+pub struct People(pub Vec<crate::sync::parse::Person>);
+
+/// Attachment facts, typed in the model and kept as JSON text.
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, DeriveValueType, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
+#[sea_orm(
+    value_type = "String",
+    from_str = "domain::stored::from_json",
+    to_str = "domain::stored::to_json"
+)]
+pub struct Attachments(pub Vec<crate::sync::parse::AttachmentInfo>);
 
 impl ActiveModelBehavior for ActiveModel {}

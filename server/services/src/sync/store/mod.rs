@@ -235,8 +235,8 @@ fn new_row(key: FolderKey, row: HeaderRow) -> message::ActiveModel {
         subject: Set(e.subject),
         from_name: Set(e.from.name),
         from_address: Set(e.from.address),
-        to_list: Set(serde_json::to_string(&e.to).unwrap_or_else(|_| "[]".into())),
-        cc_list: Set(serde_json::to_string(&e.cc).unwrap_or_else(|_| "[]".into())),
+        to_list: Set(message::People(e.to.clone())),
+        cc_list: Set(message::People(e.cc.clone())),
         sent_at: Set(e.sent_at),
         received_at: Set(row.received_at),
         size: Set(row.size),
@@ -248,7 +248,7 @@ fn new_row(key: FolderKey, row: HeaderRow) -> message::ActiveModel {
         text_body: Set(None),
         html_body: Set(None),
         snippet: Set(String::new()),
-        attachments: Set("[]".into()),
+        attachments: Set(message::Attachments::default()),
         ..Default::default()
     }
 }
