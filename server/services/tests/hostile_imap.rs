@@ -8,55 +8,23 @@ mod common;
 mod fake_imap;
 
 use common::{
-    mail_stack::{Stack, stack},
-    mailbox_fixtures::{admin, settings, state},
+    hostile_mailbox::hostile_mailbox, mail_stack::stack, mailbox_fixtures::state,
     sync_fixtures::engine,
 };
-use domain::{Access, Provider, Security, ServerAddress};
+use domain::{Security, ServerAddress};
 use fake_imap::{Behaviour, Bodies};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use services::{
-    AppState,
     entities::{mailbox_folder, message},
     mail::{
         login::{CheckOptions, Login, MAX_FOLDER_NAME_BYTES, MAX_FOLDERS, check_imap},
         tls::MailTrust,
     },
-    mailboxes::{self, ConnectRequest},
     sync::{error::MAX_ERROR_CHARS, schedule::Outcome, store::BodyState},
 };
 use std::time::{Duration, Instant};
 
 const MIB: u64 = 1 << 20;
-
-/// A mailbox on the fake server, connected through the wizard (the SMTP half of the
-/// check goes to the real Postfix as alice).
-pub async fn hostile_mailbox(st: &AppState, s: &Stack, port: u16) -> i64 {
-    let owner = admin(
-        &st.db,
-        &format!("victim-{}@acme.com", uuid::Uuid::new_v4().simple()),
-    )
-    .await;
-    let req = ConnectRequest {
-        provider: Provider::OwnDomain,
-        email: "mallory@hostile.test".into(),
-        password: "anything-goes".into(),
-        imap: Some(ServerAddress {
-            host: "localhost".into(),
-            port,
-            security: Security::Tls,
-        }),
-        smtp: Some(s.smtps_server()),
-        smtp_username: Some("alice@example.test".into()),
-        smtp_password: Some("alice-pass-1".into()),
-    };
-    let draft = mailboxes::check_and_draft(st, &owner, req).await.unwrap();
-    let mut chosen = settings(Access::Personal, vec![]);
-    chosen.folders = vec!["INBOX".into()];
-    mailboxes::connect(st, &owner, &draft, chosen)
-        .await
-        .unwrap()
-}
 
 async fn messages(db: &DatabaseConnection, mailbox_id: i64) -> Vec<message::Model> {
     message::Entity::find()

@@ -8,51 +8,20 @@ mod fake_imap;
 
 use chrono::Utc;
 use common::{
-    mail_stack::{Stack, stack},
-    mailbox_fixtures::{admin, settings, state},
+    hostile_mailbox::hostile_mailbox,
+    mail_stack::stack,
+    mailbox_fixtures::state,
     sync_fixtures::{connected, engine, mail_user, seed},
+    wait::wait_until,
 };
-use domain::{Access, MailboxStatus, Provider, Security, ServerAddress};
+use domain::MailboxStatus;
 use fake_imap::{Behaviour, Bodies};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, sea_query::Expr};
 use services::{
-    AppState,
     entities::{mailbox, message},
-    mailboxes::{self, ConnectRequest},
     sync::{Scheduler, SchedulerConfig, SyncWaker},
 };
-use std::{
-    future::Future,
-    sync::Arc,
-    time::{Duration, Instant},
-};
-
-async fn hostile_mailbox(st: &AppState, s: &Stack, port: u16) -> i64 {
-    let owner = admin(
-        &st.db,
-        &format!("victim-{}@acme.com", uuid::Uuid::new_v4().simple()),
-    )
-    .await;
-    let req = ConnectRequest {
-        provider: Provider::OwnDomain,
-        email: "mallory@hostile.test".into(),
-        password: "anything-goes".into(),
-        imap: Some(ServerAddress {
-            host: "localhost".into(),
-            port,
-            security: Security::Tls,
-        }),
-        smtp: Some(s.smtps_server()),
-        smtp_username: Some("alice@example.test".into()),
-        smtp_password: Some("alice-pass-1".into()),
-    };
-    let draft = mailboxes::check_and_draft(st, &owner, req).await.unwrap();
-    let mut chosen = settings(Access::Personal, vec![]);
-    chosen.folders = vec!["INBOX".into()];
-    mailboxes::connect(st, &owner, &draft, chosen)
-        .await
-        .unwrap()
-}
+use std::{sync::Arc, time::Duration};
 
 async fn row(db: &DatabaseConnection, id: i64) -> mailbox::Model {
     mailbox::Entity::find_by_id(id)
@@ -60,21 +29,6 @@ async fn row(db: &DatabaseConnection, id: i64) -> mailbox::Model {
         .await
         .unwrap()
         .unwrap()
-}
-
-/// Polls `check` every 50 ms until it holds; the time it took, or None after `limit`.
-async fn within<F: Future<Output = bool>>(
-    limit: Duration,
-    mut check: impl FnMut() -> F,
-) -> Option<Duration> {
-    let started = Instant::now();
-    while started.elapsed() < limit {
-        if check().await {
-            return Some(started.elapsed());
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    None
 }
 
 #[tokio::test]
@@ -115,7 +69,7 @@ async fn a_silent_server_holds_its_slot_only_until_the_run_deadline() {
         )
         .spawn();
 
-        let failed = within(Duration::from_secs(30), || async {
+        let failed = wait_until(Duration::from_secs(30), || async {
             row(&t.db, hostile).await.status == MailboxStatus::Failing
         })
         .await
@@ -125,7 +79,7 @@ async fn a_silent_server_holds_its_slot_only_until_the_run_deadline() {
         assert!(error.contains("time limit"), "{error}");
         assert!(failed < deadline + Duration::from_secs(3), "{failed:?}");
 
-        let synced = within(Duration::from_secs(60), || async {
+        let synced = wait_until(Duration::from_secs(60), || async {
             row(&t.db, honest).await.status == MailboxStatus::Ready
         })
         .await
@@ -153,7 +107,7 @@ async fn a_silent_server_holds_its_slot_only_until_the_run_deadline() {
             .await
             .unwrap();
         waker.wake();
-        let again = within(Duration::from_secs(30), || async {
+        let again = wait_until(Duration::from_secs(30), || async {
             let r = row(&t.db, honest).await;
             r.last_sync_at > first_sync && r.status == MailboxStatus::Ready
         })

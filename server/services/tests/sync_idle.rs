@@ -11,6 +11,7 @@ use common::{
     mail_stack::{Stack, stack},
     mailbox_fixtures::{admin, request, settings, state},
     sync_fixtures::*,
+    wait::wait_until,
 };
 use domain::{Access, Plan, SyncPeriod};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
@@ -22,7 +23,6 @@ use services::{
     sync::{IdleConfig, IdleWatcher, Scheduler, SchedulerConfig, SchedulerHandle},
 };
 use std::{
-    future::Future,
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -82,22 +82,6 @@ async fn connect_on(st: &AppState, s: &Stack, user: &str, plan_name: Plan) -> (i
     (id, owner)
 }
 
-/// Checks `done` every 20 ms until it holds (the time it took) or [`BOUND`] passes.
-async fn within<F, Fut>(mut done: F) -> Option<Duration>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let start = Instant::now();
-    while start.elapsed() < BOUND {
-        if done().await {
-            return Some(start.elapsed());
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    None
-}
-
 async fn first_sync_done(db: &DatabaseConnection, id: i64) -> bool {
     mailbox::Entity::find_by_id(id)
         .one(db)
@@ -141,7 +125,7 @@ async fn delivered_and_listed(
     n: u32,
 ) -> Option<Duration> {
     let message_id = deliver(s, user, n).await;
-    within(|| listed(db, &message_id)).await
+    wait_until(BOUND, || listed(db, &message_id)).await
 }
 
 #[tokio::test]
@@ -154,7 +138,7 @@ async fn mail_delivered_right_after_the_first_sync_is_listed_within_seconds() {
         // Already running when the mailbox is connected, as in the server.
         let sync = start_sync(&st, &format!("idle-{}", t.backend), true);
         let (id, _) = connect_on(&st, &s, &user, Plan::Professional).await;
-        let synced = within(|| first_sync_done(&t.db, id)).await;
+        let synced = wait_until(BOUND, || first_sync_done(&t.db, id)).await;
         assert!(synced.is_some(), "{}: the first sync ended", t.backend);
         // No wait for IDLE: it must already listen (or catch up) when the first sync ends.
         let mut latencies = Vec::new();
@@ -186,7 +170,7 @@ async fn a_plan_upgrade_starts_watching_at_once() {
         let st = state(t.db.clone(), &s);
         let sync = start_sync(&st, &format!("upgrade-{}", t.backend), true);
         let (id, owner) = connect_on(&st, &s, &user, Plan::Standard).await;
-        let synced = within(|| first_sync_done(&t.db, id)).await;
+        let synced = wait_until(BOUND, || first_sync_done(&t.db, id)).await;
         assert!(synced.is_some(), "{}", t.backend);
         assert_eq!(
             sync.probe.rounds(id),
@@ -229,7 +213,11 @@ async fn a_watcher_that_starts_late_catches_up_on_mail_that_came_before() {
         // listens and the next run is minutes away.
         let first = start_sync(&st, &format!("late-a-{}", t.backend), false);
         let (id, _) = connect_on(&st, &s, &user, Plan::Professional).await;
-        assert!(within(|| first_sync_done(&t.db, id)).await.is_some());
+        assert!(
+            wait_until(BOUND, || first_sync_done(&t.db, id))
+                .await
+                .is_some()
+        );
         let next = mailbox::Entity::find_by_id(id)
             .one(&t.db)
             .await
@@ -246,7 +234,7 @@ async fn a_watcher_that_starts_late_catches_up_on_mail_that_came_before() {
         // The restarted process: its watcher compares INBOX with what is stored.
         let restarted = Instant::now();
         let second = start_sync(&st, &format!("late-b-{}", t.backend), true);
-        let caught_up = within(|| listed(&t.db, &message_id)).await;
+        let caught_up = wait_until(BOUND, || listed(&t.db, &message_id)).await;
         assert!(
             caught_up.is_some(),
             "{}: missed mail not caught up",

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::schedule_fixtures::due_mailboxes;
+use common::{schedule_fixtures::due_mailboxes, wait::wait_until};
 use domain::Plan;
 use futures_util::future::BoxFuture;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, sea_query::Expr};
@@ -16,7 +16,6 @@ use services::{
 };
 use std::{
     collections::HashMap,
-    future::Future,
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
@@ -117,22 +116,6 @@ fn spawn(
     .spawn()
 }
 
-/// Checks `done` every 10 ms until it holds (the time it took) or `limit` passes (None).
-async fn eventually<F, Fut>(limit: Duration, mut done: F) -> Option<Duration>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if done().await {
-            return Some(start.elapsed());
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    None
-}
-
 async fn row(db: &DatabaseConnection, id: i64) -> mailbox::Model {
     mailbox::Entity::find_by_id(id)
         .one(db)
@@ -162,7 +145,7 @@ async fn the_heartbeat_keeps_a_long_run_leased_while_the_claim_loop_sleeps() {
             },
             &waker,
         );
-        let started = eventually(Duration::from_secs(10), || async { gated.started(id) == 1 });
+        let started = wait_until(Duration::from_secs(10), || async { gated.started(id) == 1 });
         assert!(started.await.is_some(), "{}: the run started", t.backend);
         let rival = spawn(
             &t.db,
@@ -178,7 +161,7 @@ async fn the_heartbeat_keeps_a_long_run_leased_while_the_claim_loop_sleeps() {
         // Eight renewals seen in the database (over twice the lease), each moving it on.
         let mut seen = row(&t.db, id).await.lease_until.unwrap();
         for n in 0..8 {
-            let renewed = eventually(Duration::from_secs(5), || async {
+            let renewed = wait_until(Duration::from_secs(5), || async {
                 row(&t.db, id).await.lease_until.is_some_and(|u| u > seen)
             })
             .await;
@@ -194,7 +177,7 @@ async fn the_heartbeat_keeps_a_long_run_leased_while_the_claim_loop_sleeps() {
             t.backend
         );
         gated.open(id);
-        let done = eventually(Duration::from_secs(10), || async {
+        let done = wait_until(Duration::from_secs(10), || async {
             row(&t.db, id).await.last_sync_at.is_some()
         });
         assert!(done.await.is_some(), "{}", t.backend);
@@ -225,7 +208,7 @@ async fn a_crashed_holders_mailbox_is_taken_over_when_its_lease_lapses() {
             config.clone(),
             &SyncWaker::default(),
         );
-        let started = eventually(Duration::from_secs(10), || async { gated.started(id) == 1 });
+        let started = wait_until(Duration::from_secs(10), || async { gated.started(id) == 1 });
         assert!(started.await.is_some(), "{}", t.backend);
         // A crash: everything stops, nothing is given back.
         crashed.abort();
@@ -239,7 +222,7 @@ async fn a_crashed_holders_mailbox_is_taken_over_when_its_lease_lapses() {
         let waker = SyncWaker::default();
         let next = spawn(&t.db, "next", &gated, config, &waker);
         waker.wake();
-        let taken = eventually(Duration::from_secs(15), || async { gated.started(id) == 2 }).await;
+        let taken = wait_until(Duration::from_secs(15), || async { gated.started(id) == 2 }).await;
         let taken = taken.map(|_| killed_at.elapsed());
         assert!(
             taken.is_some(),
@@ -263,7 +246,7 @@ async fn a_crashed_holders_mailbox_is_taken_over_when_its_lease_lapses() {
             t.backend
         );
         gated.open(id);
-        let done = eventually(Duration::from_secs(10), || async {
+        let done = wait_until(Duration::from_secs(10), || async {
             row(&t.db, id).await.last_sync_at.is_some()
         });
         assert!(done.await.is_some(), "{}", t.backend);
@@ -291,7 +274,7 @@ async fn a_clean_shutdown_finishes_what_it_can_and_gives_the_rest_back() {
             config.clone(),
             &SyncWaker::default(),
         );
-        let both = eventually(Duration::from_secs(10), || async {
+        let both = wait_until(Duration::from_secs(10), || async {
             gated.started(quick) == 1 && gated.started(stuck) == 1
         });
         assert!(both.await.is_some(), "{}", t.backend);
@@ -323,7 +306,7 @@ async fn a_clean_shutdown_finishes_what_it_can_and_gives_the_rest_back() {
         // The restarted process takes it at once (its poll is 120 s).
         let waker = SyncWaker::default();
         let second = spawn(&t.db, "second", &gated, config, &waker);
-        let resumed = eventually(Duration::from_secs(10), || async {
+        let resumed = wait_until(Duration::from_secs(10), || async {
             gated.started(stuck) == 2
         })
         .await;
@@ -334,7 +317,7 @@ async fn a_clean_shutdown_finishes_what_it_can_and_gives_the_rest_back() {
             resumed.unwrap()
         );
         gated.open(stuck);
-        let done = eventually(Duration::from_secs(10), || async {
+        let done = wait_until(Duration::from_secs(10), || async {
             row(&t.db, stuck).await.last_sync_at.is_some()
         });
         assert!(done.await.is_some(), "{}", t.backend);
@@ -359,7 +342,7 @@ async fn a_run_whose_lease_was_taken_over_is_stopped() {
             },
             &SyncWaker::default(),
         );
-        let started = eventually(Duration::from_secs(10), || async { gated.started(id) == 1 });
+        let started = wait_until(Duration::from_secs(10), || async { gated.started(id) == 1 });
         assert!(started.await.is_some(), "{}", t.backend);
         // What another process does after this one stalled past its lease.
         mailbox::Entity::update_many()
@@ -368,7 +351,7 @@ async fn a_run_whose_lease_was_taken_over_is_stopped() {
             .exec(&t.db)
             .await
             .unwrap();
-        let stopped = eventually(Duration::from_secs(10), || async {
+        let stopped = wait_until(Duration::from_secs(10), || async {
             gated.cancelled(id) == 1
         });
         assert!(

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{mail_stack::stack, mailbox_fixtures::state, sync_fixtures::*};
+use common::{mail_stack::stack, mailbox_fixtures::state, sync_fixtures::*, wait::wait_until};
 use services::sync::schedule::Outcome;
 use std::time::Duration;
 
@@ -25,15 +25,15 @@ async fn a_server_restart_mid_sync_is_retried_to_the_exact_state() {
             async move { engine.sync_mailbox(id).await }
         });
         // Wait until the run is inside the folder (bounded), then restart the server under it.
-        let start = std::time::Instant::now();
-        while folder(&t.db, id, "INBOX").await.headers_done == 0 {
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "{}: the run never reached the folder",
-                t.backend
-            );
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        let inside = wait_until(Duration::from_secs(30), || async {
+            folder(&t.db, id, "INBOX").await.headers_done != 0
+        })
+        .await;
+        assert!(
+            inside.is_some(),
+            "{}: the run never reached the folder",
+            t.backend
+        );
         tokio::task::spawn_blocking(|| {
             mail_stack(&["stop"]);
             mail_stack(&["start"]);

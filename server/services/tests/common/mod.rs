@@ -4,11 +4,14 @@
 
 #![allow(dead_code)]
 
+pub mod account_fixtures;
 pub mod cut_proxy;
+pub mod hostile_mailbox;
 pub mod mail_stack;
 pub mod mailbox_fixtures;
 pub mod schedule_fixtures;
 pub mod sync_fixtures;
+pub mod wait;
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 
