@@ -4,6 +4,7 @@
 
 pub mod error;
 pub mod fetch;
+pub mod fetch_bounds;
 pub mod folder;
 pub mod idle;
 pub mod parse;

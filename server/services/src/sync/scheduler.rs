@@ -9,21 +9,21 @@
 //! [`SchedulerHandle::shutdown`] stops claiming, lets the runs finish within a bounded
 //! grace, cancels the rest and gives their leases back, due at once.
 
+mod heartbeat;
+mod runs;
+mod shutdown;
+
 use super::{run::SyncEngine, schedule};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use futures_util::future::BoxFuture;
+use heartbeat::{AbortOnDrop, Leases, heartbeat, lock};
+use runs::Runs;
 use sea_orm::DatabaseConnection;
-use std::{
-    collections::{HashMap, HashSet},
-    future::Future,
-    pin::Pin,
-    sync::{Arc, Mutex},
-    task::{Context, Poll},
-    time::Duration,
-};
+pub use shutdown::{SchedulerHandle, ShutdownReport};
+use std::{sync::Arc, time::Duration};
 use tokio::{
     sync::{Notify, mpsc, watch},
-    task::{AbortHandle, JoinError, JoinHandle, JoinSet},
+    task::JoinError,
 };
 
 /// What runs one mailbox's sync. The engine in production; a fake in scheduler tests
@@ -89,16 +89,6 @@ impl Default for SchedulerConfig {
         }
     }
 }
-
-/// What a shutdown did with the runs under way.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ShutdownReport {
-    /// Runs that finished within the grace and recorded their outcome.
-    pub finished: Vec<i64>,
-    /// Runs cancelled at the end of the grace; their leases were given back, due at once.
-    pub cancelled: Vec<i64>,
-}
-
 pub struct Scheduler {
     db: DatabaseConnection,
     owner: String,
@@ -106,52 +96,6 @@ pub struct Scheduler {
     config: SchedulerConfig,
     waker: SyncWaker,
 }
-
-/// The running scheduler. Awaiting it waits for the task's end; [`abort`](Self::abort)
-/// stops everything at once without giving leases back (what a crash does);
-/// [`shutdown`](Self::shutdown) is the clean stop.
-pub struct SchedulerHandle {
-    task: JoinHandle<ShutdownReport>,
-    stop: watch::Sender<bool>,
-}
-
-impl SchedulerHandle {
-    /// Stops claiming, waits up to the grace for running syncs, cancels the rest and gives
-    /// their leases back.
-    pub async fn shutdown(self) -> ShutdownReport {
-        let _ = self.stop.send(true);
-        match self.task.await {
-            Ok(report) => report,
-            Err(err) => {
-                tracing::warn!(%err, "scheduler: the task ended abnormally");
-                ShutdownReport::default()
-            }
-        }
-    }
-
-    pub fn abort(&self) {
-        self.task.abort();
-    }
-}
-
-impl Future for SchedulerHandle {
-    type Output = Result<(), JoinError>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.task).poll(cx).map_ok(|_| ())
-    }
-}
-
-/// One run under way: its mailbox and when it was claimed.
-#[derive(Clone, Copy)]
-struct Running {
-    mailbox: i64,
-    claimed_at: DateTime<Utc>,
-}
-
-/// The runs of this process, shared with the heartbeat.
-type Leases = Arc<Mutex<HashSet<i64>>>;
-
 impl Scheduler {
     /// `owner` names this process in leases (unique per process).
     pub fn new(
@@ -284,39 +228,6 @@ impl Scheduler {
         lock(leases).remove(&run.mailbox);
     }
 
-    /// The clean stop: runs get the grace to finish, the rest are cancelled and their
-    /// leases given back (the heartbeat keeps them alive until then).
-    async fn drain(&self, runs: &mut Runs, leases: &Leases) -> ShutdownReport {
-        let mut report = ShutdownReport::default();
-        let deadline = tokio::time::Instant::now() + self.config.shutdown_grace;
-        while !runs.is_empty() {
-            match tokio::time::timeout_at(deadline, runs.set.join_next_with_id()).await {
-                Ok(Some(done)) => {
-                    let id = done.as_ref().map_or_else(|e| e.id(), |(id, _)| *id);
-                    if let Some(run) = runs.by_task.get(&id).map(|(run, _)| *run) {
-                        report.finished.push(run.mailbox);
-                    }
-                    self.record(runs, leases, done).await;
-                }
-                Ok(None) | Err(_) => break,
-            }
-        }
-        let left: Vec<i64> = runs.by_task.values().map(|(run, _)| run.mailbox).collect();
-        runs.set.shutdown().await;
-        if !left.is_empty() {
-            match schedule::release(&self.db, &self.owner, &left, Utc::now()).await {
-                Ok(n) => {
-                    tracing::info!(released = n, "scheduler: cancelled runs' leases given back")
-                }
-                Err(err) => tracing::warn!(%err, "scheduler: giving leases back failed"),
-            }
-        }
-        report.cancelled = left;
-        report.finished.sort_unstable();
-        report.cancelled.sort_unstable();
-        report
-    }
-
     /// Until the next due mailbox (or lapsing lease), at most the poll interval.
     async fn sleep_for(&self) -> Duration {
         let cap = self.config.poll;
@@ -331,94 +242,5 @@ impl Scheduler {
                 cap
             }
         }
-    }
-}
-
-/// The runs under way, by task.
-#[derive(Default)]
-struct Runs {
-    set: JoinSet<schedule::Outcome>,
-    by_task: HashMap<tokio::task::Id, (Running, AbortHandle)>,
-}
-
-impl Runs {
-    fn len(&self) -> usize {
-        self.by_task.len()
-    }
-
-    fn is_empty(&self) -> bool {
-        self.by_task.is_empty()
-    }
-
-    fn start(&mut self, runner: &Arc<dyn SyncRunner>, mailbox: i64, claimed_at: DateTime<Utc>) {
-        let handle = self.set.spawn(runner.run(mailbox));
-        self.by_task.insert(
-            handle.id(),
-            (
-                Running {
-                    mailbox,
-                    claimed_at,
-                },
-                handle,
-            ),
-        );
-    }
-
-    fn remove(&mut self, task: tokio::task::Id) -> Option<Running> {
-        self.by_task.remove(&task).map(|(run, _)| run)
-    }
-
-    /// Cancels the run of `mailbox`, if one is under way.
-    fn cancel(&mut self, mailbox: i64) -> bool {
-        let found = self
-            .by_task
-            .values()
-            .find(|(run, _)| run.mailbox == mailbox);
-        found.map(|(_, handle)| handle.abort()).is_some()
-    }
-}
-
-/// Renews the leases of running syncs every `every`, whatever the claim loop is doing.
-/// Leases found taken over are reported on `lost`.
-async fn heartbeat(
-    db: DatabaseConnection,
-    owner: String,
-    leases: Leases,
-    lease: chrono::Duration,
-    every: Duration,
-    lost: mpsc::UnboundedSender<i64>,
-) {
-    let mut tick = tokio::time::interval(every.max(Duration::from_millis(10)));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        let ids: Vec<i64> = lock(&leases).iter().copied().collect();
-        if ids.is_empty() {
-            continue;
-        }
-        match schedule::renew(&db, &owner, &ids, Utc::now() + lease).await {
-            Ok(held) => {
-                // A run that ended meanwhile is no longer in `leases`: not lost.
-                let still_running = lock(&leases).clone();
-                for id in ids {
-                    if !held.contains(&id) && still_running.contains(&id) {
-                        let _ = lost.send(id);
-                    }
-                }
-            }
-            Err(err) => tracing::warn!(%err, "scheduler: renewing leases failed"),
-        }
-    }
-}
-
-fn lock(leases: &Leases) -> std::sync::MutexGuard<'_, HashSet<i64>> {
-    leases.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-struct AbortOnDrop(JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }
