@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod crash_fixtures;
+
 use axum::Router;
 use services::{
     AppState,
