@@ -15,7 +15,7 @@ use super::{SyncEngine, SyncError, SyncWaker, fetch, schedule};
 use crate::entities::{mailbox, mailbox_folder, workspace};
 use async_imap::{extensions::idle::IdleResponse, types::UnsolicitedResponse};
 use domain::{MailboxStatus, Plan};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::{
     collections::{BTreeMap, HashMap, HashSet},
     time::Duration,
@@ -159,38 +159,45 @@ impl IdleWatcher {
     }
 }
 
-/// Professional mailboxes that sync normally (or are about to), oldest first.
-async fn candidates(engine: &SyncEngine) -> Result<Vec<i64>, SyncError> {
-    let professional: Vec<i64> = workspace::Entity::find()
-        .filter(workspace::Column::Plan.eq(Plan::Professional.as_str()))
-        .all(&engine.db)
-        .await?
-        .into_iter()
-        .map(|w| w.id)
-        .collect();
-    if professional.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(mailbox::Entity::find()
-        .filter(mailbox::Column::WorkspaceId.is_in(professional))
+/// Mailboxes of Professional workspaces that sync normally (or are about to): one query,
+/// ids only.
+fn watchable() -> sea_orm::Select<mailbox::Entity> {
+    mailbox::Entity::find()
+        .select_only()
+        .column(mailbox::Column::Id)
+        .filter(
+            mailbox::Column::WorkspaceId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(workspace::Column::Id)
+                    .from(workspace::Entity)
+                    .and_where(workspace::Column::Plan.eq(Plan::Professional))
+                    .to_owned(),
+            ),
+        )
         .filter(mailbox::Column::Status.is_in([
-            MailboxStatus::WaitingFirstSync.as_str(),
-            MailboxStatus::Syncing.as_str(),
-            MailboxStatus::Ready.as_str(),
+            MailboxStatus::WaitingFirstSync,
+            MailboxStatus::Syncing,
+            MailboxStatus::Ready,
         ]))
+}
+
+/// Every mailbox to watch, oldest first.
+async fn candidates(engine: &SyncEngine) -> Result<Vec<i64>, SyncError> {
+    Ok(watchable()
         .order_by_asc(mailbox::Column::Id)
+        .into_tuple::<i64>()
         .all(&engine.db)
-        .await?
-        .into_iter()
-        .map(|m| m.id)
-        .collect())
+        .await?)
 }
 
 impl Watch {
     async fn still_watched(&self) -> bool {
-        candidates(&self.engine)
+        watchable()
+            .filter(mailbox::Column::Id.eq(self.id))
+            .into_tuple::<i64>()
+            .one(&self.engine.db)
             .await
-            .is_ok_and(|ids| ids.contains(&self.id))
+            .is_ok_and(|found| found.is_some())
     }
 
     /// Watches one mailbox until it stops qualifying; reconnects after failures.
