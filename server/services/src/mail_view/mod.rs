@@ -5,6 +5,7 @@
 mod actions;
 mod messages;
 mod progress;
+pub mod search;
 
 pub use actions::{resync_from, sync_now};
 pub use messages::message_page;

@@ -9,6 +9,10 @@ mod m20261129_000004_sync_schedule;
 mod m20261129_000005_messages;
 mod m20261130_000030_sync_requested;
 mod m20261130_000040_message_body_bytes;
+mod m20261130_000045_reply_to;
+mod m20261130_000050_message_search;
+mod m20261130_000060_message_actions;
+mod m20261130_000070_image_senders;
 
 pub struct Migrator;
 
@@ -23,6 +27,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_messages::Migration),
             Box::new(m20261130_000030_sync_requested::Migration),
             Box::new(m20261130_000040_message_body_bytes::Migration),
+            Box::new(m20261130_000045_reply_to::Migration),
+            Box::new(m20261130_000050_message_search::Migration),
+            Box::new(m20261130_000060_message_actions::Migration),
+            Box::new(m20261130_000070_image_senders::Migration),
         ]
     }
 }
