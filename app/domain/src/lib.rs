@@ -5,6 +5,7 @@ mod mail_servers;
 mod mailbox;
 mod plan;
 mod provider;
+mod reading;
 mod role;
 pub mod stored;
 mod sync_view;
@@ -19,6 +20,11 @@ pub use mailbox::{
 };
 pub use plan::Plan;
 pub use provider::Provider;
+pub use reading::{
+    ActionFailure, AttachmentView, Conversation, FolderNode, FolderRole, ListCursor, MailScope,
+    MailTree, MailboxTree, MessageAction, MessageList, MessageView, Person, SearchResults,
+    TextBlock,
+};
 pub use role::Role;
 pub use sync_view::{FolderProgress, MessagePage, MessageRow, SyncProgress};
 pub use timestamp::Timestamp;

@@ -62,6 +62,8 @@ impl SyncProgress {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageRow {
     pub id: i64,
+    pub mailbox_id: i64,
+    pub folder_id: i64,
     pub from_name: String,
     pub from_address: String,
     pub subject: String,

@@ -21,6 +21,8 @@ pub struct Model {
     /// Kept as a JSON list of `{name, address}`.
     pub to_list: People,
     pub cc_list: People,
+    /// Reply-To, like `to_list` (empty when the message has none).
+    pub reply_to: People,
     pub sent_at: Option<DateTimeUtc>,
     /// The server's INTERNALDATE: what `SEARCH SINCE` and the list order use.
     pub received_at: DateTimeUtc,

@@ -8,7 +8,7 @@ use crate::{
 use domain::{MessagePage, MessageRow};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, sea_query::Expr,
+    QueryOrder, QuerySelect, Select, sea_query::Expr,
 };
 
 /// One page (1-based) of a folder's messages, newest first.
@@ -35,23 +35,7 @@ pub async fn message_page(
         .max(1);
     let page = page.clamp(1, pages);
     // Only what the list shows: never the text and HTML bodies.
-    let rows = message::Entity::find()
-        .select_only()
-        .columns([
-            message::Column::Id,
-            message::Column::FromName,
-            message::Column::FromAddress,
-            message::Column::Subject,
-            message::Column::Snippet,
-            message::Column::ReceivedAt,
-            message::Column::Seen,
-            message::Column::Flagged,
-            message::Column::BodyState,
-        ])
-        .column_as(
-            sea_orm::sea_query::ExprTrait::ne(Expr::col(message::Column::Attachments), "[]"),
-            "has_attachments",
-        )
+    let rows = list_columns(message::Entity::find())
         .filter(message::Column::FolderId.eq(folder_id))
         .order_by_desc(message::Column::ReceivedAt)
         .order_by_desc(message::Column::Uid)
@@ -71,10 +55,36 @@ pub async fn message_page(
     })
 }
 
+/// Selects only what a list line shows (never the text and HTML bodies), read back as
+/// [`ListedMessage`] and turned into a [`MessageRow`] with [`row`].
+pub(crate) fn list_columns(select: Select<message::Entity>) -> Select<message::Entity> {
+    select
+        .select_only()
+        .columns([
+            message::Column::Id,
+            message::Column::MailboxId,
+            message::Column::FolderId,
+            message::Column::FromName,
+            message::Column::FromAddress,
+            message::Column::Subject,
+            message::Column::Snippet,
+            message::Column::ReceivedAt,
+            message::Column::Seen,
+            message::Column::Flagged,
+            message::Column::BodyState,
+        ])
+        .column_as(
+            sea_orm::sea_query::ExprTrait::ne(Expr::col(message::Column::Attachments), "[]"),
+            "has_attachments",
+        )
+}
+
 /// The columns of one row of the message list.
 #[derive(FromQueryResult)]
-struct ListedMessage {
+pub(crate) struct ListedMessage {
     id: i64,
+    mailbox_id: i64,
+    folder_id: i64,
     from_name: String,
     from_address: String,
     subject: String,
@@ -86,9 +96,11 @@ struct ListedMessage {
     has_attachments: bool,
 }
 
-fn row(m: ListedMessage) -> MessageRow {
+pub(crate) fn row(m: ListedMessage) -> MessageRow {
     MessageRow {
         id: m.id,
+        mailbox_id: m.mailbox_id,
+        folder_id: m.folder_id,
         from_name: m.from_name,
         from_address: m.from_address,
         subject: m.subject,

@@ -34,6 +34,7 @@ pub struct Envelope {
     pub from: Person,
     pub to: Vec<Person>,
     pub cc: Vec<Person>,
+    pub reply_to: Vec<Person>,
     pub sent_at: Option<DateTime<Utc>>,
 }
 
@@ -173,6 +174,7 @@ fn envelope_of(m: &Message<'_>) -> Envelope {
             .unwrap_or_default(),
         to: m.to().map(people).unwrap_or_default(),
         cc: m.cc().map(people).unwrap_or_default(),
+        reply_to: m.reply_to().map(people).unwrap_or_default(),
         sent_at: m
             .date()
             .and_then(|d| DateTime::<Utc>::from_timestamp(d.to_timestamp(), 0)),

@@ -237,6 +237,7 @@ fn new_row(key: FolderKey, row: HeaderRow) -> message::ActiveModel {
         from_address: Set(e.from.address),
         to_list: Set(message::People(e.to.clone())),
         cc_list: Set(message::People(e.cc.clone())),
+        reply_to: Set(message::People(e.reply_to)),
         sent_at: Set(e.sent_at),
         received_at: Set(row.received_at),
         size: Set(row.size),
