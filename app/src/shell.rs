@@ -3,7 +3,7 @@ use crate::{
     i18n_setup::LANGUAGE_COOKIE,
     pages::{
         AccountsPage, ConnectPage, ConnectProviderPage, ConnectSetupPage, DisconnectPage,
-        FolderPage, LogInPage, MailPage, MailboxSettingsPage, MembersPage, NotFound, PlanPage,
+        LogInPage, MailPage, MailScreenPage, MailboxSettingsPage, MembersPage, NotFound, PlanPage,
         SignUpPage, WorkspaceLayout,
     },
 };
@@ -62,7 +62,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=MailPage ssr=SsrMode::Async/>
                         <Route path=path!("mail") view=MailPage ssr=SsrMode::Async/>
                         <Route path=path!("mail/connect") view=ConnectPage ssr=SsrMode::Async/>
-                        <Route path=path!("mail/:mailbox/folders/:folder") view=FolderPage ssr=SsrMode::Async/>
+                        <Route path=path!("mail/inbox") view=MailScreenPage ssr=SsrMode::Async/>
+                        <Route path=path!("mail/:mailbox/folders/:folder") view=MailScreenPage ssr=SsrMode::Async/>
                         <Route path=path!("mail/connect/setup/:draft") view=ConnectSetupPage ssr=SsrMode::Async/>
                         <Route path=path!("mail/connect/:provider") view=ConnectProviderPage ssr=SsrMode::Async/>
                         <Route path=path!("mail/accounts") view=AccountsPage ssr=SsrMode::Async/>

@@ -334,7 +334,7 @@ async fn malformed_server_function_input_answers_400_with_a_message() {
         ("resync_from", "date=2024-01-01", "mailbox"),
         ("sync_now", "", "mailbox"),
         ("sync_progress", "mailbox=abc", "invalid digit"),
-        ("message_page", "mailbox=1&folder=2", "page"),
+        ("message_list", "mailbox=1&folder=x2", "invalid digit"),
         ("disconnect_mailbox", "id=x1", "invalid digit"),
         ("set_language", "", "language"),
         ("add_member", "name=M&email=m%40example.com", "password"),

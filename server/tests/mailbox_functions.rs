@@ -150,12 +150,8 @@ async fn owner_only_changes_grantees_get_403_strangers_get_404() {
     let reads = [
         ("sync_progress", vec![("mailbox", mailbox.as_str())]),
         (
-            "message_page",
-            vec![
-                ("mailbox", mailbox.as_str()),
-                ("folder", folder.as_str()),
-                ("page", "1"),
-            ],
+            "message_list",
+            vec![("mailbox", mailbox.as_str()), ("folder", folder.as_str())],
         ),
         ("sync_now", vec![("mailbox", mailbox.as_str())]),
         (

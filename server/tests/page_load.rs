@@ -155,12 +155,11 @@ async fn every_page_holds_under_32_concurrent_clients() {
     // The folder holds the synced mail (its pages list 50 of the 300).
     let res = post_form(
         addr,
-        "message_page",
+        "message_list",
         Some(&cookie),
         &[
             ("mailbox", &mailbox.to_string()),
             ("folder", &inbox.to_string()),
-            ("page", "1"),
         ],
     )
     .await;

@@ -111,8 +111,8 @@ pub struct MessageList {
     /// The folder's server name, or empty for **All inboxes**.
     pub title: String,
     pub role: Option<FolderRole>,
-    pub total: u64,
-    pub unread: u64,
+    /// Messages in the list, counted on the first page only (a count is a scan).
+    pub total: Option<u64>,
     pub messages: Vec<MessageRow>,
     /// Where the next (older) page starts, when there is one.
     pub older: Option<ListCursor>,

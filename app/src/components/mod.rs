@@ -2,6 +2,7 @@
 
 mod form_error;
 mod language_switch;
+mod local_time;
 mod page_title;
 pub mod poll;
 mod server_fields;
@@ -12,6 +13,7 @@ mod top_bar;
 
 pub use form_error::FormError;
 pub use language_switch::LanguageSwitch;
+pub use local_time::LocalTime;
 pub use page_title::PageTitle;
 pub use server_fields::ServerFields;
 pub use side_nav::SideNav;

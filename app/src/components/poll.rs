@@ -26,3 +26,21 @@ pub fn use_poll(active: impl Fn() -> bool + Send + Sync + 'static) -> ReadSignal
     });
     tick
 }
+
+/// A counter that ticks every `every` in the browser only (SSR renders once): lists keyed
+/// on it show new mail from a sync or IDLE without a reload.
+pub fn use_ticker(every: Duration) -> ReadSignal<u32> {
+    let (tick, set_tick) = signal(0u32);
+    Effect::new(move |_| {
+        let handle = set_interval_with_handle(
+            move || {
+                set_tick.try_update(|n| *n = n.wrapping_add(1));
+            },
+            every,
+        );
+        if let Ok(handle) = handle {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    tick
+}

@@ -29,8 +29,9 @@ pub fn MailPage() -> impl IntoView {
                         </section>
                     }.into_any(),
                     Ok(rows) => view! {
+                        <p><a class="button primary" href="/mail/inbox">{t!(i18n, all_inboxes)}</a></p>
                         {rows.into_iter().map(|m| view! { <SyncProgressPanel mailbox=m.id/> }).collect_view()}
-                        <p><a class="button primary" href="/mail/connect">{t!(i18n, connect)}</a></p>
+                        <p><a class="button" href="/mail/connect">{t!(i18n, connect)}</a></p>
                     }.into_any(),
                     Err(err) => view! { <p role="alert">{error_text(i18n, &err)}</p> }.into_any(),
                 }

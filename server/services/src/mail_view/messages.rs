@@ -2,57 +2,142 @@ use crate::{
     accounts::Actor,
     entities::{mailbox_folder, message},
     error::{ServiceError, ServiceResult},
-    mailboxes::readable,
+    mailboxes::{readable, visible_mailboxes},
     sync::store::BodyState,
 };
-use domain::{MessagePage, MessageRow};
+use domain::{FolderRole, ListCursor, MailScope, MessageList, MessageRow};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select, sea_query::Expr,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select,
+    sea_query::{Expr, ExprTrait, Func},
 };
 
-/// One page (1-based) of a folder's messages, newest first.
-pub async fn message_page(
+/// One page of a list, newest first, after `before` (keyset: the cost of a page does not
+/// depend on how deep it is). A folder, or **All inboxes** (every readable mailbox's INBOX).
+pub async fn message_list(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    mailbox_id: i64,
-    folder_id: i64,
-    page: u32,
-) -> ServiceResult<MessagePage> {
-    readable(db, actor, mailbox_id).await?;
-    let folder = mailbox_folder::Entity::find_by_id(folder_id)
-        .filter(mailbox_folder::Column::MailboxId.eq(mailbox_id))
+    scope: MailScope,
+    before: Option<ListCursor>,
+) -> ServiceResult<MessageList> {
+    let (folders, title, role) = match scope {
+        MailScope::Folder { mailbox, folder } => {
+            let f = folder_of(db, actor, mailbox, folder).await?;
+            let role = FolderRole::of(&f.name, f.special_use.as_deref());
+            (vec![f.id], f.display_name, role)
+        }
+        MailScope::Mailbox(mailbox) => {
+            let inbox = inboxes(db, &[readable(db, actor, mailbox).await?.id]).await?;
+            (inbox, String::new(), Some(FolderRole::Inbox))
+        }
+        MailScope::All => {
+            let ids: Vec<i64> = visible_mailboxes(db, actor)
+                .await?
+                .iter()
+                .map(|m| m.id)
+                .collect();
+            (
+                inboxes(db, &ids).await?,
+                String::new(),
+                Some(FolderRole::Inbox),
+            )
+        }
+    };
+    let size = MessageList::PAGE_SIZE;
+    // Each folder's page walks its own (folder, received_at, id) index; the pages are
+    // then merged, so N inboxes cost N short index walks, never a sort of all their mail.
+    let mut rows = Vec::new();
+    for &folder in &folders {
+        let page = keyset(list_columns(message::Entity::find()), before)
+            .filter(message::Column::FolderId.eq(folder))
+            .order_by_desc(message::Column::ReceivedAt)
+            .order_by_desc(message::Column::Id)
+            .limit(size + 1)
+            .into_model::<ListedMessage>()
+            .all(db)
+            .await?;
+        rows.extend(page.into_iter().map(row));
+    }
+    rows.sort_by(|a, b| (b.received_at, b.id).cmp(&(a.received_at, a.id)));
+    let limit = usize::try_from(size).unwrap_or(usize::MAX);
+    let older = (rows.len() > limit).then(|| {
+        rows.truncate(limit);
+        rows.last().map(|m| ListCursor {
+            received_at: m.received_at,
+            id: m.id,
+        })
+    });
+    let total = match before {
+        None if !folders.is_empty() => Some(
+            message::Entity::find()
+                .filter(message::Column::FolderId.is_in(folders))
+                .count(db)
+                .await?,
+        ),
+        None => Some(0),
+        Some(_) => None,
+    };
+    Ok(MessageList {
+        scope,
+        title,
+        role,
+        total,
+        messages: rows,
+        older: older.flatten(),
+    })
+}
+
+/// A folder of a mailbox the caller may read (`NotFound` otherwise).
+pub(crate) async fn folder_of(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    mailbox: i64,
+    folder: i64,
+) -> ServiceResult<mailbox_folder::Model> {
+    readable(db, actor, mailbox).await?;
+    mailbox_folder::Entity::find_by_id(folder)
+        .filter(mailbox_folder::Column::MailboxId.eq(mailbox))
         .one(db)
         .await?
-        .ok_or(ServiceError::NotFound)?;
-    let size = MessagePage::PAGE_SIZE;
-    let total = message::Entity::find()
-        .filter(message::Column::FolderId.eq(folder_id))
-        .count(db)
-        .await?;
-    let pages = u32::try_from(total.div_ceil(size))
-        .unwrap_or(u32::MAX)
-        .max(1);
-    let page = page.clamp(1, pages);
-    // Only what the list shows: never the text and HTML bodies.
-    let rows = list_columns(message::Entity::find())
-        .filter(message::Column::FolderId.eq(folder_id))
-        .order_by_desc(message::Column::ReceivedAt)
-        .order_by_desc(message::Column::Uid)
-        .offset(u64::from(page - 1) * size)
-        .limit(size)
-        .into_model::<ListedMessage>()
+        .ok_or(ServiceError::NotFound)
+}
+
+/// The INBOX folders of these mailboxes.
+async fn inboxes(db: &impl ConnectionTrait, mailboxes: &[i64]) -> ServiceResult<Vec<i64>> {
+    if mailboxes.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(mailbox_folder::Entity::find()
+        .filter(mailbox_folder::Column::MailboxId.is_in(mailboxes.to_vec()))
+        .filter(ExprTrait::eq(
+            Func::upper(Expr::col(mailbox_folder::Column::Name)),
+            "INBOX",
+        ))
         .all(db)
-        .await?;
-    Ok(MessagePage {
-        mailbox_id,
-        folder_id,
-        folder_name: folder.display_name,
-        page,
-        pages,
-        total,
-        messages: rows.into_iter().map(row).collect(),
-    })
+        .await?
+        .into_iter()
+        .map(|f| f.id)
+        .collect())
+}
+
+/// Rows strictly older than the cursor in (received_at, id) order.
+pub(crate) fn keyset(
+    select: Select<message::Entity>,
+    before: Option<ListCursor>,
+) -> Select<message::Entity> {
+    let Some(cursor) = before else {
+        return select;
+    };
+    let at = chrono::DateTime::from_timestamp(cursor.received_at.0, 0).unwrap_or_default();
+    select.filter(
+        Condition::any()
+            .add(message::Column::ReceivedAt.lt(at))
+            .add(
+                Condition::all()
+                    .add(message::Column::ReceivedAt.eq(at))
+                    .add(message::Column::Id.lt(cursor.id)),
+            ),
+    )
 }
 
 /// Selects only what a list line shows (never the text and HTML bodies), read back as
@@ -74,7 +159,7 @@ pub(crate) fn list_columns(select: Select<message::Entity>) -> Select<message::E
             message::Column::BodyState,
         ])
         .column_as(
-            sea_orm::sea_query::ExprTrait::ne(Expr::col(message::Column::Attachments), "[]"),
+            ExprTrait::ne(Expr::col(message::Column::Attachments), "[]"),
             "has_attachments",
         )
 }

@@ -1,0 +1,109 @@
+import { expect, Page, test, TestInfo } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fillOwnDomain, jsEnabled, open, signUp } from './helpers';
+
+// Reading mail: real messages saved into the test Dovecot, synced by the app, opened in
+// Chromium — hydrated and with JavaScript off.
+
+const FIXTURES = 'fixtures/reading';
+
+function mailStack(args: string[], input?: string): string {
+  return execFileSync('../scripts/mail-stack/mail-stack', args, { input, encoding: 'utf8' });
+}
+
+/** Saves a fixture message into `folder` of `address`, addressed to it. */
+function deliver(address: string, folder: string, file: string) {
+  const text = readFileSync(`${FIXTURES}/${file}`, 'utf8').replaceAll('READER', address);
+  mailStack(['deliver', address, folder], text);
+}
+
+/** A fresh mailbox holding the fixtures, connected with INBOX, Sent, Trash and Archive. */
+async function connectedReader(page: Page, testInfo: TestInfo): Promise<string> {
+  const user = `read${testInfo.project.name.replace(/\W/g, '')}${Date.now().toString(36)}`;
+  const address = `${user}@example.test`;
+  mailStack(['add-user', address, `${user}-pass-1`]);
+  for (const file of ['invoice.eml', 'newsletter.eml', 'kickoff-1.eml', 'kickoff-3.eml']) {
+    deliver(address, 'INBOX', file);
+  }
+  deliver(address, 'Sent', 'kickoff-2.eml');
+  await signUp(page, testInfo);
+  await fillOwnDomain(page, testInfo, user, `${user}-pass-1`);
+  await expect(page.getByRole('heading', { name: 'Sync settings' })).toBeVisible();
+  for (const folder of ['Trash', 'Archive']) {
+    await page.locator('fieldset.folders label', { hasText: new RegExp(`^\\s*${folder}`) }).locator('input').check();
+  }
+  await page.getByRole('button', { name: 'Connect' }).click();
+  await expect(page).toHaveURL(/\/mail\/accounts$/);
+  // The first sync: wait until All inboxes lists the four messages.
+  await expect(async () => {
+    await open(page, testInfo, '/mail/inbox');
+    await expect(page.locator('ol.message-list > li')).toHaveCount(4, { timeout: 1_000 });
+  }).toPass({ timeout: 30_000 });
+  return address;
+}
+
+test('opens a message: headers, folded quote, attachment bytes, thread across Sent', async ({ page }, testInfo) => {
+  test.setTimeout(90_000);
+  await connectedReader(page, testInfo);
+
+  // The tree: All inboxes with its unread count, the mailbox's folders by their names.
+  await expect(page.locator('.folder-tree a.all-inboxes .unread-count')).toContainText('4');
+  await expect(page.locator('.folder-tree').getByRole('link', { name: /^Sent/ })).toBeVisible();
+
+  // Open the invoice: headers, text, the quote folded, the attachment listed.
+  await page.locator('ol.message-list > li', { hasText: 'Рахунок №17' }).getByRole('link').click();
+  await expect(page).toHaveURL(/open=\d+/);
+  const card = page.locator('.reading-pane article.message-card');
+  await expect(card.locator('.message-headers')).toContainText('Оксана Петренко <oksana@client.example>');
+  await expect(card.locator('.message-headers')).toContainText('Boss <boss@client.example>');
+  await expect(card.locator('.message-headers')).toContainText('Billing <billing@client.example>');
+  // format=flowed: the soft line break is joined into one paragraph.
+  await expect(card.locator('.text-block').first()).toContainText('Оплата протягом п\'яти робочих днів.');
+  const quote = card.locator('details.quoted');
+  await expect(quote).toHaveCount(1);
+  await expect(quote).not.toHaveAttribute('open', '');
+  // Opening marked it read: the line is no longer bold.
+  await expect(page.locator('ol.message-list > li', { hasText: 'Рахунок №17' })).toHaveAttribute('data-unread', 'false');
+
+  // The attachment: the original bytes, under its Cyrillic name.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    card.getByRole('link', { name: 'рахунок-17.pdf' }).click(),
+  ]);
+  expect(download.suggestedFilename()).toBe('рахунок-17.pdf');
+  const bytes = readFileSync((await download.path())!);
+  expect(bytes.equals(readFileSync(`${FIXTURES}/attachment.bin`))).toBe(true);
+
+  // The conversation: the two INBOX messages and the reply from Sent, newest expanded.
+  await page.locator('ol.message-list > li', { hasText: 'Re: Project kickoff' }).getByRole('link').click();
+  const cards = page.locator('.reading-pane article.message-card');
+  await expect(cards).toHaveCount(3);
+  await expect(cards.nth(1).locator('.folder-badge')).toHaveText('Sent');
+  await expect(cards.nth(2).locator('details').first()).toHaveAttribute('open', '');
+  await expect(cards.nth(0).locator('details').first()).not.toHaveAttribute('open', '');
+});
+
+test('an HTML message shows in a sandboxed frame, remote images only on request', async ({ page }, testInfo) => {
+  test.setTimeout(90_000);
+  await connectedReader(page, testInfo);
+  const foreign: string[] = [];
+  page.on('request', (r) => {
+    if (!r.url().startsWith(testInfo.project.use.baseURL ?? 'http://127.0.0.1')) foreign.push(r.url());
+  });
+  await page.locator('ol.message-list > li', { hasText: 'Weekly deals' }).getByRole('link').click();
+  const frame = page.locator('iframe.message-frame');
+  await expect(frame).toHaveAttribute('sandbox', 'allow-popups allow-popups-to-escape-sandbox');
+  const inner = page.frameLocator('iframe.message-frame');
+  await expect(inner.locator('td.deal, td', { hasText: 'Deal of the week' }).first()).toBeVisible();
+  await expect(inner.getByRole('link', { name: 'Open the deals' })).toHaveAttribute('rel', 'noopener noreferrer');
+  expect(foreign).toEqual([]);
+  await page.getByRole('link', { name: 'Show images' }).click();
+  await expect(page).toHaveURL(/images=\d+/);
+  await expect(frame).toHaveAttribute('src', /images=1/);
+  if (jsEnabled(testInfo)) {
+    // Keyboard: `?` lists the shortcuts.
+    await page.keyboard.press('?');
+    await expect(page.getByRole('dialog', { name: 'Keyboard shortcuts' })).toBeVisible();
+  }
+});

@@ -1,0 +1,143 @@
+use crate::{
+    accounts::Actor,
+    entities::{mailbox_folder, message},
+    error::{ServiceError, ServiceResult},
+    mailboxes::readable,
+    sync::{parse::Person as StoredPerson, store::BodyState},
+};
+use domain::{AttachmentView, Conversation, FolderRole, MessageView, Person, TextBlock, Timestamp};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use std::collections::{HashMap, HashSet};
+
+/// Messages of one conversation shown at most (the newest ones).
+const THREAD_LIMIT: u64 = 100;
+
+/// A message the caller may read (`NotFound` for anyone else, as if it did not exist).
+pub async fn readable_message(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+) -> ServiceResult<message::Model> {
+    let row = message::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    readable(db, actor, row.mailbox_id).await?;
+    Ok(row)
+}
+
+/// The conversation of message `id`: every message of its thread in the same mailbox,
+/// across folders (Sent included), oldest first. A copy of one message in several folders
+/// (Gmail's All Mail) is shown once, from the folder that is not All Mail.
+pub async fn conversation(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+) -> ServiceResult<Conversation> {
+    let opened = readable_message(db, actor, id).await?;
+    let mut rows = message::Entity::find()
+        .filter(message::Column::MailboxId.eq(opened.mailbox_id))
+        .filter(message::Column::ThreadId.eq(opened.thread_id.clone()))
+        .order_by_desc(message::Column::ReceivedAt)
+        .order_by_desc(message::Column::Id)
+        .limit(THREAD_LIMIT)
+        .all(db)
+        .await?;
+    if !rows.iter().any(|m| m.id == opened.id) {
+        rows.push(opened.clone());
+    }
+    let folders: HashMap<i64, mailbox_folder::Model> = mailbox_folder::Entity::find()
+        .filter(mailbox_folder::Column::MailboxId.eq(opened.mailbox_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|f| (f.id, f))
+        .collect();
+    let role = |m: &message::Model| {
+        folders
+            .get(&m.folder_id)
+            .and_then(|f| FolderRole::of(&f.name, f.special_use.as_deref()))
+    };
+    // All Mail copies last, so the first copy of each Message-ID kept is the real folder's.
+    rows.sort_by_key(|m| (m.id != opened.id, role(m) == Some(FolderRole::All)));
+    let mut seen_ids = HashSet::new();
+    rows.retain(|m| match &m.message_id {
+        Some(mid) => seen_ids.insert(mid.clone()),
+        None => true,
+    });
+    rows.sort_by_key(|m| (m.sent_at.unwrap_or(m.received_at), m.id));
+    let subject = opened.subject.clone();
+    let messages = rows
+        .into_iter()
+        .map(|m| {
+            let folder = folders.get(&m.folder_id);
+            view(
+                m,
+                folder.map(|f| f.display_name.clone()).unwrap_or_default(),
+                folder.and_then(|f| FolderRole::of(&f.name, f.special_use.as_deref())),
+            )
+        })
+        .collect();
+    Ok(Conversation {
+        subject,
+        messages,
+        opened: opened.id,
+    })
+}
+
+fn view(m: message::Model, folder_name: String, folder_role: Option<FolderRole>) -> MessageView {
+    let text = m.text_body.as_deref().map(single).unwrap_or_default();
+    MessageView {
+        id: m.id,
+        mailbox_id: m.mailbox_id,
+        folder_id: m.folder_id,
+        folder_name,
+        folder_role,
+        subject: m.subject,
+        from: Person {
+            name: m.from_name,
+            address: m.from_address,
+        },
+        to: people(m.to_list.0),
+        cc: people(m.cc_list.0),
+        reply_to: people(m.reply_to.0),
+        sent_at: m.sent_at.map(|t| Timestamp(t.timestamp())),
+        received_at: Timestamp(m.received_at.timestamp()),
+        seen: m.seen,
+        flagged: m.flagged,
+        text,
+        has_html: m.html_body.as_deref().is_some_and(|h| !h.trim().is_empty()),
+        attachments: m
+            .attachments
+            .0
+            .into_iter()
+            .enumerate()
+            .map(|(index, a)| AttachmentView {
+                index,
+                name: a.name,
+                content_type: a.content_type,
+                size: a.size,
+            })
+            .collect(),
+        too_large: m.body_state == BodyState::TooLarge,
+        over_quota: m.body_state == BodyState::OverQuota,
+        pending: m.body_state == BodyState::Pending,
+    }
+}
+
+fn people(list: Vec<StoredPerson>) -> Vec<Person> {
+    list.into_iter()
+        .map(|p| Person {
+            name: p.name,
+            address: p.address,
+        })
+        .collect()
+}
+
+/// The text as one block, until quote folding is available.
+fn single(text: &str) -> Vec<TextBlock> {
+    vec![TextBlock {
+        quote_depth: 0,
+        text: text.to_owned(),
+    }]
+}
