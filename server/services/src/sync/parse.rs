@@ -2,10 +2,23 @@
 //! threads) from the header block, the bodies and attachment facts from the whole message.
 //! Charsets (windows-1251, KOI8-U, ISO-8859-x, RFC 2047 words) are decoded by mail-parser
 //! through encoding_rs. Nothing here fails: a broken message still yields a row to list.
+//! Broken messages read as mainstream readers read them: the bytes are repaired first
+//! ([`readable`]), the text shown is chosen and decoded in `parse_body.rs`, format=flowed
+//! is joined in [`flowed`].
 
 use chrono::{DateTime, Utc};
-use mail_parser::{Address, HeaderValue, Message, MessageParser, MimeHeaders};
+use mail_parser::{Address, HeaderValue, Message, MessageParser};
 use serde::{Deserialize, Serialize};
+
+#[path = "parse_body.rs"]
+mod body;
+#[path = "parse_flowed.rs"]
+pub mod flowed;
+#[path = "parse_repair.rs"]
+mod repair;
+
+pub use body::{transfer_decoded, uudecode};
+pub use repair::readable;
 
 /// Characters of the list preview.
 const SNIPPET_CHARS: usize = 160;
@@ -59,7 +72,7 @@ pub struct Content {
 
 /// The envelope from a header block (`BODY.PEEK[HEADER]`) or a whole message.
 pub fn envelope(raw: &[u8]) -> Envelope {
-    let raw = &*utf8_header_lines(raw);
+    let raw = &*readable(raw);
     MessageParser::default()
         .parse_headers(raw)
         .map(|m| envelope_of(&m))
@@ -68,9 +81,14 @@ pub fn envelope(raw: &[u8]) -> Envelope {
 
 /// Envelope and content of a whole message (`BODY.PEEK[]`).
 pub fn message(raw: &[u8]) -> (Envelope, Content) {
-    let raw = &*utf8_header_lines(raw);
+    let original = raw;
+    let raw = &*readable(raw);
+    if raw.starts_with(b"\n") || raw.starts_with(b"\r\n") {
+        // Its first line is no header field: all of it is text (RFC 5322).
+        return (fallback_envelope(original), raw_text(original));
+    }
     match MessageParser::default().parse(raw) {
-        Some(m) => (envelope_of(&m), content_of(&m)),
+        Some(m) => (envelope_of(&m), body::content_of(&m)),
         // No header block at all: keep the bytes readable as text.
         None => (fallback_envelope(raw), raw_text(raw)),
     }
@@ -97,54 +115,18 @@ pub fn envelope_or_default(raw: &[u8]) -> Envelope {
 }
 
 fn raw_text(raw: &[u8]) -> Content {
-    let text = String::from_utf8_lossy(raw).into_owned();
+    let text = body::without_nul(match std::str::from_utf8(raw) {
+        Ok(text) => text.to_owned(),
+        Err(_) => body::legacy(raw)
+            .decode_without_bom_handling(raw)
+            .0
+            .into_owned(),
+    });
     Content {
         snippet: preview(&text),
         text: Some(text),
         ..Content::default()
     }
-}
-
-/// Header lines in raw 8-bit bytes that are not UTF-8 (RFC 5322 forbids them; old
-/// clients send them anyway) are decoded from the charset the message declares, else from
-/// windows-1251, the usual legacy charset of our users' correspondents; UTF-8 lines and
-/// the body are left as they are.
-fn utf8_header_lines(raw: &[u8]) -> std::borrow::Cow<'_, [u8]> {
-    let end = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .or_else(|| raw.windows(2).position(|w| w == b"\n\n"))
-        .unwrap_or(raw.len());
-    let head = &raw[..end];
-    if std::str::from_utf8(head).is_ok() {
-        return std::borrow::Cow::Borrowed(raw);
-    }
-    let legacy = declared_charset(head)
-        .and_then(|label| encoding_rs::Encoding::for_label(label.as_bytes()))
-        .filter(|e| *e != encoding_rs::UTF_8)
-        .unwrap_or(encoding_rs::WINDOWS_1251);
-    let mut out = Vec::with_capacity(raw.len() + raw.len() / 8);
-    for line in head.split_inclusive(|&b| b == b'\n') {
-        match std::str::from_utf8(line) {
-            Ok(_) => out.extend_from_slice(line),
-            Err(_) => out.extend_from_slice(legacy.decode_without_bom_handling(line).0.as_bytes()),
-        }
-    }
-    out.extend_from_slice(&raw[end..]);
-    std::borrow::Cow::Owned(out)
-}
-
-/// The `charset=` parameter in a header block, if any.
-fn declared_charset(head: &[u8]) -> Option<String> {
-    let lower = head.to_ascii_lowercase();
-    let at = lower.windows(8).position(|w| w == b"charset=")? + 8;
-    let value: String = lower[at..]
-        .iter()
-        .map(|&b| b as char)
-        .skip_while(|c| *c == '"')
-        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.'))
-        .collect();
-    (!value.is_empty()).then_some(value)
 }
 
 fn fallback_envelope(raw: &[u8]) -> Envelope {
@@ -182,47 +164,6 @@ fn envelope_of(m: &Message<'_>) -> Envelope {
     };
     envelope.thread_id = thread_id(&envelope, m.raw_message());
     envelope
-}
-
-fn content_of(m: &Message<'_>) -> Content {
-    let text = m.body_text(0).map(|t| t.into_owned());
-    let html = m.body_html(0).map(|h| h.into_owned());
-    let snippet = m
-        .body_preview(SNIPPET_CHARS)
-        .map(|p| one_line(&p))
-        .unwrap_or_default();
-    let attachments = m
-        .attachments
-        .iter()
-        .take(MAX_ATTACHMENTS)
-        .filter_map(|&part| {
-            let p = m.parts.get(part as usize)?;
-            let content_type = p
-                .content_type()
-                .map(|ct| match ct.subtype() {
-                    Some(sub) => format!("{}/{}", ct.ctype(), sub),
-                    None => ct.ctype().to_owned(),
-                })
-                .unwrap_or_else(|| "application/octet-stream".into())
-                .to_ascii_lowercase();
-            let content_type = capped(&content_type, MAX_NAME_CHARS);
-            Some(AttachmentInfo {
-                name: p
-                    .attachment_name()
-                    .map(|n| capped(&one_line(n), MAX_NAME_CHARS))
-                    .unwrap_or_default(),
-                content_type,
-                size: p.len() as u64,
-                part,
-            })
-        })
-        .collect();
-    Content {
-        text,
-        html,
-        snippet,
-        attachments,
-    }
 }
 
 /// The thread a message belongs to: the root of its References, else what it replies
@@ -297,15 +238,23 @@ fn people(address: &Address<'_>) -> Vec<Person> {
     address
         .iter()
         .take(MAX_PEOPLE)
-        .map(|a| Person {
-            name: a
+        .map(|a| {
+            // A bare word (`From: postmaster`) is a local address without a domain.
+            let bare = a
                 .name()
-                .map(|n| capped(&one_line(n), MAX_NAME_CHARS))
-                .unwrap_or_default(),
-            address: a
-                .address()
-                .map(|n| capped(&one_line(n), MAX_NAME_CHARS))
-                .unwrap_or_default(),
+                .filter(|n| a.address().is_none() && !n.contains(char::is_whitespace));
+            Person {
+                name: a
+                    .name()
+                    .filter(|_| bare.is_none())
+                    .map(|n| capped(&one_line(n), MAX_NAME_CHARS))
+                    .unwrap_or_default(),
+                address: a
+                    .address()
+                    .or(bare)
+                    .map(|n| capped(&one_line(n), MAX_NAME_CHARS))
+                    .unwrap_or_default(),
+            }
         })
         .collect()
 }

@@ -1,6 +1,7 @@
 use super::*;
 
-fn with_body(headers: &str, body: &[u8]) -> Vec<u8> {
+/// A message of these header lines (`\n` ends each) and this body.
+pub(super) fn with_body(headers: &str, body: &[u8]) -> Vec<u8> {
     let mut raw = headers.replace('\n', "\r\n").into_bytes();
     raw.extend_from_slice(b"\r\n");
     raw.extend_from_slice(body);
@@ -155,4 +156,21 @@ fn raw_8bit_headers_follow_the_declared_charset() {
     raw.extend_from_slice(&[0xd0, 0xd2, 0xc9, 0xd7, 0xa6, 0xd4]); // "привіт" in KOI8-U
     raw.extend_from_slice(b"\r\nContent-Type: text/plain; charset=\"koi8-u\"\r\n\r\nx");
     assert_eq!(envelope(&raw).subject, "привіт");
+}
+
+#[test]
+fn a_bare_word_sender_is_its_address() {
+    let env = envelope(b"From: foo\r\nTo: Olena <o@example.test>, postmaster\r\n\r\n");
+    assert_eq!(
+        env.from,
+        Person {
+            name: String::new(),
+            address: "foo".into()
+        }
+    );
+    assert_eq!(env.to[0].name, "Olena");
+    assert_eq!(env.to[1].address, "postmaster");
+    let env = envelope(b"From: Olena Koval\r\n\r\n");
+    assert_eq!(env.from.name, "Olena Koval");
+    assert_eq!(env.from.address, "");
 }
