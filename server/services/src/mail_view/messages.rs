@@ -58,7 +58,7 @@ pub async fn message_list(
             .await?;
         rows.extend(page.into_iter().map(row));
     }
-    rows.sort_by(|a, b| (b.received_at, b.id).cmp(&(a.received_at, a.id)));
+    rows.sort_by_key(|m| std::cmp::Reverse((m.received_at, m.id)));
     let limit = usize::try_from(size).unwrap_or(usize::MAX);
     let older = (rows.len() > limit).then(|| {
         rows.truncate(limit);

@@ -5,7 +5,7 @@ use crate::{
     mailboxes::readable,
     sync::{parse::Person as StoredPerson, store::BodyState},
 };
-use domain::{AttachmentView, Conversation, FolderRole, MessageView, Person, TextBlock, Timestamp};
+use domain::{AttachmentView, Conversation, FolderRole, MessageView, Person, Timestamp};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::{HashMap, HashSet};
 
@@ -86,7 +86,11 @@ pub async fn conversation(
 }
 
 fn view(m: message::Model, folder_name: String, folder_role: Option<FolderRole>) -> MessageView {
-    let text = m.text_body.as_deref().map(single).unwrap_or_default();
+    let text = m
+        .text_body
+        .as_deref()
+        .map(crate::mail::quotes::blocks)
+        .unwrap_or_default();
     MessageView {
         id: m.id,
         mailbox_id: m.mailbox_id,
@@ -132,12 +136,4 @@ fn people(list: Vec<StoredPerson>) -> Vec<Person> {
             address: p.address,
         })
         .collect()
-}
-
-/// The text as one block, until quote folding is available.
-fn single(text: &str) -> Vec<TextBlock> {
-    vec![TextBlock {
-        quote_depth: 0,
-        text: text.to_owned(),
-    }]
 }

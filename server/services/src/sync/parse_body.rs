@@ -18,7 +18,14 @@ use std::borrow::Cow;
 
 pub(super) fn content_of(m: &Message<'_>) -> Content {
     let (text, shown) = shown_text(m);
-    let html = m.body_html(0).map(|h| h.into_owned());
+    // Only a real text/html part: mail-parser would otherwise turn the text into HTML.
+    let html = m
+        .html_body
+        .first()
+        .and_then(|&id| m.parts.get(id as usize))
+        .filter(|p| matches!(p.body, PartType::Html(_)))
+        .and_then(|_| m.body_html(0))
+        .map(|h| h.into_owned());
     let snippet = match &text {
         Some(t) => preview(t),
         None => m
