@@ -1,12 +1,14 @@
-//! Starts this process's sync scheduler and IDLE watcher beside the web server, and stops
-//! them cleanly. Leases carry a per-process owner id, so several processes can share one
-//! PostgreSQL database. The owner id begins with this *instance* — host name and the
-//! address the process listens on, which only one live process can hold — so a process
-//! restarted after a crash takes its predecessor's leases back at once.
+//! Starts this process's sync scheduler, IDLE watcher and write-back worker (readers'
+//! actions to the server) beside the web server, and stops them cleanly. Leases carry a
+//! per-process owner id, so several processes can share one PostgreSQL database. The
+//! owner id begins with this *instance* — host name and the address the process listens
+//! on, which only one live process can hold — so a process restarted after a crash takes
+//! its predecessor's leases back at once.
 
 use services::{
     AppState,
     config::Config,
+    mail_actions::{self, ActionWorker, ActionWorkerHandle, WorkerConfig},
     sync::{
         IdleConfig, IdleWatcher, Scheduler, SchedulerConfig, SchedulerHandle, SyncEngine, schedule,
     },
@@ -17,6 +19,7 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 pub struct SyncTasks {
     scheduler: SchedulerHandle,
     idle: Option<tokio::task::JoinHandle<()>>,
+    actions: ActionWorkerHandle,
 }
 
 impl SyncTasks {
@@ -26,6 +29,7 @@ impl SyncTasks {
         if let Some(idle) = self.idle {
             idle.abort();
         }
+        self.actions.shutdown().await;
         let report = self.scheduler.shutdown().await;
         tracing::info!(
             finished = report.finished.len(),
@@ -60,6 +64,9 @@ pub async fn start(config: &Config, state: &AppState, listening: SocketAddr) -> 
                     tracing::warn!(%err, "taking back the previous process's leases failed")
                 }
             }
+            if let Err(err) = mail_actions::release_instance(&state.db, &instance, &owner).await {
+                tracing::warn!(%err, "taking back the previous process's write-backs failed");
+            }
             owner
         }
         None => process,
@@ -76,6 +83,14 @@ pub async fn start(config: &Config, state: &AppState, listening: SocketAddr) -> 
         )
         .spawn()
     });
+    let actions = ActionWorker::new(
+        engine.clone(),
+        state.sync_waker.clone(),
+        state.action_waker.clone(),
+        owner.clone(),
+        WorkerConfig::default(),
+    )
+    .spawn();
     let scheduler = Scheduler::new(
         state.db.clone(),
         owner,
@@ -89,7 +104,11 @@ pub async fn start(config: &Config, state: &AppState, listening: SocketAddr) -> 
         state.sync_waker.clone(),
     )
     .spawn();
-    SyncTasks { scheduler, idle }
+    SyncTasks {
+        scheduler,
+        idle,
+        actions,
+    }
 }
 
 /// `host|address#`: the prefix of this instance's lease owners, or None when the host

@@ -1,5 +1,6 @@
 use crate::{
     mail::{discovery::DiscoveryConfig, tls::MailTrust},
+    mail_actions::ActionWaker,
     secrets::MasterKey,
     sync::SyncWaker,
     throttle::Throttles,
@@ -25,6 +26,8 @@ pub struct AppState {
     pub discovery: DiscoveryConfig,
     /// Wakes this process's sync scheduler after Connect, **Sync now**, a plan change.
     pub sync_waker: SyncWaker,
+    /// Wakes this process's write-back worker after a reader's action (`mail_actions`).
+    pub action_waker: ActionWaker,
 }
 
 impl AppState {
@@ -38,6 +41,7 @@ impl AppState {
             connect_timeout: Duration::from_secs(15),
             discovery: DiscoveryConfig::default(),
             sync_waker: SyncWaker::default(),
+            action_waker: ActionWaker::default(),
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod mailbox;
 pub mod mailbox_folder;
 pub mod mailbox_grant;
 pub mod message;
+pub mod message_action;
 pub mod session;
 pub mod user;
 pub mod workspace;

@@ -1,0 +1,223 @@
+//! The IMAP commands of a write-back, on a session logged in by the sync engine: SELECT
+//! (read-write), UID STORE, UID MOVE (or UID COPY, `\Deleted` and UID EXPUNGE, or a
+//! plain EXPUNGE without UIDPLUS), and the COPYUID answers (RFC 4315) that say which
+//! UIDs the moved messages got.
+
+use super::kind::Flag;
+use crate::sync::{SyncError, fetch::ImapSession, fetch::uid_set};
+use async_imap::{
+    error::Error as ImapError,
+    imap_proto::{Response, ResponseCode, Status, rfc4315::UidSetMember},
+};
+use std::{collections::HashMap, time::Duration};
+
+/// What the server offers that a write-back uses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Caps {
+    /// `MOVE` (RFC 6851).
+    pub moves: bool,
+    /// `UIDPLUS` (RFC 4315): UID EXPUNGE and COPYUID.
+    pub uidplus: bool,
+}
+
+/// Where moved messages went, as the server said: its UIDVALIDITY and old → new UID.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Copied {
+    pub uidvalidity: i64,
+    pub uids: HashMap<i64, i64>,
+}
+
+/// The most UID pairs read from one COPYUID (a server cannot make us expand more).
+const MAX_PAIRS: usize = 10_000;
+
+/// Every command below is bounded by `limit`: a silent server is a [`SyncError::Timeout`].
+pub async fn caps(session: &mut ImapSession, limit: Duration) -> Result<Caps, SyncError> {
+    let caps = tokio::time::timeout(limit, session.capabilities())
+        .await
+        .map_err(|_| SyncError::Timeout)??;
+    Ok(Caps {
+        moves: caps.has_str("MOVE"),
+        uidplus: caps.has_str("UIDPLUS"),
+    })
+}
+
+/// SELECTs a folder read-write; its UIDVALIDITY.
+pub async fn select(
+    session: &mut ImapSession,
+    name: &str,
+    limit: Duration,
+) -> Result<i64, SyncError> {
+    let mailbox = tokio::time::timeout(limit, session.select(name))
+        .await
+        .map_err(|_| SyncError::Timeout)??;
+    drop_unsolicited(session);
+    Ok(i64::from(mailbox.uid_validity.unwrap_or(0)))
+}
+
+/// Sets or clears a flag, `.SILENT` (the next sync reads flags anyway).
+pub async fn store(
+    session: &mut ImapSession,
+    uids: &[i64],
+    flag: Flag,
+    value: bool,
+    limit: Duration,
+) -> Result<(), SyncError> {
+    let sign = if value { '+' } else { '-' };
+    let cmd = format!(
+        "UID STORE {} {sign}FLAGS.SILENT ({})",
+        uid_set(uids),
+        flag.imap()
+    );
+    command(session, &cmd, limit).await.map(drop)
+}
+
+/// Moves messages of the selected folder to `target`: UID MOVE where offered, else UID
+/// COPY then removal. Returns the new UIDs when the server told them.
+pub async fn move_to(
+    session: &mut ImapSession,
+    caps: Caps,
+    uids: &[i64],
+    target: &str,
+    limit: Duration,
+) -> Result<Option<Copied>, SyncError> {
+    let name = quoted(target)?;
+    let set = uid_set(uids);
+    if caps.moves {
+        return command(session, &format!("UID MOVE {set} {name}"), limit).await;
+    }
+    let copied = command(session, &format!("UID COPY {set} {name}"), limit).await?;
+    expunge(session, caps, uids, limit).await?;
+    Ok(copied)
+}
+
+/// Removes messages of the selected folder for good: `\Deleted`, then UID EXPUNGE of
+/// just these (UIDPLUS) or, without it, EXPUNGE.
+pub async fn expunge(
+    session: &mut ImapSession,
+    caps: Caps,
+    uids: &[i64],
+    limit: Duration,
+) -> Result<(), SyncError> {
+    let set = uid_set(uids);
+    let deleted = format!("UID STORE {set} +FLAGS.SILENT (\\Deleted)");
+    command(session, &deleted, limit).await?;
+    if caps.uidplus {
+        command(session, &format!("UID EXPUNGE {set}"), limit).await?;
+    } else {
+        command(session, "EXPUNGE", limit).await?;
+    }
+    Ok(())
+}
+
+/// Runs one command and reads up to its tagged answer, keeping a COPYUID from either an
+/// untagged OK (MOVE) or the tagged one (COPY). NO and BAD become [`SyncError`]s the
+/// same way the sync's do (throttling told apart).
+async fn command(
+    session: &mut ImapSession,
+    cmd: &str,
+    limit: Duration,
+) -> Result<Option<Copied>, SyncError> {
+    tokio::time::timeout(limit, answer(session, cmd))
+        .await
+        .map_err(|_| SyncError::Timeout)?
+}
+
+async fn answer(session: &mut ImapSession, cmd: &str) -> Result<Option<Copied>, SyncError> {
+    drop_unsolicited(session);
+    let tag = session.run_command(cmd).await?;
+    let mut copied = None;
+    loop {
+        let Some(answer) = session
+            .read_response()
+            .await
+            .map_err(|e| SyncError::from(ImapError::Io(e)))?
+        else {
+            return Err(SyncError::Imap("the server closed the connection".into()));
+        };
+        let (status, outcome, done) = match answer.parsed() {
+            Response::Done {
+                tag: t,
+                status,
+                outcome,
+            } => (status, outcome, *t == tag),
+            Response::Data { status, outcome } => (status, outcome, false),
+            _ => continue,
+        };
+        if let Some(ResponseCode::CopyUid(uidvalidity, from, to)) = &outcome.code {
+            copied = Some(pairs(*uidvalidity, from, to));
+        }
+        if !done {
+            continue;
+        }
+        let text = outcome
+            .information
+            .as_deref()
+            .unwrap_or_default()
+            .to_owned();
+        return match status {
+            Status::Ok => Ok(copied),
+            Status::No => Err(ImapError::No(text).into()),
+            _ => Err(ImapError::Bad(text).into()),
+        };
+    }
+}
+
+/// COPYUID's two UID sets, paired in order (RFC 4315 §3).
+fn pairs(uidvalidity: u32, from: &[UidSetMember], to: &[UidSetMember]) -> Copied {
+    Copied {
+        uidvalidity: i64::from(uidvalidity),
+        uids: expand(from).zip(expand(to)).take(MAX_PAIRS).collect(),
+    }
+}
+
+fn expand(set: &[UidSetMember]) -> impl Iterator<Item = i64> + '_ {
+    set.iter()
+        .flat_map(|m| match m {
+            UidSetMember::Uid(uid) => *uid..=*uid,
+            UidSetMember::UidRange(range) => range.clone(),
+        })
+        .map(i64::from)
+}
+
+/// A folder name as an IMAP quoted string (names come from the server's LIST).
+fn quoted(name: &str) -> Result<String, SyncError> {
+    if name.contains(['\r', '\n']) {
+        return Err(SyncError::Refused("a folder name with a line break".into()));
+    }
+    Ok(format!(
+        "\"{}\"",
+        name.replace('\\', "\\\\").replace('"', "\\\"")
+    ))
+}
+
+/// Answers the server sent on its own are not read by a write-back; dropped so they are
+/// not held for the session's life.
+fn drop_unsolicited(session: &mut ImapSession) {
+    while session.unsolicited_responses.try_recv().is_ok() {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copyuid_sets_pair_in_order() {
+        let from = [UidSetMember::Uid(4), UidSetMember::UidRange(7..=9)];
+        let to = [UidSetMember::UidRange(101..=104)];
+        let copied = pairs(55, &from, &to);
+        assert_eq!(copied.uidvalidity, 55);
+        assert_eq!(
+            copied.uids,
+            HashMap::from([(4, 101), (7, 102), (8, 103), (9, 104)])
+        );
+        let huge = [UidSetMember::UidRange(1..=u32::MAX)];
+        assert_eq!(pairs(1, &huge, &huge).uids.len(), MAX_PAIRS);
+    }
+
+    #[test]
+    fn folder_names_are_quoted() {
+        assert_eq!(quoted("Archive").ok(), Some("\"Archive\"".into()));
+        assert_eq!(quoted("a\"b\\c").ok(), Some("\"a\\\"b\\\\c\"".into()));
+        assert!(quoted("x\r\nA1 LOGOUT").is_err());
+    }
+}
