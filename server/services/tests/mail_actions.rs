@@ -542,3 +542,35 @@ async fn a_sync_before_the_write_back_leaves_one_copy_and_the_change() {
         worker.shutdown().await;
     }
 }
+
+#[tokio::test]
+async fn a_write_to_a_folder_reset_on_the_server_is_shown_as_stale() {
+    let s = stack();
+    for t in common::databases().await {
+        let mb = setup(&t.db, &s, "actv", 1, &["INBOX", "Temp"], &["Temp"]).await;
+        seed(&mb.user, 2, "Temp");
+        mb.sync().await;
+        let worker = mb.worker();
+        let r = mb.rows("Temp").await.remove(0);
+        let flagged = r.flagged;
+        // Deleted and created again: same name, new UIDVALIDITY, the old UIDs mean nothing.
+        server_folder(&s, &mb.user, "Temp", false).await;
+        server_folder(&s, &mb.user, "Temp", true).await;
+        let action = if flagged { Unflag } else { MessageAction::Flag };
+        act(&mb.st, &mb.owner, &[r.id], action).await.unwrap();
+        let failure = one_failure(&mb).await;
+        assert!(
+            failure.error.contains("reset"),
+            "{}: {}",
+            t.backend,
+            failure.error
+        );
+        assert_eq!(
+            mb.row(r.id).await.unwrap().flagged,
+            flagged,
+            "{}: undone",
+            t.backend
+        );
+        worker.shutdown().await;
+    }
+}
