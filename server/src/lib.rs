@@ -4,6 +4,7 @@
 
 mod api_status;
 pub mod guards;
+pub mod message_content;
 pub mod observability;
 pub mod router;
 pub mod security_headers;

@@ -1,9 +1,10 @@
 //! The axum router: Leptos pages and server functions, health and metrics, and the layers
 //! around them, outside-in: tracing → metrics → security headers (CSP nonce) → the status
 //! of server-function input errors → body limit → session → same-origin guard → sign-in
-//! gate.
+//! gate. A message's content for the reading frame, its attachments and inline images
+//! are plain axum routes (`message_content`) under the same layers.
 
-use crate::{api_status, guards, observability, security_headers};
+use crate::{api_status, guards, message_content, observability, security_headers};
 use app::{App, shell};
 use axum::{
     Router,
@@ -40,7 +41,9 @@ pub fn build(config: &Config, state: AppState, metrics: PrometheusHandle) -> Rou
             security_headers::provide_nonce_from_request();
         }
     };
-    let mut router = Router::new().route("/healthz", get(healthz));
+    let mut router = Router::new()
+        .route("/healthz", get(healthz))
+        .merge(message_content::routes(config, &state));
     // On its own address when METRICS_ADDR is set; here only behind METRICS_TOKEN.
     if config.web.metrics_addr.is_none() && config.web.metrics_token.is_some() {
         router = router.merge(metrics_router(config, metrics));

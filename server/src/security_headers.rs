@@ -1,7 +1,9 @@
 //! Security headers on every response: a Content-Security-Policy with a fresh nonce per
 //! request (the one Leptos puts on its hydration and resource scripts), no framing, no
 //! MIME sniffing, same-origin referrers, no caching of pages and server-function answers,
-//! and HSTS when the deployment is behind HTTPS.
+//! and HSTS when the deployment is behind HTTPS. A response marked [`OwnPolicy`] (a
+//! message's content for its sandboxed frame, a download) keeps its own stricter policy,
+//! framing, referrer and caching headers.
 
 use axum::{
     extract::{Request, State},
@@ -15,6 +17,11 @@ use std::sync::Arc;
 /// This request's CSP nonce, carried in the request's extensions to the Leptos context.
 #[derive(Clone, Debug)]
 pub struct CspNonce(pub Arc<str>);
+
+/// On a response: its Content-Security-Policy, X-Frame-Options, Referrer-Policy and
+/// Cache-Control are its own (stricter than the pages') and are kept as they are.
+#[derive(Clone, Copy, Debug)]
+pub struct OwnPolicy;
 
 #[derive(Clone, Copy, Debug)]
 pub struct Policy {
@@ -38,21 +45,24 @@ pub async fn add(State(policy): State<Policy>, mut req: Request, next: Next) -> 
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
     let no_store = !static_path || html;
+    let own = res.extensions().get::<OwnPolicy>().is_some();
     let headers = res.headers_mut();
-    set(
-        headers,
-        header::CONTENT_SECURITY_POLICY,
-        &content_security_policy(&nonce),
-    );
     set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
-    set(headers, header::X_FRAME_OPTIONS, "DENY");
-    set(headers, header::REFERRER_POLICY, REFERRER_POLICY);
+    if !own {
+        set(
+            headers,
+            header::CONTENT_SECURITY_POLICY,
+            &content_security_policy(&nonce),
+        );
+        set(headers, header::X_FRAME_OPTIONS, "DENY");
+        set(headers, header::REFERRER_POLICY, REFERRER_POLICY);
+    }
     set(
         headers,
         HeaderName::from_static("cross-origin-opener-policy"),
         "same-origin",
     );
-    if no_store {
+    if no_store && !own {
         set(headers, header::CACHE_CONTROL, "no-store");
     }
     if policy.hsts {

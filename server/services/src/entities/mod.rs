@@ -1,6 +1,7 @@
 //! SeaORM entities, one file per table; behaviour lives in the services that use them.
 
 pub mod connection_draft;
+pub mod image_sender;
 pub mod mailbox;
 pub mod mailbox_folder;
 pub mod mailbox_grant;
