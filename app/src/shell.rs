@@ -63,6 +63,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("mail") view=MailPage ssr=SsrMode::Async/>
                         <Route path=path!("mail/connect") view=ConnectPage ssr=SsrMode::Async/>
                         <Route path=path!("mail/inbox") view=MailScreenPage ssr=SsrMode::Async/>
+                        <Route path=path!("mail/search") view=MailScreenPage ssr=SsrMode::Async/>
                         <Route path=path!("mail/:mailbox/folders/:folder") view=MailScreenPage ssr=SsrMode::Async/>
                         <Route path=path!("mail/connect/setup/:draft") view=ConnectSetupPage ssr=SsrMode::Async/>
                         <Route path=path!("mail/connect/:provider") view=ConnectProviderPage ssr=SsrMode::Async/>

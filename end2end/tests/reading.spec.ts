@@ -101,9 +101,75 @@ test('an HTML message shows in a sandboxed frame, remote images only on request'
   await page.getByRole('link', { name: 'Show images' }).click();
   await expect(page).toHaveURL(/images=\d+/);
   await expect(frame).toHaveAttribute('src', /images=1/);
+  // Always for this sender: opened again, the message shows its images by itself.
+  await open(page, testInfo, '/mail/inbox');
+  await page.locator('ol.message-list > li', { hasText: 'Weekly deals' }).getByRole('link').click();
+  await expect(frame).not.toHaveAttribute('src', /images=1/);
+  await page.getByRole('button', { name: 'Always show images from this sender' }).click();
+  await expect(frame).toHaveAttribute('src', /images=1/);
+  await expect(page.getByRole('link', { name: 'Show images' })).toHaveCount(0);
   if (jsEnabled(testInfo)) {
     // Keyboard: `?` lists the shortcuts.
     await page.keyboard.press('?');
     await expect(page.getByRole('dialog', { name: 'Keyboard shortcuts' })).toBeVisible();
   }
+});
+
+test('searches in Cyrillic and by each field, acts on messages, and the server sees it', async ({ page }, testInfo) => {
+  test.setTimeout(120_000);
+  const address = await connectedReader(page, testInfo);
+  const rows = page.locator('ol.message-list > li');
+  const search = async (words: string) => {
+    await page.locator('#mail-search').fill(words);
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await expect(page).toHaveURL(/\/mail\/search\?q=/);
+  };
+  // Lower case finds the capitalised subject; sender, recipient and body words too.
+  await search('рахунок');
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText('Рахунок №17');
+  await search('робочих');
+  await expect(rows).toHaveCount(1);
+  await search('taras');
+  await expect(rows).toHaveCount(3); // two from Taras in INBOX, the reply to him in Sent
+  await search('kickoff great');
+  await expect(rows).toHaveCount(1);
+  await search('nothing-like-this');
+  await expect(page.getByText('Nothing found.')).toBeVisible();
+
+  // Star the invoice from its search result: shown at once, and on the server.
+  await search('рахунок');
+  await rows.first().getByRole('link').click();
+  const card = page.locator('.reading-pane article.message-card').first();
+  await card.getByRole('button', { name: 'Star' }).click();
+  await expect(card.getByRole('button', { name: 'Remove star' })).toBeVisible();
+  await expect(() => {
+    expect(mailStack(['list', address, 'INBOX'])).toMatch(/\\Flagged[^\n]*\t<invoice-17@client\.example>/);
+  }).toPass({ timeout: 20_000 });
+
+  // Archive the newsletter, delete the first kickoff: both leave INBOX on the server.
+  await open(page, testInfo, '/mail/inbox');
+  await rows.filter({ hasText: 'Weekly deals' }).getByRole('link').click();
+  await page.locator('.reading-pane').getByRole('button', { name: 'Archive' }).click();
+  await expect(rows.filter({ hasText: 'Weekly deals' })).toHaveCount(0);
+  await expect(() => {
+    expect(mailStack(['list', address, 'Archive'])).toContain('<news-48@shop.example>');
+  }).toPass({ timeout: 20_000 });
+  await open(page, testInfo, '/mail/inbox');
+  await rows.filter({ hasText: 'Project kickoff' }).filter({ hasNotText: 'Re:' }).getByRole('link').click();
+  await page.locator('.reading-pane article.message-card').first().getByRole('button', { name: 'Delete' }).click();
+  await expect(() => {
+    expect(mailStack(['list', address, 'Trash'])).toContain('<kickoff-1@client.example>');
+  }).toPass({ timeout: 20_000 });
+
+  // Bulk: mark every line of All inboxes unread.
+  await open(page, testInfo, '/mail/inbox');
+  const count = await rows.count();
+  for (let n = 0; n < count; n++) await rows.nth(n).locator('input.select-line').check();
+  await page.locator('#bulk-action').selectOption('unread');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await expect(page.locator('ol.message-list > li[data-unread="true"]')).toHaveCount(count);
+  await expect(() => {
+    expect(mailStack(['list', address, 'INBOX'])).not.toMatch(/\\Seen/);
+  }).toPass({ timeout: 20_000 });
 });

@@ -116,6 +116,24 @@ pub struct MessageList {
     pub messages: Vec<MessageRow>,
     /// Where the next (older) page starts, when there is one.
     pub older: Option<ListCursor>,
+    /// Search results: the words searched for, and whether more matched than are shown.
+    pub query: Option<String>,
+    pub more: bool,
+}
+
+impl From<SearchResults> for MessageList {
+    fn from(r: SearchResults) -> Self {
+        MessageList {
+            scope: r.scope,
+            title: String::new(),
+            role: None,
+            total: Some(r.messages.len() as u64),
+            messages: r.messages,
+            older: None,
+            query: Some(r.query),
+            more: r.more,
+        }
+    }
 }
 
 impl MessageList {
@@ -167,6 +185,8 @@ pub struct MessageView {
     pub text: Vec<TextBlock>,
     /// An HTML body exists: shown sanitised in a sandboxed frame.
     pub has_html: bool,
+    /// The reader always shows remote images from this sender.
+    pub images_allowed: bool,
     pub attachments: Vec<AttachmentView>,
     pub too_large: bool,
     pub over_quota: bool,
@@ -182,6 +202,8 @@ pub struct Conversation {
     pub messages: Vec<MessageView>,
     /// The message that was opened.
     pub opened: i64,
+    /// The synced folders of its mailbox: where **Move** may put a message.
+    pub folders: Vec<FolderNode>,
 }
 
 /// What a reader does to messages (one or a bulk selection).

@@ -7,6 +7,10 @@ use leptos::prelude::*;
 pub async fn conversation(id: i64) -> Result<Conversation, AppError> {
     use super::super::context::{actor, from_service};
     let (state, actor) = actor().await?;
+    // Opening marks read (nothing is written when it already is).
+    services::mail_actions::act(&state, &actor, &[id], domain::MessageAction::MarkRead)
+        .await
+        .map_err(from_service)?;
     services::mail_view::conversation(&state.db, &actor, id)
         .await
         .map_err(from_service)

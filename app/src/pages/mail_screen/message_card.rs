@@ -1,5 +1,7 @@
+use super::message_actions::MessageToolbar;
+use crate::api::mail::AllowImages;
 use crate::{components::LocalTime, i18n::*};
-use domain::{MessageView, Person, TextBlock};
+use domain::{FolderNode, MessageView, Person, TextBlock};
 use leptos::prelude::*;
 
 /// One message of a conversation: a `<details>` (works without JavaScript), expanded for
@@ -11,10 +13,14 @@ pub fn MessageCard(
     expanded: bool,
     images: Memo<Option<i64>>,
     here: String,
+    folders: Vec<FolderNode>,
+    /// The opened message: its buttons answer the keyboard shortcuts.
+    opened: i64,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let id = m.id;
     let seen = m.seen;
+    let keys = id == opened;
     let sender = if m.from.name.is_empty() {
         m.from.address.clone()
     } else {
@@ -54,6 +60,7 @@ pub fn MessageCard(
                 {m.pending.then(|| view! { <p class="notice">{t!(i18n, message_pending)}</p> })}
                 {m.too_large.then(|| view! { <p class="notice">{t!(i18n, too_large)}</p> })}
                 {m.over_quota.then(|| view! { <p class="notice">{t!(i18n, over_quota)}</p> })}
+                <MessageToolbar m=m.clone() folders keys/>
                 <Body m=m.clone() images here/>
                 <Attachments m/>
             </details>
@@ -66,7 +73,8 @@ fn Body(m: MessageView, images: Memo<Option<i64>>, here: String) -> impl IntoVie
     let i18n = use_i18n();
     let id = m.id;
     if m.has_html {
-        let show_images = move || images.get() == Some(id);
+        let always = m.images_allowed;
+        let show_images = move || always || images.get() == Some(id);
         let src = move || {
             if show_images() {
                 format!("/mail/messages/{id}/content?images=1")
@@ -80,6 +88,8 @@ fn Body(m: MessageView, images: Memo<Option<i64>>, here: String) -> impl IntoVie
                 <p class="images-blocked muted">
                     {t!(i18n, images_blocked)} " "
                     <a href=show.clone() class="show-images">{t!(i18n, show_images)}</a>
+                    " "
+                    <AlwaysShowImages id/>
                 </p>
             })}
             <iframe
@@ -175,5 +185,25 @@ pub fn PaperClip(label: String) -> impl IntoView {
             <title>{title}</title>
             <path d="M21 11.5l-8.5 8.5a5 5 0 0 1-7-7l9-9a3.5 3.5 0 0 1 5 5l-9 9a2 2 0 0 1-3-3l8-8"/>
         </svg>
+    }
+}
+
+/// **Always show images from this sender** (remembered for this user).
+#[component]
+fn AlwaysShowImages(id: i64) -> impl IntoView {
+    let i18n = use_i18n();
+    let acting = expect_context::<super::message_actions::Acting>();
+    let allow = ServerAction::<AllowImages>::new();
+    // The conversation refetches with the acting version; nudge it after allowing.
+    Effect::new(move |_| {
+        if allow.version().get() > 0 {
+            acting.version().update(|v| *v += 1);
+        }
+    });
+    view! {
+        <ActionForm action=allow attr:class="inline">
+            <input type="hidden" name="id" value=id/>
+            <button type="submit" class="link-button">{t!(i18n, always_show_images)}</button>
+        </ActionForm>
     }
 }

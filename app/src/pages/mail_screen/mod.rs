@@ -5,16 +5,17 @@
 
 mod folder_tree;
 mod list_pane;
+mod message_actions;
 mod message_card;
 mod reading_pane;
 mod shortcuts;
 
 use crate::{
-    api::mail::{conversation, mail_tree, message_list},
+    api::mail::{conversation, mail_tree, message_list, search_mail},
     components::{PageTitle, poll::use_ticker},
     i18n::*,
 };
-use domain::MailScope;
+use domain::{MailScope, MessageList};
 use folder_tree::FolderTree;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
@@ -33,28 +34,40 @@ pub fn MailScreenPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let number = move |name: &str| params.read().get(name).and_then(|v| v.parse::<i64>().ok());
+    // `/mail/search?q=…&scope=folder:M:F|mailbox:M|all`
+    let search = Memo::new(move |_| query.read().get("q"));
     let scope = Memo::new(move |_| match (number("mailbox"), number("folder")) {
         (Some(mailbox), Some(folder)) => MailScope::Folder { mailbox, folder },
-        _ => MailScope::All,
+        _ => query
+            .read()
+            .get("scope")
+            .and_then(|s| parse_scope(&s))
+            .unwrap_or(MailScope::All),
     });
     let before = move || query.read().get("before").filter(|b| !b.is_empty());
     let open = Memo::new(move |_| query.read().get("open").and_then(|v| v.parse::<i64>().ok()));
     let tick = use_ticker(REFRESH);
-    let tree = Resource::new(move || tick.get(), |_| mail_tree());
+    let acting: message_actions::Acting = ServerAction::new();
+    provide_context(acting);
+    let done = move || acting.version().get();
+    let tree = Resource::new(move || (tick.get(), done()), |_| mail_tree());
     let list = Resource::new(
-        move || (scope.get(), before(), tick.get()),
-        |(scope, before, _)| {
+        move || (scope.get(), before(), search.get(), tick.get(), done()),
+        |(scope, before, search, _, _)| async move {
             let (mailbox, folder) = match scope {
                 MailScope::Folder { mailbox, folder } => (Some(mailbox), Some(folder)),
                 MailScope::Mailbox(mailbox) => (Some(mailbox), None),
                 MailScope::All => (None, None),
             };
-            message_list(mailbox, folder, before)
+            match search {
+                Some(q) => search_mail(q, mailbox, folder).await.map(MessageList::from),
+                None => message_list(mailbox, folder, before).await,
+            }
         },
     );
     let opened = Resource::new(
-        move || open.get(),
-        |id| async move {
+        move || (open.get(), done()),
+        |(id, _)| async move {
             match id {
                 Some(id) => conversation(id).await.map(Some),
                 None => Ok(None),
@@ -66,9 +79,23 @@ pub fn MailScreenPage() -> impl IntoView {
         <PageTitle text=|i18n| t_string!(i18n, mail_title).to_string()/>
         <div class="mail-screen" class:reading=move || open.get().is_some()>
             <FolderTree tree scope/>
-            <ListPane list scope open path/>
+            <ListPane list scope open path tick/>
             <ReadingPane opened/>
         </div>
         <Shortcuts/>
+    }
+}
+
+/// `folder:M:F`, `mailbox:M` or `all`, as the search form's scope choice sends it.
+fn parse_scope(text: &str) -> Option<MailScope> {
+    let mut parts = text.split(':');
+    match (parts.next()?, parts.next(), parts.next()) {
+        ("folder", Some(m), Some(f)) => Some(MailScope::Folder {
+            mailbox: m.parse().ok()?,
+            folder: f.parse().ok()?,
+        }),
+        ("mailbox", Some(m), None) => Some(MailScope::Mailbox(m.parse().ok()?)),
+        ("all", None, None) => Some(MailScope::All),
+        _ => None,
     }
 }

@@ -50,7 +50,9 @@ fn Thread(c: Conversation) -> impl IntoView {
         {c.messages.into_iter().map(|m| {
             let expanded = Some(m.id) == newest || m.id == c.opened;
             let here = format!("{path}?open={}", c.opened);
-            view! { <MessageCard m expanded images here/> }
+            let folders = c.folders.clone();
+            let opened = c.opened;
+            view! { <MessageCard m expanded images here folders opened/> }
         }).collect_view()}
     }
 }

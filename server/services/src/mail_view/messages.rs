@@ -84,6 +84,8 @@ pub async fn message_list(
         total,
         messages: rows,
         older: older.flatten(),
+        query: None,
+        more: false,
     })
 }
 

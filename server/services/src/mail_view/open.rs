@@ -5,7 +5,9 @@ use crate::{
     mailboxes::readable,
     sync::{parse::Person as StoredPerson, store::BodyState},
 };
-use domain::{AttachmentView, Conversation, FolderRole, MessageView, Person, Timestamp};
+use domain::{
+    AttachmentView, Conversation, FolderNode, FolderRole, MessageView, Person, Timestamp,
+};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::{HashMap, HashSet};
 
@@ -67,21 +69,45 @@ pub async fn conversation(
     });
     rows.sort_by_key(|m| (m.sent_at.unwrap_or(m.received_at), m.id));
     let subject = opened.subject.clone();
+    let mut allowed = HashMap::new();
+    for m in rows.iter().filter(|m| m.html_body.is_some()) {
+        if !allowed.contains_key(&m.from_address) {
+            let yes = crate::reading::images::sender_allowed(db, actor, &m.from_address).await?;
+            allowed.insert(m.from_address.clone(), yes);
+        }
+    }
     let messages = rows
         .into_iter()
         .map(|m| {
             let folder = folders.get(&m.folder_id);
-            view(
+            let images_allowed = allowed.get(&m.from_address).copied().unwrap_or(false);
+            let mut v = view(
                 m,
                 folder.map(|f| f.display_name.clone()).unwrap_or_default(),
                 folder.and_then(|f| FolderRole::of(&f.name, f.special_use.as_deref())),
-            )
+            );
+            v.images_allowed = images_allowed;
+            v
+        })
+        .collect();
+    let mut targets: Vec<&mailbox_folder::Model> =
+        folders.values().filter(|f| f.selected).collect();
+    targets.sort_by_key(|f| f.id);
+    let folders = targets
+        .into_iter()
+        .map(|f| FolderNode {
+            id: f.id,
+            name: f.display_name.clone(),
+            role: FolderRole::of(&f.name, f.special_use.as_deref()),
+            depth: f.depth,
+            unread: 0,
         })
         .collect();
     Ok(Conversation {
         subject,
         messages,
         opened: opened.id,
+        folders,
     })
 }
 
@@ -111,6 +137,7 @@ fn view(m: message::Model, folder_name: String, folder_role: Option<FolderRole>)
         flagged: m.flagged,
         text,
         has_html: m.html_body.as_deref().is_some_and(|h| !h.trim().is_empty()),
+        images_allowed: false,
         attachments: m
             .attachments
             .0

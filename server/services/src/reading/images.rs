@@ -63,7 +63,8 @@ pub async fn images_allowed(
     sender_allowed(db, actor, &row.from_address).await
 }
 
-pub(super) async fn sender_allowed(
+/// The actor always shows images from this sender address.
+pub async fn sender_allowed(
     db: &impl ConnectionTrait,
     actor: &Actor,
     from_address: &str,

@@ -57,15 +57,19 @@ pub async fn header_pass(
     }
     let same_generation = folder.uidvalidity == Some(state.uidvalidity);
     let stored = store::stored_flags(db, key).await?;
+    // Readers' actions on their way to the server (`mail_actions`): those rows stay as
+    // the reader left them until the write-back is done or has failed.
+    let held = crate::mail_actions::held_uids(db, folder.id, state.uidvalidity).await?;
     let adopt = !same_generation && store::has_other_generation(db, key).await?;
     let on_server = timed(t, fetch::search(session, &range.criteria)).await?;
     let gone: Vec<i64> = stored
         .keys()
-        .filter(|uid| !on_server.contains(uid))
+        .filter(|uid| !on_server.contains(uid) && !held.contains(uid))
         .copied()
         .collect();
     store::delete_uids(db, key, &gone).await?;
-    let missing = store::missing(&on_server, &stored);
+    let mut missing = store::missing(&on_server, &stored);
+    missing.retain(|uid| !held.contains(uid));
     let mut counts = Counts {
         in_range: on_server.len() as i64,
         headers_done: (on_server.len() - missing.len()) as i64,
@@ -108,7 +112,8 @@ pub async fn header_pass(
             .copied()
             .collect();
         let since = state.highest_modseq.and(folder.highest_modseq);
-        let changed = timed(t, fetch::flags(session, &kept, since)).await?;
+        let mut changed = timed(t, fetch::flags(session, &kept, since)).await?;
+        changed.retain(|(uid, _)| !held.contains(uid));
         store::apply_flags(db, key, &stored, &changed).await?;
     }
     if let Some(from) = range.resync_from {

@@ -1,0 +1,74 @@
+import { expect, test } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { fillOwnDomain, open, signUp } from './helpers';
+
+// The XSS corpus (server/services/tests/fixtures/xss): hostile HTML delivered as real mail
+// to the test Dovecot, synced, and opened one by one in Chromium. Nothing may run, show a
+// dialog, reach any host but the app, or navigate the app.
+
+const CORPUS = '../server/services/tests/fixtures/xss';
+
+function mailStack(...args: string[]): string {
+  return execFileSync('../scripts/mail-stack/mail-stack', args, { encoding: 'utf8' });
+}
+
+test('hostile mail runs nothing, loads nothing foreign, navigates nowhere', async ({ page }, testInfo) => {
+  test.setTimeout(150_000);
+  const files = readdirSync(CORPUS).filter((f) => f.endsWith('.eml')).sort();
+  expect(files.length).toBeGreaterThanOrEqual(10);
+  const user = `xss${testInfo.project.name.replace(/\W/g, '')}${Date.now().toString(36)}`;
+  const address = `${user}@example.test`;
+  mailStack('add-user', address, `${user}-pass-1`);
+  mailStack('deliver', address, 'INBOX', ...files.map((f) => `${CORPUS}/${f}`));
+
+  const dialogs: string[] = [];
+  const foreign: string[] = [];
+  const app = new URL(testInfo.project.use.baseURL ?? 'http://127.0.0.1:3100');
+  page.on('dialog', async (d) => {
+    dialogs.push(d.message());
+    await d.dismiss();
+  });
+  // Chromium reports a load the frame's Content-Security-Policy refused as a request that
+  // failed with "csp": it never left the browser. Every other foreign request counts.
+  const refused = new Set<string>();
+  page.context().on('request', (r) => {
+    const url = new URL(r.url());
+    if (url.origin !== app.origin && url.protocol !== 'data:' && url.protocol !== 'blob:') foreign.push(r.url());
+  });
+  page.context().on('requestfailed', (r) => {
+    if (r.failure()?.errorText === 'csp') refused.add(r.url());
+  });
+
+  await signUp(page, testInfo);
+  await fillOwnDomain(page, testInfo, user, `${user}-pass-1`);
+  await page.getByRole('button', { name: 'Connect' }).click();
+  await expect(page).toHaveURL(/\/mail\/accounts$/);
+  const rows = page.locator('ol.message-list > li');
+  await expect(async () => {
+    await open(page, testInfo, '/mail/inbox');
+    await expect(rows).toHaveCount(files.length, { timeout: 1_000 });
+  }).toPass({ timeout: 40_000 });
+
+  for (let n = 0; n < files.length; n++) {
+    await open(page, testInfo, '/mail/inbox');
+    await rows.nth(n).getByRole('link').click();
+    await expect(page).toHaveURL(/\/mail\/inbox\?open=\d+$/);
+    const frame = page.locator('iframe.message-frame');
+    if ((await frame.count()) > 0) {
+      await expect(frame).toHaveAttribute('sandbox', 'allow-popups allow-popups-to-escape-sandbox');
+      // The frame's document loaded (its body exists) under the sandbox.
+      const inner = page.frameLocator('iframe.message-frame');
+      await expect(inner.locator('body')).toHaveCount(1);
+      // What the sanitiser let through holds nothing that runs, embeds or navigates.
+      await expect(inner.locator('script, iframe, frame, object, embed, form, base, meta, svg, math, link')).toHaveCount(0);
+      await expect(inner.locator('[onload], [onerror], [onclick], [onmouseover], [onfocus]')).toHaveCount(0);
+    }
+    // Give any timer-based vector (setTimeout, meta refresh) its chance: a settled
+    // network, then look again.
+    await page.waitForLoadState('networkidle');
+    expect(page.url(), `after opening ${files[n]}`).toMatch(/\/mail\/inbox\?open=\d+$/);
+  }
+  expect(dialogs).toEqual([]);
+  expect(foreign.filter((url) => !refused.has(url))).toEqual([]);
+});
