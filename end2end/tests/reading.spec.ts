@@ -173,3 +173,50 @@ test('searches in Cyrillic and by each field, acts on messages, and the server s
     expect(mailStack(['list', address, 'INBOX'])).not.toMatch(/\\Seen/);
   }).toPass({ timeout: 20_000 });
 });
+
+test('new mail appears in the open list without a reload; the keyboard reads and acts', async ({ page }, testInfo) => {
+  test.skip(!jsEnabled(testInfo), 'live updates and shortcuts need JavaScript');
+  test.setTimeout(90_000);
+  const address = await connectedReader(page, testInfo);
+  const rows = page.locator('ol.message-list > li');
+  await page.evaluate(() => ((window as unknown as { stillHere: boolean }).stillHere = true));
+  deliver(address, 'INBOX', 'late.eml');
+  const mailbox = await page.locator('.tree-mailbox').first().getAttribute('data-mailbox');
+  const synced = await page.request.post('/api/sync_now', { form: { mailbox: mailbox! } });
+  expect(synced.status()).toBe(200);
+  await expect(rows.filter({ hasText: 'Late news' })).toHaveCount(1, { timeout: 20_000 });
+  expect(await page.evaluate(() => (window as unknown as { stillHere?: boolean }).stillHere)).toBe(true);
+
+  // j selects, o opens, j opens the next, s stars, e archives, / searches, ? helps.
+  await page.keyboard.press('j');
+  await expect(page.locator('ol.message-list > li.selected')).toHaveCount(1);
+  await page.keyboard.press('o');
+  await expect(page).toHaveURL(/open=\d+/);
+  const first = page.url();
+  await page.keyboard.press('j');
+  await expect(page).not.toHaveURL(first);
+  await expect(page.locator('.reading-pane article.message-card')).not.toHaveCount(0);
+  const opened = new URL(page.url()).searchParams.get('open');
+  await page.keyboard.press('s');
+  await expect(page.locator(`ol.message-list > li[data-id="${opened}"].flagged`)).toHaveCount(1);
+  await page.keyboard.press('e');
+  await expect(page.locator(`ol.message-list > li[data-id="${opened}"]`)).toHaveCount(0);
+  await page.keyboard.press('/');
+  await expect(page.locator('#mail-search')).toBeFocused();
+});
+
+test('a phone shows one pane at a time', async ({ page }, testInfo) => {
+  test.setTimeout(90_000);
+  await connectedReader(page, testInfo);
+  await page.setViewportSize({ width: 390, height: 800 });
+  const list = page.locator('.list-pane');
+  const pane = page.locator('.reading-pane');
+  await expect(list).toBeVisible();
+  await expect(pane).toBeHidden();
+  await page.locator('ol.message-list > li', { hasText: 'Project kickoff' }).first().getByRole('link').click();
+  await expect(pane).toBeVisible();
+  await expect(list).toBeHidden();
+  await page.getByRole('link', { name: 'Back to the list' }).click();
+  await expect(list).toBeVisible();
+  await expect(pane).toBeHidden();
+});
