@@ -17,7 +17,7 @@ use services::{
     AppState, ServiceError,
     accounts::Actor,
     config::Config,
-    reading::{self, Part, Reader, attachment::CHUNK_BYTES},
+    reading::{self, Part, Reader, attachment::CHUNK_BYTES, inline_pass},
 };
 use tower_sessions::Session;
 
@@ -38,6 +38,10 @@ pub fn routes<S: Clone + Send + Sync + 'static>(config: &Config, state: &AppStat
         .route("/mail/messages/{id}/content", get(body))
         .route("/mail/messages/{id}/attachments/{index}", get(attachment))
         .route("/mail/messages/{id}/inline/{cid}", get(inline))
+        .route(
+            "/mail/messages/{id}/pass/{pass}/inline/{cid}",
+            get(inline_with_pass),
+        )
         .with_state(content)
 }
 
@@ -69,10 +73,17 @@ async fn body(
         Ok((actor, id)) => reading::message_html(&c.state.db, &actor, id, show).await,
         Err(err) => Err(err),
     };
-    let safe = match safe {
+    let mut safe = match safe {
         Ok(safe) => safe,
         Err(err) => return refusal(err),
     };
+    // The frame's image requests carry no session: inline addresses carry a pass.
+    if let (Ok(user_id), Ok(id)) = (signed_in(&session).await, id.parse::<i64>()) {
+        let now = inline_pass::now();
+        if let Some(pass) = inline_pass::issue(&c.state.master_key, user_id, id, now) {
+            safe.html = inline_pass::stamp(&safe.html, id, &pass);
+        }
+    }
     let mut res = reading::html::document(&safe).into_response();
     let headers = res.headers_mut();
     set(headers, header::CONTENT_TYPE, "text/html; charset=utf-8");
@@ -113,18 +124,39 @@ async fn inline(
     part_response(part.await, |_| "inline".to_owned())
 }
 
+/// An inline image asked for from inside the message frame, with the pass its address
+/// carries (the frame's requests have no session).
+async fn inline_with_pass(
+    State(c): State<Content>,
+    Path((id, pass, cid)): Path<(String, String, String)>,
+) -> Response {
+    let part = async {
+        let id = id.parse::<i64>().map_err(|_| ServiceError::NotFound)?;
+        let now = inline_pass::now();
+        let user_id = inline_pass::check(&c.state.master_key, &pass, id, now)
+            .ok_or(ServiceError::NotFound)?;
+        let actor = Actor::load(&c.state.db, user_id).await?;
+        reading::inline_image(&c.reader, &actor, id, &cid).await
+    };
+    part_response(part.await, |_| "inline".to_owned())
+}
+
+async fn signed_in(session: &Session) -> Result<i64, ServiceError> {
+    session
+        .get::<i64>("user_id")
+        .await
+        .ok()
+        .flatten()
+        .ok_or(ServiceError::NotSignedIn)
+}
+
 /// The signed-in reader and the message id of the address (`NotFound` when it is not one).
 async fn reader_and_message(
     c: &Content,
     session: &Session,
     id: &str,
 ) -> Result<(Actor, i64), ServiceError> {
-    let user_id = session
-        .get::<i64>("user_id")
-        .await
-        .ok()
-        .flatten()
-        .ok_or(ServiceError::NotSignedIn)?;
+    let user_id = signed_in(session).await?;
     let actor = Actor::load(&c.state.db, user_id).await?;
     let id = id.parse::<i64>().map_err(|_| ServiceError::NotFound)?;
     Ok((actor, id))

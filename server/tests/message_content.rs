@@ -286,7 +286,22 @@ async fn content_attachments_and_inline_images_over_http() {
     assert_eq!(header_of(&h, "x-frame-options"), "SAMEORIGIN");
     let page = String::from_utf8(body).unwrap();
     assert!(page.starts_with("<!DOCTYPE html>"), "{page}");
-    assert!(page.contains(&format!("src=\"{inline}\"")), "{page}");
+    // The frame's image requests carry no session: the inline address carries a pass.
+    let prefix = format!("src=\"/mail/messages/{}/pass/", row.id);
+    let at = page.find(&prefix).unwrap_or_else(|| panic!("{page}")) + 5;
+    let passed = page[at..at + page[at..].find('"').unwrap()].to_owned();
+    assert!(passed.ends_with("/inline/pic%40reading.test"), "{passed}");
+    let (status, _, bytes) = get(&app, &passed, None).await;
+    assert_eq!(status, StatusCode::OK, "a pass needs no session");
+    assert_eq!(bytes, png());
+    let forged = passed.replacen("/pass/", "/pass/A", 1);
+    assert_eq!(get(&app, &forged, None).await.0, StatusCode::NOT_FOUND);
+    let elsewhere = passed.replacen(
+        &format!("/mail/messages/{}/", row.id),
+        &format!("/mail/messages/{}/", row.id + 1),
+        1,
+    );
+    assert_eq!(get(&app, &elsewhere, None).await.0, StatusCode::NOT_FOUND);
     assert!(
         !page.contains("<script") && !page.contains("tracker.test"),
         "{page}"

@@ -9,6 +9,7 @@ mod css;
 pub mod fetch;
 pub mod html;
 pub mod images;
+pub mod inline_pass;
 
 pub use attachment::{Part, attachment, inline_image};
 pub use fetch::Reader;
