@@ -117,6 +117,11 @@ fn same_site(headers: &HeaderMap) -> bool {
     }
 }
 
+/// `/mail/messages/{id}/pass/{pass}/inline/{cid}`: authorised by its pass, not a session.
+fn is_inline_pass(path: &str) -> bool {
+    path.starts_with("/mail/messages/") && path.contains("/pass/")
+}
+
 /// Sends a visitor who is not signed in from a workspace page to the login page.
 pub async fn require_sign_in(session: Session, req: Request, next: Next) -> Response {
     let path = req.uri().path();
@@ -126,7 +131,7 @@ pub async fn require_sign_in(session: Session, req: Request, next: Next) -> Resp
         && !path.contains('.')
         && !matches!(path, "/healthz" | "/metrics")
         // An inline image of the message frame: its address carries a pass instead.
-        && !(path.starts_with("/mail/messages/") && path.contains("/pass/"))
+        && !is_inline_pass(path)
         && !PUBLIC_PAGES.contains(&path);
     if is_page && session.get::<i64>("user_id").await.ok().flatten().is_none() {
         return Redirect::to("/login").into_response();
