@@ -9,6 +9,7 @@ pub fn SideNav() -> impl IntoView {
     view! {
         <nav class="side-nav" aria-label=move || t_string!(i18n, app_name).to_string()>
             <p class="nav-section">{t!(i18n, nav_communication)}</p>
+            <A href="/mail/inbox">{t!(i18n, all_inboxes)}</A>
             <A href="/mail">{t!(i18n, nav_mail)}</A>
             <A href="/mail/accounts">{t!(i18n, nav_accounts)}</A>
             <p class="nav-section">{t!(i18n, nav_workspace)}</p>
