@@ -255,12 +255,13 @@ async fn later(ctx: &Ctx, mailbox_id: i64, error: &str) -> ServiceResult<()> {
     give_up(db, &last, &text).await
 }
 
-/// Failed for good: shown to the reader, and the change undone in the app.
+/// Failed for good: the change undone in the app, then shown to the reader (in that
+/// order, so a failure the reader sees has always been undone).
 async fn give_up(db: &DatabaseConnection, actions: &[Action], error: &str) -> ServiceResult<()> {
-    queue::fail(db, actions, error, Utc::now()).await?;
     for action in actions {
         revert::undo(db, action).await?;
     }
+    queue::fail(db, actions, error, Utc::now()).await?;
     tracing::info!(
         count = actions.len(),
         error,
