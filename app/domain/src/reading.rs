@@ -111,7 +111,7 @@ pub struct MessageList {
     /// The folder's server name, or empty for **All inboxes**.
     pub title: String,
     pub role: Option<FolderRole>,
-    /// Messages in the list, counted on the first page only (a count is a scan).
+    /// Messages in the list as the last sync saw them on the server (first page only).
     pub total: Option<u64>,
     pub messages: Vec<MessageRow>,
     /// Where the next (older) page starts, when there is one.

@@ -7,8 +7,8 @@ use crate::{
 };
 use domain::{FolderRole, ListCursor, MailScope, MessageList, MessageRow};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, Select,
     sea_query::{Expr, ExprTrait, Func},
 };
 
@@ -24,7 +24,7 @@ pub async fn message_list(
         MailScope::Folder { mailbox, folder } => {
             let f = folder_of(db, actor, mailbox, folder).await?;
             let role = FolderRole::of(&f.name, f.special_use.as_deref());
-            (vec![f.id], f.display_name, role)
+            (vec![(f.id, f.in_range)], f.display_name, role)
         }
         MailScope::Mailbox(mailbox) => {
             let inbox = inboxes(db, &[readable(db, actor, mailbox).await?.id]).await?;
@@ -47,7 +47,8 @@ pub async fn message_list(
     // Each folder's page walks its own (folder, received_at, id) index; the pages are
     // then merged, so N inboxes cost N short index walks, never a sort of all their mail.
     let mut rows = Vec::new();
-    for &folder in &folders {
+    let sizes: Vec<i32> = folders.iter().map(|&(_, n)| n).collect();
+    for &(folder, _) in &folders {
         let page = keyset(list_columns(message::Entity::find()), before)
             .filter(message::Column::FolderId.eq(folder))
             .order_by_desc(message::Column::ReceivedAt)
@@ -67,14 +68,9 @@ pub async fn message_list(
             id: m.id,
         })
     });
+    // The size the last sync saw on the server (no count of the rows: a count is a scan).
     let total = match before {
-        None if !folders.is_empty() => Some(
-            message::Entity::find()
-                .filter(message::Column::FolderId.is_in(folders))
-                .count(db)
-                .await?,
-        ),
-        None => Some(0),
+        None => Some(sizes.iter().map(|&n| u64::try_from(n).unwrap_or(0)).sum()),
         Some(_) => None,
     };
     Ok(MessageList {
@@ -104,8 +100,8 @@ pub(crate) async fn folder_of(
         .ok_or(ServiceError::NotFound)
 }
 
-/// The INBOX folders of these mailboxes.
-async fn inboxes(db: &impl ConnectionTrait, mailboxes: &[i64]) -> ServiceResult<Vec<i64>> {
+/// The INBOX folders of these mailboxes, with their sizes on the server.
+async fn inboxes(db: &impl ConnectionTrait, mailboxes: &[i64]) -> ServiceResult<Vec<(i64, i32)>> {
     if mailboxes.is_empty() {
         return Ok(Vec::new());
     }
@@ -118,7 +114,7 @@ async fn inboxes(db: &impl ConnectionTrait, mailboxes: &[i64]) -> ServiceResult<
         .all(db)
         .await?
         .into_iter()
-        .map(|f| f.id)
+        .map(|f| (f.id, f.in_range))
         .collect())
 }
 
@@ -131,14 +127,14 @@ pub(crate) fn keyset(
         return select;
     };
     let at = chrono::DateTime::from_timestamp(cursor.received_at.0, 0).unwrap_or_default();
+    // One row-value comparison, `(received_at, id) < (?, ?)`: both databases read it as a
+    // range of the (folder_id, received_at, id) index (an OR of two conditions is not).
     select.filter(
-        Condition::any()
-            .add(message::Column::ReceivedAt.lt(at))
-            .add(
-                Condition::all()
-                    .add(message::Column::ReceivedAt.eq(at))
-                    .add(message::Column::Id.lt(cursor.id)),
-            ),
+        Expr::tuple([
+            Expr::col(message::Column::ReceivedAt).into(),
+            Expr::col(message::Column::Id).into(),
+        ])
+        .lt(Expr::tuple([Expr::value(at), Expr::value(cursor.id)])),
     )
 }
 

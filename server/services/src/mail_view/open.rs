@@ -8,11 +8,13 @@ use crate::{
 use domain::{
     AttachmentView, Conversation, FolderNode, FolderRole, MessageView, Person, Timestamp,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::{HashMap, HashSet};
 
 /// Messages of one conversation shown at most (the newest ones).
-const THREAD_LIMIT: u64 = 100;
+const THREAD_LIMIT: usize = 100;
+/// Rows of one thread read at most.
+const THREAD_SCAN: u64 = 2_000;
 
 /// A message the caller may read (`NotFound` for anyone else, as if it did not exist).
 pub async fn readable_message(
@@ -37,14 +39,17 @@ pub async fn conversation(
     id: i64,
 ) -> ServiceResult<Conversation> {
     let opened = readable_message(db, actor, id).await?;
+    // Equality on (mailbox_id, thread_id) and no ORDER BY: the planner walks the thread
+    // index whatever its statistics say (ordered by date, SQLite without ANALYZE walked
+    // the whole mailbox by date). A thread past the scan bound is cut, newest kept below.
     let mut rows = message::Entity::find()
         .filter(message::Column::MailboxId.eq(opened.mailbox_id))
         .filter(message::Column::ThreadId.eq(opened.thread_id.clone()))
-        .order_by_desc(message::Column::ReceivedAt)
-        .order_by_desc(message::Column::Id)
-        .limit(THREAD_LIMIT)
+        .limit(THREAD_SCAN)
         .all(db)
         .await?;
+    rows.sort_by_key(|m| std::cmp::Reverse((m.received_at, m.id)));
+    rows.truncate(THREAD_LIMIT);
     if !rows.iter().any(|m| m.id == opened.id) {
         rows.push(opened.clone());
     }
