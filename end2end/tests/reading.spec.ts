@@ -197,6 +197,8 @@ test('new mail appears in the open list without a reload; the keyboard reads and
   await expect(page).not.toHaveURL(first);
   await expect(page.locator('.reading-pane article.message-card')).not.toHaveCount(0);
   const opened = new URL(page.url()).searchParams.get('open');
+  // The shortcuts act on the card of the message the address opens, once it is shown.
+  await expect(page.locator(`.reading-pane article[data-message="${opened}"] [data-shortcut="s"]`)).toHaveCount(1);
   await page.keyboard.press('s');
   await expect(page.locator(`ol.message-list > li[data-id="${opened}"].flagged`)).toHaveCount(1);
   await page.keyboard.press('e');

@@ -70,13 +70,30 @@ mod keys {
             "k" | "ArrowUp" => step(-1),
             "o" | "Enter" => press(".message-list li.selected a"),
             "/" => focus("[data-shortcut='/']"),
-            "e" => press("[data-shortcut='e']"),
-            "#" | "Delete" => press("[data-shortcut='#']"),
-            "s" => press("[data-shortcut='s']"),
-            "U" => press("[data-shortcut='U']"),
-            "r" => press("[data-shortcut='r']"),
+            "e" => press(&on_open("e")),
+            "#" | "Delete" => press(&on_open("#")),
+            "s" => press(&on_open("s")),
+            "U" => press(&on_open("U")),
+            "r" => press(&on_open("r")),
             _ => false,
         }
+    }
+
+    /// The button for `key` on the card of the message the address opens: while the pane
+    /// still shows the previous conversation, nothing matches and nothing happens.
+    fn on_open(key: &str) -> String {
+        let open = window()
+            .location()
+            .search()
+            .ok()
+            .and_then(|q| {
+                q.trim_start_matches('?')
+                    .split('&')
+                    .find_map(|pair| pair.strip_prefix("open=").map(str::to_owned))
+            })
+            .filter(|id| id.bytes().all(|b| b.is_ascii_digit()))
+            .unwrap_or_default();
+        format!(".reading-pane article[data-message='{open}'] [data-shortcut='{key}']")
     }
 
     fn typing(ev: &web_sys::KeyboardEvent) -> bool {
