@@ -2,7 +2,7 @@ use crate::{
     accounts::Actor,
     entities::{mailbox_folder, message},
     error::{ServiceError, ServiceResult},
-    mailboxes::{readable, visible_mailboxes},
+    mailboxes::{readable, readable_ids},
     sync::store::BodyState,
 };
 use domain::{FolderRole, ListCursor, MailScope, MessageList, MessageRow};
@@ -31,11 +31,7 @@ pub async fn message_list(
             (inbox, String::new(), Some(FolderRole::Inbox))
         }
         MailScope::All => {
-            let ids: Vec<i64> = visible_mailboxes(db, actor)
-                .await?
-                .iter()
-                .map(|m| m.id)
-                .collect();
+            let ids = readable_ids(db, actor).await?;
             (
                 inboxes(db, &ids).await?,
                 String::new(),
@@ -131,8 +127,8 @@ pub(crate) fn keyset(
     // range of the (folder_id, received_at, id) index (an OR of two conditions is not).
     select.filter(
         Expr::tuple([
-            Expr::col(message::Column::ReceivedAt).into(),
-            Expr::col(message::Column::Id).into(),
+            Expr::col(message::Column::ReceivedAt),
+            Expr::col(message::Column::Id),
         ])
         .lt(Expr::tuple([Expr::value(at), Expr::value(cursor.id)])),
     )

@@ -8,15 +8,14 @@
 use super::messages::{ListedMessage, folder_of, list_columns, row};
 use crate::{
     accounts::Actor,
-    entities::{mailbox, mailbox_grant, message, workspace},
+    entities::message,
     error::{ServiceError, ServiceResult},
     mailboxes::readable,
 };
-use domain::{Access, MailScope, MessageRow, Plan, SearchResults};
+use domain::{MailScope, MessageRow, SearchResults};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-    sea_query::{Expr, ExprTrait, Query, SimpleExpr},
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, SimpleExpr},
 };
 
 /// The longest query accepted, in characters.
@@ -94,7 +93,7 @@ async fn lanes(
     scope: MailScope,
 ) -> ServiceResult<Vec<Lane>> {
     Ok(match scope {
-        MailScope::All => readable_ids(db, actor)
+        MailScope::All => crate::mailboxes::readable_ids(db, actor)
             .await?
             .into_iter()
             .map(Lane::Mailbox)
@@ -108,42 +107,6 @@ async fn lanes(
             vec![Lane::Folder(folder)]
         }
     })
-}
-
-/// The mailboxes the caller may read, in one query: their own, and those shared with
-/// them while their workspace's plan allows shared access (as `mailboxes::readable`).
-async fn readable_ids(db: &impl ConnectionTrait, actor: &Actor) -> ServiceResult<Vec<i64>> {
-    let sharing_plans: Vec<&str> = Plan::ALL
-        .iter()
-        .filter(|p| p.allows_shared_access())
-        .map(|p| p.as_str())
-        .collect();
-    let grants = Query::select()
-        .column(mailbox_grant::Column::MailboxId)
-        .from(mailbox_grant::Entity)
-        .and_where(Expr::col(mailbox_grant::Column::UserId).eq(actor.user_id))
-        .to_owned();
-    let sharing = Query::select()
-        .column(workspace::Column::Id)
-        .from(workspace::Entity)
-        .and_where(Expr::col(workspace::Column::Plan).is_in(sharing_plans))
-        .to_owned();
-    let shared_with_me = Condition::all()
-        .add(mailbox::Column::Access.eq(Access::Shared.as_str()))
-        .add(mailbox::Column::Id.in_subquery(grants))
-        .add(mailbox::Column::WorkspaceId.in_subquery(sharing));
-    Ok(mailbox::Entity::find()
-        .select_only()
-        .column(mailbox::Column::Id)
-        .filter(mailbox::Column::WorkspaceId.eq(actor.workspace_id))
-        .filter(
-            Condition::any()
-                .add(mailbox::Column::OwnerId.eq(actor.user_id))
-                .add(shared_with_me),
-        )
-        .into_tuple::<i64>()
-        .all(db)
-        .await?)
 }
 
 /// Up to a page and one of the rows `matched` picks (in `lane` when given), newest first.

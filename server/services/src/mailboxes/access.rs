@@ -9,8 +9,8 @@ use crate::{
 };
 use domain::{Access, FolderChoice, MailboxDetails, MailboxSettings, MailboxView, Plan};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType, QueryFilter,
-    QueryOrder, QueryResult, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType,
+    QueryFilter, QueryOrder, QueryResult, QuerySelect,
     sea_query::{Expr, ExprTrait, Query},
 };
 use std::collections::HashMap;
@@ -233,4 +233,40 @@ pub async fn details(
             })
             .collect(),
     })
+}
+
+/// The mailboxes the caller may read, in one query: their own, and those shared with
+/// them while their workspace's plan allows shared access (as `mailboxes::readable`).
+pub async fn readable_ids(db: &impl ConnectionTrait, actor: &Actor) -> ServiceResult<Vec<i64>> {
+    let sharing_plans: Vec<&str> = Plan::ALL
+        .iter()
+        .filter(|p| p.allows_shared_access())
+        .map(|p| p.as_str())
+        .collect();
+    let grants = Query::select()
+        .column(mailbox_grant::Column::MailboxId)
+        .from(mailbox_grant::Entity)
+        .and_where(Expr::col(mailbox_grant::Column::UserId).eq(actor.user_id))
+        .to_owned();
+    let sharing = Query::select()
+        .column(workspace::Column::Id)
+        .from(workspace::Entity)
+        .and_where(Expr::col(workspace::Column::Plan).is_in(sharing_plans))
+        .to_owned();
+    let shared_with_me = Condition::all()
+        .add(mailbox::Column::Access.eq(Access::Shared.as_str()))
+        .add(mailbox::Column::Id.in_subquery(grants))
+        .add(mailbox::Column::WorkspaceId.in_subquery(sharing));
+    Ok(mailbox::Entity::find()
+        .select_only()
+        .column(mailbox::Column::Id)
+        .filter(mailbox::Column::WorkspaceId.eq(actor.workspace_id))
+        .filter(
+            Condition::any()
+                .add(mailbox::Column::OwnerId.eq(actor.user_id))
+                .add(shared_with_me),
+        )
+        .into_tuple::<i64>()
+        .all(db)
+        .await?)
 }

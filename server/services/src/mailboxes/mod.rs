@@ -7,7 +7,7 @@ mod draft;
 mod plan_limits;
 mod settings;
 
-pub use access::{details, owned, readable, visible_mailboxes};
+pub use access::{details, owned, readable, readable_ids, visible_mailboxes};
 pub use connect::{ConnectRequest, check_and_draft, connect};
 pub use draft::load_draft;
 pub use plan_limits::mailbox_count;
