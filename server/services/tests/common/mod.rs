@@ -10,6 +10,7 @@ pub mod hostile_mailbox;
 pub mod mail_stack;
 pub mod mailbox_fixtures;
 pub mod schedule_fixtures;
+pub mod smtp_cut_proxy;
 pub mod sync_fixtures;
 pub mod wait;
 

@@ -1,0 +1,529 @@
+//! Writing mail through the real Postfix + Dovecot, on SQLite and PostgreSQL: a new
+//! message, a reply (threading headers, `Re:` once, the conversation at once), one copy in
+//! Sent, attachments byte-exact, Bcc kept out of the headers, a grantee sending from a
+//! shared mailbox, a forward carrying the original's attachment, undo send, address
+//! suggestions. What arrived is read by another IMAP client, as the recipient would.
+mod common;
+#[path = "support/send_fixtures.rs"]
+mod send_fixtures;
+
+use base64::Engine as _;
+use common::mail_stack::stack;
+use domain::{FolderRole, SendState};
+use send_fixtures::*;
+use services::{
+    mail_view,
+    sending::{self, DraftStart},
+};
+use std::time::Duration;
+
+#[tokio::test]
+async fn a_new_message_arrives_with_its_sender_name_subject_and_body() {
+    let s = stack();
+    for t in common::databases().await {
+        let snd = sender(&t.db, &s, "sndnew", Smtp::Direct).await;
+        let bob = recipient("rcpnew");
+        let worker = snd.worker();
+        let subject = format!("Зустріч у четвер — {}", token());
+        let body = "Добрий день!\nЦе перший лист, з «лапками» і €.\n\n— Олена";
+        let id = snd.send_new(&email(&bob), &subject, body).await;
+        let sent = snd.wait_sent(&snd.owner, id).await;
+        assert!(sent.sent_at.is_some(), "{}: sent_at", t.backend);
+        let mid = snd.message_id(id).await;
+
+        let got = wait_copy(&s, &bob, "INBOX", &mid).await;
+        assert_eq!(got.len(), 1, "{}: one copy delivered", t.backend);
+        let m = &got[0];
+        assert_eq!(
+            m.from(),
+            (SENDER_NAME.to_owned(), snd.email()),
+            "{}: From name and address",
+            t.backend
+        );
+        assert_eq!(m.subject(), subject, "{}: subject", t.backend);
+        assert_eq!(m.text().trim_end(), body, "{}: plain text", t.backend);
+        let html = m.html().unwrap_or_default();
+        assert!(
+            html.contains("Це перший лист"),
+            "{}: an HTML alternative with the text: {html}",
+            t.backend
+        );
+
+        // One copy in Sent, \Seen, once the copy is settled; the app holds one row of it.
+        assert_eq!(snd.wait_sent_copy(id).await, "done", "{}", t.backend);
+        let in_sent = copies(&s, &snd.user, "Sent", &mid).await;
+        assert_eq!(in_sent.len(), 1, "{}: exactly one copy in Sent", t.backend);
+        assert!(in_sent[0].seen, "{}: the Sent copy is \\Seen", t.backend);
+        snd.sync().await;
+        assert_eq!(
+            snd.rows(&mid).await.len(),
+            1,
+            "{}: one row after a sync",
+            t.backend
+        );
+        worker.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn a_reply_is_threaded_says_re_once_and_shows_in_the_conversation_at_once() {
+    let s = stack();
+    for t in common::databases().await {
+        let snd = sender(&t.db, &s, "sndre", Smtp::Direct).await;
+        let bob = recipient("rcpre");
+        let tok = token();
+        let root = format!("root-{tok}@example.test");
+        let original = format!("orig-{tok}@example.test");
+        let subject = format!("Re: Квартальний звіт {tok}");
+        let raw = message(
+            &format!("Bohdan Petrenko <{}>", email(&bob)),
+            &snd.email(),
+            &subject,
+            &original,
+            &format!("In-Reply-To: <{root}>\r\nReferences: <{root}>\r\n"),
+            "Надсилаю цифри за квартал.",
+        );
+        let row = snd.receive(&s, &raw, &original).await;
+        let worker = snd.worker();
+
+        let id = sending::start_draft(
+            &snd.st,
+            &snd.owner,
+            DraftStart::Reply {
+                message_id: row.id,
+                all: false,
+            },
+        )
+        .await
+        .unwrap();
+        let start = snd.view(&snd.owner, id).await;
+        assert_eq!(start.source_message, Some(row.id), "{}", t.backend);
+        assert!(
+            start.fields.to.contains(&email(&bob)),
+            "{}: replies to the sender: {:?}",
+            t.backend,
+            start.fields.to
+        );
+        assert_eq!(start.fields.subject, subject, "{}: Re: once", t.backend);
+        let mut fields = start.fields.clone();
+        fields.body = format!("Дякую, отримала.\n\n{}", fields.body);
+        snd.send(&snd.owner, id, &fields).await;
+        snd.wait_sent(&snd.owner, id).await;
+        let mid = snd.message_id(id).await;
+
+        // The conversation shows the reply at once, before any sync.
+        let conv = mail_view::conversation(&snd.st.db, &snd.owner, row.id)
+            .await
+            .unwrap();
+        let reply = conv
+            .messages
+            .iter()
+            .find(|m| m.id != row.id)
+            .unwrap_or_else(|| {
+                panic!(
+                    "{}: the reply is not in the conversation: {conv:#?}",
+                    t.backend
+                )
+            });
+        assert_eq!(conv.messages.len(), 2, "{}", t.backend);
+        assert_eq!(reply.folder_role, Some(FolderRole::Sent), "{}", t.backend);
+        assert_eq!(reply.subject, subject, "{}", t.backend);
+
+        let got = wait_copy(&s, &bob, "INBOX", &mid).await;
+        assert_eq!(got.len(), 1, "{}", t.backend);
+        let m = &got[0];
+        assert_eq!(m.subject(), subject, "{}: Re: once", t.backend);
+        assert_eq!(
+            m.in_reply_to(),
+            vec![original.clone()],
+            "{}: In-Reply-To",
+            t.backend
+        );
+        assert_eq!(
+            m.references(),
+            vec![root.clone(), original.clone()],
+            "{}: References",
+            t.backend
+        );
+        let text = m.text();
+        assert!(
+            text.starts_with("Дякую, отримала."),
+            "{}: {text}",
+            t.backend
+        );
+        assert!(
+            text.contains("> Надсилаю цифри за квартал."),
+            "{}: the original quoted: {text}",
+            t.backend
+        );
+
+        assert_eq!(snd.wait_sent_copy(id).await, "done", "{}", t.backend);
+        let in_sent = copies(&s, &snd.user, "Sent", &mid).await;
+        assert_eq!(in_sent.len(), 1, "{}: exactly one copy in Sent", t.backend);
+        assert!(in_sent[0].seen, "{}", t.backend);
+        // The sync finds the Sent copy the app already shows: still one row, one reply.
+        snd.sync().await;
+        assert_eq!(
+            snd.rows(&mid).await.len(),
+            1,
+            "{}: one row after a sync",
+            t.backend
+        );
+        let conv = mail_view::conversation(&snd.st.db, &snd.owner, row.id)
+            .await
+            .unwrap();
+        assert_eq!(conv.messages.len(), 2, "{}: after a sync", t.backend);
+        worker.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn attachments_round_trip_byte_exact_with_cyrillic_names() {
+    let s = stack();
+    for t in common::databases().await {
+        let snd = sender(&t.db, &s, "sndatt", Smtp::Direct).await;
+        let bob = recipient("rcpatt");
+        let worker = snd.worker();
+        let fields = snd.fields(
+            &email(&bob),
+            &format!("Вкладення {}", token()),
+            "Два файли у вкладенні.",
+        );
+        let id = snd.draft(&snd.owner, &fields).await;
+        let mut bin: Vec<u8> = (0..=255u8).collect();
+        bin.extend(binary(300_000));
+        let files = [
+            ("дані №1 (копія).bin", "application/octet-stream", bin),
+            (
+                "Звіт «2026».txt",
+                "text/plain",
+                "Рядок 1\r\nРядок 2\nбез кінця рядка".as_bytes().to_vec(),
+            ),
+        ];
+        for (name, ctype, bytes) in &files {
+            let a = snd.attach(&snd.owner, id, name, ctype, bytes).await;
+            assert_eq!(a.size, bytes.len() as u64, "{}: {name}", t.backend);
+            let (_, back) = sending::attachment_bytes(&snd.st, &snd.owner, id, a.id)
+                .await
+                .unwrap();
+            assert!(&back == bytes, "{}: {name} stored byte-exact", t.backend);
+        }
+        snd.send(&snd.owner, id, &fields).await;
+        snd.wait_sent(&snd.owner, id).await;
+        let mid = snd.message_id(id).await;
+
+        let want: Vec<(String, Vec<u8>)> = files
+            .iter()
+            .map(|(n, _, b)| ((*n).to_owned(), b.clone()))
+            .collect();
+        let got = wait_copy(&s, &bob, "INBOX", &mid).await;
+        let delivered = got[0].attachments();
+        assert_eq!(
+            delivered.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
+            want.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
+            "{}: file names",
+            t.backend
+        );
+        for ((name, bytes), (_, want)) in delivered.iter().zip(&want) {
+            assert!(
+                bytes == want,
+                "{}: {name} delivered byte-exact ({} vs {} bytes)",
+                t.backend,
+                bytes.len(),
+                want.len()
+            );
+        }
+        snd.wait_sent_copy(id).await;
+        let in_sent = copies(&s, &snd.user, "Sent", &mid).await;
+        assert_eq!(in_sent.len(), 1, "{}", t.backend);
+        assert_eq!(
+            in_sent[0].attachments(),
+            want,
+            "{}: the Sent copy too",
+            t.backend
+        );
+        worker.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn bcc_recipients_get_the_message_but_no_one_sees_them() {
+    let s = stack();
+    for t in common::databases().await {
+        let snd = sender(&t.db, &s, "sndbcc", Smtp::Direct).await;
+        let (to, cc, bcc) = (recipient("rcpto"), recipient("rcpcc"), recipient("rcpbcc"));
+        let worker = snd.worker();
+        let mut fields = snd.fields(&email(&to), &format!("Bcc {}", token()), "Для трьох.");
+        fields.cc = email(&cc);
+        fields.bcc = format!("Secret Dave <{}>", email(&bcc));
+        let id = snd.draft(&snd.owner, &fields).await;
+        snd.send(&snd.owner, id, &fields).await;
+        snd.wait_sent(&snd.owner, id).await;
+        let mid = snd.message_id(id).await;
+        for user in [&to, &cc, &bcc] {
+            let got = wait_copy(&s, user, "INBOX", &mid).await;
+            assert_eq!(got.len(), 1, "{}: {user} got one copy", t.backend);
+            let names = got[0].header_names();
+            assert!(
+                !names.iter().any(|n| n == "bcc"),
+                "{}: no Bcc header in {user}'s copy: {names:?}",
+                t.backend
+            );
+            if user != &bcc {
+                let raw = String::from_utf8_lossy(&got[0].raw);
+                assert!(
+                    !raw.contains(&email(&bcc)) && !raw.contains("Secret Dave"),
+                    "{}: {user}'s copy never names the Bcc recipient",
+                    t.backend
+                );
+            }
+        }
+        worker.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn a_grantee_sends_from_a_shared_mailbox() {
+    let s = stack();
+    for t in common::databases().await {
+        let snd = sender(&t.db, &s, "sndgr", Smtp::Direct).await;
+        let bob = recipient("rcpgr");
+        let worker = snd.worker();
+        let b = &snd.grantee;
+        let id = sending::start_draft(
+            &snd.st,
+            b,
+            DraftStart::New {
+                mailbox_id: Some(snd.id),
+            },
+        )
+        .await
+        .unwrap();
+        let v = snd.view(b, id).await;
+        assert!(
+            v.senders
+                .iter()
+                .any(|c| c.mailbox_id == snd.id && c.email == snd.email()),
+            "{}: the shared mailbox is a sender choice: {:?}",
+            t.backend,
+            v.senders
+        );
+        // The draft is the grantee's own: the mailbox's owner does not see it.
+        assert!(
+            sending::compose_view(&snd.st, &snd.owner, id)
+                .await
+                .is_err(),
+            "{}: the owner cannot open the grantee's draft",
+            t.backend
+        );
+        let fields = snd.fields(
+            &email(&bob),
+            &format!("Від колеги {}", token()),
+            "Надіслано колегою.",
+        );
+        sending::save_draft(&snd.st, b, id, &fields, None)
+            .await
+            .unwrap();
+        snd.send(b, id, &fields).await;
+        snd.wait_sent(b, id).await;
+        let mid = snd.message_id(id).await;
+        let got = wait_copy(&s, &bob, "INBOX", &mid).await;
+        assert_eq!(got.len(), 1, "{}", t.backend);
+        assert_eq!(
+            got[0].from(),
+            (SENDER_NAME.to_owned(), snd.email()),
+            "{}",
+            t.backend
+        );
+        assert_eq!(snd.wait_sent_copy(id).await, "done", "{}", t.backend);
+        assert_eq!(
+            copies(&s, &snd.user, "Sent", &mid).await.len(),
+            1,
+            "{}",
+            t.backend
+        );
+        worker.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn a_forward_carries_the_original_attachment() {
+    let s = stack();
+    for t in common::databases().await {
+        let snd = sender(&t.db, &s, "sndfwd", Smtp::Direct).await;
+        let bob = recipient("rcpfwd");
+        let tok = token();
+        let original = format!("fwd-{tok}@example.test");
+        let subject = format!("Договір {tok}");
+        let pdf = binary(40_000);
+        let name = "договір №7.pdf";
+        let encoded_name: String = name.bytes().map(|b| format!("%{b:02X}")).collect();
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&pdf);
+        let lines: Vec<&str> = b64
+            .as_bytes()
+            .chunks(76)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect();
+        let raw = format!(
+            "From: Petro Ivanenko <petro-{tok}@example.test>\r\nTo: {}\r\nSubject: {subject}\r\n\
+             Date: {}\r\nMessage-ID: <{original}>\r\nMIME-Version: 1.0\r\n\
+             Content-Type: multipart/mixed; boundary=\"b-{tok}\"\r\n\r\n\
+             --b-{tok}\r\nContent-Type: text/plain; charset=utf-8\r\n\
+             Content-Transfer-Encoding: 8bit\r\n\r\nДоговір у вкладенні.\r\n\
+             --b-{tok}\r\nContent-Type: application/pdf\r\n\
+             Content-Disposition: attachment; filename*=utf-8''{encoded_name}\r\n\
+             Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--b-{tok}--\r\n",
+            snd.email(),
+            chrono::Utc::now().to_rfc2822(),
+            lines.join("\r\n"),
+        );
+        let row = snd.receive(&s, &raw, &original).await;
+        let worker = snd.worker();
+        let id = sending::start_draft(
+            &snd.st,
+            &snd.owner,
+            DraftStart::Forward { message_id: row.id },
+        )
+        .await
+        .unwrap();
+        let v = snd.view(&snd.owner, id).await;
+        assert_eq!(
+            v.attachments
+                .iter()
+                .map(|a| (a.name.as_str(), a.size))
+                .collect::<Vec<_>>(),
+            vec![(name, pdf.len() as u64)],
+            "{}: the original's attachment is carried along",
+            t.backend
+        );
+        assert_eq!(v.fields.subject, format!("Fwd: {subject}"), "{}", t.backend);
+        let mut fields = v.fields.clone();
+        fields.to = email(&bob);
+        snd.send(&snd.owner, id, &fields).await;
+        snd.wait_sent(&snd.owner, id).await;
+        let mid = snd.message_id(id).await;
+        let got = wait_copy(&s, &bob, "INBOX", &mid).await;
+        assert_eq!(got[0].subject(), format!("Fwd: {subject}"), "{}", t.backend);
+        assert_eq!(
+            got[0].attachments(),
+            vec![(name.to_owned(), pdf.clone())],
+            "{}: delivered byte-exact",
+            t.backend
+        );
+        assert!(
+            got[0].text().contains("Договір у вкладенні."),
+            "{}: the original's text is in the forward: {}",
+            t.backend,
+            got[0].text()
+        );
+        worker.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn undo_send_within_the_delay_delivers_nothing() {
+    let s = stack();
+    for t in common::databases().await {
+        let snd = sender(
+            &t.db,
+            &s,
+            "sndundo",
+            Smtp::Proxy(common::smtp_cut_proxy::SmtpCut::Pass),
+        )
+        .await;
+        let bob = recipient("rcpundo");
+        let worker = snd.worker();
+        sending::set_undo_seconds(&snd.st, &snd.owner, 3)
+            .await
+            .unwrap();
+        assert_eq!(sending::undo_seconds(&snd.st, &snd.owner).await.unwrap(), 3);
+        let fields = snd.fields(
+            &email(&bob),
+            &format!("Передумала {}", token()),
+            "Не надсилати.",
+        );
+        let id = snd.draft(&snd.owner, &fields).await;
+        let queued = snd.send(&snd.owner, id, &fields).await;
+        assert_eq!(queued.state, SendState::Queued, "{}", t.backend);
+        let send_at = queued.send_at.expect("a queued draft has its send time");
+        let back = sending::undo_send(&snd.st, &snd.owner, id).await.unwrap();
+        assert_eq!(back.state, SendState::Editing, "{}: taken back", t.backend);
+        assert_eq!(back.fields, fields, "{}: the text is kept", t.backend);
+
+        // Past the moment it would have gone, a second message goes out through the same
+        // worker; once it is in, only it is.
+        eventually(
+            "the undone draft's send time passed",
+            Duration::from_secs(10),
+            || async { (chrono::Utc::now().timestamp() > send_at.0 + 1).then_some(()) },
+        )
+        .await;
+        sending::set_undo_seconds(&snd.st, &snd.owner, 0)
+            .await
+            .unwrap();
+        let marker = snd
+            .send_new(&email(&bob), &format!("Маркер {}", token()), "Цей так.")
+            .await;
+        snd.wait_sent(&snd.owner, marker).await;
+        worker.shutdown().await;
+        let accepted = snd.proxy().counts.accepted() as usize;
+        let got = wait_count(&s, &bob, "INBOX", accepted).await;
+        let marker_id = snd.message_id(marker).await;
+        assert_eq!(
+            got.iter().map(|g| g.message_id()).collect::<Vec<_>>(),
+            vec![Some(marker_id)],
+            "{}: only the second message was delivered",
+            t.backend
+        );
+        assert_eq!(
+            snd.view(&snd.owner, id).await.state,
+            SendState::Editing,
+            "{}",
+            t.backend
+        );
+    }
+}
+
+#[tokio::test]
+async fn address_suggestions_offer_a_correspondent() {
+    let s = stack();
+    for t in common::databases().await {
+        let snd = sender(&t.db, &s, "sndsug", Smtp::Direct).await;
+        let tok = token();
+        let address = format!("taras-{tok}@example.test");
+        let mid = format!("sug-{tok}@example.test");
+        let raw = message(
+            &format!(
+                "=?utf-8?b?{}?= <{address}>",
+                base64::engine::general_purpose::STANDARD.encode("Тарас Шевченко")
+            ),
+            &snd.email(),
+            "Привіт",
+            &mid,
+            "",
+            "Як справи?",
+        );
+        snd.receive(&s, &raw, &mid).await;
+        for query in ["Тарас", &format!("taras-{tok}")] {
+            let found = sending::suggest_addresses(&snd.st, &snd.owner, query)
+                .await
+                .unwrap();
+            assert!(
+                found
+                    .iter()
+                    .any(|a| a.address == address && a.name == "Тарас Шевченко"),
+                "{}: {query:?} suggests the correspondent: {found:?}",
+                t.backend
+            );
+        }
+        // The grantee reads the mailbox, so the grantee is offered them too.
+        let found = sending::suggest_addresses(&snd.st, &snd.grantee, &format!("taras-{tok}"))
+            .await
+            .unwrap();
+        assert!(
+            found.iter().any(|a| a.address == address),
+            "{}: {found:?}",
+            t.backend
+        );
+    }
+}

@@ -1,0 +1,578 @@
+//! Fixtures for the sending tests against the real Postfix + Dovecot: a fresh mail user
+//! connected as a mailbox of a new workspace's admin (user A) and shared with a member
+//! (user B); its SMTP straight to Postfix, to the 1 MiB port, or through an
+//! [`SmtpCutProxy`]; a send worker with short delays on the same `AppState` whose
+//! `send_waker` the service wakes; fresh recipients; and what another IMAP client sees
+//! (raw messages and flags) in a folder.
+//!
+//! Every test gets its own sender and recipients (`mail_user`), so tests running in
+//! parallel, on both databases and run after run, never see each other's mail: a
+//! recipient's INBOX holds exactly what its test sent.
+
+#![allow(dead_code)]
+
+use crate::common::{
+    mail_stack::Stack,
+    mailbox_fixtures::{admin, member, request, settings, state},
+    smtp_cut_proxy::{SmtpCut, SmtpCutProxy},
+    sync_fixtures::{engine, mail_stack, mail_user, other_client},
+};
+use bytes::Bytes;
+use domain::{
+    Access, ComposeAttachment, ComposeFields, ComposeView, Plan, Security, SendState,
+    ServerAddress, SyncPeriod,
+};
+use futures_util::TryStreamExt;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use services::{
+    AppState,
+    accounts::Actor,
+    entities::{draft, message},
+    mailboxes, plan,
+    sending::{self, DraftStart, SendConfig, SendWorker, SendWorkerHandle},
+    sync::{SyncEngine, schedule::Outcome},
+};
+use std::{
+    collections::HashMap,
+    future::Future,
+    path::PathBuf,
+    time::{Duration, Instant},
+};
+
+/// The sender name of every test mailbox: non-ASCII, so From needs RFC 2047.
+pub const SENDER_NAME: &str = "Олена Коваль";
+
+/// How long a message may take from Send to a folder of the recipient.
+pub const DELIVERY: Duration = Duration::from_secs(30);
+
+/// Where the test mailbox's SMTP points.
+pub enum Smtp {
+    /// Postfix's SMTPS port.
+    Direct,
+    /// Postfix's SMTPS port with `message_size_limit = 1048576`.
+    Small,
+    /// An [`SmtpCutProxy`] in front of Postfix's SMTPS port, in this mode once connected
+    /// (the connect check itself goes through in `Pass`).
+    Proxy(SmtpCut),
+}
+
+/// A connected mailbox to send from.
+pub struct Sender {
+    pub st: AppState,
+    pub engine: SyncEngine,
+    /// The mail user's local part (`<user>@example.test`, password `<user>-pass-1`).
+    pub user: String,
+    pub id: i64,
+    /// User A: connected the mailbox.
+    pub owner: Actor,
+    /// User B: the mailbox is shared with them.
+    pub grantee: Actor,
+    pub proxy: Option<SmtpCutProxy>,
+}
+
+/// The port of the stack's 1 MiB SMTPS service (`MAILSTACK_SMTPS_SMALL_PORT`).
+pub fn small_port() -> u16 {
+    let var = "MAILSTACK_SMTPS_SMALL_PORT";
+    std::env::var(var)
+        .ok()
+        .or_else(|| {
+            std::fs::read_to_string(stack_dir().join("env"))
+                .ok()?
+                .lines()
+                .find_map(|l| l.strip_prefix("MAILSTACK_SMTPS_SMALL_PORT="))
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| panic!("{var} missing: restart scripts/mail-stack/mail-stack"))
+        .parse()
+        .unwrap()
+}
+
+fn stack_dir() -> PathBuf {
+    std::env::var("MAILSTACK_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/mail-stack")
+        })
+}
+
+/// A fresh mail user `<prefix><random>` connected by a new Professional workspace's admin,
+/// shared with a member, syncing INBOX and Sent, synced once.
+pub async fn sender(db: &DatabaseConnection, s: &Stack, prefix: &str, smtp: Smtp) -> Sender {
+    let user = mail_user(prefix);
+    let st = state(db.clone(), s);
+    let owner = admin(db, &format!("a-{user}@acme.com")).await;
+    plan::set_plan(db, &owner, Plan::Professional)
+        .await
+        .unwrap();
+    let grantee = member(db, &owner, &format!("b-{user}@acme.com")).await;
+    let (proxy, after) = match smtp {
+        Smtp::Proxy(mode) => {
+            // The stack's TLS files sit beside its CA.
+            let tls = s.ca.parent().unwrap().to_owned();
+            let proxy = SmtpCutProxy::start(&tls, s.smtps, SmtpCut::Pass).await;
+            (Some(proxy), Some(mode))
+        }
+        _ => (None, None),
+    };
+    let port = match (&smtp, &proxy) {
+        (_, Some(p)) => p.port(),
+        (Smtp::Small, _) => small_port(),
+        _ => s.smtps,
+    };
+    let mut req = request(s, &user);
+    req.smtp = Some(ServerAddress {
+        host: s.host.clone(),
+        port,
+        security: Security::Tls,
+    });
+    let checked = mailboxes::check_and_draft(&st, &owner, req).await.unwrap();
+    let mut chosen = settings(Access::Shared, vec![grantee.user_id]);
+    chosen.sender_name = SENDER_NAME.into();
+    chosen.folders = vec!["INBOX".into(), "Sent".into()];
+    chosen.period = SyncPeriod::Month;
+    let id = mailboxes::connect(&st, &owner, &checked, chosen)
+        .await
+        .unwrap();
+    if let (Some(p), Some(mode)) = (&proxy, after) {
+        p.set_mode(mode);
+    }
+    let engine = engine(&st);
+    let sender = Sender {
+        st,
+        engine,
+        user,
+        id,
+        owner,
+        grantee,
+        proxy,
+    };
+    sender.sync().await;
+    sender
+}
+
+/// A fresh recipient `<prefix><random>@example.test`; its local part.
+pub fn recipient(prefix: &str) -> String {
+    mail_user(prefix)
+}
+
+pub fn email(user: &str) -> String {
+    format!("{user}@example.test")
+}
+
+/// Short delays: retries after 1 s, 2 s, 4 s (long enough to see a draft waiting for its
+/// retry), a look at the database every 200 ms.
+pub fn fast() -> SendConfig {
+    SendConfig {
+        max_attempts: 4,
+        first_delay: Duration::from_secs(1),
+        poll: Duration::from_millis(200),
+        concurrency: 2,
+        lease: Duration::from_secs(120),
+        command_limit: Duration::from_secs(10),
+        message_limit: Duration::from_secs(30),
+        shutdown_grace: Duration::from_secs(5),
+        ..SendConfig::default()
+    }
+}
+
+impl Sender {
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.st.db
+    }
+
+    pub fn email(&self) -> String {
+        email(&self.user)
+    }
+
+    pub fn proxy(&self) -> &SmtpCutProxy {
+        self.proxy.as_ref().expect("this sender has no proxy")
+    }
+
+    pub async fn sync(&self) {
+        assert_eq!(self.engine.sync_mailbox(self.id).await, Outcome::Synced);
+    }
+
+    /// A send worker on this state's `send_waker`, named uniquely (a new process).
+    pub fn worker(&self) -> SendWorkerHandle {
+        SendWorker::new(
+            self.engine.clone(),
+            self.st.send_waker.clone(),
+            format!("test-{}", uuid::Uuid::new_v4().simple()),
+            fast(),
+        )
+        .spawn()
+    }
+
+    pub fn fields(&self, to: &str, subject: &str, body: &str) -> ComposeFields {
+        ComposeFields {
+            mailbox_id: self.id,
+            to: to.into(),
+            subject: subject.into(),
+            body: body.into(),
+            ..ComposeFields::default()
+        }
+    }
+
+    /// A new draft from this mailbox holding `fields`.
+    pub async fn draft(&self, actor: &Actor, fields: &ComposeFields) -> i64 {
+        let id = sending::start_draft(
+            &self.st,
+            actor,
+            DraftStart::New {
+                mailbox_id: Some(self.id),
+            },
+        )
+        .await
+        .unwrap();
+        sending::save_draft(&self.st, actor, id, fields, None)
+            .await
+            .unwrap();
+        id
+    }
+
+    /// Queues the draft (the user's undo-send delay applies).
+    pub async fn send(&self, actor: &Actor, id: i64, fields: &ComposeFields) -> ComposeView {
+        sending::send_draft(&self.st, actor, id, fields)
+            .await
+            .unwrap()
+    }
+
+    /// A new draft from user A, queued; its id.
+    pub async fn send_new(&self, to: &str, subject: &str, body: &str) -> i64 {
+        let fields = self.fields(to, subject, body);
+        let id = self.draft(&self.owner, &fields).await;
+        self.send(&self.owner, id, &fields).await;
+        id
+    }
+
+    pub async fn attach(
+        &self,
+        actor: &Actor,
+        draft_id: i64,
+        name: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> ComposeAttachment {
+        // Several chunks, as an upload arrives.
+        let chunks: Vec<Result<Bytes, std::io::Error>> = bytes
+            .chunks(64 * 1024)
+            .map(|c| Ok(Bytes::copy_from_slice(c)))
+            .collect();
+        sending::add_attachment(
+            &self.st,
+            actor,
+            draft_id,
+            name,
+            content_type,
+            futures_util::stream::iter(chunks),
+        )
+        .await
+        .unwrap()
+    }
+
+    pub async fn view(&self, actor: &Actor, id: i64) -> ComposeView {
+        sending::compose_view(&self.st, actor, id).await.unwrap()
+    }
+
+    /// Waits until the draft's view satisfies `want`.
+    pub async fn wait_view(
+        &self,
+        actor: &Actor,
+        id: i64,
+        what: &str,
+        limit: Duration,
+        want: impl Fn(&ComposeView) -> bool,
+    ) -> ComposeView {
+        let start = Instant::now();
+        loop {
+            let v = self.view(actor, id).await;
+            if want(&v) {
+                return v;
+            }
+            assert!(
+                start.elapsed() < limit,
+                "draft {id}: not {what} within {limit:?}; last view: {v:#?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits until the draft is sent (panics on Failed or Unconfirmed, with the failure).
+    pub async fn wait_sent(&self, actor: &Actor, id: i64) -> ComposeView {
+        let v = self
+            .wait_view(actor, id, "sent or failed", DELIVERY, |v| {
+                matches!(
+                    v.state,
+                    SendState::Sent | SendState::Failed | SendState::Unconfirmed
+                )
+            })
+            .await;
+        assert_eq!(v.state, SendState::Sent, "draft {id}: {:#?}", v.failure);
+        v
+    }
+
+    /// Waits until the draft's copy to Sent is settled (`done`, `provider` or `failed`);
+    /// that state.
+    pub async fn wait_sent_copy(&self, draft_id: i64) -> String {
+        eventually(
+            &format!("draft {draft_id}: copy to Sent settled"),
+            DELIVERY,
+            || async {
+                let row = draft::Entity::find_by_id(draft_id)
+                    .one(self.db())
+                    .await
+                    .unwrap()
+                    .unwrap();
+                matches!(row.sent_copy.as_str(), "done" | "provider" | "failed")
+                    .then_some(row.sent_copy)
+            },
+        )
+        .await
+    }
+
+    /// The draft's one Message-ID (without `<>`).
+    pub async fn message_id(&self, draft_id: i64) -> String {
+        draft::Entity::find_by_id(draft_id)
+            .one(self.db())
+            .await
+            .unwrap()
+            .unwrap()
+            .message_id
+    }
+
+    /// The app's rows of the whole mailbox with this Message-ID.
+    pub async fn rows(&self, message_id: &str) -> Vec<message::Model> {
+        message::Entity::find()
+            .filter(message::Column::MailboxId.eq(self.id))
+            .filter(message::Column::MessageId.eq(message_id))
+            .all(self.db())
+            .await
+            .unwrap()
+    }
+
+    /// Saves `raw` into this mailbox's INBOX on the server (as a delivery would) and
+    /// syncs; the app's row of it.
+    pub async fn receive(&self, s: &Stack, raw: &str, message_id: &str) -> message::Model {
+        append(s, &self.user, "INBOX", raw.as_bytes(), None).await;
+        self.sync().await;
+        let rows = self.rows(message_id).await;
+        assert_eq!(rows.len(), 1, "one row of {message_id}");
+        rows.into_iter().next().unwrap()
+    }
+}
+
+/// A message as another IMAP client sees it.
+#[derive(Clone, Debug)]
+pub struct Got {
+    pub uid: u32,
+    pub seen: bool,
+    pub raw: Vec<u8>,
+}
+
+impl Got {
+    pub fn parsed(&self) -> mail_parser::Message<'_> {
+        mail_parser::MessageParser::default()
+            .parse(&self.raw)
+            .expect("a parsable message")
+    }
+
+    pub fn message_id(&self) -> Option<String> {
+        self.parsed().message_id().map(str::to_owned)
+    }
+
+    pub fn subject(&self) -> String {
+        self.parsed().subject().unwrap_or_default().to_owned()
+    }
+
+    /// The first text part (CRLF as LF).
+    pub fn text(&self) -> String {
+        self.parsed()
+            .body_text(0)
+            .unwrap_or_default()
+            .replace("\r\n", "\n")
+    }
+
+    /// The first HTML part, if any.
+    pub fn html(&self) -> Option<String> {
+        self.parsed().body_html(0).map(|h| h.into_owned())
+    }
+
+    /// Name and address of the first From.
+    pub fn from(&self) -> (String, String) {
+        let m = self.parsed();
+        let a = m.from().and_then(|a| a.first());
+        (
+            a.and_then(|a| a.name()).unwrap_or_default().to_owned(),
+            a.and_then(|a| a.address()).unwrap_or_default().to_owned(),
+        )
+    }
+
+    /// The Message-IDs of `In-Reply-To`.
+    pub fn in_reply_to(&self) -> Vec<String> {
+        ids(self.parsed().in_reply_to())
+    }
+
+    /// The Message-IDs of `References`.
+    pub fn references(&self) -> Vec<String> {
+        ids(self.parsed().references())
+    }
+
+    /// Header names of the top level, lower case.
+    pub fn header_names(&self) -> Vec<String> {
+        self.parsed()
+            .headers()
+            .iter()
+            .map(|h| h.name().to_ascii_lowercase())
+            .collect()
+    }
+
+    /// `(file name, bytes)` of every attachment.
+    pub fn attachments(&self) -> Vec<(String, Vec<u8>)> {
+        use mail_parser::MimeHeaders;
+        let m = self.parsed();
+        m.attachments()
+            .map(|p| {
+                (
+                    p.attachment_name().unwrap_or_default().to_owned(),
+                    p.contents().to_vec(),
+                )
+            })
+            .collect()
+    }
+}
+
+fn ids(v: &mail_parser::HeaderValue<'_>) -> Vec<String> {
+    v.as_text_list()
+        .map(|l| l.iter().map(|s| s.to_string()).collect())
+        .unwrap_or_default()
+}
+
+/// Every message of `folder` of mail user `user`, lowest UID first (nothing marked seen).
+pub async fn folder(s: &Stack, user: &str, folder: &str) -> Vec<Got> {
+    let mut imap = other_client(s, user).await;
+    let mb = imap.examine(folder).await.unwrap();
+    let mut got = Vec::new();
+    if mb.exists > 0 {
+        let fetches: Vec<_> = imap
+            .uid_fetch("1:*", "(UID FLAGS BODY.PEEK[])")
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
+        for f in &fetches {
+            got.push(Got {
+                uid: f.uid.unwrap(),
+                seen: f.flags().any(|fl| fl == async_imap::types::Flag::Seen),
+                raw: f.body().unwrap_or_default().to_vec(),
+            });
+        }
+    }
+    imap.logout().await.ok();
+    got.sort_by_key(|g| g.uid);
+    got
+}
+
+/// The copies of Message-ID `message_id` in `folder`.
+pub async fn copies(s: &Stack, user: &str, name: &str, message_id: &str) -> Vec<Got> {
+    folder(s, user, name)
+        .await
+        .into_iter()
+        .filter(|g| g.message_id().as_deref() == Some(message_id))
+        .collect()
+}
+
+/// Waits until `folder` holds at least `n` messages; all of them.
+pub async fn wait_count(s: &Stack, user: &str, name: &str, n: usize) -> Vec<Got> {
+    eventually(
+        &format!("{n} messages in {user}'s {name}"),
+        DELIVERY,
+        || async {
+            let got = folder(s, user, name).await;
+            (got.len() >= n).then_some(got)
+        },
+    )
+    .await
+}
+
+/// Waits until a copy of `message_id` is in `folder`; all copies.
+pub async fn wait_copy(s: &Stack, user: &str, name: &str, message_id: &str) -> Vec<Got> {
+    eventually(
+        &format!("{message_id} in {user}'s {name}"),
+        DELIVERY,
+        || async {
+            let got = copies(s, user, name, message_id).await;
+            (!got.is_empty()).then_some(got)
+        },
+    )
+    .await
+}
+
+/// Checks `check` every 100 ms until it gives a value; panics naming `what` after `limit`.
+pub async fn eventually<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(start.elapsed() < limit, "{what}: not within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Another client appends `raw` to `folder` of mail user `user`.
+pub async fn append(s: &Stack, user: &str, folder: &str, raw: &[u8], flags: Option<&str>) {
+    let mut imap = other_client(s, user).await;
+    imap.append(folder, flags, None, raw).await.unwrap();
+    imap.logout().await.ok();
+}
+
+/// A unique token for subjects and Message-IDs.
+pub fn token() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..10].to_owned()
+}
+
+/// A plain RFC 5322 message (CRLF line ends).
+pub fn message(
+    from: &str,
+    to: &str,
+    subject: &str,
+    message_id: &str,
+    extra: &str,
+    body: &str,
+) -> String {
+    let mut m = format!(
+        "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nDate: {}\r\nMessage-ID: <{message_id}>\r\n",
+        chrono::Utc::now().to_rfc2822()
+    );
+    m.push_str(extra);
+    m.push_str("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n");
+    m.push_str(body);
+    m.push_str("\r\n");
+    m
+}
+
+/// Binary bytes: every byte value, many times, in a shifting order.
+pub fn binary(len: usize) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u32).wrapping_mul(7).wrapping_add((i / 256) as u32) as u8)
+        .collect()
+}
+
+/// Sets a stack user's password (the app keeps the old one).
+pub fn set_password(user: &str, password: &str) {
+    mail_stack(&["set-password", &email(user), password]);
+}
+
+/// Counts of Message-IDs in a folder listing.
+pub fn id_counts(got: &[Got]) -> HashMap<Option<String>, usize> {
+    let mut counts = HashMap::new();
+    for g in got {
+        *counts.entry(g.message_id()).or_default() += 1;
+    }
+    counts
+}
