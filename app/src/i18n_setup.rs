@@ -2,7 +2,7 @@
 //! localized text of every `AppError`.
 
 use crate::{error::AppError, i18n::*};
-use domain::{ConnectFailure, ConnectProblem, ServerRole};
+use domain::{ConnectFailure, ConnectProblem, SendProblem, ServerRole};
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_i18n::I18nContext;
 
@@ -65,6 +65,8 @@ pub fn error_text(i18n: I18nContext<Locale>, err: &AppError) -> String {
         ),
         AppError::NeedsNewPassword => t_string!(i18n, err_needs_new_password).to_string(),
         AppError::Connect(failure) => connect_failure_text(i18n, failure),
+        AppError::DraftChanged => t_string!(i18n, err_draft_changed).to_string(),
+        AppError::Send(problem) => send_problem_text(i18n, problem),
         AppError::Internal => t_string!(i18n, err_internal).to_string(),
         AppError::Request(_) => t_string!(i18n, err_network).to_string(),
     }
@@ -77,6 +79,76 @@ where
     S::Output: Clone + Send + Sync + 'static,
 {
     Signal::derive(move || action.value().get().and_then(Result::err))
+}
+
+/// Why a message did not go (or may have), and what to do; the server's own words where
+/// it gave them. The draft is always kept, and the texts say so where it matters.
+pub fn send_problem_text(i18n: I18nContext<Locale>, problem: &SendProblem) -> String {
+    let says = |text: &str, detail: &str| {
+        if detail.is_empty() {
+            text.to_owned()
+        } else {
+            format!("{text} {} {detail}", t_string!(i18n, server_says))
+        }
+    };
+    match problem {
+        SendProblem::NoRecipients => t_string!(i18n, err_no_recipients).to_string(),
+        SendProblem::BadAddress { address } => format!(
+            "{} {address}. {}",
+            t_string!(i18n, err_bad_address),
+            t_string!(i18n, err_bad_address_next)
+        ),
+        SendProblem::TooManyRecipients { limit } => format!(
+            "{} {limit}. {}",
+            t_string!(i18n, err_too_many_recipients),
+            t_string!(i18n, err_too_many_recipients_next)
+        ),
+        SendProblem::AttachmentsTooLarge { limit_bytes } if *limit_bytes > 0 => format!(
+            "{} {}. {}",
+            t_string!(i18n, err_attachments_too_large),
+            megabytes(*limit_bytes),
+            t_string!(i18n, err_attachments_too_large_next)
+        ),
+        SendProblem::AttachmentsTooLarge { .. } => {
+            t_string!(i18n, err_attachments_too_large_next).to_string()
+        }
+        SendProblem::TooLarge {
+            limit_bytes,
+            server_text,
+        } => {
+            let limit = limit_bytes
+                .map(|b| format!(" ({} {})", t_string!(i18n, its_limit), megabytes(b)))
+                .unwrap_or_default();
+            says(
+                &format!(
+                    "{}{limit}. {}",
+                    t_string!(i18n, err_message_too_large),
+                    t_string!(i18n, err_message_too_large_next)
+                ),
+                server_text,
+            )
+        }
+        SendProblem::LoginRefused { server_text } => {
+            says(t_string!(i18n, err_send_login_refused), server_text)
+        }
+        SendProblem::RecipientsRejected => t_string!(i18n, err_recipients_rejected).to_string(),
+        SendProblem::ServerRefused { server_text } => {
+            says(t_string!(i18n, err_server_refused), server_text)
+        }
+        SendProblem::Network { detail } => says(t_string!(i18n, err_send_network), detail),
+        SendProblem::MaybeSent => t_string!(i18n, err_maybe_sent).to_string(),
+        SendProblem::NotAllowed => t_string!(i18n, err_send_not_allowed).to_string(),
+    }
+}
+
+/// "25 MB", "1.5 MB" (limits are whole or half megabytes in practice).
+fn megabytes(bytes: u64) -> String {
+    let mb = bytes as f64 / (1024.0 * 1024.0);
+    if mb.fract() == 0.0 {
+        format!("{mb:.0} MB")
+    } else {
+        format!("{mb:.1} MB")
+    }
 }
 
 /// "IMAP server not found. Check …" — which server, what happened, what to do.

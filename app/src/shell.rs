@@ -2,9 +2,9 @@ use crate::{
     i18n::*,
     i18n_setup::LANGUAGE_COOKIE,
     pages::{
-        AccountsPage, ConnectPage, ConnectProviderPage, ConnectSetupPage, DisconnectPage,
-        LogInPage, MailPage, MailScreenPage, MailboxSettingsPage, MembersPage, NotFound, PlanPage,
-        SignUpPage, WorkspaceLayout,
+        AccountsPage, ComposePage, ConnectPage, ConnectProviderPage, ConnectSetupPage,
+        DisconnectPage, DraftPage, DraftsPage, LogInPage, MailPage, MailScreenPage,
+        MailboxSettingsPage, MembersPage, NotFound, PlanPage, SignUpPage, WorkspaceLayout,
     },
 };
 use leptos::prelude::*;
@@ -65,6 +65,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("mail/inbox") view=MailScreenPage ssr=SsrMode::Async/>
                         <Route path=path!("mail/search") view=MailScreenPage ssr=SsrMode::Async/>
                         <Route path=path!("mail/:mailbox/folders/:folder") view=MailScreenPage ssr=SsrMode::Async/>
+                        <Route path=path!("mail/compose") view=ComposePage ssr=SsrMode::Async/>
+                        <Route path=path!("mail/drafts") view=DraftsPage ssr=SsrMode::Async/>
+                        <Route path=path!("mail/drafts/:id") view=DraftPage ssr=SsrMode::Async/>
                         <Route path=path!("mail/connect/setup/:draft") view=ConnectSetupPage ssr=SsrMode::Async/>
                         <Route path=path!("mail/connect/:provider") view=ConnectProviderPage ssr=SsrMode::Async/>
                         <Route path=path!("mail/accounts") view=AccountsPage ssr=SsrMode::Async/>

@@ -3,6 +3,7 @@
 //! in-process.
 
 mod api_status;
+pub mod draft_attachments;
 pub mod guards;
 pub mod message_content;
 pub mod observability;

@@ -2,9 +2,14 @@
 //! around them, outside-in: tracing → metrics → security headers (CSP nonce) → the status
 //! of server-function input errors → body limit → session → same-origin guard → sign-in
 //! gate. A message's content for the reading frame, its attachments and inline images
-//! are plain axum routes (`message_content`) under the same layers.
+//! are plain axum routes (`message_content`) under the same layers. Draft attachment
+//! uploads (`draft_attachments`) stream their bodies, so they skip the body-buffering
+//! layer and carry their own limit; the session, same-origin and sign-in layers wrap them
+//! as they wrap everything else.
 
-use crate::{api_status, guards, message_content, observability, security_headers};
+use crate::{
+    api_status, draft_attachments, guards, message_content, observability, security_headers,
+};
 use app::{App, shell};
 use axum::{
     Router,
@@ -51,6 +56,11 @@ pub fn build(config: &Config, state: AppState, metrics: PrometheusHandle) -> Rou
     let headers = security_headers::Policy {
         hsts: config.behind_https(),
     };
+    // Uploads: not under `bound_body` (which buffers), bounded by their own limit.
+    let uploads = draft_attachments::routes(&state)
+        .layer(middleware::from_fn(guards::require_sign_in))
+        .layer(middleware::from_fn(guards::same_origin))
+        .layer(sessions.clone());
     router
         .leptos_routes_with_context(&options, routes, context.clone(), {
             let options = options.clone();
@@ -63,6 +73,7 @@ pub fn build(config: &Config, state: AppState, metrics: PrometheusHandle) -> Rou
         .layer(middleware::from_fn(guards::same_origin))
         .layer(sessions)
         .layer(middleware::from_fn(guards::bound_body))
+        .merge(uploads)
         .layer(middleware::from_fn(api_status::fit))
         .layer(middleware::from_fn_with_state(
             headers,

@@ -7,6 +7,7 @@ pub mod mailboxes;
 pub mod members;
 pub mod profile;
 pub mod workspace;
+pub mod writing;
 
 #[cfg(feature = "ssr")]
 pub mod context;

@@ -3,6 +3,7 @@ use crate::{
     api::{
         mailboxes::{UpdateMailbox, UpdateMailboxPassword, mailbox_details},
         members::list_members,
+        writing::{SetSignature, signature},
     },
     components::{FormError, PageTitle, SyncSettingsFields},
     i18n::*,
@@ -11,7 +12,7 @@ use crate::{
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-/// A mailbox's Settings, for its owner: sync settings and the password.
+/// A mailbox's Settings, for its owner: sync settings, the password and the signature.
 #[component]
 pub fn MailboxSettingsPage() -> impl IntoView {
     let i18n = use_i18n();
@@ -71,8 +72,43 @@ pub fn MailboxSettingsPage() -> impl IntoView {
                         <FormError error=action_error(password)/>
                         <Show when=password_saved><p class="form-ok" role="status">{t!(i18n, saved)}</p></Show>
                     </section>
+                    <SignatureForm mailbox=d.view.id/>
                 }.into_any()
             })}
         </Suspense>
+    }
+}
+
+/// The mailbox's signature: added below new messages, replies and forwards sent from it.
+#[component]
+fn SignatureForm(mailbox: i64) -> impl IntoView {
+    let i18n = use_i18n();
+    let set = ServerAction::<SetSignature>::new();
+    let current = Resource::new(|| (), move |_| signature(mailbox));
+    let saved = move || matches!(set.value().get(), Some(Ok(())));
+    view! {
+        <section class="card signature">
+            <h2>{t!(i18n, signature_title)}</h2>
+            <p class="note">{t!(i18n, signature_lead)}</p>
+            <Suspense fallback=move || view! { <p>{t!(i18n, loading)}</p> }>
+                {move || Suspend::new(async move {
+                    match current.await {
+                        Ok(text) => view! {
+                            <ActionForm action=set attr:class="stacked-form">
+                                <input type="hidden" name="mailbox" value=mailbox/>
+                                <label>
+                                    {t!(i18n, signature_title)}
+                                    <textarea name="text" rows="5" maxlength="2000">{text}</textarea>
+                                </label>
+                                <FormError error=action_error(set)/>
+                                <Show when=saved><p class="form-ok" role="status">{t!(i18n, saved)}</p></Show>
+                                <button type="submit">{t!(i18n, signature_save)}</button>
+                            </ActionForm>
+                        }.into_any(),
+                        Err(err) => view! { <p role="alert" class="form-error">{error_text(i18n, &err)}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
     }
 }

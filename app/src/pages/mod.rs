@@ -1,6 +1,7 @@
 //! One page per route.
 
 mod accounts;
+mod compose;
 mod connect;
 mod connect_provider;
 mod connect_setup;
@@ -16,6 +17,7 @@ mod sign_up;
 mod workspace_layout;
 
 pub use accounts::{AccountsPage, status_text};
+pub use compose::{ComposePage, DraftPage, DraftsPage};
 pub use connect::ConnectPage;
 pub use connect_provider::ConnectProviderPage;
 pub use connect_setup::ConnectSetupPage;

@@ -1,5 +1,5 @@
 use super::message_actions::MessageToolbar;
-use crate::api::mail::AllowImages;
+use crate::api::{mail::AllowImages, writing::StartDraft};
 use crate::{components::LocalTime, i18n::*};
 use domain::{FolderNode, MessageView, Person, TextBlock};
 use leptos::prelude::*;
@@ -63,6 +63,7 @@ pub fn MessageCard(
                 <MessageToolbar m=m.clone() folders keys/>
                 <Body m=m.clone() images here/>
                 <Attachments m/>
+                <ReplyBar id keys/>
             </details>
         </article>
     }
@@ -185,6 +186,31 @@ pub fn PaperClip(label: String) -> impl IntoView {
             <title>{title}</title>
             <path d="M21 11.5l-8.5 8.5a5 5 0 0 1-7-7l9-9a3.5 3.5 0 0 1 5 5l-9 9a2 2 0 0 1-3-3l8-8"/>
         </svg>
+    }
+}
+
+/// **Reply**, **Reply all**, **Forward**: each a form that starts a draft and opens it
+/// (`r`, `a`, `f` press them on the opened message).
+#[component]
+fn ReplyBar(id: i64, keys: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    let start = ServerAction::<StartDraft>::new();
+    let key = move |k: &'static str| keys.then_some(k);
+    let button = move |kind: &'static str, shortcut: &'static str, label: String| {
+        view! {
+            <ActionForm action=start attr:class="inline">
+                <input type="hidden" name="kind" value=kind/>
+                <input type="hidden" name="message" value=id/>
+                <button type="submit" data-shortcut=key(shortcut) data-reply=kind>{label}</button>
+            </ActionForm>
+        }
+    };
+    view! {
+        <div class="reply-bar" role="toolbar" aria-label=move || t_string!(i18n, reply_actions).to_string()>
+            {button("reply", "r", t_string!(i18n, reply).to_string())}
+            {button("reply_all", "a", t_string!(i18n, reply_all).to_string())}
+            {button("forward", "f", t_string!(i18n, forward).to_string())}
+        </div>
     }
 }
 

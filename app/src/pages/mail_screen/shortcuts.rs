@@ -3,7 +3,8 @@ use leptos::prelude::*;
 
 /// Keyboard shortcuts of the reading screen (hydrated only), listed on `?`:
 /// `j`/`k` next/previous message, `o`/Enter open, `e` archive, `#` delete, `s` star,
-/// `U` mark unread, `/` search, `r` reply (the composer's), Esc back to the list.
+/// `U` mark unread, `/` search, `r` reply, `a` reply all, `f` forward, `c` compose,
+/// Esc back to the list.
 /// Each action presses the button or link marked `data-shortcut`, so a shortcut does
 /// exactly what the visible control does.
 #[component]
@@ -30,6 +31,9 @@ pub fn Shortcuts() -> impl IntoView {
             ("U", t_string!(i18n, shortcut_unread).to_string()),
             ("/", t_string!(i18n, shortcut_search).to_string()),
             ("r", t_string!(i18n, shortcut_reply).to_string()),
+            ("a", t_string!(i18n, shortcut_reply_all).to_string()),
+            ("f", t_string!(i18n, shortcut_forward).to_string()),
+            ("c", t_string!(i18n, shortcut_compose).to_string()),
             ("Esc", t_string!(i18n, shortcut_back).to_string()),
             ("?", t_string!(i18n, shortcut_help).to_string()),
         ]
@@ -75,6 +79,9 @@ mod keys {
             "s" => press(&on_open("s")),
             "U" => press(&on_open("U")),
             "r" => press(&on_open("r")),
+            "a" => press(&on_open("a")),
+            "f" => press(&on_open("f")),
+            "c" => press(".side-nav [data-shortcut='c']"),
             _ => false,
         }
     }

@@ -1,0 +1,45 @@
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// Starts a draft: `kind` is `new` (from `mailbox`, or the first the user may send from),
+/// `reply`, `reply_all` or `forward` (of `message`). Opens it: a plain form post is
+/// redirected to `/mail/drafts/{id}`, and so is the hydrated app.
+#[server(prefix = "/api", endpoint = "start_draft")]
+pub async fn start_draft(
+    kind: String,
+    message: Option<i64>,
+    mailbox: Option<i64>,
+) -> Result<i64, AppError> {
+    use super::super::context::{actor, fail, from_service};
+    use services::sending::DraftStart;
+    let invalid = |field: &str| {
+        fail(AppError::Invalid {
+            field: field.into(),
+            reason: "invalid".into(),
+        })
+    };
+    let message = || message.ok_or_else(|| invalid("message"));
+    let start = match kind.as_str() {
+        "new" => DraftStart::New {
+            mailbox_id: mailbox,
+        },
+        "reply" => DraftStart::Reply {
+            message_id: message()?,
+            all: false,
+        },
+        "reply_all" => DraftStart::Reply {
+            message_id: message()?,
+            all: true,
+        },
+        "forward" => DraftStart::Forward {
+            message_id: message()?,
+        },
+        _ => return Err(invalid("kind")),
+    };
+    let (state, actor) = actor().await?;
+    let id = services::sending::start_draft(&state, &actor, start)
+        .await
+        .map_err(from_service)?;
+    leptos_axum::redirect(&format!("/mail/drafts/{id}"));
+    Ok(id)
+}
