@@ -29,7 +29,7 @@ pub fn Attachments(
     let used = move || list.with(|l| l.iter().map(|a| a.size).sum::<u64>());
     let limit_text = move || {
         format!(
-            "{} {} · {} {}",
+            "{} {} {} {}",
             t_string!(i18n, attachments_limit),
             size_text(limit),
             t_string!(i18n, attachments_used),

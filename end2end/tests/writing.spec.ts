@@ -1,0 +1,268 @@
+import { expect, Locator, Page, test, TestInfo } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { fillOwnDomain, jsEnabled, open, signUp } from './helpers';
+
+// Writing mail: new messages, replies, reply all, forwards, a failed send and an undone
+// one, sent through the test Postfix and checked in the recipients' Dovecot mailboxes —
+// hydrated and with JavaScript off.
+
+const FIXTURES = 'fixtures/writing';
+const MAIL_ROOT = `${process.env.MAILSTACK_DIR ?? '../target/mail-stack'}/mail/example.test`;
+
+function mailStack(args: string[], input?: string): string {
+  return execFileSync('../scripts/mail-stack/mail-stack', args, { input, encoding: 'utf8' });
+}
+
+/** A fresh mailbox on the test server; its address. */
+function newUser(testInfo: TestInfo, who: string): string {
+  const rand = Math.random().toString(36).slice(2, 6);
+  const user = `${who}${testInfo.project.name.replace(/\W/g, '')}${Date.now().toString(36)}${rand}`;
+  const address = `${user}@example.test`;
+  mailStack(['add-user', address, `${user}-pass-1`]);
+  return address;
+}
+
+/** The raw messages in `folder` of `address`, as Dovecot stored them (delivered or appended). */
+function messages(address: string, folder = 'INBOX'): string[] {
+  const base = `${MAIL_ROOT}/${address.split('@')[0]}/Maildir${folder === 'INBOX' ? '' : `/.${folder}`}`;
+  return ['new', 'cur'].flatMap((sub) => {
+    const dir = `${base}/${sub}`;
+    return existsSync(dir) ? readdirSync(dir).map((f) => readFileSync(`${dir}/${f}`, 'latin1')) : [];
+  });
+}
+
+/** One header of a raw message, unfolded ('' when absent). */
+function header(raw: string, name: string): string {
+  const head = raw.split(/\r?\n\r?\n/)[0].replace(/\r?\n[ \t]+/g, ' ');
+  const line = head.split(/\r?\n/).find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`));
+  return line ? line.slice(name.length + 1).trim() : '';
+}
+
+/** Waits until `address` holds exactly one message whose text contains `marker`; returns it. */
+async function delivered(address: string, marker: string): Promise<string> {
+  await expect
+    .poll(() => messages(address).filter((m) => m.includes(marker)).length, { timeout: 30_000 })
+    .toBe(1);
+  return messages(address).find((m) => m.includes(marker))!;
+}
+
+/**
+ * Presses a control that posts a plain form (JavaScript off): waits for the page it comes
+ * back to. Hydrated, just presses it.
+ */
+async function press(page: Page, testInfo: TestInfo, control: Locator) {
+  if (jsEnabled(testInfo)) {
+    await control.click();
+    return;
+  }
+  await Promise.all([
+    page.waitForResponse((r) => r.request().resourceType() === 'document' && r.request().method() === 'GET'),
+    control.click(),
+  ]);
+  await page.waitForLoadState('domcontentloaded');
+}
+
+/** A writer with a connected mailbox holding a question from `peer` (Cc `colleague`). */
+async function connectedWriter(page: Page, testInfo: TestInfo, peer: string, colleague: string): Promise<string> {
+  const writer = newUser(testInfo, 'wr');
+  const user = writer.split('@')[0];
+  const text = readFileSync(`${FIXTURES}/question.eml`, 'utf8')
+    .replaceAll('READER', writer)
+    .replaceAll('PEER', peer)
+    .replaceAll('COLLEAGUE', colleague);
+  mailStack(['deliver', writer, 'INBOX'], text);
+  await signUp(page, testInfo);
+  await fillOwnDomain(page, testInfo, user, `${user}-pass-1`);
+  await expect(page.getByRole('heading', { name: 'Sync settings' })).toBeVisible();
+  await page.getByRole('button', { name: 'Connect' }).click();
+  await expect(page).toHaveURL(/\/mail\/accounts$/);
+  await expect(async () => {
+    await open(page, testInfo, '/mail/inbox');
+    await expect(page.locator('ol.message-list > li')).toHaveCount(1, { timeout: 1_000 });
+  }).toPass({ timeout: 30_000 });
+  return writer;
+}
+
+/** Sets the undo-send delay on the open draft's page. */
+async function setUndoDelay(page: Page, testInfo: TestInfo, seconds: number) {
+  const select = page.locator('select[name=seconds]');
+  await select.selectOption(String(seconds));
+  if (jsEnabled(testInfo)) {
+    // Choosing saves at once.
+    await expect(page.locator('.undo-delay .form-ok')).toBeVisible();
+  } else {
+    await press(page, testInfo, page.locator('.undo-delay-save'));
+  }
+  await expect(page.locator('select[name=seconds]')).toHaveValue(String(seconds));
+}
+
+/** Presses **Compose** in the side navigation: a new draft opens. */
+async function compose(page: Page, testInfo: TestInfo) {
+  await press(page, testInfo, page.locator('.side-nav').getByRole('button', { name: 'Compose' }));
+  await expect(page).toHaveURL(/\/mail\/drafts\/\d+$/);
+  await expect(page.locator('form.compose-form')).toBeVisible();
+}
+
+/** Presses **Send**; without JavaScript, refreshes until the draft leaves the queue. */
+async function sendAndWait(page: Page, testInfo: TestInfo, until: 'sent' | 'failed') {
+  await press(page, testInfo, page.getByRole('button', { name: /^(Send|Send again anyway)$/ }));
+  await expect(async () => {
+    if (!jsEnabled(testInfo)) await page.reload();
+    await expect(page.locator(`.send-state.${until}`)).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 40_000 });
+}
+
+/** Opens the question in All inboxes; returns its message id. */
+async function openQuestion(page: Page, testInfo: TestInfo): Promise<string> {
+  await open(page, testInfo, '/mail/inbox');
+  await page.locator('ol.message-list > li', { hasText: 'Question about the offer' }).getByRole('link').click();
+  await expect(page).toHaveURL(/open=\d+/);
+  return /open=(\d+)/.exec(page.url())![1];
+}
+
+test('composes a new message with an attachment and sends it', async ({ page }, testInfo) => {
+  test.setTimeout(120_000);
+  const peer = newUser(testInfo, 'pp');
+  const writer = await connectedWriter(page, testInfo, peer, newUser(testInfo, 'cl'));
+  await compose(page, testInfo);
+  await setUndoDelay(page, testInfo, 0);
+  await expect(page.locator('.attachment-limit')).toContainText('Up to 25 MB in total');
+
+  // Attach first: without JavaScript the upload comes back to a fresh page.
+  const bytes = readFileSync(`${FIXTURES}/report-q4.bin`);
+  await page.locator('input[type=file]').setInputFiles({ name: 'report-q4.bin', mimeType: 'application/octet-stream', buffer: bytes });
+  await press(page, testInfo, page.getByRole('button', { name: 'Attach', exact: true }));
+  await expect(page.locator('.attachment-list')).toContainText('report-q4.bin');
+
+  const marker = `new-${Date.now().toString(36)}`;
+  const subject = `Quarterly report ${marker}`;
+  await page.locator('input[name=to]').fill(`Petro <${peer}>`);
+  await page.locator('input[name=subject]').fill(subject);
+  await page.locator('textarea[name=body]').fill(`Hello Petro,\n\nthe report is attached (${marker}).`);
+  await sendAndWait(page, testInfo, 'sent');
+
+  const raw = await delivered(peer, marker);
+  expect(header(raw, 'Subject')).toBe(subject);
+  expect(header(raw, 'From')).toContain(writer);
+  expect(raw).toContain('report-q4.bin');
+  // The attachment's bytes, byte-exact (small enough for one base64 line).
+  expect(raw.replace(/\r?\n/g, '')).toContain(bytes.toString('base64'));
+  // A copy in the writer's Sent.
+  await expect.poll(() => messages(writer, 'Sent').filter((m) => m.includes(marker)).length, { timeout: 30_000 }).toBe(1);
+});
+
+test('replies, replies to all and forwards a received message', async ({ page }, testInfo) => {
+  test.setTimeout(180_000);
+  const peer = newUser(testInfo, 'pp');
+  const colleague = newUser(testInfo, 'cl');
+  const writer = await connectedWriter(page, testInfo, peer, colleague);
+
+  // Reply: to the sender only, "Re:" once, threaded.
+  let id = await openQuestion(page, testInfo);
+  const card = () => page.locator(`.reading-pane article[data-message="${id}"]`);
+  if (jsEnabled(testInfo)) {
+    await expect(card().getByRole('button', { name: 'Reply', exact: true })).toBeVisible();
+    await page.keyboard.press('r');
+  } else {
+    await press(page, testInfo, card().getByRole('button', { name: 'Reply', exact: true }));
+  }
+  await expect(page).toHaveURL(/\/mail\/drafts\/\d+$/);
+  await setUndoDelay(page, testInfo, 0);
+  await expect(page.locator('input[name=subject]')).toHaveValue('Re: Question about the offer');
+  await expect(page.locator('input[name=to]')).toHaveValue(new RegExp(peer));
+  await expect(page.locator('input[name=cc]')).toHaveValue('');
+  const reply = `reply-${Date.now().toString(36)}`;
+  await page.locator('textarea[name=body]').fill(`Confirmed: 40 units. ${reply}\n\n${await page.locator('textarea[name=body]').inputValue()}`);
+  await sendAndWait(page, testInfo, 'sent');
+  let raw = await delivered(peer, reply);
+  expect(header(raw, 'Subject')).toBe('Re: Question about the offer');
+  expect(header(raw, 'In-Reply-To')).toBe('<question-1@partner.example>');
+  expect(header(raw, 'References')).toContain('<question-1@partner.example>');
+  expect(messages(colleague).filter((m) => m.includes(reply))).toHaveLength(0);
+
+  // Reply all: the sender and the Cc, never the writer's own address.
+  id = await openQuestion(page, testInfo);
+  await press(page, testInfo, card().getByRole('button', { name: 'Reply all' }));
+  await expect(page).toHaveURL(/\/mail\/drafts\/\d+$/);
+  await expect(page.locator('input[name=to]')).toHaveValue(new RegExp(peer));
+  await expect(page.locator('input[name=cc]')).toHaveValue(new RegExp(colleague));
+  await expect(page.locator('input[name=to]')).not.toHaveValue(new RegExp(writer));
+  await expect(page.locator('input[name=cc]')).not.toHaveValue(new RegExp(writer));
+  const all = `all-${Date.now().toString(36)}`;
+  await page.locator('textarea[name=body]').fill(`Both of you: ${all}`);
+  await sendAndWait(page, testInfo, 'sent');
+  raw = await delivered(peer, all);
+  expect(header(raw, 'Subject')).toBe('Re: Question about the offer');
+  await delivered(colleague, all);
+
+  // Forward: "Fwd:", nobody yet, the original's attachment carried along.
+  const third = newUser(testInfo, 'fw');
+  id = await openQuestion(page, testInfo);
+  await press(page, testInfo, card().getByRole('button', { name: 'Forward' }));
+  await expect(page).toHaveURL(/\/mail\/drafts\/\d+$/);
+  await expect(page.locator('input[name=subject]')).toHaveValue('Fwd: Question about the offer');
+  await expect(page.locator('input[name=to]')).toHaveValue('');
+  await expect(page.locator('.attachment-list')).toContainText('offer-40.pdf');
+  const fwd = `fwd-${Date.now().toString(36)}`;
+  await page.locator('input[name=to]').fill(third);
+  await page.locator('textarea[name=body]').fill(`See below. ${fwd}`);
+  await sendAndWait(page, testInfo, 'sent');
+  raw = await delivered(third, fwd);
+  expect(header(raw, 'Subject')).toBe('Fwd: Question about the offer');
+  expect(raw).toContain('offer-40.pdf');
+  expect(raw).toContain('JVBERi0xLjQK');
+});
+
+test('a recipient the server refuses keeps the draft and names the address', async ({ page }, testInfo) => {
+  test.setTimeout(120_000);
+  await connectedWriter(page, testInfo, newUser(testInfo, 'pp'), newUser(testInfo, 'cl'));
+  await compose(page, testInfo);
+  await setUndoDelay(page, testInfo, 0);
+  const nobody = `nobody-${Date.now().toString(36)}@example.test`;
+  const text = 'Every word of this must survive a refused send.';
+  await page.locator('input[name=to]').fill(nobody);
+  await page.locator('input[name=subject]').fill('To nobody');
+  await page.locator('textarea[name=body]').fill(text);
+  await sendAndWait(page, testInfo, 'failed');
+  await expect(page.locator('.send-state.failed')).toContainText('refused the recipients');
+  await expect(page.locator('.rejected-address')).toHaveText(nobody);
+  await expect(page.locator('.rejected .server-text')).toContainText(/5\d\d|rejected|unknown/i);
+  // Nothing typed is lost, and the form is editable again.
+  await expect(page.locator('textarea[name=body]')).toHaveValue(text);
+  await expect(page.locator('input[name=to]')).toHaveValue(nobody);
+  await expect(page.locator('input[name=to]')).toBeEditable();
+  // The drafts list marks it.
+  await open(page, testInfo, '/mail/drafts');
+  await expect(page.locator('tr', { hasText: 'To nobody' }).locator('.failed-badge')).toBeVisible();
+});
+
+test('undo takes a sent message back before it leaves', async ({ page }, testInfo) => {
+  test.setTimeout(120_000);
+  const peer = newUser(testInfo, 'pp');
+  await connectedWriter(page, testInfo, peer, newUser(testInfo, 'cl'));
+  await compose(page, testInfo);
+  await setUndoDelay(page, testInfo, 10);
+  const marker = `undo-${Date.now().toString(36)}`;
+  await page.locator('input[name=to]').fill(peer);
+  await page.locator('input[name=subject]').fill(`Second thoughts ${marker}`);
+  await page.locator('textarea[name=body]').fill(`Maybe not. ${marker}`);
+  const sentAt = Date.now();
+  await press(page, testInfo, page.getByRole('button', { name: 'Send', exact: true }));
+  await expect(page.locator('.send-state.queued')).toContainText('Sending in');
+  await press(page, testInfo, page.getByRole('button', { name: 'Undo' }));
+  // Back to editing, with the text.
+  await expect(page.locator('.send-state')).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Send', exact: true })).toBeVisible();
+  await expect(page.locator('textarea[name=body]')).toHaveValue(`Maybe not. ${marker}`);
+  // Well past the moment it would have left, the recipient has nothing.
+  await expect
+    .poll(() => (Date.now() > sentAt + 14_000 ? messages(peer).filter((m) => m.includes(marker)).length : -1), {
+      timeout: 30_000,
+    })
+    .toBe(0);
+  // Sent for real, it arrives once.
+  await setUndoDelay(page, testInfo, 0);
+  await sendAndWait(page, testInfo, 'sent');
+  await delivered(peer, marker);
+});
