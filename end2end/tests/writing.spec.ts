@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { expect, Locator, Page, test, TestInfo } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -111,6 +112,15 @@ async function sendAndWait(page: Page, testInfo: TestInfo, until: 'sent' | 'fail
     if (!jsEnabled(testInfo)) await page.reload();
     await expect(page.locator(`.send-state.${until}`)).toBeVisible({ timeout: 1_000 });
   }).toPass({ timeout: 40_000 });
+}
+
+/** axe-core's serious and critical findings on the page (hydrated runs only). */
+async function seriousViolations(page: Page, testInfo: TestInfo): Promise<string[]> {
+  if (!jsEnabled(testInfo)) return [];
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
 /** Opens the question in All inboxes; returns its message id. */
@@ -232,9 +242,13 @@ test('a recipient the server refuses keeps the draft and names the address', asy
   await expect(page.locator('textarea[name=body]')).toHaveValue(text);
   await expect(page.locator('input[name=to]')).toHaveValue(nobody);
   await expect(page.locator('input[name=to]')).toBeEditable();
+  expect(await seriousViolations(page, testInfo), 'failed draft').toEqual([]);
   // The drafts list marks it.
   await open(page, testInfo, '/mail/drafts');
   await expect(page.locator('tr', { hasText: 'To nobody' }).locator('.failed-badge')).toBeVisible();
+  expect(await seriousViolations(page, testInfo), 'drafts').toEqual([]);
+  await open(page, testInfo, '/mail/compose');
+  expect(await seriousViolations(page, testInfo), 'compose').toEqual([]);
 });
 
 test('undo takes a sent message back before it leaves', async ({ page }, testInfo) => {
