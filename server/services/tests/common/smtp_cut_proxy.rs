@@ -201,9 +201,6 @@ async fn serve(
         r = up(BufReader::new(cr), sw, &shared) => r,
         r = down(BufReader::new(sr), cw, &shared) => r,
     };
-    if matches!(result, Err("cut")) {
-        shared.counts.cuts.fetch_add(1, Ordering::SeqCst);
-    }
     result
 }
 
@@ -238,6 +235,8 @@ where
                 if header_end {
                     write(&mut to, &line).await?;
                 }
+                // Counted before either side can see the close.
+                s.counts.cuts.fetch_add(1, Ordering::SeqCst);
                 return Err("cut");
             }
             if dot {
@@ -280,6 +279,7 @@ where
             s.counts.accepted.fetch_add(1, Ordering::SeqCst);
             if s.mode == SmtpCut::CutAfterAccepted {
                 // Postfix queued it; the app never hears so.
+                s.counts.cuts.fetch_add(1, Ordering::SeqCst);
                 return Err("cut");
             }
         }

@@ -133,6 +133,10 @@ pub async fn sender(db: &DatabaseConnection, s: &Stack, prefix: &str, smtp: Smtp
     let id = mailboxes::connect(&st, &owner, &checked, chosen)
         .await
         .unwrap();
+    // No undo-send delay unless a test sets one: sends go out at once.
+    for actor in [&owner, &grantee] {
+        sending::set_undo_seconds(&st, actor, 0).await.unwrap();
+    }
     if let (Some(p), Some(mode)) = (&proxy, after) {
         p.set_mode(mode);
     }
