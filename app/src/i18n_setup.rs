@@ -104,7 +104,7 @@ pub fn send_problem_text(i18n: I18nContext<Locale>, problem: &SendProblem) -> St
             t_string!(i18n, err_too_many_recipients_next)
         ),
         SendProblem::AttachmentsTooLarge { limit_bytes } if *limit_bytes > 0 => format!(
-            "{} {}. {}",
+            "{} {} {}",
             t_string!(i18n, err_attachments_too_large),
             megabytes(*limit_bytes),
             t_string!(i18n, err_attachments_too_large_next)

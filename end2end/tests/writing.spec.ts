@@ -150,6 +150,14 @@ test('composes a new message with an attachment and sends it', async ({ page }, 
   await page.locator('input[name=to]').fill(`Petro <${peer}>`);
   await page.locator('input[name=subject]').fill(subject);
   await page.locator('textarea[name=body]').fill(`Hello Petro,\n\nthe report is attached (${marker}).`);
+  if (jsEnabled(testInfo)) {
+    // Typing saves the draft by itself; a reload shows what was typed.
+    await expect(page.locator('.save-status')).toContainText('Draft saved');
+    await page.reload();
+    await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
+    await expect(page.locator('input[name=subject]')).toHaveValue(subject);
+    await expect(page.locator('textarea[name=body]')).toHaveValue(new RegExp(marker));
+  }
   await sendAndWait(page, testInfo, 'sent');
 
   const raw = await delivered(peer, marker);
@@ -279,4 +287,43 @@ test('undo takes a sent message back before it leaves', async ({ page }, testInf
   await setUndoDelay(page, testInfo, 0);
   await sendAndWait(page, testInfo, 'sent');
   await delivered(peer, marker);
+});
+
+test('attachments over the limit are refused with the limit named; dropped files attach', async ({ page }, testInfo) => {
+  test.setTimeout(120_000);
+  await connectedWriter(page, testInfo, newUser(testInfo, 'pp'), newUser(testInfo, 'cl'));
+  await compose(page, testInfo);
+  const tooLarge = /Attachments may be up to 25 MB in total/;
+  if (jsEnabled(testInfo)) {
+    // Dropped onto the compose area: uploaded by fetch, listed without a page load.
+    const files = await page.evaluateHandle(() => {
+      const d = new DataTransfer();
+      d.items.add(new File(['dropped bytes'], 'dropped-note.txt', { type: 'text/plain' }));
+      return d;
+    });
+    await page.locator('.compose-attachments').dispatchEvent('drop', { dataTransfer: files });
+    await expect(page.locator('.attachment-list')).toContainText('dropped-note.txt');
+    // Over the limit: said before anything is sent.
+    let uploads = 0;
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().includes('/attachments')) uploads += 1;
+    });
+    const big = await page.evaluateHandle(() => {
+      const d = new DataTransfer();
+      d.items.add(new File([new Uint8Array(26 * 1024 * 1024)], 'big.bin'));
+      return d;
+    });
+    await page.locator('.compose-attachments').dispatchEvent('drop', { dataTransfer: big });
+    await expect(page.locator('.compose-attachments [role=alert]')).toHaveText(tooLarge);
+    expect(uploads).toBe(0);
+  } else {
+    // The server enforces it while reading the upload, and the page says why.
+    await page.locator('input[type=file]').setInputFiles({
+      name: 'big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(26 * 1024 * 1024),
+    });
+    await press(page, testInfo, page.getByRole('button', { name: 'Attach', exact: true }));
+    await expect(page).toHaveURL(/error=too_large/);
+    await expect(page.locator('.compose-attachments [role=alert]')).toHaveText(tooLarge);
+    await expect(page.locator('.attachment-list li')).toHaveCount(0);
+  }
 });
