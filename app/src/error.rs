@@ -56,6 +56,12 @@ pub enum AppError {
     NeedsNewPassword,
     #[error("login check failed")]
     Connect(domain::ConnectFailure),
+    /// The draft changed elsewhere (another tab, or it is on its way out): reload it.
+    #[error("the draft changed elsewhere")]
+    DraftChanged,
+    /// The draft cannot be sent as it is.
+    #[error("cannot send")]
+    Send(domain::SendProblem),
     #[error("internal error")]
     Internal,
     /// The call itself failed (network, decoding): nothing reached our code.
@@ -100,7 +106,8 @@ impl AppError {
             AppError::ConfirmServers { .. } => 409,
             AppError::DraftExpired => 410,
             AppError::SyncCooldown { .. } => 429,
-            AppError::NeedsNewPassword => 409,
+            AppError::NeedsNewPassword | AppError::DraftChanged => 409,
+            AppError::Send(_) => 422,
             AppError::RateLimited => 429,
             AppError::EmailTaken => 409,
             AppError::Invalid { .. } | AppError::Request(_) => 400,

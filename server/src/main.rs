@@ -18,6 +18,7 @@ async fn main() -> anyhow::Result<()> {
     state.connect_timeout = config.mail_connect_timeout;
     state.discovery = config.discovery.clone();
     state.trust_proxy_headers = config.web.trust_proxy_headers;
+    state.attachment_limit = config.sync.attachments_mb << 20;
     state.throttles = std::sync::Arc::new(services::throttle::Throttles::new(
         services::throttle::Allowances::default().scaled(config.web.rate_limit_scale),
     ));

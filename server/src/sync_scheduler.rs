@@ -1,5 +1,5 @@
-//! Starts this process's sync scheduler, IDLE watcher and write-back worker (readers'
-//! actions to the server) beside the web server, and stops them cleanly. Leases carry a
+//! Starts this process's sync scheduler, IDLE watcher, write-back worker (readers'
+//! actions to the server) and send worker (drafts on their way out) beside the web server, and stops them cleanly. Leases carry a
 //! per-process owner id, so several processes can share one PostgreSQL database. The
 //! owner id begins with this *instance* — host name and the address the process listens
 //! on, which only one live process can hold — so a process restarted after a crash takes
@@ -9,6 +9,7 @@ use services::{
     AppState,
     config::Config,
     mail_actions::{self, ActionWorker, ActionWorkerHandle, WorkerConfig},
+    sending::{self, SendConfig, SendWorker, SendWorkerHandle},
     sync::{
         IdleConfig, IdleWatcher, Scheduler, SchedulerConfig, SchedulerHandle, SyncEngine, schedule,
     },
@@ -20,6 +21,7 @@ pub struct SyncTasks {
     scheduler: SchedulerHandle,
     idle: Option<tokio::task::JoinHandle<()>>,
     actions: ActionWorkerHandle,
+    sends: SendWorkerHandle,
 }
 
 impl SyncTasks {
@@ -30,6 +32,7 @@ impl SyncTasks {
             idle.abort();
         }
         self.actions.shutdown().await;
+        self.sends.shutdown().await;
         let report = self.scheduler.shutdown().await;
         tracing::info!(
             finished = report.finished.len(),
@@ -67,6 +70,9 @@ pub async fn start(config: &Config, state: &AppState, listening: SocketAddr) -> 
             if let Err(err) = mail_actions::release_instance(&state.db, &instance, &owner).await {
                 tracing::warn!(%err, "taking back the previous process's write-backs failed");
             }
+            if let Err(err) = sending::release_instance(&state.db, &instance, &owner).await {
+                tracing::warn!(%err, "taking back the previous process's sends failed");
+            }
             owner
         }
         None => process,
@@ -91,6 +97,13 @@ pub async fn start(config: &Config, state: &AppState, listening: SocketAddr) -> 
         WorkerConfig::default(),
     )
     .spawn();
+    let sends = SendWorker::new(
+        engine.clone(),
+        state.send_waker.clone(),
+        owner.clone(),
+        SendConfig::default(),
+    )
+    .spawn();
     let scheduler = Scheduler::new(
         state.db.clone(),
         owner,
@@ -108,6 +121,7 @@ pub async fn start(config: &Config, state: &AppState, listening: SocketAddr) -> 
         scheduler,
         idle,
         actions,
+        sends,
     }
 }
 

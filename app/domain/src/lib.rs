@@ -2,6 +2,7 @@
 
 mod language;
 mod mail_servers;
+#[macro_use]
 mod mailbox;
 mod plan;
 mod provider;
@@ -11,6 +12,7 @@ pub mod stored;
 mod sync_view;
 mod timestamp;
 mod views;
+mod writing;
 
 pub use language::Language;
 pub use mail_servers::{ConnectFailure, ConnectProblem, Security, ServerAddress, ServerRole};
@@ -29,3 +31,7 @@ pub use role::Role;
 pub use sync_view::{FolderProgress, MessagePage, MessageRow, SyncProgress};
 pub use timestamp::Timestamp;
 pub use views::{CurrentUser, MemberView};
+pub use writing::{
+    AddressSuggestion, ComposeAttachment, ComposeFields, ComposeKind, ComposeView, DraftSummary,
+    MAX_UNDO_SECONDS, RecipientProblem, SendFailure, SendProblem, SendState, SenderChoice,
+};

@@ -62,4 +62,6 @@ stored_text!(
     crate::Role => as_str,
     crate::Security => as_str,
     crate::Language => code,
+    crate::ComposeKind => as_str,
+    crate::SendState => as_str,
 );

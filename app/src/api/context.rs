@@ -176,6 +176,8 @@ pub fn from_service(err: ServiceError) -> AppError {
         }
         ServiceError::NeedsNewPassword => AppError::NeedsNewPassword,
         ServiceError::Connect(failure) => AppError::Connect(failure),
+        ServiceError::DraftChanged => AppError::DraftChanged,
+        ServiceError::Send(problem) => AppError::Send(problem),
         ServiceError::Storage(err) => {
             tracing::error!("storage failed: {err:#}");
             AppError::Internal

@@ -81,6 +81,9 @@ pub struct SyncConfig {
     /// On SIGTERM/Ctrl-C, how long running syncs may take to finish before they are
     /// cancelled and their leases given back.
     pub shutdown_grace_secs: u64,
+    /// Most megabytes the attachments of one sent message may have together
+    /// (`MAIL_ATTACHMENTS_MB`; the send worker runs beside the scheduler).
+    pub attachments_mb: u64,
 }
 
 impl Default for SyncConfig {
@@ -95,6 +98,7 @@ impl Default for SyncConfig {
             run_deadline_secs: 15 * 60,
             mailbox_quota_mb: 2048,
             shutdown_grace_secs: 10,
+            attachments_mb: 25,
         }
     }
 }
@@ -217,6 +221,7 @@ fn sync_config(v: &Vars) -> Result<SyncConfig> {
         run_deadline_secs: number("SYNC_RUN_DEADLINE_SECS", d.run_deadline_secs)?.max(1),
         mailbox_quota_mb: number("SYNC_MAILBOX_QUOTA_MB", d.mailbox_quota_mb)?.max(1),
         shutdown_grace_secs: number("SYNC_SHUTDOWN_GRACE_SECS", d.shutdown_grace_secs)?,
+        attachments_mb: number("MAIL_ATTACHMENTS_MB", d.attachments_mb)?.clamp(1, 1024),
     })
 }
 

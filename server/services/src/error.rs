@@ -63,6 +63,13 @@ pub enum ServiceError {
     DraftExpired,
     #[error("login check failed: {0:?}")]
     Connect(domain::ConnectFailure),
+    /// The draft changed since the form was loaded (another tab saved it, or it is on
+    /// its way out or sent): reload it.
+    #[error("the draft changed elsewhere")]
+    DraftChanged,
+    /// The draft cannot be sent as it is (no recipients, a bad address, too large).
+    #[error("cannot send: {0:?}")]
+    Send(domain::SendProblem),
     #[error("storage failed")]
     Storage(#[from] sea_orm::DbErr),
     #[error("internal error")]

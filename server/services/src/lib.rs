@@ -15,6 +15,7 @@ pub mod migration;
 pub mod plan;
 pub mod reading;
 pub mod secrets;
+pub mod sending;
 pub mod session_store;
 pub mod state;
 pub mod sweep;

@@ -2,6 +2,7 @@ use crate::{
     mail::{discovery::DiscoveryConfig, tls::MailTrust},
     mail_actions::ActionWaker,
     secrets::MasterKey,
+    sending::SendWaker,
     sync::SyncWaker,
     throttle::Throttles,
 };
@@ -28,6 +29,10 @@ pub struct AppState {
     pub sync_waker: SyncWaker,
     /// Wakes this process's write-back worker after a reader's action (`mail_actions`).
     pub action_waker: ActionWaker,
+    /// Wakes this process's send worker after Send or Undo (`sending`).
+    pub send_waker: SendWaker,
+    /// Most bytes the attachments of one message may have together (`MAIL_ATTACHMENTS_MB`).
+    pub attachment_limit: u64,
 }
 
 impl AppState {
@@ -42,6 +47,8 @@ impl AppState {
             discovery: DiscoveryConfig::default(),
             sync_waker: SyncWaker::default(),
             action_waker: ActionWaker::default(),
+            send_waker: SendWaker::default(),
+            attachment_limit: crate::sending::DEFAULT_ATTACHMENT_LIMIT,
         }
     }
 }

@@ -40,6 +40,8 @@ pub struct Model {
     pub resync_from: Option<DateTimeUtc>,
     /// When a user last asked for a run (Sync now, Re-sync from date): the cooldown.
     pub sync_requested_at: Option<DateTimeUtc>,
+    /// Added below what the user writes from this mailbox.
+    pub signature: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,6 +1,9 @@
 //! SeaORM entities, one file per table; behaviour lives in the services that use them.
 
 pub mod connection_draft;
+pub mod draft;
+pub mod draft_attachment;
+pub mod draft_attachment_chunk;
 pub mod image_sender;
 pub mod mailbox;
 pub mod mailbox_folder;

@@ -13,6 +13,8 @@ pub struct Model {
     pub role: domain::Role,
     pub language: domain::Language,
     pub created_at: DateTimeUtc,
+    /// How long a sent message can still be taken back (0–30 s).
+    pub undo_send_secs: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

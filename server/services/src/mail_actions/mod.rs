@@ -15,7 +15,7 @@
 mod apply;
 mod batch;
 mod failures;
-mod imap;
+pub(crate) mod imap;
 mod kind;
 mod queue;
 mod revert;

@@ -13,6 +13,7 @@ mod m20261130_000045_reply_to;
 mod m20261130_000050_message_search;
 mod m20261130_000060_message_actions;
 mod m20261130_000070_image_senders;
+mod m20261130_000080_drafts;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000050_message_search::Migration),
             Box::new(m20261130_000060_message_actions::Migration),
             Box::new(m20261130_000070_image_senders::Migration),
+            Box::new(m20261130_000080_drafts::Migration),
         ]
     }
 }

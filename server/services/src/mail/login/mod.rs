@@ -15,7 +15,7 @@ pub use classify::{NOT_IMAP, is_parse_failure, server_text};
 pub use folders::{FolderInfo, MAX_FOLDER_NAME_BYTES, MAX_FOLDERS, SpecialUse};
 pub use imap::{Tls, check_imap, open_session, open_session_within};
 pub use net::resolve_vetted;
-pub use smtp::check_smtp;
+pub use smtp::{check_smtp, open_smtp};
 
 use crate::mail::tls::MailTrust;
 use domain::{ConnectFailure, ServerAddress, ServerRole};

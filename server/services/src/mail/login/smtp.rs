@@ -1,4 +1,5 @@
-//! The SMTP half of a login check: connect, TLS, EHLO, AUTH, QUIT. Nothing is sent.
+//! The SMTP half of a login check (connect, TLS, EHLO, AUTH, QUIT; nothing is sent), and
+//! the same way in for sending (`open_smtp`: the connection is handed back logged in).
 
 use super::{CheckOptions, Login, classify, net};
 use domain::{ConnectProblem, Security, ServerAddress};
@@ -20,14 +21,29 @@ pub async fn check_smtp(
     login: &Login,
     opts: &CheckOptions,
 ) -> Result<(), ConnectProblem> {
-    net::bounded(opts.timeout, run(server, login, opts)).await
+    let mut conn = net::bounded(opts.timeout, open(server, login, opts)).await?;
+    if let Err(err) = conn.quit().await {
+        let err = crate::mail::text::server(&err.to_string());
+        tracing::debug!(%err, "mail check: SMTP QUIT failed after a successful check");
+    }
+    Ok(())
 }
 
-async fn run(
+/// A submission connection logged in with `login`: under the address policy, TLS
+/// verified, the password only inside TLS. Bounded as a whole by `opts.timeout`.
+pub async fn open_smtp(
     server: &ServerAddress,
     login: &Login,
     opts: &CheckOptions,
-) -> Result<(), ConnectProblem> {
+) -> Result<AsyncSmtpConnection, ConnectProblem> {
+    net::bounded(opts.timeout, open(server, login, opts)).await
+}
+
+async fn open(
+    server: &ServerAddress,
+    login: &Login,
+    opts: &CheckOptions,
+) -> Result<AsyncSmtpConnection, ConnectProblem> {
     // lettre is handed the vetted addresses themselves (a `SocketAddr` slice is not
     // resolved again); the certificate is still checked against the host name.
     let addrs = net::resolve_vetted(&server.host, server.port, opts.trust.policy()).await?;
@@ -88,11 +104,7 @@ async fn run(
     conn.auth(&MECHANISMS, &credentials)
         .await
         .map_err(|e| classify::smtp_auth_problem(&e))?;
-    if let Err(err) = conn.quit().await {
-        let err = crate::mail::text::server(&err.to_string());
-        tracing::debug!(%err, "mail check: SMTP QUIT failed after a successful check");
-    }
-    Ok(())
+    Ok(conn)
 }
 
 /// A failure before TLS on a STARTTLS connection. Text that is no SMTP reply (a TLS

@@ -1,0 +1,243 @@
+//! The drafts on their way out, as the send worker sees them: claimed with a lease (so
+//! several processes on one database never send one draft twice at once, and a crashed
+//! process's sends are taken over), the phase of an attempt recorded before the message
+//! is handed over, and the end of an attempt written back.
+
+use crate::{entities::draft, error::ServiceResult};
+use chrono::{DateTime, Utc};
+use domain::{SendFailure, SendState};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, ExprTrait},
+};
+use std::time::Duration;
+
+/// Nothing has been handed over yet in this attempt.
+pub(super) const PHASE_CONNECT: &str = "connect";
+/// The message is being handed over: a cut from here on may have delivered it.
+pub(super) const PHASE_DATA: &str = "data";
+
+fn due(now: DateTime<Utc>) -> Condition {
+    Condition::any()
+        .add(
+            Condition::all()
+                .add(draft::Column::State.eq(SendState::Queued.as_str()))
+                .add(draft::Column::SendAt.lte(now)),
+        )
+        .add(
+            Condition::all()
+                .add(draft::Column::State.eq(SendState::Sending.as_str()))
+                .add(draft::Column::LeaseUntil.lt(now)),
+        )
+}
+
+/// Claims up to `n` drafts that are due (or whose sender's lease ran out), skipping
+/// `busy`; each claim is one conditional UPDATE, so only one process wins a draft.
+pub(super) async fn claim_due(
+    db: &impl ConnectionTrait,
+    owner: &str,
+    lease: Duration,
+    n: usize,
+    busy: &[i64],
+) -> ServiceResult<Vec<draft::Model>> {
+    let now = Utc::now();
+    let candidates: Vec<i64> = draft::Entity::find()
+        .select_only()
+        .column(draft::Column::Id)
+        .filter(due(now))
+        .filter(draft::Column::Id.is_not_in(busy.iter().copied()))
+        .order_by_asc(draft::Column::SendAt)
+        .limit(u64::try_from(n).unwrap_or(1))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(3));
+    let mut claimed = Vec::new();
+    for id in candidates {
+        let won = draft::Entity::update_many()
+            .col_expr(
+                draft::Column::State,
+                Expr::value(SendState::Sending.as_str()),
+            )
+            .col_expr(draft::Column::LeaseOwner, Expr::value(owner))
+            .col_expr(draft::Column::LeaseUntil, Expr::value(until))
+            .col_expr(
+                draft::Column::Attempts,
+                Expr::col(draft::Column::Attempts).add(1),
+            )
+            .filter(draft::Column::Id.eq(id))
+            .filter(due(now))
+            .exec(db)
+            .await?;
+        if won.rows_affected == 1
+            && let Some(row) = draft::Entity::find_by_id(id).one(db).await?
+        {
+            claimed.push(row);
+        }
+    }
+    Ok(claimed)
+}
+
+/// When the next draft falls due (a queued one's send time, or a lease running out).
+pub(super) async fn next_due(db: &impl ConnectionTrait) -> ServiceResult<Option<DateTime<Utc>>> {
+    let queued: Option<DateTime<Utc>> = draft::Entity::find()
+        .select_only()
+        .column(draft::Column::SendAt)
+        .filter(draft::Column::State.eq(SendState::Queued.as_str()))
+        .order_by_asc(draft::Column::SendAt)
+        .into_tuple::<Option<DateTime<Utc>>>()
+        .one(db)
+        .await?
+        .flatten();
+    let leased: Option<DateTime<Utc>> = draft::Entity::find()
+        .select_only()
+        .column(draft::Column::LeaseUntil)
+        .filter(draft::Column::State.eq(SendState::Sending.as_str()))
+        .order_by_asc(draft::Column::LeaseUntil)
+        .into_tuple::<Option<DateTime<Utc>>>()
+        .one(db)
+        .await?
+        .flatten();
+    Ok([queued, leased].into_iter().flatten().min())
+}
+
+/// Sets the phase of the running attempt, only while this process holds the draft.
+pub(super) async fn set_phase(
+    db: &impl ConnectionTrait,
+    id: i64,
+    owner: &str,
+    phase: &str,
+) -> ServiceResult<bool> {
+    let done = draft::Entity::update_many()
+        .col_expr(draft::Column::Phase, Expr::value(phase))
+        .filter(draft::Column::Id.eq(id))
+        .filter(draft::Column::State.eq(SendState::Sending.as_str()))
+        .filter(draft::Column::LeaseOwner.eq(owner))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected == 1)
+}
+
+/// How an attempt ends for the draft.
+pub(super) enum End {
+    /// Sent; `sent_copy` says where the copy in Sent stands.
+    Sent { sent_copy: &'static str },
+    /// Waits for the user (failed, or unconfirmed), with why.
+    Stopped {
+        state: SendState,
+        failure: SendFailure,
+    },
+    /// Tried again by itself at `at`.
+    Retry {
+        at: DateTime<Utc>,
+        failure: SendFailure,
+    },
+}
+
+/// Writes the end of an attempt, only while this process holds the draft.
+pub(super) async fn finish(
+    db: &impl ConnectionTrait,
+    id: i64,
+    owner: &str,
+    end: End,
+) -> ServiceResult<()> {
+    let now = Utc::now();
+    let mut update = draft::Entity::update_many()
+        .col_expr(draft::Column::Phase, Expr::value(Option::<String>::None))
+        .col_expr(
+            draft::Column::LeaseOwner,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            draft::Column::LeaseUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(draft::Column::UpdatedAt, Expr::value(now));
+    update = match end {
+        End::Sent { sent_copy } => update
+            .col_expr(draft::Column::State, Expr::value(SendState::Sent.as_str()))
+            .col_expr(draft::Column::SentAt, Expr::value(now))
+            .col_expr(draft::Column::Failure, Expr::value(Option::<String>::None))
+            .col_expr(draft::Column::SentCopy, Expr::value(sent_copy)),
+        End::Stopped { state, failure } => update
+            .col_expr(draft::Column::State, Expr::value(state.as_str()))
+            .col_expr(
+                draft::Column::SendAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(draft::Column::Failure, Expr::value(to_json(&failure))),
+        End::Retry { at, failure } => update
+            .col_expr(
+                draft::Column::State,
+                Expr::value(SendState::Queued.as_str()),
+            )
+            .col_expr(draft::Column::SendAt, Expr::value(at))
+            .col_expr(draft::Column::Failure, Expr::value(to_json(&failure))),
+    };
+    update
+        .filter(draft::Column::Id.eq(id))
+        .filter(draft::Column::State.eq(SendState::Sending.as_str()))
+        .filter(draft::Column::LeaseOwner.eq(owner))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Gives back this process's claims on shutdown: an attempt that had not begun handing
+/// the message over is queued again at once; one that had is left for the takeover
+/// (which checks before anything is repeated).
+pub(super) async fn release(db: &impl ConnectionTrait, owner: &str) -> ServiceResult<()> {
+    draft::Entity::update_many()
+        .col_expr(
+            draft::Column::State,
+            Expr::value(SendState::Queued.as_str()),
+        )
+        .col_expr(draft::Column::SendAt, Expr::value(Utc::now()))
+        .col_expr(
+            draft::Column::LeaseOwner,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            draft::Column::LeaseUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(draft::Column::Phase, Expr::value(Option::<String>::None))
+        .filter(draft::Column::State.eq(SendState::Sending.as_str()))
+        .filter(draft::Column::LeaseOwner.eq(owner))
+        .filter(
+            Condition::any()
+                .add(draft::Column::Phase.is_null())
+                .add(draft::Column::Phase.ne(PHASE_DATA)),
+        )
+        .exec(db)
+        .await?;
+    draft::Entity::update_many()
+        .col_expr(draft::Column::LeaseUntil, Expr::value(Utc::now()))
+        .filter(draft::Column::State.eq(SendState::Sending.as_str()))
+        .filter(draft::Column::LeaseOwner.eq(owner))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+fn to_json(failure: &SendFailure) -> Option<String> {
+    serde_json::to_string(failure).ok()
+}
+
+/// At start: the claims of this instance's previous process (same host and address, a
+/// different owner) run out now, so its sends are taken over at once — with the check
+/// before repeating any that was handing its message over.
+pub async fn release_instance(
+    db: &impl ConnectionTrait,
+    instance: &str,
+    owner: &str,
+) -> ServiceResult<u64> {
+    let done = draft::Entity::update_many()
+        .col_expr(draft::Column::LeaseUntil, Expr::value(Utc::now()))
+        .filter(draft::Column::State.eq(SendState::Sending.as_str()))
+        .filter(draft::Column::LeaseOwner.starts_with(instance))
+        .filter(draft::Column::LeaseOwner.ne(owner))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected)
+}

@@ -1,0 +1,238 @@
+//! Copies of drafts in the mailbox's own Drafts folder, so what is being written is also
+//! on the server (another client, another device, this app's database lost). A few
+//! seconds after the last save the draft is appended there (`\Draft \Seen`, with its Bcc),
+//! then every older copy with its Message-ID is removed; when it is sent or discarded, its
+//! copies go. Best effort: a failure is logged and tried again on the next pass, and the
+//! draft in the app's database stays the one that counts.
+
+use super::{addresses, attachments, mime};
+use crate::{
+    entities::{draft, mailbox, mailbox_folder},
+    error::ServiceResult,
+    mail_actions::imap::{caps, expunge, select},
+    sync::{SyncEngine, SyncError, fetch::ImapSession},
+};
+use chrono::{DateTime, Utc};
+use domain::{FolderRole, SendState};
+use lettre::message::Mailbox as Named;
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::Expr,
+};
+use std::time::Duration;
+
+/// Drafts handled in one pass.
+const PASS_DRAFTS: u64 = 20;
+/// Bound on each IMAP command.
+const COMMAND_LIMIT: Duration = Duration::from_secs(60);
+
+fn editable() -> [&'static str; 3] {
+    [
+        SendState::Editing.as_str(),
+        SendState::Failed.as_str(),
+        SendState::Unconfirmed.as_str(),
+    ]
+}
+
+/// What needs the server: drafts saved at least `quiet` ago whose copy is stale, and
+/// sent or discarded drafts that still have one (or, discarded, only need deleting).
+fn needs_pass(quiet_since: DateTime<Utc>) -> Condition {
+    Condition::any()
+        .add(
+            Condition::all()
+                .add(draft::Column::ServerDirty.eq(true))
+                .add(draft::Column::State.is_in(editable()))
+                .add(draft::Column::UpdatedAt.lte(quiet_since)),
+        )
+        .add(
+            Condition::all()
+                .add(draft::Column::State.eq(SendState::Sent.as_str()))
+                .add(draft::Column::ServerUid.is_not_null()),
+        )
+        .add(draft::Column::State.eq(SendState::Discarded.as_str()))
+}
+
+/// When the next pass has work, if any is waiting.
+pub(super) async fn next_due(
+    db: &impl ConnectionTrait,
+    quiet: Duration,
+) -> ServiceResult<Option<DateTime<Utc>>> {
+    let quiet = chrono::Duration::from_std(quiet).unwrap_or_default();
+    let far = Utc::now() + chrono::Duration::days(365);
+    let first: Option<DateTime<Utc>> = draft::Entity::find()
+        .select_only()
+        .column(draft::Column::UpdatedAt)
+        .filter(needs_pass(far))
+        .order_by_asc(draft::Column::UpdatedAt)
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(first.map(|at| at + quiet))
+}
+
+/// One pass over the drafts that need the server; how many could not be done.
+pub(super) async fn pass(engine: &SyncEngine, quiet: Duration) -> ServiceResult<usize> {
+    let quiet = chrono::Duration::from_std(quiet).unwrap_or_default();
+    let rows = draft::Entity::find()
+        .filter(needs_pass(Utc::now() - quiet))
+        .order_by_asc(draft::Column::UpdatedAt)
+        .limit(PASS_DRAFTS)
+        .all(&engine.db)
+        .await?;
+    let mut failed = 0;
+    for row in rows {
+        if row.state == SendState::Discarded && row.server_uid.is_none() {
+            draft::Entity::delete_by_id(row.id).exec(&engine.db).await?;
+            continue;
+        }
+        if let Err(err) = one(engine, &row).await {
+            failed += 1;
+            tracing::info!(draft = row.id, %err, "server Drafts copy: not done this pass");
+        }
+    }
+    Ok(failed)
+}
+
+async fn one(engine: &SyncEngine, row: &draft::Model) -> Result<(), SyncError> {
+    let db = &engine.db;
+    let storage = |e: sea_orm::DbErr| SyncError::Imap(e.to_string());
+    let Some(mailbox) = mailbox::Entity::find_by_id(row.mailbox_id)
+        .one(db)
+        .await
+        .map_err(storage)?
+    else {
+        return Ok(());
+    };
+    let Some(folder) = drafts_folder(db, &mailbox).await.map_err(storage)? else {
+        // No Drafts folder: nothing to keep on the server.
+        return forget(db, row).await.map_err(storage);
+    };
+    let mut session = engine.log_in(&mailbox).await?;
+    let result = copy(engine, &mut session, &mailbox, &folder, row).await;
+    let _ = tokio::time::timeout(COMMAND_LIMIT, session.logout()).await;
+    result
+}
+
+async fn copy(
+    engine: &SyncEngine,
+    session: &mut ImapSession,
+    mailbox: &mailbox::Model,
+    folder: &mailbox_folder::Model,
+    row: &draft::Model,
+) -> Result<(), SyncError> {
+    let db = &engine.db;
+    let storage = |e: sea_orm::DbErr| SyncError::Imap(e.to_string());
+    let offers = caps(session, COMMAND_LIMIT).await?;
+    let keep = row.state != SendState::Sent && row.state != SendState::Discarded;
+    if keep {
+        let raw = draft_bytes(db, mailbox, row).await.map_err(storage)?;
+        tokio::time::timeout(
+            COMMAND_LIMIT,
+            session.append(&folder.name, Some("(\\Draft \\Seen)"), None, &raw),
+        )
+        .await
+        .map_err(|_| SyncError::Timeout)??;
+    }
+    select(session, &folder.name, COMMAND_LIMIT).await?;
+    let query = format!("HEADER Message-ID \"<{}>\"", row.message_id);
+    let mut uids: Vec<i64> = tokio::time::timeout(COMMAND_LIMIT, session.uid_search(query))
+        .await
+        .map_err(|_| SyncError::Timeout)??
+        .into_iter()
+        .map(i64::from)
+        .collect();
+    uids.sort_unstable();
+    let newest = if keep { uids.pop() } else { None };
+    if !uids.is_empty() {
+        expunge(session, offers, &uids, COMMAND_LIMIT).await?;
+    }
+    if row.state == SendState::Discarded {
+        draft::Entity::delete_by_id(row.id)
+            .exec(db)
+            .await
+            .map_err(storage)?;
+        return Ok(());
+    }
+    // A save during the append leaves the draft dirty for the next pass.
+    draft::Entity::update_many()
+        .col_expr(draft::Column::ServerUid, Expr::value(newest))
+        .filter(draft::Column::Id.eq(row.id))
+        .exec(db)
+        .await
+        .map_err(storage)?;
+    draft::Entity::update_many()
+        .col_expr(draft::Column::ServerDirty, Expr::value(false))
+        .filter(draft::Column::Id.eq(row.id))
+        .filter(draft::Column::Revision.eq(row.revision))
+        .exec(db)
+        .await
+        .map_err(storage)?;
+    Ok(())
+}
+
+/// The draft as a message for the Drafts folder (Bcc kept). Addresses that do not parse
+/// yet (the user is still typing) are left out of this copy only.
+async fn draft_bytes(
+    db: &impl ConnectionTrait,
+    mailbox: &mailbox::Model,
+    row: &draft::Model,
+) -> Result<Vec<u8>, sea_orm::DbErr> {
+    let list = |text: &str| addresses::parse_list(text).unwrap_or_default();
+    let from = Named::new(
+        Some(mailbox.sender_name.clone()).filter(|n| !n.trim().is_empty()),
+        mailbox
+            .email
+            .parse()
+            .map_err(|_| sea_orm::DbErr::Custom("mailbox address".into()))?,
+    );
+    let files = attachments::for_sending(db, row.id)
+        .await
+        .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
+    let outgoing = mime::Outgoing {
+        from,
+        to: list(&row.to_addrs),
+        cc: list(&row.cc_addrs),
+        bcc: list(&row.bcc_addrs),
+        subject: row.subject.clone(),
+        message_id: format!("<{}>", row.message_id),
+        in_reply_to: row.in_reply_to.as_ref().map(|id| format!("<{id}>")),
+        references: row
+            .references
+            .split_whitespace()
+            .map(|id| format!("<{id}>"))
+            .collect::<Vec<_>>()
+            .join(" "),
+        date: row.updated_at,
+        text: row.body.clone(),
+        attachments: files,
+    };
+    mime::draft_copy(&outgoing).map_err(sea_orm::DbErr::Custom)
+}
+
+async fn drafts_folder(
+    db: &impl ConnectionTrait,
+    mailbox: &mailbox::Model,
+) -> Result<Option<mailbox_folder::Model>, sea_orm::DbErr> {
+    Ok(mailbox_folder::Entity::find()
+        .filter(mailbox_folder::Column::MailboxId.eq(mailbox.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .find(|f| FolderRole::of(&f.name, f.special_use.as_deref()) == Some(FolderRole::Drafts)))
+}
+
+/// Nothing on the server to keep in step with.
+async fn forget(db: &impl ConnectionTrait, row: &draft::Model) -> Result<(), sea_orm::DbErr> {
+    if row.state == SendState::Discarded {
+        draft::Entity::delete_by_id(row.id).exec(db).await?;
+        return Ok(());
+    }
+    draft::Entity::update_many()
+        .col_expr(draft::Column::ServerDirty, Expr::value(false))
+        .col_expr(draft::Column::ServerUid, Expr::value(Option::<i64>::None))
+        .filter(draft::Column::Id.eq(row.id))
+        .filter(draft::Column::Revision.eq(row.revision))
+        .exec(db)
+        .await?;
+    Ok(())
+}
