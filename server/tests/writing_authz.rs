@@ -6,6 +6,8 @@
 //! signed out, 401. Only the owner sets the signature.
 
 mod common;
+// The reading matrix's world; its folders are not needed here.
+#[allow(dead_code)]
 #[path = "support/reading_world.rs"]
 mod reading_world;
 mod support;
