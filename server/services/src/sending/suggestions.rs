@@ -10,8 +10,8 @@ use crate::{
 };
 use domain::{AddressSuggestion, FolderRole};
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::{Expr, ExprTrait, Func},
+    ColumnTrait, Condition, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, ExprTrait, Func, LikeExpr},
 };
 use std::collections::HashSet;
 
@@ -21,6 +21,8 @@ const MAX_SUGGESTIONS: usize = 8;
 const SENT_SCAN: u64 = 500;
 /// Rows of senders looked at (a prefix of a common name can match many).
 const FROM_SCAN: u64 = 200;
+/// Recent messages whose senders are matched in Rust (non-ASCII queries on SQLite).
+const RECENT_SCAN: u64 = 5_000;
 
 /// Up to 8 people the caller has corresponded with (in mailboxes they may read) whose
 /// name or address starts with `query` (2–100 characters), most recent first.
@@ -39,23 +41,28 @@ pub async fn suggest_addresses(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let pattern = format!("{}%", escape_like(&query));
-    let starts = |col: message::Column| {
-        Expr::expr(Func::lower(Expr::col(col)))
-            .like(sea_orm::sea_query::LikeExpr::new(&pattern).escape('\\'))
-    };
-    let senders: Vec<(String, String)> = message::Entity::find()
+    // SQLite's lower() and LIKE fold ASCII only: a Cyrillic query is matched here, in
+    // Rust, over the most recent senders; ASCII ones (and PostgreSQL) in the database.
+    let in_sql = query.is_ascii() || db.get_database_backend() == DbBackend::Postgres;
+    let mut senders = message::Entity::find()
         .select_only()
         .column(message::Column::FromName)
         .column(message::Column::FromAddress)
-        .filter(message::Column::MailboxId.is_in(ids.clone()))
-        .filter(
+        .filter(message::Column::MailboxId.is_in(ids.clone()));
+    if in_sql {
+        let pattern = format!("{}%", escape_like(&query));
+        let starts = |col: message::Column| {
+            Expr::expr(Func::lower(Expr::col(col))).like(LikeExpr::new(&pattern).escape('\\'))
+        };
+        senders = senders.filter(
             Condition::any()
                 .add(starts(message::Column::FromAddress))
                 .add(starts(message::Column::FromName)),
-        )
+        );
+    }
+    let senders: Vec<(String, String)> = senders
         .order_by_desc(message::Column::ReceivedAt)
-        .limit(FROM_SCAN)
+        .limit(if in_sql { FROM_SCAN } else { RECENT_SCAN })
         .into_tuple()
         .all(db)
         .await?;

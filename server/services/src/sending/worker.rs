@@ -410,7 +410,7 @@ fn connect_failure(ctx: &Ctx, row: &draft::Model, problem: ConnectProblem) -> En
         ConnectProblem::WrongPassword => stopped(
             SendState::Failed,
             SendProblem::LoginRefused {
-                server_text: String::new(),
+                server_text: "the server refused the stored password".into(),
             },
             Vec::new(),
         ),
@@ -419,25 +419,28 @@ fn connect_failure(ctx: &Ctx, row: &draft::Model, problem: ConnectProblem) -> En
             SendProblem::LoginRefused { server_text },
             Vec::new(),
         ),
-        ConnectProblem::HostNotFound
-        | ConnectProblem::ConnectionRefused
-        | ConnectProblem::Timeout => retry(
+        // Security problems (a certificate not trusted, an address the policy refuses, a
+        // port that speaks the other TLS mode): waiting does not fix them.
+        ConnectProblem::AddressNotAllowed
+        | ConnectProblem::CertificateNotTrusted { .. }
+        | ConnectProblem::TlsOnStartTlsPort
+        | ConnectProblem::StartTlsOnTlsPort
+        | ConnectProblem::StartTlsUnsupported => stopped(
+            SendState::Failed,
+            SendProblem::ServerRefused {
+                server_text: format!("{problem:?}"),
+            },
+            Vec::new(),
+        ),
+        // Unreachable, refused, silent, or cut before anything was handed over (an EOF or
+        // a reset during the handshake): tried again by itself.
+        other => retry(
             ctx,
             row,
             SendProblem::Network {
-                detail: format!("{problem:?}"),
+                detail: format!("{other:?}"),
             },
         ),
-        other => {
-            // Security problems (certificate, address policy, TLS): not fixed by waiting.
-            stopped(
-                SendState::Failed,
-                SendProblem::ServerRefused {
-                    server_text: format!("{other:?}"),
-                },
-                Vec::new(),
-            )
-        }
     }
 }
 
