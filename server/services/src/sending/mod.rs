@@ -18,13 +18,14 @@
 //!   headers, quoted original).
 //! - [`mime`]: the RFC 5322 message of a draft (text with an HTML alternative,
 //!   attachments).
-//! - `drafts`, `attachments`, `preferences`, `suggestions`: the service calls of the
-//!   compose form.
-//! - `smtp`, `outbox`, `sent_copy`, [`worker`]: the way out; `server_drafts`: the copies
+//! - `start`, `drafts`, `attachments`, `preferences`, `suggestions`: the service calls of
+//!   the compose form.
+//! - `smtp`, `outbox`, `attempt`, `sent_copy`, [`worker`]: the way out; `server_drafts`: the copies
 //!   in the server's Drafts folder.
 
 pub mod addresses;
 mod attachments;
+mod attempt;
 mod drafts;
 pub mod mime;
 mod original;
@@ -34,16 +35,15 @@ pub mod reply;
 mod sent_copy;
 mod server_drafts;
 mod smtp;
+mod start;
 mod suggestions;
 pub mod worker;
 
 pub use attachments::{add_attachment, attachment_bytes, attachment_limit, remove_attachment};
-pub use drafts::{
-    DraftStart, compose_view, discard_draft, list_drafts, save_draft, send_draft, start_draft,
-    undo_send,
-};
+pub use drafts::{compose_view, discard_draft, list_drafts, save_draft, send_draft, undo_send};
 pub use outbox::release_instance;
 pub use preferences::{set_signature, set_undo_seconds, signature, undo_seconds};
+pub use start::{DraftStart, start_draft};
 pub use suggestions::suggest_addresses;
 pub use worker::{SendConfig, SendWorker, SendWorkerHandle};
 

@@ -1,0 +1,265 @@
+//! One claimed draft's attempt: the author's right checked again, the message built,
+//! handed to the mailbox's SMTP server (`smtp`), and the end written back — sent (then
+//! the copy in Sent), stopped for the user (failed, unconfirmed), or retried later. A
+//! draft taken over from a process that died while handing its message over is never
+//! sent again: it is looked for in Sent instead.
+
+use super::{
+    addresses, attachments,
+    mime::{self, Outgoing},
+    outbox::{self, End, PHASE_CONNECT, PHASE_DATA},
+    sent_copy,
+    smtp::{self, Attempt, Limits},
+    worker::Ctx,
+};
+use crate::{
+    accounts::Actor,
+    entities::{draft, mailbox},
+    mail::login::{CheckOptions, Login, open_smtp},
+    mailboxes::readable,
+};
+use chrono::Utc;
+use domain::{ConnectProblem, SendFailure, SendProblem, SendState, Timestamp};
+use lettre::message::Mailbox as Named;
+use sea_orm::EntityTrait;
+
+/// One claimed draft: sent, or why not.
+pub(super) async fn attempt(ctx: &Ctx, row: draft::Model) {
+    let id = row.id;
+    let end = match run(ctx, &row).await {
+        Ok(end) => end,
+        Err(problem) => stopped(SendState::Failed, problem, Vec::new()),
+    };
+    let label = match &end {
+        End::Sent { .. } => "sent",
+        End::Stopped { state, .. } => state.as_str(),
+        End::Retry { .. } => "retry",
+    };
+    tracing::info!(
+        draft = id,
+        attempts = row.attempts,
+        outcome = label,
+        "send attempt"
+    );
+    if let Err(err) = outbox::finish(&ctx.engine.db, id, &ctx.owner, end).await {
+        tracing::warn!(draft = id, %err, "send worker: writing the outcome failed");
+    }
+}
+
+fn stopped(
+    state: SendState,
+    problem: SendProblem,
+    recipients: Vec<domain::RecipientProblem>,
+) -> End {
+    End::Stopped {
+        state,
+        failure: SendFailure {
+            problem,
+            recipients,
+            at: Timestamp(Utc::now().timestamp()),
+            retry_at: None,
+        },
+    }
+}
+
+async fn run(ctx: &Ctx, row: &draft::Model) -> Result<End, SendProblem> {
+    let db = &ctx.engine.db;
+    let internal = |what: &str| SendProblem::ServerRefused {
+        server_text: format!("internal error: {what}"),
+    };
+    let mailbox = mailbox::Entity::find_by_id(row.mailbox_id)
+        .one(db)
+        .await
+        .map_err(|_| internal("storage"))?
+        .ok_or(SendProblem::NotAllowed)?;
+    // The author must still be allowed to send from this mailbox (a grant may be gone).
+    let author = Actor::load(db, row.author_id)
+        .await
+        .map_err(|_| SendProblem::NotAllowed)?;
+    if author.workspace_id != row.workspace_id {
+        return Err(SendProblem::NotAllowed);
+    }
+    readable(db, &author, row.mailbox_id)
+        .await
+        .map_err(|_| SendProblem::NotAllowed)?;
+    if row.phase.as_deref() == Some(PHASE_DATA) {
+        // Taken over from a process that stopped while handing the message over.
+        return Ok(unconfirmed(ctx, &mailbox, row).await);
+    }
+    outbox::set_phase(db, row.id, &ctx.owner, PHASE_CONNECT)
+        .await
+        .map_err(|_| internal("storage"))?;
+    let outgoing = outgoing(ctx, row, &mailbox).await?;
+    let raw = mime::build(&outgoing).map_err(|e| internal(&e))?;
+    let recipients = mime::envelope_recipients(&outgoing);
+    let password = ctx
+        .engine
+        .master_key
+        .open(&mailbox.smtp_secret)
+        .map_err(|_| internal("stored password"))?;
+    let login = Login::new(mailbox.smtp_username.clone(), password);
+    let opts = CheckOptions {
+        trust: ctx.engine.trust.clone(),
+        timeout: ctx.config.command_limit,
+    };
+    let mut conn = match open_smtp(&mailbox.smtp_server(), &login, &opts).await {
+        Ok(conn) => conn,
+        Err(problem) => return Ok(connect_failure(ctx, row, problem)),
+    };
+    let limits = Limits {
+        command: ctx.config.command_limit,
+        message: ctx.config.message_limit,
+    };
+    let handing_over = async {
+        match outbox::set_phase(db, row.id, &ctx.owner, PHASE_DATA).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err("the draft was taken over".to_owned()),
+            Err(err) => Err(err.to_string()),
+        }
+    };
+    let from = outgoing.from.email.clone();
+    let result = smtp::deliver(&mut conn, &from, &recipients, &raw, limits, handing_over).await;
+    // On a broken connection this fails at once.
+    let _ = tokio::time::timeout(ctx.config.command_limit, conn.quit()).await;
+    Ok(match result {
+        Attempt::Delivered => {
+            let sent_copy =
+                match sent_copy::file_copy(&ctx.engine, &mailbox, &row.message_id, &raw).await {
+                    Ok(state) => state,
+                    Err(err) => {
+                        tracing::warn!(draft = row.id, %err, "sent, but the copy in Sent failed");
+                        "failed"
+                    }
+                };
+            End::Sent { sent_copy }
+        }
+        Attempt::Refused {
+            problem,
+            recipients,
+        } => stopped(SendState::Failed, problem, recipients),
+        Attempt::Transient(problem) => retry(ctx, row, problem),
+        Attempt::Uncertain(detail) => {
+            tracing::warn!(draft = row.id, %detail, "send cut while handing the message over");
+            unconfirmed(ctx, &mailbox, row).await
+        }
+    })
+}
+
+/// The message as it goes out.
+async fn outgoing(
+    ctx: &Ctx,
+    row: &draft::Model,
+    mailbox: &mailbox::Model,
+) -> Result<Outgoing, SendProblem> {
+    let list = |text: &str| {
+        addresses::parse_list(text).map_err(|address| SendProblem::BadAddress { address })
+    };
+    let email = mailbox.email.parse().map_err(|_| SendProblem::BadAddress {
+        address: mailbox.email.clone(),
+    })?;
+    let name = mailbox.sender_name.trim();
+    let from = Named::new((!name.is_empty()).then(|| name.to_owned()), email);
+    let attachments = attachments::for_sending(&ctx.engine.db, row.id)
+        .await
+        .map_err(|_| SendProblem::ServerRefused {
+            server_text: "internal error: attachments".into(),
+        })?;
+    Ok(Outgoing {
+        from,
+        to: list(&row.to_addrs)?,
+        cc: list(&row.cc_addrs)?,
+        bcc: list(&row.bcc_addrs)?,
+        subject: row.subject.clone(),
+        message_id: format!("<{}>", row.message_id),
+        in_reply_to: row.in_reply_to.as_ref().map(|id| format!("<{id}>")),
+        references: row
+            .references
+            .split_whitespace()
+            .map(|id| format!("<{id}>"))
+            .collect::<Vec<_>>()
+            .join(" "),
+        date: row
+            .created_at
+            .max(Utc::now() - chrono::Duration::days(1))
+            .min(Utc::now()),
+        text: row.body.clone(),
+        attachments,
+    })
+}
+
+/// The server could not be reached or refused the login.
+fn connect_failure(ctx: &Ctx, row: &draft::Model, problem: ConnectProblem) -> End {
+    match problem {
+        ConnectProblem::WrongPassword => stopped(
+            SendState::Failed,
+            SendProblem::LoginRefused {
+                server_text: "the server refused the stored password".into(),
+            },
+            Vec::new(),
+        ),
+        ConnectProblem::LoginRefused { server_text } => stopped(
+            SendState::Failed,
+            SendProblem::LoginRefused { server_text },
+            Vec::new(),
+        ),
+        // Security problems (a certificate not trusted, an address the policy refuses, a
+        // port that speaks the other TLS mode): waiting does not fix them.
+        ConnectProblem::AddressNotAllowed
+        | ConnectProblem::CertificateNotTrusted { .. }
+        | ConnectProblem::TlsOnStartTlsPort
+        | ConnectProblem::StartTlsOnTlsPort
+        | ConnectProblem::StartTlsUnsupported => stopped(
+            SendState::Failed,
+            SendProblem::ServerRefused {
+                server_text: format!("{problem:?}"),
+            },
+            Vec::new(),
+        ),
+        // Unreachable, refused, silent, or cut before anything was handed over (an EOF or
+        // a reset during the handshake): tried again by itself.
+        other => retry(
+            ctx,
+            row,
+            SendProblem::Network {
+                detail: format!("{other:?}"),
+            },
+        ),
+    }
+}
+
+/// Tried again later by itself, or failed once the attempts are used up.
+fn retry(ctx: &Ctx, row: &draft::Model, problem: SendProblem) -> End {
+    let attempts = u32::try_from(row.attempts).unwrap_or(u32::MAX);
+    if attempts >= ctx.config.max_attempts {
+        return stopped(SendState::Failed, problem, Vec::new());
+    }
+    let wait = ctx
+        .config
+        .first_delay
+        .saturating_mul(2u32.saturating_pow(attempts.saturating_sub(1)));
+    let at = Utc::now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::minutes(1));
+    End::Retry {
+        at,
+        failure: SendFailure {
+            problem,
+            recipients: Vec::new(),
+            at: Timestamp(Utc::now().timestamp()),
+            retry_at: Some(Timestamp(at.timestamp())),
+        },
+    }
+}
+
+/// A send that may have been delivered: found in Sent (a provider that files sent mail)
+/// means sent; otherwise it waits for the user, never repeated by itself.
+async fn unconfirmed(ctx: &Ctx, mailbox: &mailbox::Model, row: &draft::Model) -> End {
+    match sent_copy::is_in_sent(&ctx.engine, mailbox, &row.message_id).await {
+        Ok(true) => End::Sent {
+            sent_copy: "provider",
+        },
+        Ok(false) => stopped(SendState::Unconfirmed, SendProblem::MaybeSent, Vec::new()),
+        Err(err) => {
+            tracing::info!(draft = row.id, %err, "could not look for the message in Sent");
+            stopped(SendState::Unconfirmed, SendProblem::MaybeSent, Vec::new())
+        }
+    }
+}
