@@ -218,6 +218,8 @@ pub enum MessageAction {
     /// To Trash; from Trash, for good.
     Delete,
     Archive,
+    /// `\Answered`: set by sending a reply, not offered to readers.
+    MarkAnswered,
 }
 
 /// A write-back to the server that failed after its retries: shown until dismissed or

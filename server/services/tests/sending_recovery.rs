@@ -3,18 +3,19 @@
 //! while handing the message over is never repeated (and counts as sent when the copy is
 //! in Sent); one that died before is sent once; a grant taken away while a message waits
 //! stops it; drafts are kept in the server's Drafts folder as one current copy, removed
-//! when sent or discarded.
+//! when sent or discarded; a reply marks what it answers `\Answered`.
 mod common;
 #[path = "support/send_fixtures.rs"]
 mod send_fixtures;
 
-use common::{mail_stack::stack, smtp_cut_proxy::SmtpCut};
+use common::{mail_stack::stack, smtp_cut_proxy::SmtpCut, sync_fixtures::other_client};
 use domain::{SendProblem, SendState};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use send_fixtures::*;
 use services::{
     entities::{draft, mailbox_grant},
-    sending::{self, SendConfig, SendWorker},
+    mail_actions::{ActionWorker, WorkerConfig},
+    sending::{self, DraftStart, SendConfig, SendWorker},
 };
 use std::time::Duration;
 
@@ -254,5 +255,69 @@ async fn drafts_are_kept_in_the_servers_drafts_folder_as_one_current_copy() {
         )
         .await;
         worker.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn a_reply_marks_the_original_answered_in_the_app_and_on_the_server() {
+    let s = stack();
+    for t in common::databases().await {
+        let snd = sender(&t.db, &s, "rcvans", Smtp::Direct).await;
+        let bob = recipient("rcvanb");
+        let original = format!("ans-{}@example.test", token());
+        let raw = message(
+            &email(&bob),
+            &snd.email(),
+            "Питання",
+            &original,
+            "",
+            "Відповісте?",
+        );
+        let row = snd.receive(&s, &raw, &original).await;
+        assert!(!row.answered, "{}", t.backend);
+        let sends = snd.worker();
+        let write_backs = ActionWorker::new(
+            snd.engine.clone(),
+            snd.st.sync_waker.clone(),
+            snd.st.action_waker.clone(),
+            format!("test-{}", token()),
+            WorkerConfig {
+                poll: Duration::from_millis(200),
+                ..WorkerConfig::default()
+            },
+        )
+        .spawn();
+        let id = sending::start_draft(
+            &snd.st,
+            &snd.owner,
+            DraftStart::Reply {
+                message_id: row.id,
+                all: false,
+            },
+        )
+        .await
+        .unwrap();
+        let fields = snd.view(&snd.owner, id).await.fields;
+        snd.send(&snd.owner, id, &fields).await;
+        snd.wait_sent(&snd.owner, id).await;
+        let rows = snd.rows(&original).await;
+        assert!(
+            rows[0].answered,
+            "{}: answered in the app at once",
+            t.backend
+        );
+        eventually("\\Answered on the server", DELIVERY, || async {
+            let mut imap = other_client(&s, &snd.user).await;
+            imap.examine("INBOX").await.unwrap();
+            let uids = imap
+                .uid_search(format!("ANSWERED HEADER Message-ID \"<{original}>\""))
+                .await
+                .unwrap();
+            imap.logout().await.ok();
+            (!uids.is_empty()).then_some(())
+        })
+        .await;
+        sends.shutdown().await;
+        write_backs.shutdown().await;
     }
 }

@@ -178,6 +178,7 @@ fn action_text(i18n: leptos_i18n::I18nContext<Locale>, action: MessageAction) ->
         MessageAction::MoveTo(_) => t_string!(i18n, move_to),
         MessageAction::Delete => t_string!(i18n, delete),
         MessageAction::Archive => t_string!(i18n, archive),
+        MessageAction::MarkAnswered => t_string!(i18n, mark_answered),
     }
     .to_string()
 }

@@ -87,6 +87,7 @@ pub(super) struct Row {
     pub subject: String,
     pub seen: bool,
     pub flagged: bool,
+    pub answered: bool,
 }
 
 pub(super) async fn load(
@@ -104,6 +105,7 @@ pub(super) async fn load(
             message::Column::Subject,
             message::Column::Seen,
             message::Column::Flagged,
+            message::Column::Answered,
         ])
         .filter(message::Column::Id.is_in(ids.iter().copied()))
         // Grouped by place, so the worker writes a folder's messages in one command.
@@ -174,6 +176,7 @@ fn plan(
             let now = match flag {
                 Flag::Seen => row.seen,
                 Flag::Flagged => row.flagged,
+                Flag::Answered => row.answered,
             };
             if now != value {
                 planned.push(Planned {
@@ -187,7 +190,8 @@ fn plan(
             MessageAction::MarkRead
             | MessageAction::MarkUnread
             | MessageAction::Flag
-            | MessageAction::Unflag => continue,
+            | MessageAction::Unflag
+            | MessageAction::MarkAnswered => continue,
             MessageAction::MoveTo(id) => folders
                 .get(&id)
                 .filter(|f| f.mailbox_id == row.mailbox_id)

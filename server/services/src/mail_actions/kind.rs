@@ -18,9 +18,11 @@ pub enum Kind {
     /// To Trash when a target is kept, else (in Trash) for good.
     Delete,
     Archive,
+    /// `\Answered`, set when a reply to the message is sent (not a reader's action).
+    MarkAnswered,
 }
 
-const KINDS: [Kind; 7] = [
+const KINDS: [Kind; 8] = [
     Kind::MarkRead,
     Kind::MarkUnread,
     Kind::Flag,
@@ -28,6 +30,7 @@ const KINDS: [Kind; 7] = [
     Kind::Move,
     Kind::Delete,
     Kind::Archive,
+    Kind::MarkAnswered,
 ];
 
 impl Kind {
@@ -40,6 +43,7 @@ impl Kind {
             Kind::Move => "move",
             Kind::Delete => "delete",
             Kind::Archive => "archive",
+            Kind::MarkAnswered => "mark_answered",
         }
     }
 
@@ -63,6 +67,7 @@ impl Kind {
             MessageAction::MoveTo(_) => Kind::Move,
             MessageAction::Delete => Kind::Delete,
             MessageAction::Archive => Kind::Archive,
+            MessageAction::MarkAnswered => Kind::MarkAnswered,
         }
     }
 
@@ -76,26 +81,30 @@ impl Kind {
             Kind::Move => MessageAction::MoveTo(target_folder_id.unwrap_or_default()),
             Kind::Delete => MessageAction::Delete,
             Kind::Archive => MessageAction::Archive,
+            Kind::MarkAnswered => MessageAction::MarkAnswered,
         }
     }
 
-    /// For a flag change: which flag (`\Seen` or `\Flagged`) and whether it is set.
+    /// For a flag change: which flag (`\Seen`, `\Flagged`, `\Answered`) and whether it
+    /// is set.
     pub fn flag(self) -> Option<(Flag, bool)> {
         match self {
             Kind::MarkRead => Some((Flag::Seen, true)),
             Kind::MarkUnread => Some((Flag::Seen, false)),
             Kind::Flag => Some((Flag::Flagged, true)),
             Kind::Unflag => Some((Flag::Flagged, false)),
+            Kind::MarkAnswered => Some((Flag::Answered, true)),
             Kind::Move | Kind::Delete | Kind::Archive => None,
         }
     }
 }
 
-/// The two system flags a reader sets.
+/// The system flags the app sets: a reader's two, and `\Answered` after a reply.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Flag {
     Seen,
     Flagged,
+    Answered,
 }
 
 impl Flag {
@@ -103,6 +112,7 @@ impl Flag {
         match self {
             Flag::Seen => "\\Seen",
             Flag::Flagged => "\\Flagged",
+            Flag::Answered => "\\Answered",
         }
     }
 
@@ -110,6 +120,7 @@ impl Flag {
         match self {
             Flag::Seen => crate::entities::message::Column::Seen,
             Flag::Flagged => crate::entities::message::Column::Flagged,
+            Flag::Answered => crate::entities::message::Column::Answered,
         }
     }
 }

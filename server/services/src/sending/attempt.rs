@@ -16,10 +16,13 @@ use crate::{
     accounts::Actor,
     entities::{draft, mailbox},
     mail::login::{CheckOptions, Login, open_smtp},
+    mail_actions,
     mailboxes::readable,
 };
 use chrono::Utc;
-use domain::{ConnectProblem, SendFailure, SendProblem, SendState, Timestamp};
+use domain::{
+    ComposeKind, ConnectProblem, MessageAction, SendFailure, SendProblem, SendState, Timestamp,
+};
 use lettre::message::Mailbox as Named;
 use sea_orm::EntityTrait;
 
@@ -123,6 +126,7 @@ async fn run(ctx: &Ctx, row: &draft::Model) -> Result<End, SendProblem> {
     let _ = tokio::time::timeout(ctx.config.command_limit, conn.quit()).await;
     Ok(match result {
         Attempt::Delivered => {
+            answered(ctx, row, &author).await;
             let sent_copy =
                 match sent_copy::file_copy(&ctx.engine, &mailbox, &row.message_id, &raw).await {
                     Ok(state) => state,
@@ -143,6 +147,27 @@ async fn run(ctx: &Ctx, row: &draft::Model) -> Result<End, SendProblem> {
             unconfirmed(ctx, &mailbox, row).await
         }
     })
+}
+
+/// A reply marks the message it answers `\Answered`: at once in the app, on the server
+/// by the write-back worker. A failure here only leaves the mark off.
+async fn answered(ctx: &Ctx, row: &draft::Model, author: &Actor) {
+    let Some(source) = row.source_message_id else {
+        return;
+    };
+    if !matches!(row.kind, ComposeKind::Reply | ComposeKind::ReplyAll) {
+        return;
+    }
+    let marked = mail_actions::apply(
+        &ctx.engine.db,
+        author,
+        &[source],
+        MessageAction::MarkAnswered,
+    )
+    .await;
+    if let Err(err) = marked {
+        tracing::info!(draft = row.id, %err, "the replied message was not marked answered");
+    }
 }
 
 /// The message as it goes out.
