@@ -3,17 +3,18 @@
 //! while handing the message over is never repeated (and counts as sent when the copy is
 //! in Sent); one that died before is sent once; a grant taken away while a message waits
 //! stops it; drafts are kept in the server's Drafts folder as one current copy, removed
-//! when sent or discarded; a reply marks what it answers `\Answered`.
+//! when sent or discarded; a draft another client left in Drafts is taken over (same
+//! Message-ID, its copy replaced); a reply marks what it answers `\Answered`.
 mod common;
 #[path = "support/send_fixtures.rs"]
 mod send_fixtures;
 
 use common::{mail_stack::stack, smtp_cut_proxy::SmtpCut, sync_fixtures::other_client};
 use domain::{SendProblem, SendState};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use send_fixtures::*;
 use services::{
-    entities::{draft, mailbox_grant},
+    entities::{draft, mailbox_folder, mailbox_grant},
     mail_actions::{ActionWorker, WorkerConfig},
     sending::{self, DraftStart, SendConfig, SendWorker},
 };
@@ -319,5 +320,124 @@ async fn a_reply_marks_the_original_answered_in_the_app_and_on_the_server() {
         .await;
         sends.shutdown().await;
         write_backs.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn a_draft_from_the_drafts_folder_is_taken_over_and_replaced_on_the_server() {
+    let s = stack();
+    for t in common::databases().await {
+        let snd = sender(&t.db, &s, "rcvedt", Smtp::Direct).await;
+        let bob = recipient("rcvedb");
+        // Another client left a draft in Drafts; the mailbox syncs that folder too.
+        mailbox_folder::Entity::update_many()
+            .col_expr(mailbox_folder::Column::Selected, Expr::value(true))
+            .filter(mailbox_folder::Column::MailboxId.eq(snd.id))
+            .filter(mailbox_folder::Column::Name.eq("Drafts"))
+            .exec(snd.db())
+            .await
+            .unwrap();
+        let mid = format!("elsewhere-{}@example.test", token());
+        let subject = format!("Почато деінде {}", token());
+        let raw = message(
+            &snd.email(),
+            &email(&bob),
+            &subject,
+            &mid,
+            "",
+            "Written on the phone.",
+        );
+        append(&s, &snd.user, "Drafts", raw.as_bytes(), Some("(\\Draft)")).await;
+        snd.sync().await;
+        let row = snd.rows(&mid).await.pop().expect("the draft synced");
+        let before = copies(&s, &snd.user, "Drafts", &mid).await;
+        assert_eq!(before.len(), 1, "{}", t.backend);
+
+        let edit = DraftStart::Edit { message_id: row.id };
+        let id = sending::start_draft(&snd.st, &snd.owner, edit)
+            .await
+            .unwrap();
+        let v = snd.view(&snd.owner, id).await;
+        assert_eq!(v.fields.subject, subject, "{}", t.backend);
+        assert!(
+            v.fields.to.contains(&email(&bob)),
+            "{}: {:?}",
+            t.backend,
+            v.fields.to
+        );
+        assert_eq!(
+            v.fields.body.trim_end(),
+            "Written on the phone.",
+            "{}",
+            t.backend
+        );
+        assert_eq!(
+            snd.message_id(id).await,
+            mid,
+            "{}: keeps its Message-ID",
+            t.backend
+        );
+        assert_eq!(
+            sending::start_draft(&snd.st, &snd.owner, edit)
+                .await
+                .unwrap(),
+            id,
+            "{}: opened again, the same draft",
+            t.backend
+        );
+
+        let worker = SendWorker::new(
+            snd.engine.clone(),
+            snd.st.send_waker.clone(),
+            format!("test-{}", token()),
+            SendConfig {
+                server_draft_quiet: Duration::from_millis(300),
+                ..fast()
+            },
+        )
+        .spawn();
+        eventually(
+            "the taken-over draft replaces the server's copy",
+            DELIVERY,
+            || async {
+                let got = copies(&s, &snd.user, "Drafts", &mid).await;
+                (got.len() == 1 && got[0].uid != before[0].uid).then_some(())
+            },
+        )
+        .await;
+        let mut fields = v.fields.clone();
+        fields.body = "Finished at the desk.".into();
+        snd.send(&snd.owner, id, &fields).await;
+        snd.wait_sent(&snd.owner, id).await;
+        let got = wait_copy(&s, &bob, "INBOX", &mid).await;
+        assert_eq!(got.len(), 1, "{}", t.backend);
+        assert_eq!(
+            got[0].text().trim_end(),
+            "Finished at the desk.",
+            "{}",
+            t.backend
+        );
+        eventually("no copy left in Drafts", DELIVERY, || async {
+            copies(&s, &snd.user, "Drafts", &mid)
+                .await
+                .is_empty()
+                .then_some(())
+        })
+        .await;
+        worker.shutdown().await;
+
+        // Not a draft: refused.
+        let inbox = format!("inbox-{}@example.test", token());
+        let plain = message(&email(&bob), &snd.email(), "Hello", &inbox, "", "Hi.");
+        let received = snd.receive(&s, &plain, &inbox).await;
+        let refused = sending::start_draft(
+            &snd.st,
+            &snd.owner,
+            DraftStart::Edit {
+                message_id: received.id,
+            },
+        )
+        .await;
+        assert!(refused.is_err(), "{}: only drafts are edited", t.backend);
     }
 }

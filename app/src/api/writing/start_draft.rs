@@ -2,7 +2,8 @@ use crate::error::AppError;
 use leptos::prelude::*;
 
 /// Starts a draft: `kind` is `new` (from `mailbox`, or the first the user may send from),
-/// `reply`, `reply_all` or `forward` (of `message`). Opens it: a plain form post is
+/// `reply`, `reply_all` or `forward` (of `message`), or `edit` (go on with `message`, a
+/// draft in the Drafts folder). Opens it: a plain form post is
 /// redirected to `/mail/drafts/{id}`, and so is the hydrated app.
 #[server(prefix = "/api", endpoint = "start_draft")]
 pub async fn start_draft(
@@ -32,6 +33,9 @@ pub async fn start_draft(
             all: true,
         },
         "forward" => DraftStart::Forward {
+            message_id: message()?,
+        },
+        "edit" => DraftStart::Edit {
             message_id: message()?,
         },
         _ => return Err(invalid("kind")),

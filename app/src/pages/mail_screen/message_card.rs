@@ -31,6 +31,7 @@ pub fn MessageCard(
         Some(role) => super::folder_tree::role_name(i18n, role),
         None => m.folder_name.clone(),
     };
+    let draft = m.folder_role == Some(domain::FolderRole::Drafts);
     let snippet: String = m
         .text
         .iter()
@@ -63,7 +64,7 @@ pub fn MessageCard(
                 <MessageToolbar m=m.clone() folders keys/>
                 <Body m=m.clone() images here/>
                 <Attachments m/>
-                <ReplyBar id keys/>
+                <ReplyBar id keys draft/>
             </details>
         </article>
     }
@@ -190,12 +191,12 @@ pub fn PaperClip(label: String) -> impl IntoView {
 }
 
 /// **Reply**, **Reply all**, **Forward**: each a form that starts a draft and opens it
-/// (`r`, `a`, `f` press them on the opened message).
+/// (`r`, `a`, `f` press them on the opened message); in Drafts, **Edit draft** first.
 #[component]
-fn ReplyBar(id: i64, keys: bool) -> impl IntoView {
+fn ReplyBar(id: i64, keys: bool, draft: bool) -> impl IntoView {
     let i18n = use_i18n();
     let start = ServerAction::<StartDraft>::new();
-    let key = move |k: &'static str| keys.then_some(k);
+    let key = move |k: &'static str| (keys && !k.is_empty()).then_some(k);
     let button = move |kind: &'static str, shortcut: &'static str, label: String| {
         view! {
             <ActionForm action=start attr:class="inline">
@@ -207,6 +208,7 @@ fn ReplyBar(id: i64, keys: bool) -> impl IntoView {
     };
     view! {
         <div class="reply-bar" role="toolbar" aria-label=move || t_string!(i18n, reply_actions).to_string()>
+            {draft.then(|| button("edit", "", t_string!(i18n, edit_draft).to_string()))}
             {button("reply", "r", t_string!(i18n, reply).to_string())}
             {button("reply_all", "a", t_string!(i18n, reply_all).to_string())}
             {button("forward", "f", t_string!(i18n, forward).to_string())}

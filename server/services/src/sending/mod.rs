@@ -18,7 +18,7 @@
 //!   headers, quoted original).
 //! - [`mime`]: the RFC 5322 message of a draft (text with an HTML alternative,
 //!   attachments).
-//! - `start`, `drafts`, `attachments`, `preferences`, `suggestions`: the service calls of
+//! - `start`, `edit` (a draft from the Drafts folder), `drafts`, `attachments`, `preferences`, `suggestions`: the service calls of
 //!   the compose form.
 //! - `smtp`, `outbox`, `attempt`, `sent_copy`, [`worker`]: the way out; `server_drafts`: the copies
 //!   in the server's Drafts folder.
@@ -27,6 +27,7 @@ pub mod addresses;
 mod attachments;
 mod attempt;
 mod drafts;
+mod edit;
 pub mod mime;
 mod original;
 mod outbox;

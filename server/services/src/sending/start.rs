@@ -27,6 +27,9 @@ pub enum DraftStart {
     Reply { message_id: i64, all: bool },
     /// A forward of a message the user may read, its attachments carried along.
     Forward { message_id: i64 },
+    /// Go on writing a draft found in the mailbox's Drafts folder (written here or in
+    /// another client): the user's own draft of it, or a new one taking it over.
+    Edit { message_id: i64 },
 }
 
 /// Creates a draft; returns its id.
@@ -42,6 +45,9 @@ pub async fn start_draft(state: &AppState, actor: &Actor, start: DraftStart) -> 
         .await?;
     if open >= MAX_OPEN_DRAFTS {
         return Err(ServiceError::invalid("draft", "too_many"));
+    }
+    if let DraftStart::Edit { message_id } = start {
+        return super::edit::edit_draft(state, actor, message_id).await;
     }
     let language = user::Entity::find_by_id(actor.user_id)
         .one(db)
@@ -66,7 +72,7 @@ pub async fn start_draft(state: &AppState, actor: &Actor, start: DraftStart) -> 
             };
             (kind, Some(row), from)
         }
-        DraftStart::Forward { message_id } => {
+        DraftStart::Forward { message_id } | DraftStart::Edit { message_id } => {
             let row = readable_message(db, actor, message_id).await?;
             let from = readable(db, actor, row.mailbox_id).await?;
             (ComposeKind::Forward, Some(row), from)
@@ -161,7 +167,7 @@ async fn own_addresses(
 
 /// `uuid@domain-of-the-mailbox`: unique, and from the sender's own domain (RFC 5322
 /// §3.6.4 asks for a right-hand side that identifies the sender's host or domain).
-fn new_message_id(email: &str) -> String {
+pub(super) fn new_message_id(email: &str) -> String {
     let domain = email
         .rsplit_once('@')
         .map(|(_, d)| d)
@@ -187,7 +193,7 @@ fn signature_block(signature: &str) -> String {
     }
 }
 
-fn strip_brackets(id: &str) -> String {
+pub(super) fn strip_brackets(id: &str) -> String {
     id.trim()
         .trim_start_matches('<')
         .trim_end_matches('>')
