@@ -139,17 +139,20 @@ test('composes a new message with an attachment and sends it', async ({ page }, 
   await setUndoDelay(page, testInfo, 0);
   await expect(page.locator('.attachment-limit')).toContainText('Up to 25 MB in total');
 
-  // Attach first: without JavaScript the upload comes back to a fresh page.
-  const bytes = readFileSync(`${FIXTURES}/report-q4.bin`);
-  await page.locator('input[type=file]').setInputFiles({ name: 'report-q4.bin', mimeType: 'application/octet-stream', buffer: bytes });
-  await press(page, testInfo, page.getByRole('button', { name: 'Attach', exact: true }));
-  await expect(page.locator('.attachment-list')).toContainText('report-q4.bin');
-
+  // Type first, then attach: without JavaScript, Attach posts the whole form and the page
+  // comes back with what was typed saved.
   const marker = `new-${Date.now().toString(36)}`;
   const subject = `Quarterly report ${marker}`;
   await page.locator('input[name=to]').fill(`Petro <${peer}>`);
   await page.locator('input[name=subject]').fill(subject);
   await page.locator('textarea[name=body]').fill(`Hello Petro,\n\nthe report is attached (${marker}).`);
+  const bytes = readFileSync(`${FIXTURES}/report-q4.bin`);
+  await page.locator('input[type=file]').setInputFiles({ name: 'report-q4.bin', mimeType: 'application/octet-stream', buffer: bytes });
+  await press(page, testInfo, page.getByRole('button', { name: 'Attach', exact: true }));
+  await expect(page.locator('.attachment-list')).toContainText('report-q4.bin');
+  await expect(page.locator('input[name=subject]')).toHaveValue(subject);
+  await expect(page.locator('textarea[name=body]')).toHaveValue(new RegExp(marker));
+  await expect(page.locator('input[name=to]')).toHaveValue(`Petro <${peer}>`);
   if (jsEnabled(testInfo)) {
     // Typing saves the draft by itself; a reload shows what was typed.
     await expect(page.locator('.save-status')).toContainText('Draft saved');

@@ -2,6 +2,10 @@
 //! `multipart/form-data`, each file streamed into the service, never held whole) and
 //! downloads of what was attached (`GET …/attachments/{att}`).
 //!
+//! Without JavaScript, **Attach** posts the whole compose form: its text fields (From, To,
+//! Cc, Bcc, Subject, body, revision) come before the files and are saved first, bounded
+//! like a save, so attaching never loses what was typed.
+//!
 //! An upload answers a plain form post (JavaScript off) with `303 See Other` back to the
 //! draft (`?error=…` when refused, which the page says in words), and a `fetch` asking for
 //! `Accept: application/json` with the stored attachment or the error, as JSON with the
@@ -25,8 +29,11 @@ use services::{
 };
 use tower_sessions::Session;
 
-/// Room for the form's framing and small fields beyond the attachments themselves.
-const FRAMING_BYTES: u64 = 1 << 20;
+/// Room for the form's framing and its text fields (a whole draft, posted by **Attach**
+/// without JavaScript) beyond the attachments themselves.
+const FRAMING_BYTES: u64 = 8 << 20;
+/// Bytes of one text field of the compose form (a 1,000,000-character body in UTF-8).
+const TEXT_FIELD_BYTES: usize = 4 << 20;
 
 /// The routes, their bodies bounded by the attachment limit (plus framing) instead of the
 /// server functions' small limit.
@@ -92,12 +99,27 @@ async fn store_files(
     mut multipart: Multipart,
 ) -> Result<Vec<ComposeAttachment>, ServiceError> {
     let mut stored = Vec::new();
+    let mut typed = Typed::default();
     loop {
-        let field = match multipart.next_field().await {
+        let mut field = match multipart.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
             Err(err) => return Err(unreadable(err)),
         };
+        if field.file_name().is_none() {
+            // A text field of the compose form: kept until the first file.
+            let name = field.name().unwrap_or_default().to_owned();
+            let value = text_of(&mut field).await?;
+            typed.set(&name, value);
+            continue;
+        }
+        if let Some(fields) = typed.take()
+            && let Err(err) = save_typed(state, actor, draft, fields).await
+        {
+            drop(field);
+            drain(&mut multipart).await;
+            return Err(err);
+        }
         // A file input left empty sends a part with an empty file name: nothing to keep.
         let Some(name) = field
             .file_name()
@@ -123,7 +145,78 @@ async fn store_files(
             }
         }
     }
+    if let Some(fields) = typed.take() {
+        save_typed(state, actor, draft, fields).await?;
+    }
     Ok(stored)
+}
+
+/// The compose form's text fields as they arrive (a fetch of the hydrated page sends none).
+#[derive(Default)]
+struct Typed {
+    mailbox: Option<i64>,
+    revision: Option<i64>,
+    fields: domain::ComposeFields,
+    /// Taken once: the fields are saved before the first file.
+    done: bool,
+}
+
+impl Typed {
+    fn set(&mut self, name: &str, value: String) {
+        let f = &mut self.fields;
+        match name {
+            "mailbox" => self.mailbox = value.trim().parse().ok(),
+            "revision" => self.revision = value.trim().parse().ok(),
+            "to" => f.to = value,
+            "cc" => f.cc = value,
+            "bcc" => f.bcc = value,
+            "subject" => f.subject = value,
+            "body" => f.body = value.replace("\r\n", "\n"),
+            _ => {}
+        }
+    }
+
+    /// The fields to save, once, when the form carried a From.
+    fn take(&mut self) -> Option<(domain::ComposeFields, Option<i64>)> {
+        if self.done {
+            return None;
+        }
+        self.done = true;
+        let mailbox = self.mailbox?;
+        let mut fields = std::mem::take(&mut self.fields);
+        fields.mailbox_id = mailbox;
+        Some((fields, self.revision))
+    }
+}
+
+/// Saves what was typed, bounded like any save.
+async fn save_typed(
+    state: &AppState,
+    actor: &Actor,
+    draft: i64,
+    (fields, revision): (domain::ComposeFields, Option<i64>),
+) -> Result<(), ServiceError> {
+    sending::save_draft(state, actor, draft, &fields, revision)
+        .await
+        .map(drop)
+}
+
+/// One text field's value, at most [`TEXT_FIELD_BYTES`].
+async fn text_of(field: &mut axum::extract::multipart::Field<'_>) -> Result<String, ServiceError> {
+    let mut bytes = Vec::new();
+    loop {
+        match field.chunk().await {
+            Ok(Some(chunk)) => {
+                if bytes.len() + chunk.len() > TEXT_FIELD_BYTES {
+                    return Err(ServiceError::invalid("body", "too_long"));
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            Ok(None) => break,
+            Err(err) => return Err(unreadable(err)),
+        }
+    }
+    String::from_utf8(bytes).map_err(|_| ServiceError::invalid("attachment", "unreadable"))
 }
 
 async fn drain(multipart: &mut Multipart) {

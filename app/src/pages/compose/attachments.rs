@@ -1,8 +1,10 @@
 //! A draft's attachments: each with its size, a download link and **Remove**; the limit
-//! and what is used so far. Without JavaScript a file input in a multipart form posts to
-//! the upload route, which comes back to the draft. Hydrated, the same form and files
-//! dropped anywhere on the compose area upload by `fetch`, checked against the limit
-//! first (the server checks again while it reads).
+//! and what is used so far. The file input and **Attach** belong to the compose form
+//! (`form=`): without JavaScript, **Attach** posts the whole form, multipart, to the upload
+//! route, which saves what was typed before it stores the files and comes back to the
+//! draft — nothing typed is lost. Hydrated, **Attach** (the compose form tells this
+//! component through `attach`) and files dropped anywhere on the compose area upload by
+//! `fetch`, checked against the limit first (the server checks again while it reads).
 
 use super::size_text;
 use crate::{
@@ -19,6 +21,10 @@ pub fn Attachments(
     v: ComposeView,
     editable: bool,
     upload_error: Memo<Option<String>>,
+    /// Grows when **Attach** is pressed in the hydrated compose form.
+    attach: RwSignal<u32>,
+    /// The compose form's id: the file input and **Attach** are its controls.
+    form: String,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let id = v.id;
@@ -47,15 +53,20 @@ pub fn Attachments(
         });
     };
     let input_ref = NodeRef::<leptos::html::Input>::new();
-    let on_upload = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    Effect::new(move |seen: Option<u32>| {
+        let now = attach.get();
         #[cfg(feature = "hydrate")]
-        if let Some(input) = input_ref.get() {
+        if seen.is_some_and(|before| before != now)
+            && let Some(input) = input_ref.get_untracked()
+        {
             let picked = super::browser::chosen(&input);
             input.set_value("");
             upload_all(id, limit, picked, list, error, uploading);
         }
-    };
+        #[cfg(not(feature = "hydrate"))]
+        let _ = seen;
+        now
+    });
     let on_drop = move |ev: leptos::ev::DragEvent| {
         ev.prevent_default();
         #[cfg(feature = "hydrate")]
@@ -102,15 +113,16 @@ pub fn Attachments(
             })}
             {move || problem_from_page().map(|text| view! { <p class="form-error" role="alert">{text}</p> })}
             {editable.then(|| view! {
-                <form method="post" enctype="multipart/form-data" action=format!("/mail/drafts/{id}/attachments")
-                    class="upload-form" on:submit=on_upload>
+                <div class="upload-form">
                     <label>
                         {t!(i18n, attach_files)}
-                        <input type="file" name="file" multiple node_ref=input_ref/>
+                        <input type="file" name="file" multiple node_ref=input_ref form=form.clone()/>
                     </label>
-                    <button type="submit">{t!(i18n, attach)}</button>
+                    <button type="submit" form=form.clone() data-intent="attach"
+                        formaction=format!("/mail/drafts/{id}/attachments")
+                        formenctype="multipart/form-data" formmethod="post">{t!(i18n, attach)}</button>
                     <span class="muted drop-hint">{t!(i18n, drop_hint)}</span>
-                </form>
+                </div>
             })}
         </section>
     }

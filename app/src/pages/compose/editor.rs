@@ -138,6 +138,8 @@ pub fn Editor(
             AUTOSAVE_AFTER,
         );
     };
+    // **Attach** pressed (hydrated): the attachments part uploads the chosen files.
+    let attach = RwSignal::new(0u32);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let intent = ev
@@ -146,6 +148,10 @@ pub fn Editor(
             .unwrap_or_default();
         if intent == "save" {
             save_now();
+            return;
+        }
+        if intent == "attach" {
+            attach.update(|n| *n = n.wrapping_add(1));
             return;
         }
         // Sending saves too: no separate autosave may race it.
@@ -190,7 +196,7 @@ pub fn Editor(
         <h1>{title}</h1>
         <StateBanner v=v.clone() reload/>
         <div class="compose" data-draft=id data-state=v.state.as_str()>
-            <form id=form_id method="post" action=SendDraft::url() class="compose-form" on:submit=on_submit>
+            <form id=form_id.clone() method="post" action=SendDraft::url() class="compose-form" on:submit=on_submit>
                 <input type="hidden" name="draft" value=id/>
                 <input type="hidden" name="revision" value=v.revision/>
                 <fieldset disabled=!editable>
@@ -240,7 +246,7 @@ pub fn Editor(
                 <input type="hidden" name="draft" value=id/>
             </ActionForm>
             <FormError error=action_error(discard)/>
-            <Attachments v=v.clone() editable upload_error/>
+            <Attachments v=v.clone() editable upload_error attach form=form_id.clone()/>
             {editable.then(|| view! { <UndoDelay seconds=v.undo_seconds/> })}
         </div>
     }
