@@ -87,7 +87,7 @@ async function connectedWriter(page: Page, testInfo: TestInfo, peer: string, col
 
 /** Sets the undo-send delay on the open draft's page. */
 async function setUndoDelay(page: Page, testInfo: TestInfo, seconds: number) {
-  const select = page.locator('select[name=seconds]');
+  const select = page.locator('select[name=undo_seconds]');
   await select.selectOption(String(seconds));
   if (jsEnabled(testInfo)) {
     // Choosing saves at once.
@@ -95,7 +95,7 @@ async function setUndoDelay(page: Page, testInfo: TestInfo, seconds: number) {
   } else {
     await press(page, testInfo, page.locator('.undo-delay-save'));
   }
-  await expect(page.locator('select[name=seconds]')).toHaveValue(String(seconds));
+  await expect(page.locator('select[name=undo_seconds]')).toHaveValue(String(seconds));
 }
 
 /** Presses **Compose** in the side navigation: a new draft opens. */
@@ -267,11 +267,13 @@ test('undo takes a sent message back before it leaves', async ({ page }, testInf
   const peer = newUser(testInfo, 'pp');
   await connectedWriter(page, testInfo, peer, newUser(testInfo, 'cl'));
   await compose(page, testInfo);
-  await setUndoDelay(page, testInfo, 10);
   const marker = `undo-${Date.now().toString(36)}`;
   await page.locator('input[name=to]').fill(peer);
   await page.locator('input[name=subject]').fill(`Second thoughts ${marker}`);
   await page.locator('textarea[name=body]').fill(`Maybe not. ${marker}`);
+  // Choosing the delay after typing keeps the text (without JavaScript it is saved with it).
+  await setUndoDelay(page, testInfo, 10);
+  await expect(page.locator('textarea[name=body]')).toHaveValue(`Maybe not. ${marker}`);
   const sentAt = Date.now();
   await press(page, testInfo, page.getByRole('button', { name: 'Send', exact: true }));
   await expect(page.locator('.send-state.queued')).toContainText('Sending in');

@@ -17,11 +17,18 @@ pub async fn save_draft(
     #[server(default)] bcc: String,
     #[server(default)] subject: String,
     #[server(default)] body: String,
+    /// The undo-send delay chosen on the form (sent with it when JavaScript is off).
+    undo_seconds: Option<u32>,
     revision: Option<i64>,
 ) -> Result<ComposeView, AppError> {
     use super::super::context::{actor, from_service};
     let fields = super::fields(mailbox, to, cc, bcc, subject, body)?;
     let (state, actor) = actor().await?;
+    if let Some(seconds) = undo_seconds {
+        services::sending::set_undo_seconds(&state, &actor, seconds)
+            .await
+            .map_err(from_service)?;
+    }
     services::sending::save_draft(&state, &actor, draft, &fields, revision)
         .await
         .map_err(from_service)

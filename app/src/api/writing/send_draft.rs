@@ -18,10 +18,17 @@ pub async fn send_draft(
     #[server(default)] bcc: String,
     #[server(default)] subject: String,
     #[server(default)] body: String,
+    /// The undo-send delay chosen on the form (sent with it when JavaScript is off).
+    undo_seconds: Option<u32>,
 ) -> Result<ComposeView, AppError> {
     use super::super::context::{actor, from_service};
     let fields = super::fields(mailbox, to, cc, bcc, subject, body)?;
     let (state, actor) = actor().await?;
+    if let Some(seconds) = undo_seconds {
+        services::sending::set_undo_seconds(&state, &actor, seconds)
+            .await
+            .map_err(from_service)?;
+    }
     let view = services::sending::send_draft(&state, &actor, draft, &fields)
         .await
         .map_err(from_service)?;

@@ -97,7 +97,7 @@ pub fn Editor(
             let (mailbox_id, rev) = (mailbox.get_untracked(), revision.get_untracked());
             leptos::task::spawn_local(async move {
                 let result =
-                    save_draft(id, mailbox_id, to, cc, bcc, subject, body, Some(rev)).await;
+                    save_draft(id, mailbox_id, to, cc, bcc, subject, body, None, Some(rev)).await;
                 in_flight.set_value(false);
                 match result {
                     Ok(view) => {
@@ -165,6 +165,8 @@ pub fn Editor(
             bcc: bcc.get_untracked(),
             subject: subject.get_untracked(),
             body: body.get_untracked(),
+            // Chosen on the form, it was saved at once.
+            undo_seconds: None,
         });
     };
 
@@ -247,7 +249,7 @@ pub fn Editor(
             </ActionForm>
             <FormError error=action_error(discard)/>
             <Attachments v=v.clone() editable upload_error attach form=form_id.clone()/>
-            {editable.then(|| view! { <UndoDelay seconds=v.undo_seconds/> })}
+            {editable.then(|| view! { <UndoDelay seconds=v.undo_seconds form=form_id.clone()/> })}
         </div>
     }
 }
