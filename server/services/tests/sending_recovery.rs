@@ -16,7 +16,7 @@ use send_fixtures::*;
 use services::{
     entities::{draft, mailbox_folder, mailbox_grant},
     mail_actions::{ActionWorker, WorkerConfig},
-    sending::{self, DraftStart, SendConfig, SendWorker},
+    sending::{self, DraftStart, SendConfig, SendWorker, SendWorkerHandle},
 };
 use std::time::Duration;
 
@@ -35,6 +35,20 @@ async fn died_while(snd: &Sender, id: i64, phase: &str) {
     .exec(snd.db())
     .await
     .unwrap();
+}
+
+/// A send worker that copies drafts to the server 300 ms after their last save.
+fn drafts_worker(snd: &Sender) -> SendWorkerHandle {
+    SendWorker::new(
+        snd.engine.clone(),
+        snd.st.send_waker.clone(),
+        format!("test-{}", token()),
+        SendConfig {
+            server_draft_quiet: Duration::from_millis(300),
+            ..fast()
+        },
+    )
+    .spawn()
 }
 
 #[tokio::test]
@@ -186,16 +200,7 @@ async fn drafts_are_kept_in_the_servers_drafts_folder_as_one_current_copy() {
     for t in common::databases().await {
         let snd = sender(&t.db, &s, "rcvdrf", Smtp::Direct).await;
         let bob = recipient("rcvdfb");
-        let worker = SendWorker::new(
-            snd.engine.clone(),
-            snd.st.send_waker.clone(),
-            format!("test-{}", token()),
-            SendConfig {
-                server_draft_quiet: Duration::from_millis(300),
-                ..fast()
-            },
-        )
-        .spawn();
+        let worker = drafts_worker(&snd);
         let mut fields = snd.fields(
             &email(&bob),
             &format!("Чернетка {}", token()),
@@ -386,16 +391,7 @@ async fn a_draft_from_the_drafts_folder_is_taken_over_and_replaced_on_the_server
             t.backend
         );
 
-        let worker = SendWorker::new(
-            snd.engine.clone(),
-            snd.st.send_waker.clone(),
-            format!("test-{}", token()),
-            SendConfig {
-                server_draft_quiet: Duration::from_millis(300),
-                ..fast()
-            },
-        )
-        .spawn();
+        let worker = drafts_worker(&snd);
         eventually(
             "the taken-over draft replaces the server's copy",
             DELIVERY,

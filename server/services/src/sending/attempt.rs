@@ -5,9 +5,9 @@
 //! sent again: it is looked for in Sent instead.
 
 use super::{
-    addresses, attachments,
-    mime::{self, Outgoing},
+    mime,
     outbox::{self, End, PHASE_CONNECT, PHASE_DATA},
+    outgoing::{self, Addresses},
     sent_copy,
     smtp::{self, Attempt, Limits},
     worker::Ctx,
@@ -23,7 +23,6 @@ use chrono::Utc;
 use domain::{
     ComposeKind, ConnectProblem, MessageAction, SendFailure, SendProblem, SendState, Timestamp,
 };
-use lettre::message::Mailbox as Named;
 use sea_orm::EntityTrait;
 
 /// One claimed draft: sent, or why not.
@@ -92,7 +91,9 @@ async fn run(ctx: &Ctx, row: &draft::Model) -> Result<End, SendProblem> {
     outbox::set_phase(db, row.id, &ctx.owner, PHASE_CONNECT)
         .await
         .map_err(|_| internal("storage"))?;
-    let outgoing = outgoing(ctx, row, &mailbox).await?;
+    // Dated when it goes out.
+    let outgoing =
+        outgoing::of_draft(&ctx.engine.db, &mailbox, row, Addresses::Strict, Utc::now()).await?;
     let raw = mime::build(&outgoing).map_err(|e| internal(&e))?;
     let recipients = mime::envelope_recipients(&outgoing);
     let password = ctx
@@ -168,48 +169,6 @@ async fn answered(ctx: &Ctx, row: &draft::Model, author: &Actor) {
     if let Err(err) = marked {
         tracing::info!(draft = row.id, %err, "the replied message was not marked answered");
     }
-}
-
-/// The message as it goes out.
-async fn outgoing(
-    ctx: &Ctx,
-    row: &draft::Model,
-    mailbox: &mailbox::Model,
-) -> Result<Outgoing, SendProblem> {
-    let list = |text: &str| {
-        addresses::parse_list(text).map_err(|address| SendProblem::BadAddress { address })
-    };
-    let email = mailbox.email.parse().map_err(|_| SendProblem::BadAddress {
-        address: mailbox.email.clone(),
-    })?;
-    let name = mailbox.sender_name.trim();
-    let from = Named::new((!name.is_empty()).then(|| name.to_owned()), email);
-    let attachments = attachments::for_sending(&ctx.engine.db, row.id)
-        .await
-        .map_err(|_| SendProblem::ServerRefused {
-            server_text: "internal error: attachments".into(),
-        })?;
-    Ok(Outgoing {
-        from,
-        to: list(&row.to_addrs)?,
-        cc: list(&row.cc_addrs)?,
-        bcc: list(&row.bcc_addrs)?,
-        subject: row.subject.clone(),
-        message_id: format!("<{}>", row.message_id),
-        in_reply_to: row.in_reply_to.as_ref().map(|id| format!("<{id}>")),
-        references: row
-            .references
-            .split_whitespace()
-            .map(|id| format!("<{id}>"))
-            .collect::<Vec<_>>()
-            .join(" "),
-        date: row
-            .created_at
-            .max(Utc::now() - chrono::Duration::days(1))
-            .min(Utc::now()),
-        text: row.body.clone(),
-        attachments,
-    })
 }
 
 /// The server could not be reached or refused the login.

@@ -17,7 +17,7 @@
 //! - [`reply`]: what a reply or forward starts with (recipients, subject, threading
 //!   headers, quoted original).
 //! - [`mime`]: the RFC 5322 message of a draft (text with an HTML alternative,
-//!   attachments).
+//!   attachments); `outgoing`: a draft row as that message.
 //! - `start`, `edit` (a draft from the Drafts folder), `drafts`, `attachments`, `preferences`, `suggestions`: the service calls of
 //!   the compose form.
 //! - `smtp`, `outbox`, `attempt`, `sent_copy`, [`worker`]: the way out; `server_drafts`: the copies
@@ -31,6 +31,7 @@ mod edit;
 pub mod mime;
 mod original;
 mod outbox;
+mod outgoing;
 mod preferences;
 pub mod reply;
 mod sent_copy;

@@ -7,6 +7,7 @@
 //! files — is it appended, `\Seen`. Either way the copy is stored as a row at once, so the
 //! message shows in its conversation without waiting for the next sync.
 
+use super::outgoing::folder_with_role;
 use crate::{
     entities::{mailbox, mailbox_folder},
     sync::{
@@ -17,7 +18,6 @@ use crate::{
     },
 };
 use domain::{FolderRole, Provider};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::time::Duration;
 
 /// Bound on each IMAP command here.
@@ -28,13 +28,9 @@ async fn sent_folder(
     engine: &SyncEngine,
     row: &mailbox::Model,
 ) -> Result<Option<mailbox_folder::Model>, SyncError> {
-    Ok(mailbox_folder::Entity::find()
-        .filter(mailbox_folder::Column::MailboxId.eq(row.id))
-        .all(&engine.db)
+    folder_with_role(&engine.db, row.id, FolderRole::Sent)
         .await
-        .map_err(|e| SyncError::Imap(e.to_string()))?
-        .into_iter()
-        .find(|f| FolderRole::of(&f.name, f.special_use.as_deref()) == Some(FolderRole::Sent)))
+        .map_err(|e| SyncError::Imap(e.to_string()))
 }
 
 /// Providers whose SMTP files sent mail in Sent by itself.

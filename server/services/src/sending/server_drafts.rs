@@ -5,7 +5,7 @@
 //! copies go. Best effort: a failure is logged and tried again on the next pass, and the
 //! draft in the app's database stays the one that counts.
 
-use super::{addresses, attachments, mime};
+use super::outgoing::{self, folder_with_role};
 use crate::{
     entities::{draft, mailbox, mailbox_folder},
     error::ServiceResult,
@@ -14,7 +14,6 @@ use crate::{
 };
 use chrono::{DateTime, Utc};
 use domain::{FolderRole, SendState};
-use lettre::message::Mailbox as Named;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::Expr,
@@ -103,7 +102,10 @@ async fn one(engine: &SyncEngine, row: &draft::Model) -> Result<(), SyncError> {
     else {
         return Ok(());
     };
-    let Some(folder) = drafts_folder(db, &mailbox).await.map_err(storage)? else {
+    let Some(folder) = folder_with_role(db, mailbox.id, FolderRole::Drafts)
+        .await
+        .map_err(storage)?
+    else {
         // No Drafts folder: nothing to keep on the server.
         return forget(db, row).await.map_err(storage);
     };
@@ -125,7 +127,9 @@ async fn copy(
     let offers = caps(session, COMMAND_LIMIT).await?;
     let keep = row.state != SendState::Sent && row.state != SendState::Discarded;
     if keep {
-        let raw = draft_bytes(db, mailbox, row).await.map_err(storage)?;
+        let raw = outgoing::draft_copy(db, mailbox, row)
+            .await
+            .map_err(SyncError::Imap)?;
         tokio::time::timeout(
             COMMAND_LIMIT,
             session.append(&folder.name, Some("(\\Draft \\Seen)"), None, &raw),
@@ -168,57 +172,6 @@ async fn copy(
         .await
         .map_err(storage)?;
     Ok(())
-}
-
-/// The draft as a message for the Drafts folder (Bcc kept). Addresses that do not parse
-/// yet (the user is still typing) are left out of this copy only.
-async fn draft_bytes(
-    db: &impl ConnectionTrait,
-    mailbox: &mailbox::Model,
-    row: &draft::Model,
-) -> Result<Vec<u8>, sea_orm::DbErr> {
-    let list = |text: &str| addresses::parse_list(text).unwrap_or_default();
-    let from = Named::new(
-        Some(mailbox.sender_name.clone()).filter(|n| !n.trim().is_empty()),
-        mailbox
-            .email
-            .parse()
-            .map_err(|_| sea_orm::DbErr::Custom("mailbox address".into()))?,
-    );
-    let files = attachments::for_sending(db, row.id)
-        .await
-        .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
-    let outgoing = mime::Outgoing {
-        from,
-        to: list(&row.to_addrs),
-        cc: list(&row.cc_addrs),
-        bcc: list(&row.bcc_addrs),
-        subject: row.subject.clone(),
-        message_id: format!("<{}>", row.message_id),
-        in_reply_to: row.in_reply_to.as_ref().map(|id| format!("<{id}>")),
-        references: row
-            .references
-            .split_whitespace()
-            .map(|id| format!("<{id}>"))
-            .collect::<Vec<_>>()
-            .join(" "),
-        date: row.updated_at,
-        text: row.body.clone(),
-        attachments: files,
-    };
-    mime::draft_copy(&outgoing).map_err(sea_orm::DbErr::Custom)
-}
-
-async fn drafts_folder(
-    db: &impl ConnectionTrait,
-    mailbox: &mailbox::Model,
-) -> Result<Option<mailbox_folder::Model>, sea_orm::DbErr> {
-    Ok(mailbox_folder::Entity::find()
-        .filter(mailbox_folder::Column::MailboxId.eq(mailbox.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .find(|f| FolderRole::of(&f.name, f.special_use.as_deref()) == Some(FolderRole::Drafts)))
 }
 
 /// Nothing on the server to keep in step with.
