@@ -313,3 +313,7 @@ fn escape_char(c: char, out: &mut String) {
 #[cfg(test)]
 #[path = "mime_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "mime_html_tests.rs"]
+mod html_tests;

@@ -15,7 +15,7 @@
 //!
 //! - [`addresses`]: address lists as typed (`Name <a@b>, c@d`).
 //! - [`reply`]: what a reply or forward starts with (recipients, subject, threading
-//!   headers, quoted original).
+//!   headers); [`quote`]: its body, the original quoted or forwarded.
 //! - [`mime`]: the RFC 5322 message of a draft (text with an HTML alternative,
 //!   attachments); `outgoing`: a draft row as that message.
 //! - `start`, `edit` (a draft from the Drafts folder), `drafts`, `attachments`, `preferences`, `suggestions`: the service calls of
@@ -33,6 +33,7 @@ mod original;
 mod outbox;
 mod outgoing;
 mod preferences;
+pub mod quote;
 pub mod reply;
 mod sent_copy;
 mod server_drafts;

@@ -2,7 +2,7 @@
 //! reply all or forward of a message they may read — recipients, subject, threading
 //! headers and the quoted original filled in (`reply`), a forward's attachments carried.
 
-use super::{attachments, drafts::MAX_OPEN_DRAFTS, original, reply};
+use super::{attachments, drafts::MAX_OPEN_DRAFTS, original, quote, reply};
 use crate::{
     accounts::Actor,
     entities::{draft, mailbox, user},
@@ -93,7 +93,12 @@ pub async fn start_draft(state: &AppState, actor: &Actor, start: DraftStart) -> 
         cc_addrs: Set(String::new()),
         bcc_addrs: Set(String::new()),
         subject: Set(String::new()),
-        body: Set(signature_block(&signature)),
+        body: Set(quote::quoted_body(
+            ComposeKind::New,
+            &reply::Original::default(),
+            language,
+            &signature,
+        )),
         state: Set(SendState::Editing),
         sent_copy: Set("none".into()),
         server_dirty: Set(false),
@@ -118,7 +123,7 @@ pub async fn start_draft(state: &AppState, actor: &Actor, start: DraftStart) -> 
         row.to_addrs = Set(reply::format_list(&to));
         row.cc_addrs = Set(reply::format_list(&cc));
         row.subject = Set(reply::subject(kind, &original.subject));
-        row.body = Set(reply::quoted_body(kind, &original, language, &signature));
+        row.body = Set(quote::quoted_body(kind, &original, language, &signature));
     }
     let created = row.insert(db).await?;
     if kind == ComposeKind::Forward
@@ -182,15 +187,6 @@ pub(super) fn new_message_id(email: &str) -> String {
         uuid::Uuid::new_v4().simple(),
         domain.to_ascii_lowercase()
     )
-}
-
-/// A new message's body: the signature under its `-- ` line (RFC 3676 §4.3), or nothing.
-fn signature_block(signature: &str) -> String {
-    if signature.is_empty() {
-        String::new()
-    } else {
-        format!("\n\n-- \n{signature}")
-    }
 }
 
 pub(super) fn strip_brackets(id: &str) -> String {

@@ -15,11 +15,26 @@ where
     Fut: Future<Output = bool>,
 {
     let start = Instant::now();
+    wait_for(limit, POLL, || {
+        let held = check();
+        async move { held.await.then(|| start.elapsed()) }
+    })
+    .await
+}
+
+/// Checks `check` every `every` until it gives a value, or None once `limit` passes (for
+/// checks that cost a round trip, such as a look at a folder over IMAP).
+pub async fn wait_for<T, F, Fut>(limit: Duration, every: Duration, mut check: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let start = Instant::now();
     while start.elapsed() < limit {
-        if check().await {
-            return Some(start.elapsed());
+        if let Some(v) = check().await {
+            return Some(v);
         }
-        tokio::time::sleep(POLL).await;
+        tokio::time::sleep(every).await;
     }
     None
 }

@@ -16,6 +16,7 @@ use crate::common::{
     mailbox_fixtures::{admin, member, request, settings, state},
     smtp_cut_proxy::{SmtpCut, SmtpCutProxy},
     sync_fixtures::{engine, mail_stack, mail_user, other_client},
+    wait::wait_for,
 };
 use bytes::Bytes;
 use domain::{
@@ -32,18 +33,16 @@ use services::{
     sending::{self, DraftStart, SendConfig, SendWorker, SendWorkerHandle},
     sync::{SyncEngine, schedule::Outcome},
 };
-use std::{
-    collections::HashMap,
-    future::Future,
-    path::PathBuf,
-    time::{Duration, Instant},
-};
+use std::{cell::RefCell, collections::HashMap, future::Future, path::PathBuf, time::Duration};
 
 /// The sender name of every test mailbox: non-ASCII, so From needs RFC 2047.
 pub const SENDER_NAME: &str = "Олена Коваль";
 
 /// How long a message may take from Send to a folder of the recipient.
 pub const DELIVERY: Duration = Duration::from_secs(30);
+
+/// How often a wait looks again (each look may be an IMAP login and fetch).
+const LOOK_EVERY: Duration = Duration::from_millis(50);
 
 /// Where the test mailbox's SMTP points.
 pub enum Smtp {
@@ -278,62 +277,6 @@ impl Sender {
         sending::compose_view(&self.st, actor, id).await.unwrap()
     }
 
-    /// Waits until the draft's view satisfies `want`.
-    pub async fn wait_view(
-        &self,
-        actor: &Actor,
-        id: i64,
-        what: &str,
-        limit: Duration,
-        want: impl Fn(&ComposeView) -> bool,
-    ) -> ComposeView {
-        let start = Instant::now();
-        loop {
-            let v = self.view(actor, id).await;
-            if want(&v) {
-                return v;
-            }
-            assert!(
-                start.elapsed() < limit,
-                "draft {id}: not {what} within {limit:?}; last view: {v:#?}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// Waits until the draft is sent (panics on Failed or Unconfirmed, with the failure).
-    pub async fn wait_sent(&self, actor: &Actor, id: i64) -> ComposeView {
-        let v = self
-            .wait_view(actor, id, "sent or failed", DELIVERY, |v| {
-                matches!(
-                    v.state,
-                    SendState::Sent | SendState::Failed | SendState::Unconfirmed
-                )
-            })
-            .await;
-        assert_eq!(v.state, SendState::Sent, "draft {id}: {:#?}", v.failure);
-        v
-    }
-
-    /// Waits until the draft's copy to Sent is settled (`done`, `provider` or `failed`);
-    /// that state.
-    pub async fn wait_sent_copy(&self, draft_id: i64) -> String {
-        eventually(
-            &format!("draft {draft_id}: copy to Sent settled"),
-            DELIVERY,
-            || async {
-                let row = draft::Entity::find_by_id(draft_id)
-                    .one(self.db())
-                    .await
-                    .unwrap()
-                    .unwrap();
-                matches!(row.sent_copy.as_str(), "done" | "provider" | "failed")
-                    .then_some(row.sent_copy)
-            },
-        )
-        .await
-    }
-
     /// The draft's one Message-ID (without `<>`).
     pub async fn message_id(&self, draft_id: i64) -> String {
         draft::Entity::find_by_id(draft_id)
@@ -365,180 +308,17 @@ impl Sender {
     }
 }
 
-/// A message as another IMAP client sees it.
-#[derive(Clone, Debug)]
-pub struct Got {
-    pub uid: u32,
-    pub seen: bool,
-    pub raw: Vec<u8>,
-}
-
-impl Got {
-    pub fn parsed(&self) -> mail_parser::Message<'_> {
-        mail_parser::MessageParser::default()
-            .parse(&self.raw)
-            .expect("a parsable message")
-    }
-
-    pub fn message_id(&self) -> Option<String> {
-        self.parsed().message_id().map(str::to_owned)
-    }
-
-    pub fn subject(&self) -> String {
-        self.parsed().subject().unwrap_or_default().to_owned()
-    }
-
-    /// The first text part (CRLF as LF).
-    pub fn text(&self) -> String {
-        self.parsed()
-            .body_text(0)
-            .unwrap_or_default()
-            .replace("\r\n", "\n")
-    }
-
-    /// The first HTML part, if any.
-    pub fn html(&self) -> Option<String> {
-        self.parsed().body_html(0).map(|h| h.into_owned())
-    }
-
-    /// Name and address of the first From.
-    pub fn from(&self) -> (String, String) {
-        let m = self.parsed();
-        let a = m.from().and_then(|a| a.first());
-        (
-            a.and_then(|a| a.name()).unwrap_or_default().to_owned(),
-            a.and_then(|a| a.address()).unwrap_or_default().to_owned(),
-        )
-    }
-
-    /// The Message-IDs of `In-Reply-To`.
-    pub fn in_reply_to(&self) -> Vec<String> {
-        ids(self.parsed().in_reply_to())
-    }
-
-    /// The Message-IDs of `References`.
-    pub fn references(&self) -> Vec<String> {
-        ids(self.parsed().references())
-    }
-
-    /// Header names of the top level, lower case.
-    pub fn header_names(&self) -> Vec<String> {
-        self.parsed()
-            .headers()
-            .iter()
-            .map(|h| h.name().to_ascii_lowercase())
-            .collect()
-    }
-
-    /// `(file name, bytes)` of every attachment.
-    pub fn attachments(&self) -> Vec<(String, Vec<u8>)> {
-        use mail_parser::MimeHeaders;
-        let m = self.parsed();
-        m.attachments()
-            .map(|p| {
-                (
-                    p.attachment_name().unwrap_or_default().to_owned(),
-                    p.contents().to_vec(),
-                )
-            })
-            .collect()
-    }
-}
-
-fn ids(v: &mail_parser::HeaderValue<'_>) -> Vec<String> {
-    v.as_text_list()
-        .map(|l| l.iter().map(|s| s.to_string()).collect())
-        .unwrap_or_default()
-}
-
-/// Every message of `folder` of mail user `user`, lowest UID first (nothing marked seen).
-pub async fn folder(s: &Stack, user: &str, folder: &str) -> Vec<Got> {
-    let mut imap = other_client(s, user).await;
-    let mb = imap.examine(folder).await.unwrap();
-    let mut got = Vec::new();
-    if mb.exists > 0 {
-        let fetches: Vec<_> = imap
-            .uid_fetch("1:*", "(UID FLAGS BODY.PEEK[])")
-            .await
-            .unwrap()
-            .try_collect()
-            .await
-            .unwrap();
-        for f in &fetches {
-            got.push(Got {
-                uid: f.uid.unwrap(),
-                seen: f.flags().any(|fl| fl == async_imap::types::Flag::Seen),
-                raw: f.body().unwrap_or_default().to_vec(),
-            });
-        }
-    }
-    imap.logout().await.ok();
-    got.sort_by_key(|g| g.uid);
-    got
-}
-
-/// The copies of Message-ID `message_id` in `folder`.
-pub async fn copies(s: &Stack, user: &str, name: &str, message_id: &str) -> Vec<Got> {
-    folder(s, user, name)
-        .await
-        .into_iter()
-        .filter(|g| g.message_id().as_deref() == Some(message_id))
-        .collect()
-}
-
-/// Waits until `folder` holds at least `n` messages; all of them.
-pub async fn wait_count(s: &Stack, user: &str, name: &str, n: usize) -> Vec<Got> {
-    eventually(
-        &format!("{n} messages in {user}'s {name}"),
-        DELIVERY,
-        || async {
-            let got = folder(s, user, name).await;
-            (got.len() >= n).then_some(got)
-        },
-    )
-    .await
-}
-
-/// Waits until a copy of `message_id` is in `folder`; all copies.
-pub async fn wait_copy(s: &Stack, user: &str, name: &str, message_id: &str) -> Vec<Got> {
-    eventually(
-        &format!("{message_id} in {user}'s {name}"),
-        DELIVERY,
-        || async {
-            let got = copies(s, user, name, message_id).await;
-            (!got.is_empty()).then_some(got)
-        },
-    )
-    .await
-}
-
-/// Checks `check` every 100 ms until it gives a value; panics naming `what` after `limit`.
-pub async fn eventually<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let start = Instant::now();
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(start.elapsed() < limit, "{what}: not within {limit:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// Another client appends `raw` to `folder` of mail user `user`.
-pub async fn append(s: &Stack, user: &str, folder: &str, raw: &[u8], flags: Option<&str>) {
-    let mut imap = other_client(s, user).await;
-    imap.append(folder, flags, None, raw).await.unwrap();
-    imap.logout().await.ok();
-}
-
 /// A unique token for subjects and Message-IDs.
 pub fn token() -> String {
     uuid::Uuid::new_v4().simple().to_string()[..10].to_owned()
 }
+
+#[path = "send_imap.rs"]
+mod imap;
+#[path = "send_waits.rs"]
+mod waits;
+pub use imap::*;
+pub use waits::*;
 
 /// A plain RFC 5322 message (CRLF line ends).
 pub fn message(
@@ -570,13 +350,4 @@ pub fn binary(len: usize) -> Vec<u8> {
 /// Sets a stack user's password (the app keeps the old one).
 pub fn set_password(user: &str, password: &str) {
     mail_stack(&["set-password", &email(user), password]);
-}
-
-/// Counts of Message-IDs in a folder listing.
-pub fn id_counts(got: &[Got]) -> HashMap<Option<String>, usize> {
-    let mut counts = HashMap::new();
-    for g in got {
-        *counts.entry(g.message_id()).or_default() += 1;
-    }
-    counts
 }
