@@ -171,7 +171,7 @@ impl Typed {
             "cc" => f.cc = value,
             "bcc" => f.bcc = value,
             "subject" => f.subject = value,
-            "body" => f.body = value.replace("\r\n", "\n"),
+            "body" => f.body = value,
             _ => {}
         }
     }

@@ -308,7 +308,11 @@ async fn store(
         .col_expr(draft::Column::CcAddrs, Expr::value(fields.cc.clone()))
         .col_expr(draft::Column::BccAddrs, Expr::value(fields.bcc.clone()))
         .col_expr(draft::Column::Subject, Expr::value(fields.subject.clone()))
-        .col_expr(draft::Column::Body, Expr::value(fields.body.clone()))
+        // One line end whatever sent the form (a plain form post sends CRLF).
+        .col_expr(
+            draft::Column::Body,
+            Expr::value(fields.body.replace("\r\n", "\n")),
+        )
         .col_expr(
             draft::Column::Revision,
             Expr::col(draft::Column::Revision).add(1),

@@ -4,7 +4,7 @@
 //! the next copy to the server's Drafts replaces the one there instead of sitting beside
 //! it.
 
-use super::{attachments, original, start::new_message_id};
+use super::{attachments, original, reply, start::new_message_id};
 use crate::{
     accounts::Actor,
     entities::{draft, mailbox_folder, message},
@@ -49,11 +49,6 @@ pub(super) async fn edit_draft(
         (Some(id), None) if id.contains('@') && !id.contains(['"', ' ', '\r', '\n']) => id.clone(),
         _ => new_message_id(&from.email),
     };
-    let person =
-        |p: &crate::sync::parse::Person| super::reply::format_list(std::slice::from_ref(p));
-    let list = |people: &[crate::sync::parse::Person]| {
-        people.iter().map(person).collect::<Vec<_>>().join(", ")
-    };
     let now = Utc::now();
     let created = draft::ActiveModel {
         workspace_id: Set(actor.workspace_id),
@@ -64,8 +59,8 @@ pub(super) async fn edit_draft(
         message_id: Set(message_id),
         in_reply_to: Set(row.in_reply_to.clone()),
         references: Set(row.references.clone()),
-        to_addrs: Set(list(&row.to_list.0)),
-        cc_addrs: Set(list(&row.cc_list.0)),
+        to_addrs: Set(reply::format_list(&row.to_list.0)),
+        cc_addrs: Set(reply::format_list(&row.cc_list.0)),
         bcc_addrs: Set(String::new()),
         subject: Set(row.subject.clone()),
         body: Set(original::of(&row).text),

@@ -74,15 +74,20 @@ pub async fn suggest_addresses(
         .filter(|f| FolderRole::of(&f.name, f.special_use.as_deref()) == Some(FolderRole::Sent))
         .map(|f| f.id)
         .collect();
-    let sent = message::Entity::find()
+    // Only the recipient lists: never the bodies of 500 messages per keystroke.
+    let sent: Vec<(message::People, message::People)> = message::Entity::find()
+        .select_only()
+        .column(message::Column::ToList)
+        .column(message::Column::CcList)
         .filter(message::Column::FolderId.is_in(sent_folders))
         .order_by_desc(message::Column::ReceivedAt)
         .limit(SENT_SCAN)
+        .into_tuple()
         .all(db)
         .await?;
     let written_to = sent
         .into_iter()
-        .flat_map(|m| m.to_list.0.into_iter().chain(m.cc_list.0))
+        .flat_map(|(to, cc)| to.0.into_iter().chain(cc.0))
         .map(|p| (p.name, p.address));
     let mut seen = HashSet::new();
     let mut out = Vec::new();

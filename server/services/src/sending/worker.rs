@@ -10,7 +10,7 @@
 
 use super::{SendWaker, attempt::attempt, outbox, server_drafts};
 use crate::sync::SyncEngine;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use std::{collections::HashMap, sync::Arc, time::Duration};
 use tokio::{sync::watch, task::JoinSet};
 
@@ -119,7 +119,14 @@ impl SendWorker {
                     Err(err) => tracing::warn!(%err, "send worker: reading the outbox failed"),
                 }
             }
-            if copying.is_none() && self.copies_due().await {
+            // When the next Drafts-folder pass is due (none while one runs): read once, for
+            // starting the pass and for the sleep.
+            let mut copy_at = match copying {
+                Some(_) => None,
+                None => self.next_copy().await,
+            };
+            if copy_at.is_some_and(|at| at <= Utc::now()) {
+                copy_at = None;
                 let engine = self.ctx.engine.clone();
                 let quiet = config.server_draft_quiet;
                 let pause = config.poll;
@@ -138,10 +145,7 @@ impl SendWorker {
                 });
                 copying = Some(handle.id());
             }
-            let sleep = self
-                .sleep_for(copying.is_some())
-                .await
-                .max(Duration::from_millis(5));
+            let sleep = self.sleep_for(copy_at).await.max(Duration::from_millis(5));
             tokio::select! {
                 Some(done) = tasks.join_next_with_id(), if !tasks.is_empty() => {
                     let id = match done {
@@ -177,21 +181,16 @@ impl SendWorker {
         }
     }
 
-    /// Until the next draft (or Drafts-folder copy) falls due, at most the poll interval.
-    async fn sleep_for(&self, copying: bool) -> Duration {
+    /// Until the next draft (or the Drafts-folder pass at `copy`) falls due, at most the
+    /// poll interval.
+    async fn sleep_for(&self, copy: Option<DateTime<Utc>>) -> Duration {
         let now = Utc::now();
-        let db = &self.ctx.engine.db;
-        let due = outbox::next_due(db).await.unwrap_or_else(|err| {
-            tracing::warn!(%err, "send worker: reading the next due time failed");
-            None
-        });
-        let copy = if copying {
-            None
-        } else {
-            server_drafts::next_due(db, self.ctx.config.server_draft_quiet)
-                .await
-                .unwrap_or(None)
-        };
+        let due = outbox::next_due(&self.ctx.engine.db)
+            .await
+            .unwrap_or_else(|err| {
+                tracing::warn!(%err, "send worker: reading the next due time failed");
+                None
+            });
         let poll = self.ctx.config.poll;
         [due, copy]
             .into_iter()
@@ -200,16 +199,15 @@ impl SendWorker {
             .map_or(poll, |at| (at - now).to_std().unwrap_or_default().min(poll))
     }
 
-    async fn copies_due(&self) -> bool {
+    /// When the next Drafts-folder pass has work, if any is waiting.
+    async fn next_copy(&self) -> Option<DateTime<Utc>> {
         let db = &self.ctx.engine.db;
-        match server_drafts::next_due(db, self.ctx.config.server_draft_quiet).await {
-            Ok(Some(at)) => at <= Utc::now(),
-            Ok(None) => false,
-            Err(err) => {
+        server_drafts::next_due(db, self.ctx.config.server_draft_quiet)
+            .await
+            .unwrap_or_else(|err| {
                 tracing::warn!(%err, "send worker: reading the Drafts copies failed");
-                false
-            }
-        }
+                None
+            })
     }
 }
 

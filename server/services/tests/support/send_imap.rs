@@ -103,8 +103,13 @@ pub async fn folder(s: &Stack, user: &str, folder: &str) -> Vec<Got> {
             .await
             .unwrap();
         for f in &fetches {
+            // An untagged FETCH without a UID is another session's change arriving
+            // meanwhile (a flag, an expunge), not an answer to this fetch.
+            let Some(uid) = f.uid else {
+                continue;
+            };
             got.push(Got {
-                uid: f.uid.unwrap(),
+                uid,
                 seen: f.flags().any(|fl| fl == async_imap::types::Flag::Seen),
                 raw: f.body().unwrap_or_default().to_vec(),
             });
