@@ -62,6 +62,9 @@ pub enum AppError {
     /// The draft cannot be sent as it is.
     #[error("cannot send")]
     Send(domain::SendProblem),
+    /// An OAuth2 sign-in did not connect or reconnect the mailbox.
+    #[error("sign-in failed")]
+    SignIn(domain::SignInProblem),
     #[error("internal error")]
     Internal,
     /// The call itself failed (network, decoding): nothing reached our code.
@@ -108,6 +111,7 @@ impl AppError {
             AppError::SyncCooldown { .. } => 429,
             AppError::NeedsNewPassword | AppError::DraftChanged => 409,
             AppError::Send(_) => 422,
+            AppError::SignIn(_) => 400,
             AppError::RateLimited => 429,
             AppError::EmailTaken => 409,
             AppError::Invalid { .. } | AppError::Request(_) => 400,

@@ -67,6 +67,7 @@ pub fn error_text(i18n: I18nContext<Locale>, err: &AppError) -> String {
         AppError::Connect(failure) => connect_failure_text(i18n, failure),
         AppError::DraftChanged => t_string!(i18n, err_draft_changed).to_string(),
         AppError::Send(problem) => send_problem_text(i18n, problem),
+        AppError::SignIn(problem) => sign_in_problem_text(i18n, *problem),
         AppError::Internal => t_string!(i18n, err_internal).to_string(),
         AppError::Request(_) => t_string!(i18n, err_network).to_string(),
     }
@@ -79,6 +80,25 @@ where
     S::Output: Clone + Send + Sync + 'static,
 {
     Signal::derive(move || action.value().get().and_then(Result::err))
+}
+
+/// Why an OAuth2 sign-in did not connect the mailbox, and what to do.
+pub fn sign_in_problem_text(i18n: I18nContext<Locale>, problem: domain::SignInProblem) -> String {
+    use domain::SignInProblem as P;
+    match problem {
+        P::NotConfigured => t_string!(i18n, signin_not_configured),
+        P::StateInvalid => t_string!(i18n, signin_state_invalid),
+        P::Denied => t_string!(i18n, signin_denied),
+        P::PersonalAccount => t_string!(i18n, signin_personal_account),
+        P::WrongAccount => t_string!(i18n, signin_wrong_account),
+        P::NoIdentity => t_string!(i18n, signin_no_identity),
+        P::CodeRefused => t_string!(i18n, signin_code_refused),
+        P::Unavailable => t_string!(i18n, signin_unavailable),
+        P::ServerRefused => t_string!(i18n, signin_server_refused),
+        P::AlreadyConnected => t_string!(i18n, signin_already_connected),
+        P::MailboxLimit => t_string!(i18n, signin_mailbox_limit),
+    }
+    .to_string()
 }
 
 /// Why a message did not go (or may have), and what to do; the server's own words where
@@ -179,6 +199,7 @@ fn connect_failure_text(i18n: I18nContext<Locale>, failure: &ConnectFailure) -> 
             (t_string!(i18n, err_starttls_unsupported).to_string(), None)
         }
         ConnectProblem::WrongPassword => (t_string!(i18n, err_wrong_password).to_string(), None),
+        ConnectProblem::SignInExpired => (t_string!(i18n, err_sign_in_expired).to_string(), None),
         ConnectProblem::LoginRefused { server_text } => (
             t_string!(i18n, err_login_refused).to_string(),
             Some(server_text),

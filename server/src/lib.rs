@@ -9,4 +9,5 @@ pub mod message_content;
 pub mod observability;
 pub mod router;
 pub mod security_headers;
+pub mod sign_in;
 pub mod sync_scheduler;

@@ -19,6 +19,7 @@ async fn main() -> anyhow::Result<()> {
     state.discovery = config.discovery.clone();
     state.trust_proxy_headers = config.web.trust_proxy_headers;
     state.attachment_limit = config.sync.attachments_mb << 20;
+    state.oauth = services::oauth::OAuth::new(config.oauth.clone(), &state.mail_trust)?;
     state.throttles = std::sync::Arc::new(services::throttle::Throttles::new(
         services::throttle::Allowances::default().scaled(config.web.rate_limit_scale),
     ));

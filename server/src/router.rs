@@ -9,6 +9,7 @@
 
 use crate::{
     api_status, draft_attachments, guards, message_content, observability, security_headers,
+    sign_in,
 };
 use app::{App, shell};
 use axum::{
@@ -48,13 +49,15 @@ pub fn build(config: &Config, state: AppState, metrics: PrometheusHandle) -> Rou
     };
     let mut router = Router::new()
         .route("/healthz", get(healthz))
-        .merge(message_content::routes(config, &state));
+        .merge(message_content::routes(config, &state))
+        .merge(sign_in::routes(&state));
     // On its own address when METRICS_ADDR is set; here only behind METRICS_TOKEN.
     if config.web.metrics_addr.is_none() && config.web.metrics_token.is_some() {
         router = router.merge(metrics_router(config, metrics));
     }
     let headers = security_headers::Policy {
         hsts: config.behind_https(),
+        sign_in_origins: sign_in_origins(config).into(),
     };
     // Uploads: not under `bound_body` (which buffers), bounded by their own limit.
     let uploads = draft_attachments::routes(&state)
@@ -124,6 +127,24 @@ fn bearer_matches(headers: &HeaderMap, token: &str) -> bool {
     };
     let (a, b) = (given.as_bytes(), token.as_bytes());
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The origins of the configured sign-in pages (`scheme://host[:port]`).
+fn sign_in_origins(config: &Config) -> String {
+    config
+        .oauth
+        .providers
+        .iter()
+        .filter_map(|p| origin(&p.authorize_url))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    (!authority.is_empty() && !authority.contains(['\'', ';', ' ']))
+        .then(|| format!("{scheme}://{authority}"))
 }
 
 async fn healthz() -> &'static str {

@@ -23,10 +23,13 @@ pub struct CspNonce(pub Arc<str>);
 #[derive(Clone, Copy, Debug)]
 pub struct OwnPolicy;
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Policy {
     /// Send `Strict-Transport-Security` (the deployment says it is reached over HTTPS).
     pub hsts: bool,
+    /// Origins of the configured OAuth2 sign-in pages, space-separated: the **Connect**
+    /// form posts to us and is redirected there, and `form-action` covers redirects.
+    pub sign_in_origins: std::sync::Arc<str>,
 }
 
 /// `Referrer-Policy: same-origin`, not `no-referrer`: a plain form post (JavaScript off)
@@ -52,7 +55,7 @@ pub async fn add(State(policy): State<Policy>, mut req: Request, next: Next) -> 
         set(
             headers,
             header::CONTENT_SECURITY_POLICY,
-            &content_security_policy(&nonce),
+            &content_security_policy(&nonce, &policy.sign_in_origins),
         );
         set(headers, header::X_FRAME_OPTIONS, "DENY");
         set(headers, header::REFERRER_POLICY, REFERRER_POLICY);
@@ -77,12 +80,19 @@ pub async fn add(State(policy): State<Policy>, mut req: Request, next: Next) -> 
 
 /// Scripts: our own files, the nonce'd inline scripts Leptos writes (hydration start,
 /// resolved resources) and WebAssembly compilation. Nothing else: no inline styles or
-/// handlers, no plugins, no `<base>`, forms post only here, and no framing.
-pub fn content_security_policy(nonce: &CspNonce) -> String {
+/// handlers, no plugins, no `<base>`, forms post only here (and on to the configured
+/// sign-in pages they redirect to), and no framing.
+pub fn content_security_policy(nonce: &CspNonce, sign_in_origins: &str) -> String {
+    let form_targets = if sign_in_origins.is_empty() {
+        String::new()
+    } else {
+        format!(" {sign_in_origins}")
+    };
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{}' 'wasm-unsafe-eval'; \
          style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
-         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+         object-src 'none'; base-uri 'none'; form-action 'self'{form_targets}; \
+         frame-ancestors 'none'",
         nonce.0
     )
 }

@@ -51,6 +51,7 @@ pub async fn start(config: &Config, state: &AppState, listening: SocketAddr) -> 
         config.sync.connections_per_host,
     );
     engine.connect_timeout = state.connect_timeout.max(Duration::from_secs(10));
+    engine.oauth = state.oauth.clone();
     engine.limits.max_message_bytes =
         i64::try_from(config.sync.max_message_mb.saturating_mul(1 << 20)).unwrap_or(i64::MAX);
     engine.limits.run_deadline = Duration::from_secs(config.sync.run_deadline_secs);

@@ -17,11 +17,11 @@ mod writing;
 pub use language::Language;
 pub use mail_servers::{ConnectFailure, ConnectProblem, Security, ServerAddress, ServerRole};
 pub use mailbox::{
-    Access, CrmCreate, CrmMode, DraftView, FolderChoice, MailboxDetails, MailboxSettings,
-    MailboxStatus, MailboxView, SyncPeriod, SyncPhase,
+    Access, AuthMethod, CrmCreate, CrmMode, DraftView, FolderChoice, MailboxDetails,
+    MailboxSettings, MailboxStatus, MailboxView, SyncPeriod, SyncPhase,
 };
 pub use plan::Plan;
-pub use provider::Provider;
+pub use provider::{OAuthProvider, Provider, SignInProblem};
 pub use reading::{
     ActionFailure, AttachmentView, Conversation, FolderNode, FolderRole, ListCursor, MailScope,
     MailTree, MailboxTree, MessageAction, MessageList, MessageView, Person, SearchResults,

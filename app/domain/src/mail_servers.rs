@@ -87,6 +87,9 @@ pub enum ConnectProblem {
     LoginRefused {
         server_text: String,
     },
+    /// The OAuth2 sign-in (Microsoft 365, Google) was revoked or expired: the token
+    /// endpoint refused the grant, or the server refused a fresh token. Reconnect.
+    SignInExpired,
     /// Anything else the server or the network said.
     Other {
         detail: String,

@@ -49,6 +49,12 @@ string_enum!(
 );
 
 string_enum!(
+    /// How the app logs in to a mailbox's servers: a stored (app) password, or an OAuth2
+    /// grant (Microsoft 365, Google) whose access tokens go over SASL XOAUTH2.
+    AuthMethod { Password => "password", OAuth2 => "oauth2" }
+);
+
+string_enum!(
     /// Where one folder's sync stands: headers first, then bodies.
     SyncPhase { Headers => "headers", Bodies => "bodies", Done => "done" }
 );
@@ -122,6 +128,8 @@ pub struct MailboxView {
     pub owner_name: String,
     pub is_owner: bool,
     pub status: MailboxStatus,
+    /// Password or OAuth2: what **Reconnect** means for this mailbox.
+    pub auth: AuthMethod,
     pub last_sync_at: Option<crate::Timestamp>,
     pub next_sync_at: Option<crate::Timestamp>,
 }

@@ -57,6 +57,7 @@ stored_text!(
     crate::SyncPeriod => as_str,
     crate::SyncPhase => as_str,
     crate::MailboxStatus => as_str,
+    crate::AuthMethod => as_str,
     crate::Plan => as_str,
     crate::Provider => as_str,
     crate::Role => as_str,

@@ -178,6 +178,7 @@ pub fn from_service(err: ServiceError) -> AppError {
         ServiceError::Connect(failure) => AppError::Connect(failure),
         ServiceError::DraftChanged => AppError::DraftChanged,
         ServiceError::Send(problem) => AppError::Send(problem),
+        ServiceError::SignIn(problem) => AppError::SignIn(problem),
         ServiceError::Storage(err) => {
             tracing::error!("storage failed: {err:#}");
             AppError::Internal

@@ -28,6 +28,8 @@ pub struct Config {
     pub discovery: DiscoveryConfig,
     pub sync: SyncConfig,
     pub web: WebConfig,
+    /// OAuth2 sign-in providers (`OAUTH_*`).
+    pub oauth: crate::oauth::OAuthSettings,
 }
 
 /// The web side's exposure (README § Configuration).
@@ -117,13 +119,20 @@ impl Config {
     /// The same from any source of variables (tests).
     pub fn from_vars(v: &Vars) -> Result<Self> {
         let data_dir = PathBuf::from(v.text("DATA_DIR").unwrap_or_else(|| "data".into()));
+        let bind_addr = v
+            .parsed("BIND_ADDR")?
+            .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 3000)));
+        let public_url = v.text("PUBLIC_URL");
+        let base = public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{bind_addr}"));
+        let oauth =
+            crate::oauth::from_vars(v, format!("{}/oauth/callback", base.trim_end_matches('/')))?;
         let database_url = v
             .text("DATABASE_URL")
             .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("mail.db").display()));
         Ok(Config {
-            bind_addr: v
-                .parsed("BIND_ADDR")?
-                .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 3000))),
+            bind_addr,
             database_url,
             data_dir,
             master_key: v.text("MASTER_KEY"),
@@ -138,12 +147,13 @@ impl Config {
             discovery: discovery_config(v)?,
             sync: sync_config(v)?,
             web: WebConfig {
-                public_url: v.text("PUBLIC_URL"),
+                public_url,
                 metrics_addr: v.parsed("METRICS_ADDR")?,
                 metrics_token: v.text("METRICS_TOKEN"),
                 trust_proxy_headers: v.flag("TRUST_PROXY_HEADERS", false)?,
                 rate_limit_scale: v.parsed("RATE_LIMIT_SCALE")?.unwrap_or(1),
             },
+            oauth,
         })
     }
 }

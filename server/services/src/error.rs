@@ -70,6 +70,9 @@ pub enum ServiceError {
     /// The draft cannot be sent as it is (no recipients, a bad address, too large).
     #[error("cannot send: {0:?}")]
     Send(domain::SendProblem),
+    /// An OAuth2 sign-in did not connect or reconnect the mailbox.
+    #[error("sign-in failed: {0:?}")]
+    SignIn(domain::SignInProblem),
     #[error("storage failed")]
     Storage(#[from] sea_orm::DbErr),
     #[error("internal error")]

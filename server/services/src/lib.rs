@@ -12,6 +12,7 @@ pub mod mail_actions;
 pub mod mail_view;
 pub mod mailboxes;
 pub mod migration;
+pub mod oauth;
 pub mod plan;
 pub mod reading;
 pub mod secrets;

@@ -1,6 +1,7 @@
 use crate::{
     mail::{discovery::DiscoveryConfig, tls::MailTrust},
     mail_actions::ActionWaker,
+    oauth::OAuth,
     secrets::MasterKey,
     sending::SendWaker,
     sync::SyncWaker,
@@ -33,6 +34,8 @@ pub struct AppState {
     pub send_waker: SendWaker,
     /// Most bytes the attachments of one message may have together (`MAIL_ATTACHMENTS_MB`).
     pub attachment_limit: u64,
+    /// The OAuth2 sign-ins offered (Microsoft 365, Google) and their token endpoint.
+    pub oauth: OAuth,
 }
 
 impl AppState {
@@ -49,6 +52,7 @@ impl AppState {
             action_waker: ActionWaker::default(),
             send_waker: SendWaker::default(),
             attachment_limit: crate::sending::DEFAULT_ATTACHMENT_LIMIT,
+            oauth: OAuth::default(),
         }
     }
 }

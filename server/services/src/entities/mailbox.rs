@@ -42,6 +42,9 @@ pub struct Model {
     pub sync_requested_at: Option<DateTimeUtc>,
     /// Added below what the user writes from this mailbox.
     pub signature: String,
+    /// A stored password (`imap_secret`, `smtp_secret`) or an OAuth2 grant
+    /// (`oauth_grants`; the secrets here are then empty).
+    pub auth: domain::AuthMethod,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

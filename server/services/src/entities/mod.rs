@@ -10,6 +10,8 @@ pub mod mailbox_folder;
 pub mod mailbox_grant;
 pub mod message;
 pub mod message_action;
+pub mod oauth_flow;
+pub mod oauth_grant;
 pub mod session;
 pub mod user;
 pub mod workspace;

@@ -5,6 +5,7 @@
 
 pub mod address_policy;
 pub mod bounded_stream;
+pub mod credentials;
 pub mod discovery;
 pub mod login;
 pub mod mutf7;

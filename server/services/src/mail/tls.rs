@@ -59,6 +59,11 @@ impl MailTrust {
         self.policy
     }
 
+    /// The same roots for HTTPS (the OAuth2 token endpoint, through reqwest).
+    pub fn rustls_config(&self) -> rustls::ClientConfig {
+        (*self.config).clone()
+    }
+
     /// For IMAP (tokio-rustls).
     pub fn connector(&self) -> tokio_rustls::TlsConnector {
         tokio_rustls::TlsConnector::from(self.config.clone())

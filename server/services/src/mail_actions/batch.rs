@@ -43,6 +43,7 @@ fn classify(err: &SyncError) -> Failure {
         SyncError::Refused(_) => true,
         SyncError::Connect(problem) => match problem {
             ConnectProblem::WrongPassword
+            | ConnectProblem::SignInExpired
             | ConnectProblem::AddressNotAllowed
             | ConnectProblem::CertificateNotTrusted { .. } => true,
             ConnectProblem::LoginRefused { server_text } => !is_throttle(server_text),

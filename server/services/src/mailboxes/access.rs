@@ -76,6 +76,7 @@ fn view(
         owner_name: owners.get(&m.owner_id).cloned().unwrap_or_default(),
         is_owner: m.owner_id == actor.user_id,
         status: m.status,
+        auth: m.auth,
         last_sync_at: m.last_sync_at.map(|t| domain::Timestamp(t.timestamp())),
         next_sync_at: m.next_sync_at.map(|t| domain::Timestamp(t.timestamp())),
     }

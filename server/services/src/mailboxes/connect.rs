@@ -13,7 +13,8 @@ use crate::{
     validate,
 };
 use domain::{
-    Access, ConnectFailure, CrmMode, MailboxSettings, MailboxStatus, Plan, Provider, ServerAddress,
+    Access, AuthMethod, ConnectFailure, CrmMode, MailboxSettings, MailboxStatus, Plan, Provider,
+    ServerAddress,
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
@@ -44,16 +45,10 @@ pub async fn check_and_draft(
     plan_limits::ensure_room(&state.db, actor.user_id, plan).await?;
     ensure_not_connected(&state.db, actor.user_id, &email).await?;
     let (imap, smtp) = servers(state, &email, &req).await?;
-    let imap_login = Login {
-        username: email.clone(),
-        password: req.password,
-    };
-    let smtp_login = Login {
-        username: req.smtp_username.unwrap_or_else(|| email.clone()),
-        password: req
-            .smtp_password
-            .unwrap_or_else(|| imap_login.password.clone()),
-    };
+    let smtp_password = req.smtp_password.unwrap_or_else(|| req.password.clone());
+    let imap_login = Login::new(email.clone(), req.password.clone());
+    let smtp_username = req.smtp_username.unwrap_or_else(|| email.clone());
+    let smtp_login = Login::new(smtp_username.clone(), smtp_password.clone());
     let options = CheckOptions {
         trust: state.mail_trust.clone(),
         timeout: state.connect_timeout,
@@ -65,14 +60,15 @@ pub async fn check_and_draft(
     let sealed = |p: &str| key.seal(p).map_err(ServiceError::Internal);
     let draft = draft::Draft {
         provider: req.provider,
-        email,
-        imap_secret: sealed(&imap_login.password)?,
-        smtp_secret: sealed(&smtp_login.password)?,
-        imap_username: imap_login.username,
-        smtp_username: smtp_login.username,
+        email: email.clone(),
+        imap_secret: sealed(&req.password)?,
+        smtp_secret: sealed(&smtp_password)?,
+        imap_username: email.clone(),
+        smtp_username,
         imap,
         smtp,
         folders,
+        grant: None,
     };
     draft::save(&state.db, actor, &draft).await
 }
@@ -173,6 +169,11 @@ async fn store_mailbox(
         smtp_port: Set(i32::from(draft.smtp.port)),
         smtp_security: Set(draft.smtp.security),
         imap_username: Set(draft.imap_username.clone()),
+        auth: Set(if draft.grant.is_some() {
+            AuthMethod::OAuth2
+        } else {
+            AuthMethod::Password
+        }),
         imap_secret: Set(draft.imap_secret.clone()),
         smtp_username: Set(draft.smtp_username.clone()),
         smtp_secret: Set(draft.smtp_secret.clone()),
@@ -210,6 +211,9 @@ async fn store_mailbox(
         .await?;
     }
     write_grants(&txn, row.id, plan, settings).await?;
+    if let Some(grant) = &draft.grant {
+        crate::oauth::tokens::store(&txn, row.id, grant.provider, &grant.tokens).await?;
+    }
     draft::delete(&txn, draft_id).await?;
     txn.commit().await?;
     Ok(row.id)
@@ -223,7 +227,7 @@ pub(super) async fn plan_of(db: &impl ConnectionTrait, workspace_id: i64) -> Ser
         .plan())
 }
 
-async fn ensure_not_connected(
+pub(super) async fn ensure_not_connected(
     db: &impl ConnectionTrait,
     user_id: i64,
     email: &str,

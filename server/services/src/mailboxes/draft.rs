@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 const LIFETIME_MINUTES: i64 = 60;
 
 #[derive(Clone, Serialize, Deserialize)]
-pub(super) struct Draft {
+pub(crate) struct Draft {
     pub provider: Provider,
     pub email: String,
     pub imap: ServerAddress,
@@ -24,9 +24,19 @@ pub(super) struct Draft {
     pub imap_secret: String,
     pub smtp_secret: String,
     pub folders: Vec<FolderInfo>,
+    /// An OAuth2 sign-in's tokens (sealed) instead of a password.
+    #[serde(default)]
+    pub grant: Option<DraftGrant>,
 }
 
-pub(super) async fn save(
+/// The grant of an OAuth2 sign-in waiting for step C.
+#[derive(Clone, Serialize, Deserialize)]
+pub(crate) struct DraftGrant {
+    pub provider: domain::OAuthProvider,
+    pub tokens: crate::oauth::tokens::SealedGrant,
+}
+
+pub(crate) async fn save(
     db: &impl ConnectionTrait,
     actor: &Actor,
     draft: &Draft,

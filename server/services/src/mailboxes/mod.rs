@@ -6,9 +6,11 @@ mod connect;
 mod draft;
 mod plan_limits;
 mod settings;
+mod sign_in;
 
 pub use access::{details, owned, readable, readable_ids, visible_mailboxes};
 pub use connect::{ConnectRequest, check_and_draft, connect};
 pub use draft::load_draft;
 pub use plan_limits::mailbox_count;
 pub use settings::{change_password, disconnect, update_settings};
+pub use sign_in::{SignInDone, finish_sign_in, start_sign_in};

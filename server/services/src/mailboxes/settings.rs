@@ -94,18 +94,15 @@ pub async fn change_password(
         .master_key
         .open(&row.smtp_secret)
         .map_err(ServiceError::Internal)?;
-    let imap_login = Login {
-        username: row.imap_username.clone(),
-        password: password.to_owned(),
-    };
-    let smtp_login = Login {
-        username: row.smtp_username.clone(),
-        password: if same_login {
+    let imap_login = Login::new(row.imap_username.clone(), password);
+    let smtp_login = Login::new(
+        row.smtp_username.clone(),
+        if same_login {
             password.to_owned()
         } else {
             old_smtp
         },
-    };
+    );
     let options = CheckOptions {
         trust: state.mail_trust.clone(),
         timeout: state.connect_timeout,

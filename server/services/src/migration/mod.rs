@@ -14,6 +14,7 @@ mod m20261130_000050_message_search;
 mod m20261130_000060_message_actions;
 mod m20261130_000070_image_senders;
 mod m20261130_000080_drafts;
+mod m20261130_000090_oauth;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000060_message_actions::Migration),
             Box::new(m20261130_000070_image_senders::Migration),
             Box::new(m20261130_000080_drafts::Migration),
+            Box::new(m20261130_000090_oauth::Migration),
         ]
     }
 }

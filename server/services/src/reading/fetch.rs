@@ -78,6 +78,7 @@ impl Reader {
             config.sync.connections_per_host,
         );
         engine.connect_timeout = state.connect_timeout;
+        engine.oauth = state.oauth.clone();
         engine.limits = FetchBounds {
             max_message_bytes: i64::try_from(mb.saturating_mul(1 << 20)).unwrap_or(i64::MAX),
             ..engine.limits
@@ -203,7 +204,9 @@ impl Reader {
 /// rest is "the server did not answer, try again" (the detail goes to the log).
 fn server_error(err: SyncError) -> ServiceError {
     match err {
-        SyncError::Connect(ConnectProblem::WrongPassword) => ServiceError::NeedsNewPassword,
+        SyncError::Connect(ConnectProblem::WrongPassword | ConnectProblem::SignInExpired) => {
+            ServiceError::NeedsNewPassword
+        }
         SyncError::Storage(err) => err,
         err => {
             let text = err.user_text();

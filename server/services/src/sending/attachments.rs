@@ -243,12 +243,14 @@ pub(super) async fn carry_forward(
     if original.attachments.0.is_empty() {
         return Ok(());
     }
-    let reader = Reader::new(SyncEngine::new(
+    let mut engine = SyncEngine::new(
         state.db.clone(),
         state.master_key.clone(),
         state.mail_trust.clone(),
         2,
-    ));
+    );
+    engine.oauth = state.oauth.clone();
+    let reader = Reader::new(engine);
     for (index, info) in original.attachments.0.iter().enumerate() {
         let part = attachment::attachment(&reader, actor, original.id, index).await?;
         let stream = futures_util::stream::iter(

@@ -15,7 +15,10 @@ use super::{
 use crate::{
     accounts::Actor,
     entities::{draft, mailbox},
-    mail::login::{CheckOptions, Login, open_smtp},
+    mail::{
+        credentials,
+        login::{CheckOptions, open_smtp},
+    },
     mail_actions,
     mailboxes::readable,
 };
@@ -96,12 +99,10 @@ async fn run(ctx: &Ctx, row: &draft::Model) -> Result<End, SendProblem> {
         outgoing::of_draft(&ctx.engine.db, &mailbox, row, Addresses::Strict, Utc::now()).await?;
     let raw = mime::build(&outgoing).map_err(|e| internal(&e))?;
     let recipients = mime::envelope_recipients(&outgoing);
-    let password = ctx
-        .engine
-        .master_key
-        .open(&mailbox.smtp_secret)
-        .map_err(|_| internal("stored password"))?;
-    let login = Login::new(mailbox.smtp_username.clone(), password);
+    let login = match credentials::smtp_login(ctx.engine.keys(), &mailbox).await {
+        Ok(login) => login,
+        Err(problem) => return Ok(connect_failure(ctx, row, problem)),
+    };
     let opts = CheckOptions {
         trust: ctx.engine.trust.clone(),
         timeout: ctx.config.command_limit,
@@ -178,6 +179,13 @@ fn connect_failure(ctx: &Ctx, row: &draft::Model, problem: ConnectProblem) -> En
             SendState::Failed,
             SendProblem::LoginRefused {
                 server_text: "the server refused the stored password".into(),
+            },
+            Vec::new(),
+        ),
+        ConnectProblem::SignInExpired => stopped(
+            SendState::Failed,
+            SendProblem::LoginRefused {
+                server_text: "the sign-in was revoked or has expired: reconnect the mailbox".into(),
             },
             Vec::new(),
         ),

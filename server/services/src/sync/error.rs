@@ -97,7 +97,9 @@ impl SyncError {
     pub fn outcome(&self) -> Outcome {
         let error = self.user_text();
         match self {
-            SyncError::Connect(ConnectProblem::WrongPassword) => Outcome::AuthRefused { error },
+            SyncError::Connect(ConnectProblem::WrongPassword | ConnectProblem::SignInExpired) => {
+                Outcome::AuthRefused { error }
+            }
             SyncError::Connect(ConnectProblem::LoginRefused { server_text })
                 if !is_throttle(server_text) =>
             {
@@ -117,6 +119,9 @@ impl SyncError {
         match self {
             SyncError::Connect(problem) => match problem {
                 ConnectProblem::WrongPassword => "the server refused the password".into(),
+                ConnectProblem::SignInExpired => {
+                    "the sign-in was revoked or has expired: reconnect the mailbox".into()
+                }
                 ConnectProblem::LoginRefused { server_text } => {
                     format!("the server refused the login: {server_text}")
                 }

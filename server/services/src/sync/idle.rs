@@ -314,6 +314,8 @@ fn reported_change(mut next: impl FnMut() -> Option<UnsolicitedResponse>) -> boo
 fn is_auth(problem: &domain::ConnectProblem) -> bool {
     matches!(
         problem,
-        domain::ConnectProblem::WrongPassword | domain::ConnectProblem::LoginRefused { .. }
+        domain::ConnectProblem::WrongPassword
+            | domain::ConnectProblem::SignInExpired
+            | domain::ConnectProblem::LoginRefused { .. }
     )
 }

@@ -15,7 +15,8 @@ use super::{
 use crate::{
     entities::{mailbox, mailbox_folder},
     mail::{
-        login::{CheckOptions, Login, open_session_within},
+        credentials,
+        login::{CheckOptions, open_session_within},
         tls::MailTrust,
     },
     secrets::MasterKey,
@@ -41,6 +42,8 @@ pub struct SyncEngine {
     /// Bound on connecting and logging in.
     pub connect_timeout: Duration,
     pub limits: FetchBounds,
+    /// Access tokens of OAuth2 mailboxes.
+    pub oauth: crate::oauth::OAuth,
     hosts: HostLimits,
 }
 
@@ -75,6 +78,7 @@ impl SyncEngine {
             trust,
             connect_timeout: Duration::from_secs(30),
             limits: FetchBounds::default(),
+            oauth: crate::oauth::OAuth::default(),
             hosts: HostLimits {
                 per_host: connections_per_host,
                 slots: Arc::default(),
@@ -134,11 +138,9 @@ impl SyncEngine {
     /// A logged-in session for the mailbox, CONDSTORE enabled where offered. Not counted
     /// against the host limit: callers that need that hold a permit.
     pub async fn log_in(&self, row: &mailbox::Model) -> Result<ImapSession, SyncError> {
-        let password = self
-            .master_key
-            .open(&row.imap_secret)
-            .map_err(|e| SyncError::Imap(format!("cannot open the stored password: {e}")))?;
-        let login = Login::new(row.imap_username.clone(), password);
+        let login = credentials::imap_login(self.keys(), row)
+            .await
+            .map_err(SyncError::Connect)?;
         let opts = CheckOptions {
             trust: self.trust.clone(),
             timeout: self.connect_timeout,
@@ -159,6 +161,15 @@ impl SyncEngine {
             .map_err(|_| SyncError::Timeout)??;
         }
         Ok(session)
+    }
+
+    /// What a login needs to open the mailbox's secrets or its OAuth2 grant.
+    pub fn keys(&self) -> crate::oauth::tokens::Keys<'_> {
+        crate::oauth::tokens::Keys {
+            db: &self.db,
+            master_key: &self.master_key,
+            oauth: &self.oauth,
+        }
     }
 
     async fn folders(

@@ -1,6 +1,6 @@
 //! The IMAP half of a login check: connect, TLS, log in, list the folders, log out.
 
-use super::{CheckOptions, FolderInfo, Login, classify, folders, net};
+use super::{CheckOptions, Credential, FolderInfo, Login, classify, folders, net};
 use crate::mail::bounded_stream::{BoundedStream, StreamLimits};
 use async_imap::{
     Client, Session,
@@ -232,35 +232,51 @@ async fn capabilities(client: &mut Client<Tls>) -> Result<Vec<String>, ConnectPr
 }
 
 /// LOGIN, or AUTHENTICATE PLAIN (RFC 4616) when the server disabled LOGIN or the
-/// password is not ASCII (LOGIN's quoted strings are 7-bit, RFC 3501 §9).
+/// password is not ASCII (LOGIN's quoted strings are 7-bit, RFC 3501 §9); an OAuth2
+/// token goes with AUTHENTICATE XOAUTH2, and a refused token means the sign-in expired.
 async fn authenticate(
     client: Client<Tls>,
     caps: &[String],
     login: &Login,
 ) -> Result<Session<Tls>, ConnectProblem> {
+    let password = match &login.credential {
+        Credential::Password(password) => password,
+        Credential::Bearer(token) => {
+            let answer = OneAnswer(Some(login.xoauth2(token)));
+            return client
+                .authenticate("XOAUTH2", answer)
+                .await
+                .map_err(|(err, _client)| match classify::imap_login_problem(&err) {
+                    ConnectProblem::WrongPassword => ConnectProblem::SignInExpired,
+                    other => other,
+                });
+        }
+    };
     let login_disabled = caps.iter().any(|c| c == "LOGINDISABLED");
     let plain_offered = caps.iter().any(|c| c == "AUTH=PLAIN");
-    let needs_plain = login_disabled || !login.password.is_ascii() || !login.username.is_ascii();
+    let needs_plain = login_disabled || !password.is_ascii() || !login.username.is_ascii();
     let result = if needs_plain && plain_offered {
-        let plain = PlainAuth(format!("\0{}\0{}", login.username, login.password));
+        let plain = OneAnswer(Some(format!("\0{}\0{}", login.username, password)));
         client.authenticate("PLAIN", plain).await
     } else if login_disabled {
         return Err(ConnectProblem::LoginRefused {
             server_text: "LOGINDISABLED, and no AUTH=PLAIN".into(),
         });
     } else {
-        client.login(&login.username, &login.password).await
+        client.login(&login.username, password).await
     };
     result.map_err(|(err, _client)| classify::imap_login_problem(&err))
 }
 
-/// The single SASL PLAIN message: empty authorization id, user, password.
-struct PlainAuth(String);
+/// A single-message SASL exchange (PLAIN, XOAUTH2): the message to the first challenge,
+/// an empty answer to any later one (XOAUTH2's error challenge, RFC-less but documented by
+/// Google and Microsoft, is answered empty so the server sends its NO).
+struct OneAnswer(Option<String>);
 
-impl async_imap::Authenticator for PlainAuth {
+impl async_imap::Authenticator for OneAnswer {
     type Response = String;
     fn process(&mut self, _challenge: &[u8]) -> String {
-        std::mem::take(&mut self.0)
+        self.0.take().unwrap_or_default()
     }
 }
 

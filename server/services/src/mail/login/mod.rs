@@ -21,28 +21,60 @@ use crate::mail::tls::MailTrust;
 use domain::{ConnectFailure, ServerAddress, ServerRole};
 use std::{fmt, time::Duration};
 
-/// User name and password for one server.
+/// User name and what proves it for one server.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Login {
     pub username: String,
-    pub password: String,
+    pub credential: Credential,
+}
+
+/// A password (LOGIN, AUTH PLAIN/LOGIN) or an OAuth2 access token (SASL XOAUTH2).
+#[derive(Clone, PartialEq, Eq)]
+pub enum Credential {
+    Password(String),
+    Bearer(String),
 }
 
 impl Login {
     pub fn new(username: impl Into<String>, password: impl Into<String>) -> Self {
         Login {
             username: username.into(),
-            password: password.into(),
+            credential: Credential::Password(password.into()),
         }
+    }
+
+    /// Logs in with an OAuth2 access token (Microsoft 365, Gmail).
+    pub fn bearer(username: impl Into<String>, token: impl Into<String>) -> Self {
+        Login {
+            username: username.into(),
+            credential: Credential::Bearer(token.into()),
+        }
+    }
+
+    /// The password, for a password login.
+    pub fn password(&self) -> Option<&str> {
+        match &self.credential {
+            Credential::Password(p) => Some(p),
+            Credential::Bearer(_) => None,
+        }
+    }
+
+    /// The SASL XOAUTH2 initial response (before base64): user, bearer token.
+    pub(crate) fn xoauth2(&self, token: &str) -> String {
+        format!("user={}\x01auth=Bearer {}\x01\x01", self.username, token)
     }
 }
 
-/// Never prints the password: `Login`s end up in logs and error reports.
+/// Never prints the password or token: `Login`s end up in logs and error reports.
 impl fmt::Debug for Login {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.credential {
+            Credential::Password(_) => "password",
+            Credential::Bearer(_) => "bearer token",
+        };
         f.debug_struct("Login")
             .field("username", &self.username)
-            .field("password", &"<redacted>")
+            .field(kind, &"<redacted>")
             .finish()
     }
 }
@@ -102,5 +134,11 @@ mod tests {
         let shown = format!("{login:?}");
         assert!(shown.contains("alice@example.test"), "{shown}");
         assert!(!shown.contains("s3cret-Pass"), "{shown}");
+        let token = Login::bearer("alice@example.test", "eyJ-token");
+        assert!(!format!("{token:?}").contains("eyJ"));
+        assert_eq!(
+            token.xoauth2("eyJ-token"),
+            "user=alice@example.test\x01auth=Bearer eyJ-token\x01\x01"
+        );
     }
 }

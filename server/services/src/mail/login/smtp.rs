@@ -1,7 +1,7 @@
 //! The SMTP half of a login check (connect, TLS, EHLO, AUTH, QUIT; nothing is sent), and
 //! the same way in for sending (`open_smtp`: the connection is handed back logged in).
 
-use super::{CheckOptions, Login, classify, net};
+use super::{CheckOptions, Credential, Login, classify, net};
 use domain::{ConnectProblem, Security, ServerAddress};
 use lettre::transport::smtp::{
     Error as SmtpError,
@@ -13,6 +13,8 @@ use std::io;
 
 /// Mechanisms that carry a password as is; TLS is always on underneath.
 const MECHANISMS: [Mechanism; 2] = [Mechanism::Plain, Mechanism::Login];
+/// An OAuth2 access token (Microsoft 365, Gmail).
+const TOKEN_MECHANISMS: [Mechanism; 1] = [Mechanism::Xoauth2];
 
 /// Logs in to the submission server. Bounded as a whole by `opts.timeout` (lettre's own
 /// timeout covers only the TCP connect).
@@ -90,20 +92,29 @@ async fn open(
             conn
         }
     };
+    let (mechanisms, secret, offered): (&[Mechanism], _, _) = match &login.credential {
+        Credential::Password(p) => (&MECHANISMS, p, "PLAIN or LOGIN"),
+        Credential::Bearer(t) => (&TOKEN_MECHANISMS, t, "XOAUTH2"),
+    };
     // Checked here rather than by lettre's error text: the EHLO after TLS lists them
     // (RFC 4954 §3).
-    if conn.server_info().get_auth_mechanism(&MECHANISMS).is_none() {
+    if conn.server_info().get_auth_mechanism(mechanisms).is_none() {
         return Err(ConnectProblem::LoginRefused {
             server_text: crate::mail::text::server(&format!(
-                "no AUTH PLAIN or LOGIN offered: {}",
+                "no AUTH {offered} offered: {}",
                 conn.server_info()
             )),
         });
     }
-    let credentials = Credentials::new(login.username.clone(), login.password.clone());
-    conn.auth(&MECHANISMS, &credentials)
-        .await
-        .map_err(|e| classify::smtp_auth_problem(&e))?;
+    let credentials = Credentials::new(login.username.clone(), secret.clone());
+    conn.auth(mechanisms, &credentials).await.map_err(|e| {
+        match classify::smtp_auth_problem(&e) {
+            ConnectProblem::WrongPassword if mechanisms == TOKEN_MECHANISMS.as_slice() => {
+                ConnectProblem::SignInExpired
+            }
+            other => other,
+        }
+    })?;
     Ok(conn)
 }
 
