@@ -139,6 +139,7 @@ pub async fn app_configured(
         discovery: Default::default(),
         sync: Default::default(),
         web: Default::default(),
+        oauth: Default::default(),
     };
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .build_recorder()

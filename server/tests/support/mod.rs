@@ -53,6 +53,7 @@ pub async fn app(trust: MailTrust, web: WebConfig, cookie_secure: bool) -> TestA
         discovery: Default::default(),
         sync: Default::default(),
         web,
+        oauth: Default::default(),
     };
     let state = AppState::new(db, key, trust);
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
