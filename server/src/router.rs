@@ -150,3 +150,23 @@ fn origin(url: &str) -> Option<String> {
 async fn healthz() -> &'static str {
     "ok"
 }
+
+#[cfg(test)]
+mod sign_in_origin_tests {
+    use super::origin;
+
+    #[test]
+    fn form_action_gets_only_the_sign_in_pages_origin() {
+        assert_eq!(
+            origin("https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize?x=1")
+                .as_deref(),
+            Some("https://login.microsoftonline.com")
+        );
+        assert_eq!(
+            origin("http://127.0.0.1:10080/authorize").as_deref(),
+            Some("http://127.0.0.1:10080")
+        );
+        assert_eq!(origin("https://a.example; script-src *"), None);
+        assert_eq!(origin("no-scheme"), None);
+    }
+}

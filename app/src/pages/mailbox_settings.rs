@@ -58,6 +58,9 @@ pub fn MailboxSettingsPage() -> impl IntoView {
                         <Show when=saved><p class="form-ok" role="status">{t!(i18n, saved)}</p></Show>
                         <button type="submit" class="primary">{t!(i18n, save)}</button>
                     </ActionForm>
+                    // Signed in with Microsoft or Google: no password here (Reconnect is on
+                    // Connected accounts).
+                    {(d.view.auth == domain::AuthMethod::Password).then(move || view! {
                     <section class="card">
                         <h2>{t!(i18n, change_password)}</h2>
                         <p class="note">{t!(i18n, change_password_lead)}</p>
@@ -72,6 +75,7 @@ pub fn MailboxSettingsPage() -> impl IntoView {
                         <FormError error=action_error(password)/>
                         <Show when=password_saved><p class="form-ok" role="status">{t!(i18n, saved)}</p></Show>
                     </section>
+                    })}
                     <SignatureForm mailbox=d.view.id/>
                 }.into_any()
             })}

@@ -13,7 +13,7 @@ use crate::{
     state::AppState,
     validate,
 };
-use domain::{MailboxSettings, MailboxStatus};
+use domain::{AuthMethod, MailboxSettings, MailboxStatus};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
 };
@@ -89,6 +89,10 @@ pub async fn change_password(
 ) -> ServiceResult<()> {
     let password = validate::password("password", password)?;
     let row = owned(&state.db, actor, id).await?;
+    if row.auth == AuthMethod::OAuth2 {
+        // Signed in with Microsoft or Google: there is no password; Reconnect signs in.
+        return Err(ServiceError::invalid("password", validate::reason::UNKNOWN));
+    }
     let same_login = row.smtp_username == row.imap_username;
     let old_smtp = state
         .master_key
