@@ -210,3 +210,163 @@ pub async fn connect_signed_in(
         .unwrap();
     (actor, id)
 }
+
+// ---- Token lifecycle helpers (oauth_tokens, oauth_logs) ----
+
+/// Sets the lifetime in seconds of the access tokens the server issues to `email` from now
+/// on (tokens already issued keep theirs).
+pub async fn token_lifetime(a: &AuthServer, email: &str, seconds: i64) {
+    control(
+        a,
+        "/_test/user",
+        serde_json::json!({"email": email, "expires_in": seconds}),
+    )
+    .await;
+}
+
+/// The mailbox's grant row.
+pub async fn grant(db: &DatabaseConnection, id: i64) -> services::entities::oauth_grant::Model {
+    use sea_orm::EntityTrait;
+    services::entities::oauth_grant::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("mailbox {id} has no grant"))
+}
+
+/// A grant's tokens in clear: (access, refresh).
+pub fn tokens_of(st: &AppState, g: &services::entities::oauth_grant::Model) -> (String, String) {
+    (
+        st.master_key.open(&g.access_secret).unwrap(),
+        st.master_key.open(&g.refresh_secret).unwrap(),
+    )
+}
+
+/// As if time had passed: the stored access token is a minute from its expiry by the
+/// row, so the next login must refresh it (inside the 5-minute margin). The token itself
+/// stays valid at the server.
+pub async fn expire_soon(db: &DatabaseConnection, id: i64) {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    use services::entities::oauth_grant;
+    let soon = chrono::Utc::now() + chrono::Duration::minutes(1);
+    let done = oauth_grant::Entity::update_many()
+        .col_expr(oauth_grant::Column::AccessExpiresAt, Expr::value(soon))
+        .filter(oauth_grant::Column::MailboxId.eq(id))
+        .exec(db)
+        .await
+        .unwrap();
+    assert_eq!(done.rows_affected, 1, "mailbox {id} has a grant");
+}
+
+/// The sign-in page, where the user signs in as `email` whatever address the app
+/// suggested (`login_hint` of a Reconnect).
+pub async fn sign_in_page_as(a: &AuthServer, url: &str, email: &str) -> Callback {
+    let mut parsed = reqwest::Url::parse(url).unwrap();
+    let kept: Vec<(String, String)> = parsed
+        .query_pairs()
+        .filter(|(k, _)| k != "login_hint")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    parsed
+        .query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .append_pair("login_hint", email);
+    sign_in_page(a, parsed.as_str(), email).await
+}
+
+/// An IMAP XOAUTH2 login as `email` with `token`, right now; Ok when the server took it.
+pub async fn imap_login_with(
+    s: &Stack,
+    email: &str,
+    token: &str,
+) -> Result<(), domain::ConnectProblem> {
+    use services::mail::{
+        login::{CheckOptions, Login, open_session},
+        tls::MailTrust,
+    };
+    let opts = CheckOptions::new(MailTrust::new(Some(&s.ca)).unwrap());
+    let (mut session, _) =
+        open_session(&s.imaps_server(), &Login::bearer(email, token), &opts).await?;
+    session.logout().await.ok();
+    Ok(())
+}
+
+/// One run as the scheduler does it: make the mailbox due, claim it, sync, record the
+/// outcome (status, next run, last error). The test's database must hold no other due
+/// mailbox. A mailbox that needs reconnecting is not due: None.
+pub async fn scheduled_run(
+    engine: &SyncEngine,
+    id: i64,
+) -> Option<services::sync::schedule::Outcome> {
+    use services::sync::schedule;
+    let owner = format!("test-scheduler-{}", uuid::Uuid::new_v4().simple());
+    schedule::sync_now(&engine.db, id).await.unwrap();
+    let now = chrono::Utc::now();
+    let claimed = schedule::claim_due(&engine.db, &owner, now, chrono::Duration::minutes(5), 10)
+        .await
+        .unwrap();
+    if !claimed.contains(&id) {
+        return None;
+    }
+    let outcome = engine.sync_mailbox(id).await;
+    let recorded = schedule::finish(
+        &engine.db,
+        id,
+        &owner,
+        outcome.clone(),
+        now,
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert!(recorded, "the run's outcome was recorded");
+    Some(outcome)
+}
+
+/// What a login needs to use `st`'s grants (this "process's" OAuth side).
+pub fn keys(st: &AppState) -> services::oauth::tokens::Keys<'_> {
+    services::oauth::tokens::Keys {
+        db: &st.db,
+        master_key: &st.master_key,
+        oauth: &st.oauth,
+    }
+}
+
+/// Revokes every token of `email` at the provider (`/_test/revoke`).
+pub async fn revoke_all(a: &AuthServer, email: &str) {
+    control(a, "/_test/revoke", serde_json::json!({"email": email})).await;
+}
+
+/// Revokes one token alone (RFC 7009 `/revoke`): an access token only itself.
+pub async fn revoke_token(a: &AuthServer, token: &str) {
+    let answer = http(a)
+        .post(format!("{}/revoke", a.url))
+        .basic_auth(&a.client_id, Some(&a.client_secret))
+        .form(&[("token", token)])
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.status().is_success(), "/revoke: {}", answer.status());
+}
+
+/// **Reconnect** of Microsoft 365 mailbox `id` by `actor`, signing in as `email`.
+pub async fn reconnect(
+    st: &AppState,
+    a: &AuthServer,
+    actor: &Actor,
+    id: i64,
+    email: &str,
+) -> Result<SignInDone, services::error::ServiceError> {
+    let session = format!("reconnect-{}", uuid::Uuid::new_v4().simple());
+    sign_in(
+        st,
+        a,
+        actor,
+        &session,
+        Provider::Microsoft365,
+        Some(id),
+        email,
+    )
+    .await
+}
