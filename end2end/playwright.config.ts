@@ -6,6 +6,30 @@ const port = Number(process.env.E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;
 const dataDir = process.env.E2E_DATA_DIR ?? `/tmp/mailcenter-e2e-${process.pid}`;
 
+// Microsoft 365 and Gmail sign in at the mail stack's OAuth2 server (scripts/mail-stack),
+// whose tokens the test Dovecot and Postfix accept over XOAUTH2. Only when it runs.
+function oauthEnv(): Record<string, string> {
+  const e = process.env;
+  if (!e.MAILSTACK_OAUTH_URL || !e.MAILSTACK_OAUTH_BROWSER_URL || !e.MAILSTACK_OAUTH_CLIENT_ID
+    || !e.MAILSTACK_OAUTH_CLIENT_SECRET) {
+    return {};
+  }
+  const env: Record<string, string> = { OAUTH_REDIRECT_URL: `${baseURL}/oauth/callback` };
+  for (const provider of ['MICROSOFT', 'GOOGLE']) {
+    env[`OAUTH_${provider}_CLIENT_ID`] = e.MAILSTACK_OAUTH_CLIENT_ID;
+    env[`OAUTH_${provider}_CLIENT_SECRET`] = e.MAILSTACK_OAUTH_CLIENT_SECRET;
+    env[`OAUTH_${provider}_AUTHORIZE_URL`] = `${e.MAILSTACK_OAUTH_BROWSER_URL}/authorize`;
+    env[`OAUTH_${provider}_TOKEN_URL`] = `${e.MAILSTACK_OAUTH_URL}/token`;
+    env[`OAUTH_${provider}_IMAP`] = `127.0.0.1:${e.MAILSTACK_IMAPS_PORT ?? '10993'}/tls`;
+    env[`OAUTH_${provider}_SMTP`] = `127.0.0.1:${e.MAILSTACK_SUBMISSION_PORT ?? '10587'}/starttls`;
+  }
+  return env;
+}
+
+const oauthBrowserPort = process.env.MAILSTACK_OAUTH_BROWSER_URL
+  ? new URL(process.env.MAILSTACK_OAUTH_BROWSER_URL).port
+  : '';
+
 export default defineConfig({
   testDir: './tests',
   timeout: 30_000,
@@ -20,6 +44,8 @@ export default defineConfig({
       args: [
         '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
         '--disable-background-networking', '--disable-component-update', '--disable-sync',
+        // The OAuth2 sign-in page's port (10080) is on Chromium's blocked-port list.
+        ...(oauthBrowserPort ? [`--explicitly-allowed-ports=${oauthBrowserPort}`] : []),
       ],
     },
   },
@@ -49,6 +75,7 @@ export default defineConfig({
       // Every test signs up and connects from 127.0.0.1: a hundred times the per-address
       // allowances (production counts a few sign-ups and checks per address).
       RATE_LIMIT_SCALE: '100',
+      ...oauthEnv(),
     },
   }, {
     // The autoconfig file a domain publishes (Thunderbird's clientConfig format).

@@ -1,12 +1,13 @@
 use crate::{
     api::mailboxes::list_mailboxes,
-    components::{PageTitle, SyncProgressPanel},
+    components::{PageTitle, SignInError, SignInForm, SyncProgressPanel},
     i18n::*,
     i18n_setup::error_text,
 };
-use domain::{Access, MailboxStatus, MailboxView};
+use domain::{Access, AuthMethod, MailboxStatus, MailboxView};
 use leptos::prelude::*;
 use leptos_i18n::I18nContext;
+use leptos_router::hooks::use_query_map;
 
 pub fn status_text(i18n: I18nContext<Locale>, status: MailboxStatus) -> String {
     match status {
@@ -18,10 +19,18 @@ pub fn status_text(i18n: I18nContext<Locale>, status: MailboxStatus) -> String {
     }
 }
 
-/// Connected accounts: every mailbox the user owns or was granted.
+/// Connected accounts: every mailbox the user owns or was granted. After **Reconnect**
+/// the server sends the browser here with `?reconnected=<id>` or `?signin_error=`.
 #[component]
 pub fn AccountsPage() -> impl IntoView {
     let i18n = use_i18n();
+    let query = use_query_map();
+    let reconnected = move || {
+        query
+            .read()
+            .get("reconnected")
+            .and_then(|id| id.parse::<i64>().ok())
+    };
     let mailboxes = Resource::new(|| (), |_| list_mailboxes());
     view! {
         <PageTitle text=|i18n| t_string!(i18n, accounts_title).to_string()/>
@@ -29,11 +38,24 @@ pub fn AccountsPage() -> impl IntoView {
             <h1>{t!(i18n, accounts_title)}</h1>
             <a class="button primary" href="/mail/connect">{t!(i18n, connect)}</a>
         </div>
+        <SignInError/>
         <Suspense fallback=move || view! { <p>{t!(i18n, loading)}</p> }>
             {move || Suspend::new(async move {
                 match mailboxes.await {
                     Ok(rows) if rows.is_empty() => view! { <p>{t!(i18n, accounts_empty)}</p> }.into_any(),
-                    Ok(rows) => view! { <AccountsTable rows/> }.into_any(),
+                    Ok(rows) => {
+                        let done = reconnected()
+                            .and_then(|id| rows.iter().find(|m| m.id == id))
+                            .map(|m| m.email.clone());
+                        view! {
+                            {done.map(|email| view! {
+                                <p class="form-ok reconnected" role="status">
+                                    {t!(i18n, reconnected, email = move || email.clone())}
+                                </p>
+                            })}
+                            <AccountsTable rows/>
+                        }.into_any()
+                    }
                     Err(err) => view! { <p role="alert">{error_text(i18n, &err)}</p> }.into_any(),
                 }
             })}
@@ -81,11 +103,7 @@ fn AccountsTable(rows: Vec<MailboxView>) -> impl IntoView {
                             <td>{last.unwrap_or_else(|| t_string!(i18n, never).to_string())}</td>
                             <td>{next.unwrap_or_default()}</td>
                             <td class="actions">
-                                {m.is_owner.then(|| view! {
-                                    <a href=format!("/mail/accounts/{}/settings", m.id)>{t!(i18n, settings)}</a>
-                                    " "
-                                    <a href=format!("/mail/accounts/{}/disconnect", m.id)>{t!(i18n, disconnect)}</a>
-                                })}
+                                {m.is_owner.then(|| view! { <OwnerActions m=m.clone()/> })}
                             </td>
                         </tr>
                         <tr class="progress-row">
@@ -96,5 +114,23 @@ fn AccountsTable(rows: Vec<MailboxView>) -> impl IntoView {
             </tbody>
         </table>
         </div>
+    }
+}
+
+/// The owner's links, and what to do when the mailbox needs reconnecting: sign in again
+/// (OAuth2), or a new password in Settings.
+#[component]
+fn OwnerActions(m: MailboxView) -> impl IntoView {
+    let i18n = use_i18n();
+    let needs = m.status == MailboxStatus::NeedsReconnect;
+    let oauth = m.auth == AuthMethod::OAuth2 && m.provider.oauth().is_some();
+    let provider = m.provider;
+    view! {
+        {(needs && oauth).then(|| view! { <p class="notice" role="note">{t!(i18n, reconnect_needed_oauth)}</p> })}
+        {(needs && !oauth).then(|| view! { <p class="notice" role="note">{t!(i18n, err_needs_new_password)}</p> })}
+        {oauth.then(|| view! { <SignInForm provider mailbox=m.id primary=needs/> })}
+        <a href=format!("/mail/accounts/{}/settings", m.id)>{t!(i18n, settings)}</a>
+        " "
+        <a href=format!("/mail/accounts/{}/disconnect", m.id)>{t!(i18n, disconnect)}</a>
     }
 }

@@ -1,6 +1,6 @@
 use crate::{
     api::mailboxes::CheckMailbox,
-    components::{FormError, PageTitle, ServerFields},
+    components::{FormError, PageTitle, ServerFields, SignInError, SignInSection},
     error::AppError,
     i18n::*,
     i18n_setup::action_error,
@@ -10,7 +10,9 @@ use leptos::prelude::*;
 use leptos_i18n::I18nContext;
 use leptos_router::hooks::use_params_map;
 
-/// Steps A and B of the wizard: credentials and servers, then a real login.
+/// A provider's page: its how-to, then the OAuth2 sign-in (Microsoft 365 only; Gmail
+/// first, recommended) and/or steps A and B of the wizard (credentials and servers, then
+/// a real login). A failed sign-in comes back here with `?signin_error=`.
 #[component]
 pub fn ConnectProviderPage() -> impl IntoView {
     let i18n = use_i18n();
@@ -20,13 +22,71 @@ pub fn ConnectProviderPage() -> impl IntoView {
             .read()
             .get("provider")
             .and_then(|p| p.parse::<Provider>().ok())
-            .filter(|p| p.uses_password())
     };
     view! {
         {move || match provider() {
-            Some(provider) => view! { <ProviderForm provider/> }.into_any(),
+            Some(provider) => view! { <ProviderPage provider/> }.into_any(),
             None => view! { <p role="alert">{t!(i18n, not_found)}</p> }.into_any(),
         }}
+    }
+}
+
+fn provider_title(i18n: I18nContext<Locale>, provider: Provider) -> String {
+    match provider {
+        Provider::OwnDomain => t_string!(i18n, provider_own_domain).to_string(),
+        other => other.label().to_owned(),
+    }
+}
+
+#[component]
+fn ProviderPage(provider: Provider) -> impl IntoView {
+    let i18n = use_i18n();
+    let oauth = provider.oauth();
+    let sign_in = oauth.map(|oauth| {
+        let title = Signal::derive(move || match provider {
+            Provider::Gmail => t_string!(i18n, sign_in_title_gmail).to_string(),
+            _ => t_string!(i18n, sign_in_title_m365).to_string(),
+        });
+        view! { <SignInSection provider oauth title/> }
+    });
+    // Gmail: the app password is the fallback, below the sign-in.
+    let fallback = (oauth.is_some() && provider.uses_password()).then(|| {
+        view! {
+            <h2 class="fallback-title">{t!(i18n, gmail_app_password_title)}</h2>
+            <p class="note fallback-note">{t!(i18n, gmail_app_password_note)}</p>
+        }
+    });
+    view! {
+        <PageTitle text=move |i18n| format!("{} · {}", t_string!(i18n, connect_title), provider_title(i18n, provider))/>
+        <h1>{t!(i18n, connect_title)} ": " {move || provider_title(i18n, provider)}</h1>
+        <SignInError/>
+        {(provider == Provider::Microsoft365).then(|| view! { <M365HowTo/> })}
+        {sign_in}
+        {fallback}
+        {provider.uses_password().then(|| view! { <ProviderForm provider/> })}
+        <p><a href="/mail/connect">{t!(i18n, cancel)}</a></p>
+    }
+}
+
+/// Microsoft 365: what the tenant admin must allow; personal accounts go elsewhere.
+#[component]
+fn M365HowTo() -> impl IntoView {
+    let i18n = use_i18n();
+    let steps = move || {
+        t_string!(i18n, howto_microsoft365)
+            .split('|')
+            .map(|step| view! { <li>{step.to_owned()}</li> })
+            .collect_view()
+    };
+    view! {
+        <section class="howto" aria-labelledby="howto-title">
+            <h2 id="howto-title">{t!(i18n, howto_title)}</h2>
+            <ol>{steps}</ol>
+            <p class="personal-account">
+                {t!(i18n, m365_personal)} " "
+                <a href="/mail/connect/outlook">{t!(i18n, m365_personal_link)}</a>
+            </p>
+        </section>
     }
 }
 
@@ -43,10 +103,6 @@ fn ProviderForm(provider: Provider) -> impl IntoView {
     let suggested = Signal::derive(move || confirm.get().map(|(_, imap, smtp)| (imap, smtp)));
     let email = move || confirm.get().map(|(email, _, _)| email).unwrap_or_default();
     let own_domain = provider == Provider::OwnDomain;
-    let title = move |i18n: I18nContext<Locale>| match provider {
-        Provider::OwnDomain => t_string!(i18n, provider_own_domain).to_string(),
-        other => other.label().to_owned(),
-    };
     let howto = move || {
         let text = match provider {
             Provider::Gmail => t_string!(i18n, howto_gmail),
@@ -66,8 +122,6 @@ fn ProviderForm(provider: Provider) -> impl IntoView {
         }
     };
     view! {
-        <PageTitle text=move |i18n| format!("{} · {}", t_string!(i18n, connect_title), title(i18n))/>
-        <h1>{t!(i18n, connect_title)} ": " {move || title(i18n)}</h1>
         <section class="howto" aria-labelledby="howto-title">
             <h2 id="howto-title">{t!(i18n, howto_title)}</h2>
             <ol>{howto}</ol>
@@ -91,6 +145,5 @@ fn ProviderForm(provider: Provider) -> impl IntoView {
                 {t!(i18n, log_in_submit)}
             </button>
         </ActionForm>
-        <p><a href="/mail/connect">{t!(i18n, cancel)}</a></p>
     }
 }

@@ -1,6 +1,6 @@
 use crate::{
     api::mailboxes::list_mailboxes,
-    components::{PageTitle, SyncProgressPanel},
+    components::{PageTitle, ReconnectNotice, SyncProgressPanel},
     i18n::*,
     i18n_setup::error_text,
 };
@@ -18,6 +18,7 @@ pub fn MailPage() -> impl IntoView {
             <h1>{t!(i18n, mail_title)}</h1>
             <a class="button" href="/mail/accounts">{t!(i18n, accounts_title)}</a>
         </div>
+        <ReconnectNotice/>
         <Suspense fallback=move || view! { <p>{t!(i18n, loading)}</p> }>
             {move || Suspend::new(async move {
                 match mailboxes.await {

@@ -12,7 +12,7 @@ mod shortcuts;
 
 use crate::{
     api::mail::{conversation, mail_tree, message_list, search_mail},
-    components::{PageTitle, poll::use_ticker},
+    components::{PageTitle, ReconnectNotice, poll::use_ticker},
     i18n::*,
 };
 use domain::{MailScope, MessageList};
@@ -77,6 +77,7 @@ pub fn MailScreenPage() -> impl IntoView {
     let path = use_location().pathname;
     view! {
         <PageTitle text=|i18n| t_string!(i18n, mail_title).to_string()/>
+        <ReconnectNotice/>
         <div class="mail-screen" class:reading=move || open.get().is_some()>
             <FolderTree tree scope/>
             <ListPane list scope open path tick/>
