@@ -54,6 +54,9 @@ pub enum AppError {
     /// The server refused the stored password: enter the new one in Settings.
     #[error("the mailbox needs its new password")]
     NeedsNewPassword,
+    /// An OAuth2 mailbox whose sign-in was revoked or expired: Reconnect.
+    #[error("the mailbox needs to be reconnected")]
+    NeedsReconnect,
     #[error("login check failed")]
     Connect(domain::ConnectFailure),
     /// The draft changed elsewhere (another tab, or it is on its way out): reload it.
@@ -109,7 +112,7 @@ impl AppError {
             AppError::ConfirmServers { .. } => 409,
             AppError::DraftExpired => 410,
             AppError::SyncCooldown { .. } => 429,
-            AppError::NeedsNewPassword | AppError::DraftChanged => 409,
+            AppError::NeedsNewPassword | AppError::NeedsReconnect | AppError::DraftChanged => 409,
             AppError::Send(_) => 422,
             AppError::SignIn(_) => 400,
             AppError::RateLimited => 429,

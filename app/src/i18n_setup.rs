@@ -64,6 +64,7 @@ pub fn error_text(i18n: I18nContext<Locale>, err: &AppError) -> String {
             t_string!(i18n, seconds_short)
         ),
         AppError::NeedsNewPassword => t_string!(i18n, err_needs_new_password).to_string(),
+        AppError::NeedsReconnect => t_string!(i18n, err_needs_reconnect).to_string(),
         AppError::Connect(failure) => connect_failure_text(i18n, failure),
         AppError::DraftChanged => t_string!(i18n, err_draft_changed).to_string(),
         AppError::Send(problem) => send_problem_text(i18n, problem),

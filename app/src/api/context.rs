@@ -175,6 +175,7 @@ pub fn from_service(err: ServiceError) -> AppError {
             }
         }
         ServiceError::NeedsNewPassword => AppError::NeedsNewPassword,
+        ServiceError::NeedsReconnect => AppError::NeedsReconnect,
         ServiceError::Connect(failure) => AppError::Connect(failure),
         ServiceError::DraftChanged => AppError::DraftChanged,
         ServiceError::Send(problem) => AppError::Send(problem),

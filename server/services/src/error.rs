@@ -25,6 +25,9 @@ pub enum ServiceError {
     /// new one in the mailbox's settings (repeated refused logins can lock the account).
     #[error("the mailbox needs its new password")]
     NeedsNewPassword,
+    /// An OAuth2 mailbox whose grant was revoked or expired: its owner must Reconnect.
+    #[error("the mailbox needs to be reconnected")]
+    NeedsReconnect,
     #[error("invalid {field}: {reason}")]
     Invalid {
         field: &'static str,

@@ -2,8 +2,8 @@
 //! (rotating refresh tokens) and the real Dovecot + Postfix (XOAUTH2, introspection), on
 //! SQLite and PostgreSQL: refreshed before it expires, exactly once when two processes
 //! need a token at once, used to sync and to send, and a revoked grant → needs reconnect
-//! → **Reconnect** keeps every message, setting and grant. One test is ignored: it shows
-//! a reported product bug (an access token refused while its grant is good).
+//! → **Reconnect** keeps every message, setting and grant, while an access token refused
+//! before its time (its grant still good) is refreshed once instead.
 
 mod common;
 #[path = "support/oauth_fixtures.rs"]
@@ -265,7 +265,7 @@ async fn a_revoked_grant_needs_reconnect_and_reconnect_keeps_the_mail() {
         );
         for actor in [&owner, &ann] {
             let refused = mail_view::sync_now(&st, actor, id).await;
-            let refused_as_expected = matches!(refused, Err(ServiceError::NeedsNewPassword));
+            let refused_as_expected = matches!(refused, Err(ServiceError::NeedsReconnect));
             assert!(refused_as_expected, "{b}: Sync now: {refused:?}");
         }
         assert_eq!(scheduled_run(&engine, id).await, None, "{b}: not due");
@@ -348,11 +348,10 @@ async fn a_revoked_token_is_refused_at_the_next_login_even_before_it_expires() {
     }
 }
 
-/// Reported product bug: an access token the server refuses while its grant is still
-/// good (revoked alone, RFC 7009; cut short by the provider, as Microsoft's continuous
-/// access evaluation does) stops the mailbox for a Reconnect; one refresh would do.
+/// An access token the server refuses while its grant is still good (revoked alone, RFC
+/// 7009; cut short by the provider, as Microsoft's continuous access evaluation does) is
+/// refreshed once; the mailbox does not stop for a Reconnect.
 #[tokio::test]
-#[ignore = "product bug: a refused access token is not refreshed before needs reconnect"]
 async fn a_refused_access_token_of_a_good_grant_is_refreshed_not_a_reconnect() {
     let (s, a) = (stack(), auth_server());
     for t in databases().await {

@@ -5,7 +5,7 @@
 
 use crate::{
     entities::mailbox,
-    mail::login::Login,
+    mail::login::{Credential, Login},
     oauth::tokens::{self, Keys},
 };
 use domain::{AuthMethod, ConnectProblem};
@@ -18,6 +18,24 @@ pub async fn imap_login(keys: Keys<'_>, row: &mailbox::Model) -> Result<Login, C
 /// The SMTP login of a mailbox.
 pub async fn smtp_login(keys: Keys<'_>, row: &mailbox::Model) -> Result<Login, ConnectProblem> {
     login(keys, row, &row.smtp_username, &row.smtp_secret).await
+}
+
+/// After the server refused a login: for an OAuth2 mailbox, a login with a freshly
+/// refreshed token (one refresh, shared with other processes); `None` for a password (the
+/// refusal stands: repeated wrong passwords lock accounts).
+pub async fn login_after_refusal(
+    keys: Keys<'_>,
+    row: &mailbox::Model,
+    refused: &Login,
+) -> Option<Result<Login, ConnectProblem>> {
+    let Credential::Bearer(token) = &refused.credential else {
+        return None;
+    };
+    Some(
+        tokens::token_after_refusal(keys, row.id, token)
+            .await
+            .map(|fresh| Login::bearer(refused.username.clone(), fresh)),
+    )
 }
 
 async fn login(

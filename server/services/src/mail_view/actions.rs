@@ -9,7 +9,8 @@ use chrono::{NaiveDate, Utc};
 
 /// **Sync now** (owner and grantees): due at once, and this process's scheduler woken. At
 /// most once per mailbox every 30 s (`SyncCooldown` says how long to wait), and refused
-/// with `NeedsNewPassword` for a mailbox whose password the server refused.
+/// with `NeedsNewPassword` for a mailbox whose password the server refused
+/// (`NeedsReconnect` for one signed in with Microsoft or Google).
 pub async fn sync_now(state: &AppState, actor: &Actor, mailbox_id: i64) -> ServiceResult<()> {
     readable(&state.db, actor, mailbox_id).await?;
     request_run(&state.db, mailbox_id, None, Utc::now(), COOLDOWN).await?;

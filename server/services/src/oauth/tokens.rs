@@ -85,6 +85,25 @@ impl SealedGrant {
 /// of its expiry. `SignInExpired` when the provider refused the grant (the mailbox is
 /// then marked **needs reconnect**); `Other` when the provider could not be reached.
 pub async fn access_token(keys: Keys<'_>, mailbox_id: i64) -> Result<String, ConnectProblem> {
+    usable_token(keys, mailbox_id, None).await
+}
+
+/// A new access token after the server refused `refused` while it had time left (revoked
+/// alone, or cut short by the provider): one refresh, unless another process already
+/// replaced it. Only a refused refresh means **needs reconnect**.
+pub async fn token_after_refusal(
+    keys: Keys<'_>,
+    mailbox_id: i64,
+    refused: &str,
+) -> Result<String, ConnectProblem> {
+    usable_token(keys, mailbox_id, Some(refused)).await
+}
+
+async fn usable_token(
+    keys: Keys<'_>,
+    mailbox_id: i64,
+    refused: Option<&str>,
+) -> Result<String, ConnectProblem> {
     let deadline =
         tokio::time::Instant::now() + (LEASE + Duration::seconds(5)).to_std().unwrap_or_default();
     loop {
@@ -94,8 +113,10 @@ pub async fn access_token(keys: Keys<'_>, mailbox_id: i64) -> Result<String, Con
             .map_err(storage)?
             .ok_or(ConnectProblem::SignInExpired)?;
         let now = Utc::now();
-        if grant.access_expires_at > now + REFRESH_MARGIN {
-            return open(keys, &grant.access_secret);
+        let current = open(keys, &grant.access_secret)?;
+        let stale = refused.is_some_and(|r| r == current);
+        if grant.access_expires_at > now + REFRESH_MARGIN && !stale {
+            return Ok(current);
         }
         if claim(keys, &grant, now).await? {
             return refresh(keys, grant).await;

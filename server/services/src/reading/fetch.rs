@@ -153,7 +153,7 @@ impl Reader {
             .ok_or(ServiceError::NotFound)?;
         // Repeated refused logins can lock the account: wait for the new password.
         if mailbox.status == MailboxStatus::NeedsReconnect {
-            return Err(ServiceError::NeedsNewPassword);
+            return Err(crate::sync::request::needs_owner(&mailbox));
         }
         let folder = mailbox_folder::Entity::find_by_id(row.folder_id)
             .one(&engine.db)
@@ -204,9 +204,8 @@ impl Reader {
 /// rest is "the server did not answer, try again" (the detail goes to the log).
 fn server_error(err: SyncError) -> ServiceError {
     match err {
-        SyncError::Connect(ConnectProblem::WrongPassword | ConnectProblem::SignInExpired) => {
-            ServiceError::NeedsNewPassword
-        }
+        SyncError::Connect(ConnectProblem::WrongPassword) => ServiceError::NeedsNewPassword,
+        SyncError::Connect(ConnectProblem::SignInExpired) => ServiceError::NeedsReconnect,
         SyncError::Storage(err) => err,
         err => {
             let text = err.user_text();

@@ -107,7 +107,18 @@ async fn run(ctx: &Ctx, row: &draft::Model) -> Result<End, SendProblem> {
         trust: ctx.engine.trust.clone(),
         timeout: ctx.config.command_limit,
     };
-    let mut conn = match open_smtp(&mailbox.smtp_server(), &login, &opts).await {
+    let mut opened = open_smtp(&mailbox.smtp_server(), &login, &opts).await;
+    if let Err(ConnectProblem::SignInExpired) = opened
+        && let Some(fresh) =
+            credentials::login_after_refusal(ctx.engine.keys(), &mailbox, &login).await
+    {
+        // A token refused before its time: one refresh and one more try.
+        opened = match fresh {
+            Ok(fresh) => open_smtp(&mailbox.smtp_server(), &fresh, &opts).await,
+            Err(problem) => Err(problem),
+        };
+    }
+    let mut conn = match opened {
         Ok(conn) => conn,
         Err(problem) => return Ok(connect_failure(ctx, row, problem)),
     };

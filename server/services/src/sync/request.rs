@@ -51,7 +51,7 @@ pub async fn request_run(
         .await?
         .ok_or(ServiceError::NotFound)?;
     if row.status == MailboxStatus::NeedsReconnect {
-        return Err(ServiceError::NeedsNewPassword);
+        return Err(needs_owner(&row));
     }
     let left = row
         .sync_requested_at
@@ -62,4 +62,13 @@ pub async fn request_run(
             .unwrap_or_default()
             .max(Duration::from_secs(1)),
     })
+}
+
+/// What a mailbox that stopped on a refused login needs from its owner: a new password,
+/// or (signed in with Microsoft or Google) **Reconnect**.
+pub(crate) fn needs_owner(row: &mailbox::Model) -> ServiceError {
+    match row.auth {
+        domain::AuthMethod::Password => ServiceError::NeedsNewPassword,
+        domain::AuthMethod::OAuth2 => ServiceError::NeedsReconnect,
+    }
 }

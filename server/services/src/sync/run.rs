@@ -145,13 +145,27 @@ impl SyncEngine {
             trust: self.trust.clone(),
             timeout: self.connect_timeout,
         };
-        let (mut session, caps) = tokio::time::timeout(
-            self.connect_timeout,
-            open_session_within(&row.imap_server(), &login, &opts, self.limits.stream()),
-        )
-        .await
-        .map_err(|_| SyncError::Connect(domain::ConnectProblem::Timeout))?
-        .map_err(SyncError::Connect)?;
+        let opts = &opts;
+        let open = |login| async move {
+            tokio::time::timeout(
+                self.connect_timeout,
+                open_session_within(&row.imap_server(), &login, opts, self.limits.stream()),
+            )
+            .await
+            .map_err(|_| SyncError::Connect(domain::ConnectProblem::Timeout))?
+            .map_err(SyncError::Connect)
+        };
+        let opened = match open(login.clone()).await {
+            // A token refused before its time: one refresh and one more try.
+            Err(SyncError::Connect(domain::ConnectProblem::SignInExpired)) => {
+                match credentials::login_after_refusal(self.keys(), row, &login).await {
+                    Some(fresh) => open(fresh.map_err(SyncError::Connect)?).await,
+                    None => Err(SyncError::Connect(domain::ConnectProblem::SignInExpired)),
+                }
+            }
+            other => other,
+        };
+        let (mut session, caps) = opened?;
         if caps.iter().any(|c| c == "CONDSTORE") && caps.iter().any(|c| c == "ENABLE") {
             tokio::time::timeout(
                 self.limits.command_timeout,
