@@ -26,10 +26,6 @@ function oauthEnv(): Record<string, string> {
   return env;
 }
 
-const oauthBrowserPort = process.env.MAILSTACK_OAUTH_BROWSER_URL
-  ? new URL(process.env.MAILSTACK_OAUTH_BROWSER_URL).port
-  : '';
-
 export default defineConfig({
   testDir: './tests',
   timeout: 30_000,
@@ -44,8 +40,6 @@ export default defineConfig({
       args: [
         '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
         '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        // The OAuth2 sign-in page's port (10080) is on Chromium's blocked-port list.
-        ...(oauthBrowserPort ? [`--explicitly-allowed-ports=${oauthBrowserPort}`] : []),
       ],
     },
   },

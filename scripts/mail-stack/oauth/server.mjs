@@ -8,7 +8,7 @@
 //   node server.mjs --state DIR [--pidfile FILE]
 //     HTTPS on 127.0.0.1:$MAILSTACK_OAUTH_PORT (10443): token, introspect, revoke, jwks,
 //       userinfo, discovery, /_test/* (certificate DIR/tls/server.pem + server.key);
-//     HTTP on 127.0.0.1:$MAILSTACK_OAUTH_BROWSER_PORT (10080): /authorize only.
+//     HTTP on 127.0.0.1:$MAILSTACK_OAUTH_BROWSER_PORT (10180): /authorize only.
 // Tokens, codes and secrets are never logged.
 import { readFileSync, writeFileSync, renameSync, existsSync, mkdirSync } from "node:fs";
 import { createServer as createHttps } from "node:https";
@@ -31,7 +31,7 @@ const env = process.env;
 const STATE = arg("state");
 const HOST = "127.0.0.1";
 const PORT = Number(env.MAILSTACK_OAUTH_PORT || 10443);
-const BROWSER_PORT = Number(env.MAILSTACK_OAUTH_BROWSER_PORT || 10080);
+const BROWSER_PORT = Number(env.MAILSTACK_OAUTH_BROWSER_PORT || 10180);
 const CERT = arg("cert") ?? env.MAILSTACK_OAUTH_CERT ?? (STATE && join(STATE, "tls/server.pem"));
 const KEY = arg("key") ?? env.MAILSTACK_OAUTH_KEY ?? (STATE && join(STATE, "tls/server.key"));
 const SIGNING_KEY = arg("signing-key") ?? (STATE && join(STATE, "oauth/signing-key.json"));
