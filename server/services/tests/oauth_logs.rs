@@ -14,6 +14,7 @@ mod oauth_send;
 mod send_fixtures;
 
 use base64::Engine as _;
+use common::log_capture::Captured;
 use common::{
     mail_stack::stack,
     mailbox_fixtures::{admin, settings},
@@ -26,23 +27,6 @@ use send_fixtures::{email, recipient, wait_copy};
 use services::{
     entities::oauth_flow, mailboxes, mailboxes::SignInDone, plan, sync::schedule::Outcome,
 };
-use std::{
-    io::Write,
-    sync::{Arc, Mutex},
-};
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 fn b64(text: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(text)
@@ -50,14 +34,7 @@ fn b64(text: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_oauth_secret_is_logged_even_at_trace_level() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    // The filter production uses, asked for everything at TRACE.
-    tracing_subscriber::fmt()
-        .with_env_filter(services::logging::filter("trace"))
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .init();
+    let captured = Captured::install();
 
     let (s, a) = (stack(), auth_server());
     let t = common::sqlite().await;
@@ -124,7 +101,7 @@ async fn no_oauth_secret_is_logged_even_at_trace_level() {
     );
     assert_eq!(stats(&a, &email(&user)).await["refresh_failures"], 1);
 
-    let log = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    let log = captured.text();
     for expected in [
         "oauth: access token refreshed",
         "mailbox connected",

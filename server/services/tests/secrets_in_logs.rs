@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::log_capture::Captured;
 use common::mail_stack::stack;
 use domain::{Access, CrmCreate, CrmMode, Language, MailboxSettings, Provider, SyncPeriod};
 use services::{
@@ -12,33 +13,10 @@ use services::{
     mailboxes::{self, ConnectRequest},
     secrets::MasterKey,
 };
-use std::{
-    io::Write,
-    sync::{Arc, Mutex},
-};
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[tokio::test]
 async fn passwords_are_not_logged_even_at_trace_level() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    // The filter production uses, asked for everything at TRACE.
-    tracing_subscriber::fmt()
-        .with_env_filter(services::logging::filter("trace"))
-        .with_writer(move || writer.clone())
-        .init();
+    let captured = Captured::install();
 
     let s = stack();
     let t = common::sqlite().await;
@@ -92,7 +70,7 @@ async fn passwords_are_not_logged_even_at_trace_level() {
     .await
     .unwrap();
 
-    let log = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    let log = captured.text();
     assert!(
         log.contains("mailbox connected"),
         "the capture works: {log}"

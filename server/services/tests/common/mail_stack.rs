@@ -15,7 +15,9 @@ pub struct Stack {
     pub ca: PathBuf,
 }
 
-pub fn stack() -> Stack {
+/// A variable of the running stack: the environment `make test` exports, else the
+/// stack's env file.
+pub fn stack_var(k: &str) -> String {
     let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/mail-stack/env");
     let from_file: HashMap<String, String> = std::fs::read_to_string(&file)
         .unwrap_or_default()
@@ -23,12 +25,14 @@ pub fn stack() -> Stack {
         .filter_map(|l| l.split_once('='))
         .map(|(k, v)| (k.to_owned(), v.trim_matches('"').to_owned()))
         .collect();
-    let var = |k: &str| {
-        std::env::var(k)
-            .ok()
-            .or_else(|| from_file.get(k).cloned())
-            .unwrap_or_else(|| panic!("{k} missing: run scripts/mail-stack/mail-stack start"))
-    };
+    std::env::var(k)
+        .ok()
+        .or_else(|| from_file.get(k).cloned())
+        .unwrap_or_else(|| panic!("{k} missing: run scripts/mail-stack/mail-stack start"))
+}
+
+pub fn stack() -> Stack {
+    let var = stack_var;
     Stack {
         host: var("MAILSTACK_HOST"),
         imaps: var("MAILSTACK_IMAPS_PORT").parse().unwrap(),

@@ -7,6 +7,7 @@
 pub mod account_fixtures;
 pub mod cut_proxy;
 pub mod hostile_mailbox;
+pub mod log_capture;
 pub mod mail_stack;
 pub mod mailbox_fixtures;
 pub mod schedule_fixtures;

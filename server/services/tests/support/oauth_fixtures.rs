@@ -20,7 +20,7 @@ use services::{
     oauth::{OAuth, OAuthSettings, ProviderSettings, flow::Callback},
     sync::SyncEngine,
 };
-use std::{collections::HashMap, path::PathBuf};
+use std::path::PathBuf;
 
 /// Microsoft's consumer tenant: personal accounts.
 pub const CONSUMER_TENANT: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
@@ -39,19 +39,7 @@ pub struct AuthServer {
 }
 
 pub fn auth_server() -> AuthServer {
-    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/mail-stack/env");
-    let from_file: HashMap<String, String> = std::fs::read_to_string(&file)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-    let var = |k: &str| {
-        std::env::var(k)
-            .ok()
-            .or_else(|| from_file.get(k).cloned())
-            .unwrap_or_else(|| panic!("{k} missing: restart scripts/mail-stack/mail-stack"))
-    };
+    let var = crate::common::mail_stack::stack_var;
     AuthServer {
         url: var("MAILSTACK_OAUTH_URL"),
         browser_url: var("MAILSTACK_OAUTH_BROWSER_URL"),
