@@ -1,5 +1,6 @@
 //! Plain types shared by the browser (wasm) and the server. No I/O here.
 
+mod crm;
 mod language;
 mod mail_servers;
 #[macro_use]
@@ -14,6 +15,10 @@ mod timestamp;
 mod views;
 mod writing;
 
+pub use crm::{
+    CompanyFields, ContactFields, CrmKind, DealFields, Direction, OwnerRef, PlannedRecord,
+    RecordCard, RecordPage, RecordQuery, RecordRef, TimelineEntry,
+};
 pub use language::Language;
 pub use mail_servers::{ConnectFailure, ConnectProblem, Security, ServerAddress, ServerRole};
 pub use mailbox::{

@@ -2,6 +2,7 @@
 //! session, calls a service and maps the error; nothing else.
 
 pub mod auth;
+pub mod crm;
 pub mod mail;
 pub mod mailboxes;
 pub mod members;

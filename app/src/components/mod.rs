@@ -1,5 +1,6 @@
 //! Reusable pieces of the workspace UI.
 
+mod crm_links;
 mod form_error;
 mod language_switch;
 mod local_time;
@@ -13,6 +14,7 @@ mod sync_progress_panel;
 mod sync_settings_fields;
 mod top_bar;
 
+pub use crm_links::MessageCrmLinks;
 pub use form_error::FormError;
 pub use language_switch::LanguageSwitch;
 pub use local_time::LocalTime;

@@ -5,6 +5,7 @@ mod compose;
 mod connect;
 mod connect_provider;
 mod connect_setup;
+pub mod crm;
 mod disconnect;
 mod log_in;
 mod mail;

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod config;
+pub mod crm;
 pub mod db;
 pub mod entities;
 pub mod error;

@@ -40,6 +40,11 @@ pub struct Model {
     pub attachments: Attachments,
     /// Bytes of `text_body` and `html_body`, counted against the mailbox's storage quota.
     pub body_bytes: i64,
+    /// Machine or bulk mail (lists, bounces, auto-replies, no-reply senders): never makes
+    /// CRM records.
+    pub automated: bool,
+    /// The automatic CRM rules have looked at it (`crm::auto`).
+    pub crm_checked: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,6 +1,12 @@
 //! SeaORM entities, one file per table; behaviour lives in the services that use them.
 
 pub mod connection_draft;
+pub mod crm_company;
+pub mod crm_company_domain;
+pub mod crm_contact;
+pub mod crm_contact_email;
+pub mod crm_deal;
+pub mod crm_link;
 pub mod draft;
 pub mod draft_attachment;
 pub mod draft_attachment_chunk;

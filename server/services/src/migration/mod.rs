@@ -15,6 +15,7 @@ mod m20261130_000060_message_actions;
 mod m20261130_000070_image_senders;
 mod m20261130_000080_drafts;
 mod m20261130_000090_oauth;
+mod m20261130_000100_crm;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000070_image_senders::Migration),
             Box::new(m20261130_000080_drafts::Migration),
             Box::new(m20261130_000090_oauth::Migration),
+            Box::new(m20261130_000100_crm::Migration),
         ]
     }
 }

@@ -1,0 +1,166 @@
+//! The minimal CRM mail links to (SPEC § Email ↔ CRM links): contacts, companies, leads and
+//! deals of a workspace, and the correspondence linked to them.
+
+use crate::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::str::FromStr;
+
+/// What kind of CRM record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum CrmKind {
+    Contact,
+    Company,
+    Lead,
+    Deal,
+}
+
+impl CrmKind {
+    pub const ALL: [CrmKind; 4] = [CrmKind::Contact, CrmKind::Company, CrmKind::Lead, CrmKind::Deal];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CrmKind::Contact => "contact",
+            CrmKind::Company => "company",
+            CrmKind::Lead => "lead",
+            CrmKind::Deal => "deal",
+        }
+    }
+
+    /// The path segment of its pages (`/crm/contacts/7`).
+    pub fn plural(self) -> &'static str {
+        match self {
+            CrmKind::Contact => "contacts",
+            CrmKind::Company => "companies",
+            CrmKind::Lead => "leads",
+            CrmKind::Deal => "deals",
+        }
+    }
+
+    /// Stages a lead or a deal moves through; empty for contacts and companies.
+    pub fn stages(self) -> &'static [&'static str] {
+        match self {
+            CrmKind::Lead => &["new", "contacted", "qualified", "converted", "lost"],
+            CrmKind::Deal => &["prospecting", "proposal", "negotiation", "won", "lost"],
+            _ => &[],
+        }
+    }
+}
+
+impl FromStr for CrmKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        CrmKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s || k.plural() == s)
+            .ok_or_else(|| format!("unknown CRM kind {s:?}"))
+    }
+}
+
+/// A record as lists, pickers and links name it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordRef {
+    pub kind: CrmKind,
+    pub id: i64,
+    /// Name (contact, company) or title (lead, deal).
+    pub title: String,
+    /// A second line: the contact's first email, the company's first domain, the stage.
+    pub detail: String,
+}
+
+/// A workspace member as an owner choice.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnerRef {
+    pub id: i64,
+    pub name: String,
+}
+
+/// A contact's card and form.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactFields {
+    pub name: String,
+    pub emails: Vec<String>,
+    pub phones: Vec<String>,
+    pub company_id: Option<i64>,
+    pub owner_id: Option<i64>,
+}
+
+/// A company's card and form.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompanyFields {
+    pub name: String,
+    pub domains: Vec<String>,
+    pub owner_id: Option<i64>,
+}
+
+/// A lead's or a deal's card and form.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DealFields {
+    pub title: String,
+    pub stage: String,
+    pub owner_id: Option<i64>,
+    /// In minor units (kopiyky, cents); none when unknown.
+    pub amount: Option<i64>,
+    pub contact_id: Option<i64>,
+    pub company_id: Option<i64>,
+}
+
+/// One record's card: its fields, the records it points to, who owns it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordCard {
+    pub record: RecordRef,
+    pub owner: Option<OwnerRef>,
+    pub contact: Option<ContactFields>,
+    pub company: Option<CompanyFields>,
+    pub deal: Option<DealFields>,
+    /// Records it names (a contact's company, a deal's contact and company).
+    pub related: Vec<RecordRef>,
+    /// Created by automatic linking (and from which address), or by a person.
+    pub created_from_mail: bool,
+    pub created_at: Timestamp,
+}
+
+/// A list of one kind: search text, owner filter, a page.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordQuery {
+    pub search: String,
+    pub owner_id: Option<i64>,
+    /// Records with a smaller id than this (keyset pages, newest first).
+    pub before: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordPage {
+    pub records: Vec<RecordRef>,
+    pub next: Option<i64>,
+}
+
+/// Which way a message went, seen from the workspace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Direction {
+    Incoming,
+    Outgoing,
+}
+
+/// One linked message on a card. `subject`, `from` and `snippet` are there only for a
+/// user who may read the message's mailbox; everyone else sees that it exists.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub message_id: i64,
+    pub at: Timestamp,
+    pub direction: Direction,
+    pub mailbox_name: String,
+    pub readable: bool,
+    pub subject: Option<String>,
+    pub from: Option<String>,
+    pub snippet: Option<String>,
+    /// Linked by hand (can be unlinked) or by the automatic rules.
+    pub manual: bool,
+}
+
+/// A record automatic creation would make (the preview) or made.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PlannedRecord {
+    pub kind: CrmKind,
+    pub email: String,
+    pub name: String,
+}

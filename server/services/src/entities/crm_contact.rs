@@ -1,0 +1,24 @@
+use sea_orm::entity::prelude::*;
+
+/// A person in the workspace's CRM; addresses in `crm_contact_emails`.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "crm_contacts")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub workspace_id: i64,
+    pub name: String,
+    /// One phone number per line.
+    pub phones: String,
+    pub company_id: Option<i64>,
+    pub owner_id: Option<i64>,
+    /// Created by the automatic rules from mail.
+    pub from_mail: bool,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
