@@ -192,6 +192,10 @@ pub struct MessageView {
     pub over_quota: bool,
     /// The body has not been downloaded yet (sync still running).
     pub pending: bool,
+    /// **Link to CRM** is offered: the mailbox has CRM links on and the plan allows them.
+    pub crm_links_on: bool,
+    /// The CRM records the message is linked to.
+    pub crm_links: Vec<crate::RecordRef>,
 }
 
 /// A thread's messages across the mailbox's folders (Sent included), oldest first; the

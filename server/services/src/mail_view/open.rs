@@ -81,9 +81,13 @@ pub async fn conversation(
             allowed.insert(m.from_address.clone(), yes);
         }
     }
+    let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
+    let crm_on = crate::crm::links::mailbox_links_on(db, opened.mailbox_id).await?;
+    let mut crm = crate::crm::links::links_of(db, actor.workspace_id, &ids).await?;
     let messages = rows
         .into_iter()
         .map(|m| {
+            let crm_links = crm.remove(&m.id).unwrap_or_default();
             let folder = folders.get(&m.folder_id);
             let images_allowed = allowed.get(&m.from_address).copied().unwrap_or(false);
             let mut v = view(
@@ -92,6 +96,7 @@ pub async fn conversation(
                 folder.and_then(|f| FolderRole::of(&f.name, f.special_use.as_deref())),
             );
             v.images_allowed = images_allowed;
+            (v.crm_links_on, v.crm_links) = (crm_on, crm_links);
             v
         })
         .collect();
@@ -158,6 +163,8 @@ fn view(m: message::Model, folder_name: String, folder_role: Option<FolderRole>)
         too_large: m.body_state == BodyState::TooLarge,
         over_quota: m.body_state == BodyState::OverQuota,
         pending: m.body_state == BodyState::Pending,
+        crm_links_on: false,
+        crm_links: Vec::new(),
     }
 }
 
