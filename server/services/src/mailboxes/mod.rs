@@ -12,5 +12,5 @@ pub use access::{details, owned, readable, readable_ids, visible_mailboxes};
 pub use connect::{ConnectRequest, check_and_draft, connect};
 pub use draft::load_draft;
 pub use plan_limits::mailbox_count;
-pub use settings::{change_password, disconnect, update_settings};
+pub use settings::{change_password, disconnect, update_settings, update_settings_applying};
 pub use sign_in::{SignInDone, finish_sign_in, start_sign_in};

@@ -13,17 +13,33 @@ use crate::{
     state::AppState,
     validate,
 };
-use domain::{AuthMethod, MailboxSettings, MailboxStatus};
+use domain::{AuthMethod, CrmMode, MailboxSettings, MailboxStatus};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
 };
 
-/// Saves new settings; the period and folders take effect on the next sync.
+/// Saves new settings; the period and folders take effect on the next sync. Turning on
+/// automatic CRM links (or one of their creation rules) applies them to mail already
+/// synced as well; see [`update_settings_applying`].
 pub async fn update_settings(
     state: &AppState,
     actor: &Actor,
     id: i64,
     settings: MailboxSettings,
+) -> ServiceResult<()> {
+    update_settings_applying(state, actor, id, settings, true).await
+}
+
+/// [`update_settings`] with the answer to "Apply to mail already synced?", asked when the
+/// settings turn on automatic CRM links or one of their creation rules: `true` has the
+/// rules look at every synced message again (the first batches at once, the rest on the
+/// next sync), `false` leaves synced mail as it is, so only new mail is linked.
+pub async fn update_settings_applying(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    settings: MailboxSettings,
+    apply_to_synced: bool,
 ) -> ServiceResult<()> {
     validate::folders(&settings.folders)?;
     validate::grantees(&settings.grantees)?;
@@ -31,6 +47,7 @@ pub async fn update_settings(
     let plan = plan_of(&state.db, actor.workspace_id).await?;
     let settings = keep_switched_off_features(&state.db, &row, plan, settings).await?;
     let settings = validate_settings(&state.db, actor, plan, settings, Some(&row)).await?;
+    let turns_on = plan.allows_crm_links() && turns_on_automatic(&row, &settings);
     // Grantees' rows locked first: a grant racing another for a user's last place waits.
     let txn = plan_limits::begin_write(&state.db).await?;
     plan_limits::lock_users(&txn, settings.grantees.clone()).await?;
@@ -51,8 +68,45 @@ pub async fn update_settings(
         .exec(&txn)
         .await?;
     write_grants(&txn, id, plan, &settings).await?;
+    if turns_on {
+        // With the switch, so a run of the rules sees either the old mode or this.
+        crate::crm::auto::mark_synced(&txn, id, apply_to_synced).await?;
+    }
     txn.commit().await?;
+    if turns_on && apply_to_synced {
+        apply_now(state, id).await;
+    }
     Ok(())
+}
+
+/// Whether new settings turn on automatic CRM links, or a creation rule of theirs.
+fn turns_on_automatic(row: &mailbox::Model, settings: &MailboxSettings) -> bool {
+    let (old, new) = (row.crm_create, settings.crm_create);
+    let rule_added = (new.leads_from_incoming && !old.leads_from_incoming)
+        || (new.contacts_from_incoming && !old.contacts_from_incoming)
+        || (new.leads_from_outgoing && !old.leads_from_outgoing)
+        || (new.contacts_from_outgoing && !old.contacts_from_outgoing);
+    settings.crm_mode == CrmMode::Automatic && (row.crm_mode != CrmMode::Automatic || rule_added)
+}
+
+/// The rules over synced mail: a few batches in the request, the rest by a sync soon.
+async fn apply_now(state: &AppState, id: i64) {
+    const BATCHES_NOW: usize = 4;
+    match crate::crm::auto::link_some(&state.db, id, BATCHES_NOW).await {
+        Ok(done) if done.more => {
+            let soon = mailbox::Entity::update_many()
+                .col_expr(mailbox::Column::NextSyncAt, Some(chrono::Utc::now()).into())
+                .filter(mailbox::Column::Id.eq(id))
+                .exec(&state.db)
+                .await;
+            if let Err(err) = soon {
+                tracing::warn!(mailbox = id, %err, "CRM links: scheduling the rest failed");
+            }
+            state.sync_waker.wake();
+        }
+        Ok(_) => {}
+        Err(err) => tracing::warn!(mailbox = id, %err, "CRM links: applying to synced mail failed"),
+    }
 }
 
 /// Features the plan lacks are shown disabled, so the form cannot send them: keep what

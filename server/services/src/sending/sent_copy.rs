@@ -151,7 +151,9 @@ async fn store_row(
         Ok(()) => store_bodies(&engine.db, key, vec![(uid, content)]).await,
         Err(err) => Err(err),
     };
-    if let Err(err) = stored {
-        tracing::warn!(mailbox = row.id, %err, "sent copy: storing its row failed");
+    match stored {
+        // Its recipients are linked (and made) as the sync would, at once.
+        Ok(()) => crate::crm::auto::link_after_store(&engine.db, row.id).await,
+        Err(err) => tracing::warn!(mailbox = row.id, %err, "sent copy: storing its row failed"),
     }
 }

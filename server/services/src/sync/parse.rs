@@ -49,6 +49,9 @@ pub struct Envelope {
     pub cc: Vec<Person>,
     pub reply_to: Vec<Person>,
     pub sent_at: Option<DateTime<Utc>>,
+    /// Machine or bulk mail (lists, bounces, auto-replies, no-reply senders): see
+    /// `crm::machine`.
+    pub automated: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -161,7 +164,9 @@ fn envelope_of(m: &Message<'_>) -> Envelope {
             .date()
             .and_then(|d| DateTime::<Utc>::from_timestamp(d.to_timestamp(), 0)),
         thread_id: String::new(),
+        automated: false,
     };
+    envelope.automated = crate::crm::machine::is_automated_message(m, &envelope.from.address);
     envelope.thread_id = thread_id(&envelope, m.raw_message());
     envelope
 }

@@ -90,7 +90,11 @@ impl SyncEngine {
     /// never returns early without an outcome for the schedule.
     pub async fn sync_mailbox(&self, mailbox_id: i64) -> Outcome {
         let run = tokio::time::timeout(self.limits.run_deadline, self.try_sync(mailbox_id));
-        let err = match run.await {
+        let result = run.await;
+        // Automatic CRM links for what the run stored (all of it, or as far as it got);
+        // a failure there is logged and never fails the sync.
+        crate::crm::auto::link_after_store(&self.db, mailbox_id).await;
+        let err = match result {
             Ok(Ok(())) => return Outcome::Synced,
             Ok(Err(err)) => err,
             Err(_) => SyncError::Deadline,

@@ -250,6 +250,7 @@ fn new_row(key: FolderKey, row: HeaderRow) -> message::ActiveModel {
         html_body: Set(None),
         snippet: Set(String::new()),
         attachments: Set(message::Attachments::default()),
+        automated: Set(e.automated),
         ..Default::default()
     }
 }
