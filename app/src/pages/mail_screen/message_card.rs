@@ -62,6 +62,7 @@ pub fn MessageCard(
                 {m.too_large.then(|| view! { <p class="notice">{t!(i18n, too_large)}</p> })}
                 {m.over_quota.then(|| view! { <p class="notice">{t!(i18n, over_quota)}</p> })}
                 <MessageToolbar m=m.clone() folders keys/>
+                <crate::components::MessageCrmLinks m=m.clone()/>
                 <Body m=m.clone() images here/>
                 <Attachments m/>
                 <ReplyBar id keys draft/>
