@@ -1,6 +1,7 @@
 //! Reusable pieces of the workspace UI.
 
 mod crm_links;
+mod crm_preview;
 mod form_error;
 mod language_switch;
 mod local_time;
@@ -15,6 +16,10 @@ mod sync_settings_fields;
 mod top_bar;
 
 pub use crm_links::MessageCrmLinks;
+pub use crm_preview::{
+    CrmApplyQuestion, CrmChoice, CrmPreviewButton, CrmPreviewResults,
+    preview_request as crm_preview_request,
+};
 pub use form_error::FormError;
 pub use language_switch::LanguageSwitch;
 pub use local_time::LocalTime;

@@ -5,12 +5,15 @@ use crate::{
         members::list_members,
         writing::{SetSignature, signature},
     },
-    components::{FormError, PageTitle, SyncSettingsFields},
+    components::{
+        CrmApplyQuestion, CrmChoice, CrmPreviewButton, CrmPreviewResults, FormError, PageTitle,
+        SyncSettingsFields, crm_preview_request,
+    },
     i18n::*,
     i18n_setup::{action_error, error_text},
 };
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// A mailbox's Settings, for its owner: sync settings, the password and the signature.
 #[component]
@@ -18,6 +21,7 @@ pub fn MailboxSettingsPage() -> impl IntoView {
     let i18n = use_i18n();
     let UserResource(user) = expect_context();
     let params = use_params_map();
+    let query = use_query_map();
     let id = move || {
         params
             .read()
@@ -47,17 +51,34 @@ pub fn MailboxSettingsPage() -> impl IntoView {
                 };
                 let mailbox_id = d.view.id.to_string();
                 let password_mailbox_id = mailbox_id.clone();
+                // Automatic CRM links: a preview asked for (without JavaScript, the form's
+                // choices come back in the address) and the question on turning them on.
+                let crm_paid = me.plan.allows_crm_links();
+                let saved_crm = (d.settings.crm_mode, d.settings.crm_create);
+                let mut initial = d.settings.clone();
+                if let Some((mode, create)) = crm_preview_request(&query.read_untracked()) {
+                    (initial.crm_mode, initial.crm_create) = (mode, create);
+                }
+                let choice = CrmChoice::new(initial.crm_mode, initial.crm_create);
+                let mailbox = d.view.id;
                 view! {
                     <p class="lead"><strong>{d.view.email.clone()}</strong> " · " {d.imap.host.clone()} ":" {d.imap.port} " · " {d.smtp.host.clone()} ":" {d.smtp.port}</p>
                     {d.view.shared_suspended.then(|| view! { <p class="notice" role="note">{t!(i18n, shared_suspended)}</p> })}
                     {d.view.crm_suspended.then(|| view! { <p class="notice" role="note">{t!(i18n, crm_suspended)}</p> })}
                     <ActionForm action=update attr:class="stacked-form settings-form">
                         <input type="hidden" name="id" value=mailbox_id.clone()/>
-                        <SyncSettingsFields plan=me.plan me=me.id members folders=d.folders initial=d.settings/>
+                        <div class="crm-watch" on:change=move |ev| choice.observe(&ev)>
+                            <SyncSettingsFields plan=me.plan me=me.id members folders=d.folders initial/>
+                        </div>
+                        {crm_paid.then(|| view! { <CrmApplyQuestion saved=saved_crm choice/> })}
                         <FormError error=action_error(update)/>
                         <Show when=saved><p class="form-ok" role="status">{t!(i18n, saved)}</p></Show>
-                        <button type="submit" class="primary">{t!(i18n, save)}</button>
+                        <div class="settings-actions">
+                            <button type="submit" class="primary">{t!(i18n, save)}</button>
+                            {crm_paid.then(|| view! { <CrmPreviewButton choice/> })}
+                        </div>
                     </ActionForm>
+                    {crm_paid.then(|| view! { <CrmPreviewResults mailbox version=update.version()/> })}
                     // Signed in with Microsoft or Google: no password here (Reconnect is on
                     // Connected accounts).
                     {(d.view.auth == domain::AuthMethod::Password).then(move || view! {
