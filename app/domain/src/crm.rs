@@ -15,7 +15,12 @@ pub enum CrmKind {
 }
 
 impl CrmKind {
-    pub const ALL: [CrmKind; 4] = [CrmKind::Contact, CrmKind::Company, CrmKind::Lead, CrmKind::Deal];
+    pub const ALL: [CrmKind; 4] = [
+        CrmKind::Contact,
+        CrmKind::Company,
+        CrmKind::Lead,
+        CrmKind::Deal,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -104,6 +109,58 @@ pub struct DealFields {
     pub company_id: Option<i64>,
 }
 
+impl DealFields {
+    /// The largest amount a lead or deal may have, in minor units (10 trillion in major).
+    pub const MAX_AMOUNT: i64 = 1_000_000_000_000_000;
+
+    /// An amount in minor units as typed back into a form and shown on a card:
+    /// `1234.50`, `7.05`, `0.00`.
+    pub fn amount_text(minor: i64) -> String {
+        let sign = if minor < 0 { "-" } else { "" };
+        let abs = minor.unsigned_abs();
+        format!("{sign}{}.{:02}", abs / 100, abs % 100)
+    }
+
+    /// An amount as typed (`1234`, `1 234,5`, `1234.50`) in minor units; empty is none.
+    /// Refused: a sign, letters, more than two decimals, more than `MAX_AMOUNT`.
+    pub fn parse_amount(text: &str) -> Result<Option<i64>, &'static str> {
+        if text.len() > 64 {
+            return Err("too_long");
+        }
+        let digits: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        if digits.is_empty() {
+            return Ok(None);
+        }
+        let (whole, fraction) = match digits.split_once(['.', ',']) {
+            Some((w, f)) => (w, f),
+            None => (digits.as_str(), ""),
+        };
+        let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty() && fraction.is_empty()
+            || !all_digits(whole)
+            || !all_digits(fraction)
+            || fraction.len() > 2
+        {
+            return Err("format");
+        }
+        if whole.len() > 16 {
+            return Err("too_long");
+        }
+        let whole: i64 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().map_err(|_| "format")?
+        };
+        let cents: i64 = format!("{fraction:0<2}").parse().map_err(|_| "format")?;
+        let minor = whole
+            .checked_mul(100)
+            .and_then(|w| w.checked_add(cents))
+            .filter(|m| *m <= Self::MAX_AMOUNT)
+            .ok_or("too_long")?;
+        Ok(Some(minor))
+    }
+}
+
 /// One record's card: its fields, the records it points to, who owns it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordCard {
@@ -163,4 +220,32 @@ pub struct PlannedRecord {
     pub kind: CrmKind,
     pub email: String,
     pub name: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_round_trip() {
+        assert_eq!(DealFields::parse_amount(""), Ok(None));
+        assert_eq!(DealFields::parse_amount("  "), Ok(None));
+        assert_eq!(DealFields::parse_amount("1234"), Ok(Some(123_400)));
+        assert_eq!(DealFields::parse_amount("1 234,5"), Ok(Some(123_450)));
+        assert_eq!(DealFields::parse_amount("0.07"), Ok(Some(7)));
+        assert_eq!(DealFields::parse_amount(".5"), Ok(Some(50)));
+        for bad in ["-5", "1.234", "12a", "1.2.3", ".", "+1"] {
+            assert_eq!(DealFields::parse_amount(bad), Err("format"), "{bad}");
+        }
+        assert_eq!(
+            DealFields::parse_amount("99999999999999999"),
+            Err("too_long")
+        );
+        assert_eq!(DealFields::amount_text(123_450), "1234.50");
+        assert_eq!(DealFields::amount_text(7), "0.07");
+        assert_eq!(
+            DealFields::parse_amount(&DealFields::amount_text(DealFields::MAX_AMOUNT)),
+            Ok(Some(DealFields::MAX_AMOUNT))
+        );
+    }
 }
