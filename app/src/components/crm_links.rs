@@ -184,9 +184,11 @@ fn LinkToCrm(
             <form class="crm-search" method="get" action=path role="search">
                 {keep.into_iter().map(|(k, v)| view! { <input type="hidden" name=k value=v/> }).collect_view()}
                 <input type="hidden" name="crm_for" value=id/>
+                // A text field, not type=search: Chromium drew no box for a search field the
+                // hydrated view rebuilt inside the open <details> (it could not be typed in).
                 <label for=field.clone()>{t!(i18n, crm_link_search_label)}</label>
                 " "
-                <input id=field type="search" name="crm_q" maxlength="100" value=move || text().unwrap_or_default()/>
+                <input id=field type="text" enterkeyhint="search" name="crm_q" maxlength="100" value=move || text().unwrap_or_default()/>
                 " "
                 <button type="submit">{t!(i18n, crm_link_search)}</button>
             </form>
