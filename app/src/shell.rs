@@ -2,9 +2,10 @@ use crate::{
     i18n::*,
     i18n_setup::LANGUAGE_COOKIE,
     pages::{
-        AccountsPage, ComposePage, ConnectPage, ConnectProviderPage, ConnectSetupPage,
-        DisconnectPage, DraftPage, DraftsPage, LogInPage, MailPage, MailScreenPage,
-        MailboxSettingsPage, MembersPage, NotFound, PlanPage, SignUpPage, WorkspaceLayout,
+        AccountsPage, ComposePage, ConnectPage, ConnectProviderPage, ConnectSetupPage, CrmCardPage,
+        CrmDeletePage, CrmEditPage, CrmListPage, CrmNewPage, DisconnectPage, DraftPage, DraftsPage,
+        LogInPage, MailPage, MailScreenPage, MailboxSettingsPage, MembersPage, NotFound, PlanPage,
+        SignUpPage, WorkspaceLayout,
     },
 };
 use leptos::prelude::*;
@@ -73,6 +74,12 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("mail/accounts") view=AccountsPage ssr=SsrMode::Async/>
                         <Route path=path!("mail/accounts/:id/settings") view=MailboxSettingsPage ssr=SsrMode::Async/>
                         <Route path=path!("mail/accounts/:id/disconnect") view=DisconnectPage ssr=SsrMode::Async/>
+                        <Route path=path!("crm") view=CrmListPage ssr=SsrMode::Async/>
+                        <Route path=path!("crm/:kind") view=CrmListPage ssr=SsrMode::Async/>
+                        <Route path=path!("crm/:kind/new") view=CrmNewPage ssr=SsrMode::Async/>
+                        <Route path=path!("crm/:kind/:id") view=CrmCardPage ssr=SsrMode::Async/>
+                        <Route path=path!("crm/:kind/:id/edit") view=CrmEditPage ssr=SsrMode::Async/>
+                        <Route path=path!("crm/:kind/:id/delete") view=CrmDeletePage ssr=SsrMode::Async/>
                         <Route path=path!("members") view=MembersPage ssr=SsrMode::Async/>
                         <Route path=path!("plan") view=PlanPage ssr=SsrMode::Async/>
                     </ParentRoute>

@@ -21,6 +21,7 @@ pub fn SideNav() -> impl IntoView {
             <A href="/mail/drafts">{t!(i18n, drafts_title)}</A>
             <A href="/mail">{t!(i18n, nav_mail)}</A>
             <A href="/mail/accounts">{t!(i18n, nav_accounts)}</A>
+            <A href="/crm">{t!(i18n, crm_nav)}</A>
             <p class="nav-section">{t!(i18n, nav_workspace)}</p>
             <A href="/members">{t!(i18n, nav_members)}</A>
             <A href="/plan">{t!(i18n, nav_plan)}</A>

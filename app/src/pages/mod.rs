@@ -22,6 +22,7 @@ pub use compose::{ComposePage, DraftPage, DraftsPage};
 pub use connect::ConnectPage;
 pub use connect_provider::ConnectProviderPage;
 pub use connect_setup::ConnectSetupPage;
+pub use crm::{CrmCardPage, CrmDeletePage, CrmEditPage, CrmListPage, CrmNewPage};
 pub use disconnect::DisconnectPage;
 pub use log_in::LogInPage;
 pub use mail::MailPage;

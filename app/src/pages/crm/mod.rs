@@ -2,3 +2,14 @@
 //! a record's card with its correspondence, and the forms to create and edit them.
 
 pub mod correspondence;
+mod card;
+mod deal_form;
+mod delete;
+mod form;
+mod list;
+mod parts;
+
+pub use card::CrmCardPage;
+pub use delete::CrmDeletePage;
+pub use form::{CrmEditPage, CrmNewPage};
+pub use list::CrmListPage;
