@@ -1,10 +1,10 @@
 //! The manual CRM link server functions over HTTP against the real router and Dovecot, on
 //! SQLite and PostgreSQL: signed out 401; a member the mailbox is not shared with and a
-//! user of another workspace get 404 for a message's links (and change nothing), a card
-//! shows the member that the messages exist but not what they say, and the other
-//! workspace does not see the card; owner and grantee link, unlink and make a contact
-//! from the sender. The reading pane renders **Link to CRM**, the search and the links
-//! on the server (JavaScript off), and a plain form post comes back to the page.
+//! user of another workspace get 404 for a message's links (and change nothing); a card
+//! (its data and its page) shows the member that the messages exist but not what they
+//! say, and the other workspace does not see it; owner and grantee link, unlink and make
+//! a contact from the sender. The reading pane renders **Link to CRM**, the search and
+//! the links on the server (JavaScript off), and a plain form post comes back to the page.
 
 mod common;
 #[path = "support/reading_world.rs"]
@@ -184,6 +184,22 @@ async fn crm_link_functions_answer_only_readers_of_the_mailbox() {
         for secret in [SUBJECT, "walnut", "Olena", "olena@supplier.test"] {
             assert!(!text.contains(secret), "{backend}: {secret} in {text}");
         }
+
+        // The card page: the member sees that the message exists, not what it says; a
+        // reader opens it in place.
+        let card_page = format!("/crm/leads/{desks}");
+        let (status, html) = page(&mut w, Who::Stranger, &card_page).await;
+        assert_eq!(status, StatusCode::OK, "{html}");
+        assert!(html.contains("you have no access"), "{backend}: {html}");
+        for secret in [SUBJECT, "walnut", "olena@supplier.test"] {
+            assert!(!html.contains(secret), "{backend}: {secret} on the card");
+        }
+        let opened = format!("{card_page}?message={message}");
+        let (status, html) = page(&mut w, Who::Grantee, &opened).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains(SUBJECT), "{backend}");
+        assert!(html.contains(&format!("/mail/messages/{message}/content")));
+        assert!(html.contains(&format!("href=\"/mail/inbox?open={message}\"")));
 
         // The reading pane, JavaScript off: the links, Link to CRM and the search.
         let path = format!("/mail/inbox?open={message}&crm_for={message}&crm_q=oak");
