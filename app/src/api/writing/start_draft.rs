@@ -3,13 +3,15 @@ use leptos::prelude::*;
 
 /// Starts a draft: `kind` is `new` (from `mailbox`, or the first the user may send from),
 /// `reply`, `reply_all` or `forward` (of `message`), or `edit` (go on with `message`, a
-/// draft in the Drafts folder). Opens it: a plain form post is
+/// draft in the Drafts folder). A new message may start addressed `to` someone (**Write
+/// email** on a CRM card). Opens it: a plain form post is
 /// redirected to `/mail/drafts/{id}`, and so is the hydrated app.
 #[server(prefix = "/api", endpoint = "start_draft")]
 pub async fn start_draft(
     kind: String,
     message: Option<i64>,
     mailbox: Option<i64>,
+    #[server(default)] to: Option<String>,
 ) -> Result<i64, AppError> {
     use super::super::context::{actor, fail, from_service};
     use services::sending::DraftStart;
@@ -41,9 +43,14 @@ pub async fn start_draft(
         _ => return Err(invalid("kind")),
     };
     let (state, actor) = actor().await?;
-    let id = services::sending::start_draft(&state, &actor, start)
-        .await
-        .map_err(from_service)?;
+    let to = to.filter(|t| !t.trim().is_empty());
+    let id = match (start, to) {
+        (DraftStart::New { mailbox_id }, Some(to)) => {
+            services::sending::start_draft_to(&state, &actor, mailbox_id, &to).await
+        }
+        (start, _) => services::sending::start_draft(&state, &actor, start).await,
+    }
+    .map_err(from_service)?;
     leptos_axum::redirect(&format!("/mail/drafts/{id}"));
     Ok(id)
 }

@@ -39,6 +39,8 @@ pub fn ComposePage() -> impl IntoView {
             .get("mailbox")
             .and_then(|v| v.parse::<i64>().ok())
     };
+    // **Write email** on a CRM card: `?to=<address>`.
+    let to = move || query.read().get("to").unwrap_or_default();
     let mailboxes = Resource::new(|| (), |_| list_mailboxes());
     view! {
         <PageTitle text=|i18n| t_string!(i18n, compose_title).to_string()/>
@@ -55,6 +57,10 @@ pub fn ComposePage() -> impl IntoView {
                         view! {
                             <ActionForm action=start attr:class="stacked-form compose-start">
                                 <input type="hidden" name="kind" value="new"/>
+                                {(!to().is_empty()).then(|| view! {
+                                    <input type="hidden" name="to" value=to()/>
+                                    <p class="note">{t!(i18n, compose_to)} ": " {to()}</p>
+                                })}
                                 <label>
                                     {t!(i18n, compose_from)}
                                     <select name="mailbox">

@@ -46,7 +46,7 @@ pub use attachments::{add_attachment, attachment_bytes, attachment_limit, remove
 pub use drafts::{compose_view, discard_draft, list_drafts, save_draft, send_draft, undo_send};
 pub use outbox::release_instance;
 pub use preferences::{set_signature, set_undo_seconds, signature, undo_seconds};
-pub use start::{DraftStart, start_draft};
+pub use start::{DraftStart, start_draft, start_draft_to};
 pub use suggestions::suggest_addresses;
 pub use worker::{SendConfig, SendWorker, SendWorkerHandle};
 

@@ -32,6 +32,25 @@ pub enum DraftStart {
     Edit { message_id: i64 },
 }
 
+/// A new message to `to` (**Write email** on a CRM card): the draft of
+/// [`DraftStart::New`] with its To filled in. The address is checked first.
+pub async fn start_draft_to(
+    state: &AppState,
+    actor: &Actor,
+    mailbox_id: Option<i64>,
+    to: &str,
+) -> ServiceResult<i64> {
+    let to = crate::validate::email(to)?;
+    let id = start_draft(state, actor, DraftStart::New { mailbox_id }).await?;
+    draft::Entity::update_many()
+        .col_expr(draft::Column::ToAddrs, sea_orm::sea_query::Expr::value(to))
+        .filter(draft::Column::Id.eq(id))
+        .filter(draft::Column::AuthorId.eq(actor.user_id))
+        .exec(&state.db)
+        .await?;
+    Ok(id)
+}
+
 /// Creates a draft; returns its id.
 pub async fn start_draft(state: &AppState, actor: &Actor, start: DraftStart) -> ServiceResult<i64> {
     let db = &state.db;
