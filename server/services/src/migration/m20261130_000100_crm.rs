@@ -24,7 +24,10 @@ impl MigrationTrait for Migration {
                     .col(boolean(CrmCompanies::FromMail).default(false))
                     .col(timestamp_with_time_zone(CrmCompanies::CreatedAt))
                     .col(timestamp_with_time_zone(CrmCompanies::UpdatedAt))
-                    .foreign_key(&mut workspace_fk(CrmCompanies::Table, CrmCompanies::WorkspaceId))
+                    .foreign_key(&mut workspace_fk(
+                        CrmCompanies::Table,
+                        CrmCompanies::WorkspaceId,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -62,7 +65,10 @@ impl MigrationTrait for Migration {
                     .col(boolean(CrmContacts::FromMail).default(false))
                     .col(timestamp_with_time_zone(CrmContacts::CreatedAt))
                     .col(timestamp_with_time_zone(CrmContacts::UpdatedAt))
-                    .foreign_key(&mut workspace_fk(CrmContacts::Table, CrmContacts::WorkspaceId))
+                    .foreign_key(&mut workspace_fk(
+                        CrmContacts::Table,
+                        CrmContacts::WorkspaceId,
+                    ))
                     .foreign_key(
                         ForeignKey::create()
                             .from(CrmContacts::Table, CrmContacts::CompanyId)
@@ -205,11 +211,21 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .drop_index(Index::drop().name("messages_crm_pending").table(Messages::Table).to_owned())
+            .drop_index(
+                Index::drop()
+                    .name("messages_crm_pending")
+                    .table(Messages::Table)
+                    .to_owned(),
+            )
             .await?;
         for column in [Messages::Automated, Messages::CrmChecked] {
             manager
-                .alter_table(Table::alter().table(Messages::Table).drop_column(column).to_owned())
+                .alter_table(
+                    Table::alter()
+                        .table(Messages::Table)
+                        .drop_column(column)
+                        .to_owned(),
+                )
                 .await?;
         }
         for table in [
@@ -220,7 +236,9 @@ impl MigrationTrait for Migration {
             CrmCompanyDomains::Table.into_iden(),
             CrmCompanies::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }
