@@ -12,9 +12,11 @@
 //! scheduler [N] [SPREAD_S]       4: N mailboxes due over SPREAD_S seconds, fake sync (SQLite)
 //! scaleout [N] [PROCS] [BASE_N]  5: PROCS processes share N mailboxes on PostgreSQL,
 //!                                against 1 process on BASE_N mailboxes
+//! crm USER [REPS]                issue 12: initial sync with automatic CRM links against
+//!                                the same sync with links off
 //! ```
 //! Internal (run as child processes): `sync-once USER`, `raw-rust USER`,
-//! `scaleout-worker URL OWNER LOG DEADLINE_S`.
+//! `scaleout-worker URL OWNER LOG DEADLINE_S`, `crm-once USER off|automatic`.
 //!
 //! USER is a mail-stack user `USER@example.test` with password `USER-pass-1`.
 
@@ -23,6 +25,7 @@ mod common;
 
 mod baseline;
 mod breakdown;
+mod crm;
 mod first_page;
 mod initial;
 mod resync;
@@ -55,6 +58,8 @@ fn main() {
         Some("resync10") => resync::resync(arg(1).expect("USER"), &args[2..], 5),
         Some("scheduler") => sched::scheduler(num(1, 10_000), num(2, 20)),
         Some("scaleout") => scaleout::scaleout(num(1, 100_000), num(2, 4), num(3, 20_000)),
+        Some("crm") => crm::crm(arg(1).expect("USER"), num(2, 3)),
+        Some("crm-once") => crm::crm_once(arg(1).expect("USER"), arg(2).expect("off|automatic")),
         Some("sync-once") => initial::sync_once(arg(1).expect("USER")),
         Some("raw-rust") => breakdown::raw_rust(arg(1).expect("USER")),
         Some("scaleout-worker") => scaleout::scaleout_worker(
@@ -66,7 +71,7 @@ fn main() {
         _ => {
             eprintln!(
                 "usage: sync (sync10k USER [REPS] | first-page USER | resync10 USER FOLDER... | \
-                 scheduler [N] [SPREAD_S] | scaleout [N] [PROCS] [BASE_N])"
+                 scheduler [N] [SPREAD_S] | scaleout [N] [PROCS] [BASE_N] | crm USER [REPS])"
             );
             std::process::exit(2);
         }

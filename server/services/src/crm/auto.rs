@@ -30,8 +30,6 @@ use sea_orm::{
 };
 use std::collections::{BTreeSet, HashSet};
 
-use store::mark_checked;
-
 /// Messages looked at per batch.
 pub const BATCH: u64 = 500;
 /// Messages the preview looks at (the newest).
@@ -78,9 +76,8 @@ pub async fn link_some(
         let full = batch.len() as u64 == BATCH;
         let (links, created) = run(db, &rules, &batch).await?;
         let ids: Vec<i64> = batch.iter().map(|m| m.id).collect();
-        crate::db::retry_busy(|| mark_checked(db, &ids, true)).await?;
+        done.links += store::write_batch(db, rules.workspace_id, &links, &ids).await?;
         done.messages += ids.len();
-        done.links += links;
         done.created.extend(created);
         if !full {
             return Ok(done);
@@ -93,12 +90,14 @@ pub async fn link_some(
 /// [`link_pending`] where mail was just stored (after a sync run, after a sent copy):
 /// a failure is logged, never the caller's.
 pub async fn link_after_store(db: &DatabaseConnection, mailbox_id: i64) {
+    let started = std::time::Instant::now();
     match link_pending(db, mailbox_id).await {
         Ok(done) if done.messages > 0 => tracing::debug!(
             mailbox = mailbox_id,
             messages = done.messages,
             links = done.links,
             created = done.created.len(),
+            ms = started.elapsed().as_millis() as u64,
             "CRM rules applied"
         ),
         Ok(_) => {}
@@ -108,14 +107,17 @@ pub async fn link_after_store(db: &DatabaseConnection, mailbox_id: i64) {
     }
 }
 
-/// Creation, then links, for one batch; returns the new links and what was made.
+/// Links of one batch's messages (message, kind, record).
+type BatchLinks = BTreeSet<(i64, domain::CrmKind, i64)>;
+
+/// Creation, then the links, for one batch; returns the links and what was made.
 async fn run(
     db: &DatabaseConnection,
     rules: &Rules,
     batch: &[Seen],
-) -> ServiceResult<(u64, Vec<PlannedRecord>)> {
+) -> ServiceResult<(BatchLinks, Vec<PlannedRecord>)> {
     if batch.is_empty() {
-        return Ok((0, Vec::new()));
+        return Ok((BatchLinks::new(), Vec::new()));
     }
     let participants: Vec<BTreeSet<String>> = batch.iter().map(|m| rules.participants(m)).collect();
     let (addresses, domains) = keys(rules, &participants);
@@ -126,7 +128,7 @@ async fn run(
         created = store::create(db, rules, &plan, &known).await?;
         known = store::known(db, rules.workspace_id, &addresses, &domains).await?;
     }
-    let links: BTreeSet<(i64, domain::CrmKind, i64)> = batch
+    let links: BatchLinks = batch
         .iter()
         .zip(&participants)
         .flat_map(|(m, p)| {
@@ -136,8 +138,7 @@ async fn run(
                 .map(move |(kind, id)| (m.id, kind, id))
         })
         .collect();
-    let added = store::insert_links(db, rules.workspace_id, &links).await?;
-    Ok((added, created))
+    Ok((links, created))
 }
 
 /// Every participant's address, and the company domains among them.

@@ -287,18 +287,22 @@ fn inserted(result: TryInsertResult<u64>) -> bool {
     matches!(result, TryInsertResult::Inserted(n) if n > 0)
 }
 
-/// Automatic links (message, kind, record), once each; returns how many are new.
-pub(crate) async fn insert_links(
+/// A batch's automatic links (message, kind, record), each once, and the mark that its
+/// messages were looked at: one transaction (one commit, not one a statement). Returns
+/// how many links are new.
+pub(crate) async fn write_batch(
     db: &DatabaseConnection,
     workspace_id: i64,
     links: &BTreeSet<(i64, CrmKind, i64)>,
+    messages: &[i64],
 ) -> ServiceResult<u64> {
-    let now = chrono::Utc::now();
     let links: Vec<_> = links.iter().collect();
-    let mut added = 0;
-    for chunk in links.chunks(IN_CHUNK) {
-        let rows = || {
-            chunk
+    retry_busy(|| async {
+        let now = chrono::Utc::now();
+        let txn = db.begin().await?;
+        let mut added = 0;
+        for chunk in links.chunks(IN_CHUNK) {
+            let rows = chunk
                 .iter()
                 .map(|&&(message_id, kind, record_id)| crm_link::ActiveModel {
                     workspace_id: Set(workspace_id),
@@ -309,24 +313,24 @@ pub(crate) async fn insert_links(
                     created_by: Set(None),
                     created_at: Set(now),
                     ..Default::default()
-                })
-        };
-        let result = retry_busy(|| async {
-            Ok(crm_link::Entity::insert_many(rows())
+                });
+            let result = crm_link::Entity::insert_many(rows)
                 .on_conflict_do_nothing_on([
                     crm_link::Column::MessageId,
                     crm_link::Column::RecordKind,
                     crm_link::Column::RecordId,
                 ])
-                .exec_without_returning(db)
-                .await?)
-        })
-        .await?;
-        if let TryInsertResult::Inserted(n) = result {
-            added += n;
+                .exec_without_returning(&txn)
+                .await?;
+            if let TryInsertResult::Inserted(n) = result {
+                added += n;
+            }
         }
-    }
-    Ok(added)
+        mark_checked(&txn, messages, true).await?;
+        txn.commit().await?;
+        Ok(added)
+    })
+    .await
 }
 
 /// Marks messages as looked at by the rules (`true`) or to be looked at again (`false`).
