@@ -3,11 +3,18 @@
 //! A message the user may read opens in place: its subject links to the card itself with
 //! `?message=<id>` (a plain link, so it works without JavaScript; hydrated, only that entry
 //! changes), which shows its body in the reading screen's sandboxed frame
-//! (`/mail/messages/<id>/content`, one frame at a time) and **Open in Mail**
-//! (`/mail/inbox?open=<id>`, the reading screen's deep link) to reply or act on it. A
-//! message in a mailbox the user may not read shows only its date, direction and mailbox.
+//! (`/mail/messages/<id>/content`, one frame at a time), **Reply** (a plain form that
+//! starts the reply's draft and opens it in the composer, as the reading screen's Reply)
+//! and **Open in Mail** (`/mail/inbox?open=<id>`, the reading screen's deep link) to act on
+//! it there. A message in a mailbox the user may not read shows only its date, direction
+//! and mailbox.
 
-use crate::{api::crm::record_timeline, components::LocalTime, i18n::*, i18n_setup::error_text};
+use crate::{
+    api::{crm::record_timeline, writing::StartDraft},
+    components::{FormError, LocalTime},
+    i18n::*,
+    i18n_setup::{action_error, error_text},
+};
 use domain::{CrmKind, Direction, TimelineEntry};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_query_map};
@@ -112,6 +119,7 @@ fn Entry(e: TimelineEntry) -> impl IntoView {
                 let mailbox = mailbox.clone();
                 view! {
                     <div class="crm-message-open">
+                        <Reply id/>
                         <p class="muted">
                             {t!(i18n, crm_link_in_mailbox, mailbox = move || mailbox.clone())} " · " {how.clone()} " · "
                             <a href=format!("/mail/inbox?open={id}")>{t!(i18n, crm_link_open_in_mail)}</a> " · "
@@ -130,4 +138,20 @@ fn Entry(e: TimelineEntry) -> impl IntoView {
         </li>
     }
     .into_any()
+}
+
+/// **Reply** to an opened message: starts the reply's draft (To the sender, `Re:` the
+/// subject) and opens it in the composer — a plain form, with or without JavaScript.
+#[component]
+fn Reply(id: i64) -> impl IntoView {
+    let i18n = use_i18n();
+    let start = ServerAction::<StartDraft>::new();
+    view! {
+        <ActionForm action=start attr:class="inline crm-reply">
+            <input type="hidden" name="kind" value="reply"/>
+            <input type="hidden" name="message" value=id/>
+            <button type="submit" class="primary" data-reply="reply">{t!(i18n, reply)}</button>
+        </ActionForm>
+        <FormError error=action_error(start)/>
+    }
 }
