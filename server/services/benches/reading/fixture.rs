@@ -256,6 +256,8 @@ async fn insert_messages(
             html_body: Set(html),
             attachments: Set(message::Attachments(attachments)),
             body_bytes: Set(body_bytes),
+            automated: Set(false),
+            crm_checked: Set(false),
         });
         if rows.len() == ROWS_PER_TRANSACTION || i + 1 == n {
             write(db, std::mem::take(&mut rows)).await;
