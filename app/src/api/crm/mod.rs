@@ -10,14 +10,14 @@ mod link_message;
 mod list_records;
 mod message_links;
 mod pick_records;
+#[cfg(feature = "ssr")]
+mod record_args;
 mod record_card;
 mod record_timeline;
 mod save_company;
 mod save_contact;
 mod save_deal;
 mod unlink_message;
-#[cfg(feature = "ssr")]
-mod record_args;
 
 pub use create_from_sender::{CreateFromSender, create_from_sender};
 pub use crm_choices::{CrmChoicesFn, crm_choices};
