@@ -273,3 +273,28 @@ async fn a_reply_marks_the_original_answered_in_the_app_and_on_the_server() {
         write_backs.shutdown().await;
     }
 }
+
+/// **Write email** on a CRM card: a new message addressed to the contact; a bad address
+/// is refused before any draft is made.
+#[tokio::test]
+async fn a_new_message_can_start_addressed_to_someone() {
+    let s = stack();
+    for t in common::databases().await {
+        let snd = sender(&t.db, &s, "rcvto", Smtp::Direct).await;
+        let id = sending::start_draft_to(&snd.st, &snd.owner, Some(snd.id), "Marta@Client.example")
+            .await
+            .unwrap();
+        let view = snd.view(&snd.owner, id).await;
+        assert_eq!(view.fields.to, "marta@client.example", "{}", t.backend);
+        let before = draft::Entity::find().all(snd.db()).await.unwrap().len();
+        let refused =
+            sending::start_draft_to(&snd.st, &snd.owner, Some(snd.id), "not an address").await;
+        assert!(refused.is_err(), "{}", t.backend);
+        let after = draft::Entity::find().all(snd.db()).await.unwrap().len();
+        assert_eq!(
+            before, after,
+            "{}: nothing made for a bad address",
+            t.backend
+        );
+    }
+}
