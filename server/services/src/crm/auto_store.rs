@@ -211,42 +211,18 @@ async fn contact(
     c: &Creation,
     company: Option<i64>,
 ) -> ServiceResult<i64> {
-    let now = chrono::Utc::now();
-    let txn = db.begin().await?;
-    let row = crm_contact::ActiveModel {
-        workspace_id: Set(rules.workspace_id),
-        name: Set(c.name.clone()),
-        phones: Set(String::new()),
-        company_id: Set(company),
-        owner_id: Set(Some(rules.owner_id)),
-        from_mail: Set(true),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    let claimed = crm_contact_email::Entity::insert(crm_contact_email::ActiveModel {
-        workspace_id: Set(rules.workspace_id),
-        email: Set(c.address.clone()),
-        contact_id: Set(row.id),
-    })
-    .on_conflict_do_nothing_on([
-        crm_contact_email::Column::WorkspaceId,
-        crm_contact_email::Column::Email,
-    ])
-    .exec_without_returning(&txn)
-    .await?;
-    if inserted(claimed) {
-        txn.commit().await?;
-        return Ok(row.id);
-    }
-    txn.rollback().await?;
-    crm_contact_email::Entity::find_by_id((rules.workspace_id, c.address.clone()))
-        .one(db)
-        .await?
-        .map(|e| e.contact_id)
-        .ok_or(ServiceError::NotFound)
+    crate::crm::records::claim_contact(
+        db,
+        crate::crm::records::NewContact {
+            workspace_id: rules.workspace_id,
+            address: &c.address,
+            name: &c.name,
+            company_id: company,
+            owner_id: Some(rules.owner_id),
+            from_mail: true,
+        },
+    )
+    .await
 }
 
 /// The lead made from this address (stage `new`, for its contact and company), once.

@@ -4,16 +4,16 @@
 //! whoever asks and however often — the same constraints the automatic rules rely on.
 
 use super::{insert_links, linkable, record_refs};
+use crate::crm::records::{NewContact, claim_contact, contact_with};
 use crate::{
     AppState,
     accounts::Actor,
-    entities::{crm_company_domain, crm_contact, crm_contact_email, crm_deal},
+    entities::{crm_company_domain, crm_contact, crm_deal},
     error::{ServiceError, ServiceResult},
 };
 use domain::{CrmKind, RecordRef};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, TransactionTrait, TryInsertResult,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
 };
 
 /// Makes (or finds) a contact, or a lead for that contact, from the sender of message
@@ -66,66 +66,25 @@ async fn contact_for(
     name: &str,
 ) -> ServiceResult<i64> {
     let ws = actor.workspace_id;
-    if let Some(id) = known_contact(db, ws, address).await? {
+    if let Some(id) = contact_with(db, ws, address).await? {
         return Ok(id);
     }
     let company = crm_company_domain::Entity::find_by_id((ws, domain.to_owned()))
         .one(db)
         .await?
         .map(|d| d.company_id);
-    let now = chrono::Utc::now();
-    let txn = db.begin().await?;
-    let contact = crm_contact::ActiveModel {
-        workspace_id: Set(ws),
-        name: Set(name.to_owned()),
-        phones: Set(String::new()),
-        company_id: Set(company),
-        owner_id: Set(Some(actor.user_id)),
-        from_mail: Set(false),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    let email = crm_contact_email::Entity::insert(crm_contact_email::ActiveModel {
-        workspace_id: Set(ws),
-        email: Set(address.to_owned()),
-        contact_id: Set(contact.id),
-    })
-    .on_conflict_do_nothing_on([
-        crm_contact_email::Column::WorkspaceId,
-        crm_contact_email::Column::Email,
-    ])
-    .exec_without_returning(&txn)
-    .await?;
-    if matches!(email, TryInsertResult::Inserted(n) if n > 0) {
-        txn.commit().await?;
-        tracing::info!(
-            workspace = ws,
-            contact = contact.id,
-            "contact created from a sender"
-        );
-        return Ok(contact.id);
-    }
-    // Someone made it meanwhile: theirs, and ours never existed.
-    txn.rollback().await?;
-    known_contact(db, ws, address)
-        .await?
-        .ok_or(ServiceError::NotFound)
-}
-
-async fn known_contact(
-    db: &impl ConnectionTrait,
-    workspace_id: i64,
-    address: &str,
-) -> ServiceResult<Option<i64>> {
-    Ok(
-        crm_contact_email::Entity::find_by_id((workspace_id, address.to_owned()))
-            .one(db)
-            .await?
-            .map(|e| e.contact_id),
+    claim_contact(
+        db,
+        NewContact {
+            workspace_id: ws,
+            address,
+            name,
+            company_id: company,
+            owner_id: Some(actor.user_id),
+            from_mail: false,
+        },
     )
+    .await
 }
 
 /// The lead made from this address, made when there is none: titled `name`, stage

@@ -8,12 +8,14 @@
 //! mail in the same transaction.
 
 mod card;
+mod claim;
 mod delete;
 pub mod fields;
 mod list;
 mod save;
 
 pub use card::record_card;
+pub use claim::{NewContact, claim_contact, contact_with};
 pub use delete::delete_record;
 pub use list::{PAGE_SIZE, choices, list_records, owners, refs};
 pub use save::{save_company, save_contact, save_deal};
