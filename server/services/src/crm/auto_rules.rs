@@ -40,12 +40,11 @@ pub(crate) struct Rules {
 impl Rules {
     /// Outgoing when filed in Sent or sent from the mailbox's own address.
     pub fn direction(&self, m: &Seen) -> Direction {
-        let from_me = self.own_address.is_some() && normalize(&m.from_address) == self.own_address;
-        if self.sent_folders.contains(&m.folder_id) || from_me {
-            Direction::Outgoing
-        } else {
-            Direction::Incoming
-        }
+        crate::crm::direction(
+            self.sent_folders.contains(&m.folder_id),
+            &m.from_address,
+            self.own_address.as_deref().unwrap_or_default(),
+        )
     }
 
     /// Not the workspace itself: neither the mailbox nor a member nor a connected mailbox.

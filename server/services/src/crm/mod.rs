@@ -10,3 +10,15 @@ pub mod links;
 pub mod machine;
 pub mod records;
 pub mod timeline;
+
+/// Which way a message went: outgoing when filed in Sent or sent from the mailbox's own
+/// address, else incoming. The one rule the automatic links and a card's timeline share.
+pub fn direction(in_sent: bool, from: &str, mailbox_email: &str) -> domain::Direction {
+    let own = addresses::normalize(mailbox_email);
+    let from_me = own.is_some() && addresses::normalize(from) == own;
+    if in_sent || from_me {
+        domain::Direction::Outgoing
+    } else {
+        domain::Direction::Incoming
+    }
+}

@@ -12,7 +12,7 @@ use crate::{
     error::ServiceResult,
     mailboxes::readable_ids,
 };
-use domain::{CrmKind, Direction, FolderRole, TimelineEntry, Timestamp};
+use domain::{CrmKind, FolderRole, TimelineEntry, Timestamp};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
     QuerySelect, sea_query::Query,
@@ -138,8 +138,7 @@ pub async fn timeline(
         {
             continue;
         }
-        let outgoing =
-            sent.contains(&r.folder_id) || r.from_address.eq_ignore_ascii_case(mb.email.trim());
+        let direction = super::direction(sent.contains(&r.folder_id), &r.from_address, &mb.email);
         let open = readable.contains(&r.mailbox_id);
         let from = if r.from_name.is_empty() {
             r.from_address
@@ -149,11 +148,7 @@ pub async fn timeline(
         entries.push(TimelineEntry {
             message_id: r.id,
             at: Timestamp(r.sent_at.unwrap_or(r.received_at).timestamp()),
-            direction: if outgoing {
-                Direction::Outgoing
-            } else {
-                Direction::Incoming
-            },
+            direction,
             mailbox_name: mb.mailbox_name.clone(),
             readable: open,
             subject: open.then_some(r.subject),
