@@ -77,15 +77,51 @@ pub async fn headers(
         rows.push(HeaderRow {
             uid: i64::from(uid),
             flags: flags_of(&f),
-            received_at: f
-                .internal_date()
-                .map(|d| d.with_timezone(&Utc))
-                .unwrap_or(DateTime::<Utc>::UNIX_EPOCH),
+            received_at: received_at(&f),
             size: i64::from(f.size.unwrap_or(0)),
             envelope: super::parse::envelope_or_default(header.unwrap_or_default()),
         });
     }
     Ok(rows)
+}
+
+/// What a message is before its bytes: flags, arrival and declared size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Meta {
+    pub uid: i64,
+    pub flags: Flags,
+    pub received_at: DateTime<Utc>,
+    pub size: i64,
+}
+
+/// Flags, dates and sizes of these UIDs (a few dozen bytes each), so whole messages can be
+/// fetched in byte-bounded batches without their header blocks first.
+pub async fn meta(session: &mut ImapSession, uids: &[i64]) -> Result<Vec<Meta>, SyncError> {
+    if uids.is_empty() {
+        return Ok(Vec::new());
+    }
+    drop_unsolicited(session);
+    let mut stream = session
+        .uid_fetch(uid_set(uids), "(UID FLAGS INTERNALDATE RFC822.SIZE)")
+        .await?;
+    let mut out = Vec::with_capacity(uids.len());
+    while let Some(f) = stream.try_next().await? {
+        let Some(uid) = f.uid else { continue };
+        out.push(Meta {
+            uid: i64::from(uid),
+            flags: flags_of(&f),
+            received_at: received_at(&f),
+            size: i64::from(f.size.unwrap_or(0)),
+        });
+    }
+    Ok(out)
+}
+
+fn received_at(fetch: &Fetch) -> DateTime<Utc> {
+    fetch
+        .internal_date()
+        .map(|d| d.with_timezone(&Utc))
+        .unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
 }
 
 /// Flags of these UIDs, or with `changed_since` (CONDSTORE, RFC 7162) of every message

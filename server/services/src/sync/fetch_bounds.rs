@@ -32,7 +32,7 @@ impl Default for FetchBounds {
     fn default() -> Self {
         FetchBounds {
             header_batch: 500,
-            body_batch: 250,
+            body_batch: 1000,
             body_batch_bytes: 8 << 20,
             max_message_bytes: 25 << 20,
             max_header_bytes: 256 << 10,

@@ -4,6 +4,7 @@
 
 pub use super::fetch_bounds::FetchBounds;
 use super::{
+    complete::{Rest, on_every_core, timed},
     error::SyncError,
     fetch::{self, Body, FolderState, ImapSession},
     fetch_bounds::batches,
@@ -14,7 +15,6 @@ use super::{
 use crate::entities::mailbox_folder;
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
-use std::{future::Future, time::Duration};
 
 /// Which messages of each folder the mailbox keeps.
 #[derive(Clone, Debug)]
@@ -27,24 +27,28 @@ pub struct Range {
     pub resync_from: Option<DateTime<Utc>>,
 }
 
-/// Runs an IMAP step within the command timeout.
-async fn timed<T>(
-    limit: Duration,
-    step: impl Future<Output = Result<T, SyncError>>,
-) -> Result<T, SyncError> {
-    tokio::time::timeout(limit, step)
-        .await
-        .unwrap_or(Err(SyncError::Timeout))
+/// What a folder's header pass leaves to its body pass.
+pub struct HeaderPass {
+    pub key: FolderKey,
+    /// New UIDs (newest first) left to be fetched whole, as complete rows.
+    rest: Vec<i64>,
+    /// The server state and range to remember once the rest is stored (for the next
+    /// run's fast path).
+    state: Option<(FolderState, String)>,
 }
 
-/// The header pass of one folder. Returns the folder's generation for the body pass.
+/// The header pass of one folder: header blocks of the newest batch of new mail (the list
+/// shows at once), flag changes, removals. With `whole_rest`, the rest of the new mail is
+/// left to the body pass to fetch once as whole messages; without it (no room in the
+/// quota), every new message gets its header row here.
 pub async fn header_pass(
     session: &mut ImapSession,
     db: &DatabaseConnection,
     folder: &mailbox_folder::Model,
     range: &Range,
     limits: &FetchBounds,
-) -> Result<FolderKey, SyncError> {
+    whole_rest: bool,
+) -> Result<HeaderPass, SyncError> {
     let t = limits.command_timeout;
     let state = timed(t, fetch::examine(session, &folder.name)).await?;
     let key = FolderKey {
@@ -53,7 +57,11 @@ pub async fn header_pass(
         uidvalidity: state.uidvalidity,
     };
     if unchanged(folder, &state, range) {
-        return Ok(key);
+        return Ok(HeaderPass {
+            key,
+            rest: Vec::new(),
+            state: None,
+        });
     }
     let same_generation = folder.uidvalidity == Some(state.uidvalidity);
     let stored = store::stored_flags(db, key).await?;
@@ -70,9 +78,16 @@ pub async fn header_pass(
     store::delete_uids(db, key, &gone).await?;
     let mut missing = store::missing(&on_server, &stored);
     missing.retain(|uid| !held.contains(uid));
+    // After a UIDVALIDITY reset rows are adopted by their header blocks, so every new
+    // message takes the header path then.
+    let rest = if whole_rest && !adopt && missing.len() > limits.header_batch {
+        missing.split_off(limits.header_batch.max(1))
+    } else {
+        Vec::new()
+    };
     let mut counts = Counts {
         in_range: on_server.len() as i64,
-        headers_done: (on_server.len() - missing.len()) as i64,
+        headers_done: (on_server.len() - missing.len() - rest.len()) as i64,
         bodies_done: 0,
     };
     progress::report(db, folder.id, Phase::Headers, counts).await?;
@@ -119,8 +134,21 @@ pub async fn header_pass(
     if let Some(from) = range.resync_from {
         store::refetch_since(db, key, from).await?;
     }
+    if !rest.is_empty() {
+        // Remembered only once the rest is stored: a run cut before that must compare
+        // again next time, or the unstored rest would never be fetched.
+        return Ok(HeaderPass {
+            key,
+            rest,
+            state: Some((state, range.code.clone())),
+        });
+    }
     progress::remember_state(db, folder.id, state, &range.code).await?;
-    Ok(key)
+    Ok(HeaderPass {
+        key,
+        rest,
+        state: None,
+    })
 }
 
 /// Nothing changed on the server since the last complete pass: same generation, same
@@ -136,38 +164,75 @@ fn unchanged(folder: &mailbox_folder::Model, state: &FolderState, range: &Range)
         && folder.synced_range.as_deref() == Some(range.code.as_str())
 }
 
-/// The body pass of one folder: whole messages still pending, newest first, within the
-/// mailbox's storage quota.
+/// The body pass of one folder: whole messages still pending (newest first), then the
+/// rest of the new mail as complete rows, within the mailbox's storage quota.
 pub async fn body_pass(
     session: &mut ImapSession,
     db: &DatabaseConnection,
     folder: &mailbox_folder::Model,
-    key: FolderKey,
+    pass: HeaderPass,
     limits: &FetchBounds,
     quota: &Quota,
 ) -> Result<(), SyncError> {
-    let t = limits.command_timeout;
+    let key = pass.key;
     let pending = store::pending_bodies(db, key, quota).await?;
     let mut counts = Counts {
         in_range: i64::from(folder.in_range),
         headers_done: i64::from(folder.headers_done),
         bodies_done: i64::from(folder.headers_done) - pending.len() as i64,
     };
-    if pending.is_empty() {
+    if pending.is_empty() && pass.rest.is_empty() {
         return Ok(progress::report(db, folder.id, Phase::Done, counts).await?);
     }
-    let state = timed(t, fetch::examine(session, &folder.name)).await?;
+    let state = timed(
+        limits.command_timeout,
+        fetch::examine(session, &folder.name),
+    )
+    .await?;
     if state.uidvalidity != key.uidvalidity {
         // Reset since the header pass: the next run starts the folder over.
         return Ok(());
     }
+    if !pending.is_empty() {
+        counts = pending_bodies(session, db, key, pending, limits, quota, counts).await?;
+    }
+    if !pass.rest.is_empty() {
+        let mut rest = Rest {
+            db,
+            key,
+            limits,
+            quota,
+            counts,
+        };
+        rest.store(session, &pass.rest).await?;
+        counts = rest.counts;
+    }
+    if let Some((state, code)) = pass.state {
+        progress::remember_state(db, folder.id, state, &code).await?;
+    }
+    progress::report(db, folder.id, Phase::Done, counts).await?;
+    Ok(())
+}
+
+/// Bodies of rows the header pass stored, in byte-bounded batches.
+async fn pending_bodies(
+    session: &mut ImapSession,
+    db: &DatabaseConnection,
+    key: FolderKey,
+    pending: Vec<Pending>,
+    limits: &FetchBounds,
+    quota: &Quota,
+    mut counts: Counts,
+) -> Result<Counts, SyncError> {
+    let t = limits.command_timeout;
+    let folder_id = key.folder_id;
     let (too_large, wanted): (Vec<Pending>, Vec<Pending>) = pending
         .into_iter()
         .partition(|p| p.size > limits.max_message_bytes);
     let too_large: Vec<i64> = too_large.into_iter().map(|p| p.uid).collect();
     store::mark_too_large(db, key, &too_large).await?;
     counts.bodies_done += too_large.len() as i64;
-    progress::report(db, folder.id, Phase::Bodies, counts).await?;
+    progress::report(db, folder_id, Phase::Bodies, counts).await?;
     // Fetching batch n+1 overlaps parsing and storing batch n.
     let mut storing: Option<tokio::task::JoinHandle<Result<usize, SyncError>>> = None;
     let all = batches(&wanted, limits);
@@ -192,7 +257,7 @@ pub async fn body_pass(
         .await?;
         if let Some(previous) = storing.take() {
             counts.bodies_done += joined(previous).await? as i64;
-            progress::report(db, folder.id, Phase::Bodies, counts).await?;
+            progress::report(db, folder_id, Phase::Bodies, counts).await?;
         }
         let dated: Vec<(i64, DateTime<Utc>, Body)> = raw
             .into_iter()
@@ -213,9 +278,9 @@ pub async fn body_pass(
     }
     if let Some(previous) = storing.take() {
         counts.bodies_done += joined(previous).await? as i64;
+        progress::report(db, folder_id, Phase::Bodies, counts).await?;
     }
-    progress::report(db, folder.id, Phase::Done, counts).await?;
-    Ok(())
+    Ok(counts)
 }
 
 async fn joined(
@@ -245,9 +310,13 @@ async fn parse_and_store(
         }
     }
     store::mark_too_large(&db, key, &too_large).await?;
-    let mut parsed = tokio::task::spawn_blocking(move || parse_all(kept))
-        .await
-        .map_err(|e| SyncError::Imap(format!("parse task failed: {e}")))?;
+    let mut parsed = tokio::task::spawn_blocking(move || {
+        on_every_core(kept, |(uid, at, bytes)| {
+            (*uid, *at, parse::message_or_raw(bytes))
+        })
+    })
+    .await
+    .map_err(|e| SyncError::Imap(format!("parse task failed: {e}")))?;
     // Servers answer in UID order; the quota serves the newest first.
     parsed.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
     let mut fits = Vec::with_capacity(parsed.len());
@@ -265,26 +334,4 @@ async fn parse_and_store(
     store::mark_over_quota(&db, key, &over).await?;
     store::store_bodies(&db, key, fits).await?;
     Ok(n)
-}
-
-/// Parses a batch on every core (one scoped thread per share), keeping the order.
-fn parse_all(raw: Vec<(i64, DateTime<Utc>, Vec<u8>)>) -> Vec<(i64, DateTime<Utc>, parse::Content)> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let share = raw.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = raw
-            .chunks(share)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|(uid, at, bytes)| (*uid, *at, parse::message_or_raw(bytes)))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_default())
-            .collect()
-    })
 }

@@ -2,6 +2,7 @@
 //! task that runs due mailboxes (`scheduler`), one mailbox's run (`run`), one folder's
 //! passes (`folder`), the IMAP commands (`fetch`), parsing (`parse`) and storage (`store`).
 
+pub mod complete;
 pub mod error;
 pub mod fetch;
 pub mod fetch_bounds;

@@ -100,12 +100,17 @@ pub fn message(raw: &[u8]) -> (Envelope, Content) {
 /// The content of a whole message; should the parser ever panic on hostile bytes, the
 /// message is kept as plain text instead, so one message never stops a folder.
 pub fn message_or_raw(raw: &[u8]) -> Content {
-    std::panic::catch_unwind(|| message(raw).1).unwrap_or_else(|_| {
+    whole_or_raw(raw).1
+}
+
+/// Envelope and content of a whole message, with the same guard as [`message_or_raw`].
+pub fn whole_or_raw(raw: &[u8]) -> (Envelope, Content) {
+    std::panic::catch_unwind(|| message(raw)).unwrap_or_else(|_| {
         tracing::warn!(
             bytes = raw.len(),
             "MIME parser panicked; kept the message as text"
         );
-        raw_text(raw)
+        (fallback_envelope(raw), raw_text(raw))
     })
 }
 

@@ -200,8 +200,11 @@ impl SyncEngine {
         let quota = Quota::load(&self.db, row.id, self.limits.mailbox_quota_bytes).await?;
         let mut done = Vec::new();
         for folder in selected_folders(&self.db, row.id).await? {
-            match folder::header_pass(session, &self.db, &folder, &range, &self.limits).await {
-                Ok(key) => done.push((folder.id, key)),
+            let whole_rest = !quota.is_full();
+            let pass =
+                folder::header_pass(session, &self.db, &folder, &range, &self.limits, whole_rest);
+            match pass.await {
+                Ok(pass) => done.push((folder.id, pass)),
                 // The folder is gone or unreadable on the server: note it, sync the rest.
                 Err(err @ SyncError::Refused(_)) => {
                     progress::folder_error(&self.db, folder.id, &err.user_text()).await?;
@@ -209,14 +212,14 @@ impl SyncEngine {
                 Err(err) => return Err(err),
             }
         }
-        for (folder_id, key) in done {
+        for (folder_id, pass) in done {
             let Some(folder) = mailbox_folder::Entity::find_by_id(folder_id)
                 .one(&self.db)
                 .await?
             else {
                 continue;
             };
-            folder::body_pass(session, &self.db, &folder, key, &self.limits, &quota).await?;
+            folder::body_pass(session, &self.db, &folder, pass, &self.limits, &quota).await?;
         }
         Ok(())
     }

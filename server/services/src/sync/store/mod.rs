@@ -2,7 +2,7 @@
 //! from header blocks, bodies, flags, and removal of what left the server or the range.
 //! Every write is idempotent, so a run cut at any point and run again converges.
 
-use super::parse::Envelope;
+use super::parse::{Content, Envelope};
 use crate::{db::retry_busy, entities::message, error::ServiceResult};
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -142,6 +142,17 @@ pub async fn has_other_generation(
         .is_some())
 }
 
+/// What a new row holds of its body.
+#[derive(Clone, Debug)]
+pub enum NewBody {
+    /// Headers only so far: the body pass fetches it.
+    Pending,
+    /// Fetched with the row: stored at once, so the row is written once.
+    Stored(Content),
+    TooLarge,
+    OverQuota,
+}
+
 /// Stores a batch of header rows in one transaction. With `adopt`, a row of an older
 /// UIDVALIDITY with the same Message-ID, date and size is moved to the new UID instead of
 /// inserting a twin, so what the user already saw keeps its identity and body.
@@ -151,25 +162,38 @@ pub async fn insert_headers(
     rows: Vec<HeaderRow>,
     adopt: bool,
 ) -> ServiceResult<()> {
-    retry_busy(|| insert_headers_once(db, key, rows.clone(), adopt)).await
+    let rows = rows.into_iter().map(|r| (r, NewBody::Pending)).collect();
+    insert_rows(db, key, rows, adopt).await
 }
 
-async fn insert_headers_once(
+/// Stores a batch of new rows, each with what is known of its body, in one transaction
+/// (see [`insert_headers`] for `adopt`).
+pub async fn insert_rows(
     db: &DatabaseConnection,
     key: FolderKey,
-    rows: Vec<HeaderRow>,
+    rows: Vec<(HeaderRow, NewBody)>,
+    adopt: bool,
+) -> ServiceResult<()> {
+    retry_busy(|| insert_rows_once(db, key, rows.clone(), adopt)).await
+}
+
+async fn insert_rows_once(
+    db: &DatabaseConnection,
+    key: FolderKey,
+    rows: Vec<(HeaderRow, NewBody)>,
     adopt: bool,
 ) -> ServiceResult<()> {
     let txn = db.begin().await?;
     let mut fresh = Vec::with_capacity(rows.len());
-    for row in rows {
+    for (row, body) in rows {
         if adopt && adopt_row(&txn, key, &row).await? {
             continue;
         }
-        fresh.push(new_row(key, row));
+        fresh.push(new_row(key, row, body));
     }
-    if !fresh.is_empty() {
-        message::Entity::insert_many(fresh)
+    // SQLite binds at most 32,766 values per statement; a row binds about 27.
+    for part in chunked(fresh, 1000) {
+        message::Entity::insert_many(part)
             .on_conflict_do_nothing_on([
                 message::Column::FolderId,
                 message::Column::Uidvalidity,
@@ -180,6 +204,15 @@ async fn insert_headers_once(
     }
     txn.commit().await?;
     Ok(())
+}
+
+fn chunked<T>(items: Vec<T>, size: usize) -> Vec<Vec<T>> {
+    let mut out = Vec::new();
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        out.push(items.by_ref().take(size).collect());
+    }
+    out
 }
 
 async fn adopt_row(
@@ -221,8 +254,16 @@ async fn adopt_row(
     Ok(true)
 }
 
-fn new_row(key: FolderKey, row: HeaderRow) -> message::ActiveModel {
+fn new_row(key: FolderKey, row: HeaderRow, body: NewBody) -> message::ActiveModel {
     let e = row.envelope;
+    let (state, content) = match body {
+        NewBody::Pending => (BodyState::Pending, None),
+        NewBody::Stored(content) => (BodyState::Stored, Some(content)),
+        NewBody::TooLarge => (BodyState::TooLarge, None),
+        NewBody::OverQuota => (BodyState::OverQuota, None),
+    };
+    let bytes = content.as_ref().map_or(0, body_bytes);
+    let content = content.unwrap_or_default();
     message::ActiveModel {
         mailbox_id: Set(key.mailbox_id),
         folder_id: Set(key.folder_id),
@@ -235,8 +276,8 @@ fn new_row(key: FolderKey, row: HeaderRow) -> message::ActiveModel {
         subject: Set(e.subject),
         from_name: Set(e.from.name),
         from_address: Set(e.from.address),
-        to_list: Set(message::People(e.to.clone())),
-        cc_list: Set(message::People(e.cc.clone())),
+        to_list: Set(message::People(e.to)),
+        cc_list: Set(message::People(e.cc)),
         reply_to: Set(message::People(e.reply_to)),
         sent_at: Set(e.sent_at),
         received_at: Set(row.received_at),
@@ -245,11 +286,12 @@ fn new_row(key: FolderKey, row: HeaderRow) -> message::ActiveModel {
         flagged: Set(row.flags.flagged),
         answered: Set(row.flags.answered),
         draft: Set(row.flags.draft),
-        body_state: Set(BodyState::Pending),
-        text_body: Set(None),
-        html_body: Set(None),
-        snippet: Set(String::new()),
-        attachments: Set(message::Attachments::default()),
+        body_state: Set(state),
+        text_body: Set(content.text),
+        html_body: Set(content.html),
+        snippet: Set(content.snippet),
+        attachments: Set(message::Attachments(content.attachments)),
+        body_bytes: Set(bytes),
         automated: Set(e.automated),
         ..Default::default()
     }

@@ -1,0 +1,251 @@
+//! The rest of a folder's new mail, after the header pass stored the newest batch: each
+//! message fetched once as a whole (`BODY.PEEK[]` after a small FETCH of flags, dates and
+//! sizes), parsed on every core while the next batch downloads, and inserted once as a
+//! complete row. No header block is downloaded twice and no row is written twice.
+//!
+//! A run cut anywhere leaves those UIDs unstored, so the next run finds them missing and
+//! fetches them again; the unique (folder, UIDVALIDITY, UID) key keeps a row from ever
+//! being stored twice.
+
+use super::{
+    error::SyncError,
+    fetch::{self, Body, ImapSession, Meta},
+    fetch_bounds::{FetchBounds, batches},
+    parse,
+    progress::{self, Counts, Phase},
+    store::{self, FolderKey, HeaderRow, NewBody, Pending, Quota},
+};
+use sea_orm::DatabaseConnection;
+use std::{collections::HashMap, time::Duration};
+use tokio::task::JoinHandle;
+
+/// UIDs per FETCH of flags, dates and sizes (about 60 bytes of answer each).
+const META_CHUNK: usize = 5000;
+
+/// Where the rest of one folder goes, and how far the folder's counts are.
+pub struct Rest<'a> {
+    pub db: &'a DatabaseConnection,
+    pub key: FolderKey,
+    pub limits: &'a FetchBounds,
+    pub quota: &'a Quota,
+    pub counts: Counts,
+}
+
+impl Rest<'_> {
+    /// Stores the messages of `uids` (newest first) as complete rows.
+    pub async fn store(
+        &mut self,
+        session: &mut ImapSession,
+        uids: &[i64],
+    ) -> Result<(), SyncError> {
+        for part in uids.chunks(META_CHUNK) {
+            let mut metas = timed(self.limits.command_timeout, fetch::meta(session, part)).await?;
+            metas.sort_unstable_by_key(|m| std::cmp::Reverse(m.uid));
+            let (too_large, wanted): (Vec<Meta>, Vec<Meta>) = metas
+                .into_iter()
+                .partition(|m| m.size > self.limits.max_message_bytes);
+            self.headers_only(session, &too_large, NewBody::TooLarge)
+                .await?;
+            self.whole(session, wanted).await?;
+        }
+        Ok(())
+    }
+
+    /// Whole messages in byte-bounded batches: batch n+1 downloads while batch n is parsed
+    /// and inserted.
+    async fn whole(
+        &mut self,
+        session: &mut ImapSession,
+        wanted: Vec<Meta>,
+    ) -> Result<(), SyncError> {
+        let by_uid: HashMap<i64, Meta> = wanted.iter().map(|m| (m.uid, *m)).collect();
+        let pending: Vec<Pending> = wanted
+            .iter()
+            .map(|m| Pending {
+                uid: m.uid,
+                size: m.size,
+                received_at: m.received_at,
+            })
+            .collect();
+        let all = batches(&pending, self.limits);
+        let mut storing: Option<JoinHandle<Result<Stored, SyncError>>> = None;
+        let mut cut_on_wire = Vec::new();
+        for (n, batch) in all.iter().enumerate() {
+            let newest = batch
+                .first()
+                .map_or(chrono::DateTime::UNIX_EPOCH, |p| p.received_at);
+            if self.quota.is_full()
+                && !store::has_older_bodies(self.db, self.key.mailbox_id, newest).await?
+            {
+                // No room and nothing older to make room with: this and every older
+                // message keep their headers only.
+                self.finish(storing.take(), &mut cut_on_wire).await?;
+                let rest: Vec<Meta> = all[n..]
+                    .iter()
+                    .flatten()
+                    .filter_map(|p| by_uid.get(&p.uid).copied())
+                    .collect();
+                self.headers_only(session, &rest, NewBody::OverQuota)
+                    .await?;
+                break;
+            }
+            let uids: Vec<i64> = batch.iter().map(|p| p.uid).collect();
+            let declared: i64 = batch.iter().map(|p| p.size.max(0)).sum();
+            let raw = timed(
+                self.limits.command_timeout,
+                fetch::bodies(session, &uids, declared, self.limits.max_message_bytes),
+            )
+            .await?;
+            self.finish(storing.take(), &mut cut_on_wire).await?;
+            let items: Vec<(Meta, Body)> = raw
+                .into_iter()
+                .filter_map(|(uid, body)| Some((*by_uid.get(&uid)?, body)))
+                .collect();
+            storing = Some(tokio::spawn(parse_and_insert(
+                self.db.clone(),
+                self.key,
+                items,
+                self.quota.clone(),
+            )));
+        }
+        self.finish(storing.take(), &mut cut_on_wire).await?;
+        let cut: Vec<Meta> = cut_on_wire
+            .iter()
+            .filter_map(|uid| by_uid.get(uid).copied())
+            .collect();
+        self.headers_only(session, &cut, NewBody::TooLarge).await
+    }
+
+    /// Waits for a batch being stored and counts it.
+    async fn finish(
+        &mut self,
+        task: Option<JoinHandle<Result<Stored, SyncError>>>,
+        cut_on_wire: &mut Vec<i64>,
+    ) -> Result<(), SyncError> {
+        let Some(task) = task else { return Ok(()) };
+        let stored = task
+            .await
+            .map_err(|e| SyncError::Imap(format!("store task failed: {e}")))??;
+        cut_on_wire.extend(stored.too_large);
+        self.counted(stored.rows).await
+    }
+
+    /// Messages kept without their bodies (too large, or no room in the quota): their
+    /// header blocks, in header-pass batches.
+    async fn headers_only(
+        &mut self,
+        session: &mut ImapSession,
+        metas: &[Meta],
+        body: NewBody,
+    ) -> Result<(), SyncError> {
+        let max_header = u64::try_from(self.limits.max_header_bytes).unwrap_or(0);
+        for chunk in metas.chunks(self.limits.header_batch.max(1)) {
+            let uids: Vec<i64> = chunk.iter().map(|m| m.uid).collect();
+            let rows = timed(
+                self.limits.command_timeout,
+                fetch::headers(session, &uids, max_header),
+            )
+            .await?;
+            let n = rows.len();
+            let rows = rows.into_iter().map(|r| (r, body.clone())).collect();
+            store::insert_rows(self.db, self.key, rows, false).await?;
+            self.counted(n).await?;
+        }
+        Ok(())
+    }
+
+    async fn counted(&mut self, rows: usize) -> Result<(), SyncError> {
+        if rows > 0 {
+            self.counts.headers_done += rows as i64;
+            self.counts.bodies_done += rows as i64;
+            progress::report(self.db, self.key.folder_id, Phase::Bodies, self.counts).await?;
+        }
+        Ok(())
+    }
+}
+
+/// What a batch's task did: rows inserted, and UIDs whose bytes went over the limit on
+/// the wire (their rows come from their header blocks).
+struct Stored {
+    rows: usize,
+    too_large: Vec<i64>,
+}
+
+/// Parses a batch on every core, keeps what the quota allows (newest first), and inserts
+/// the rows in one transaction.
+async fn parse_and_insert(
+    db: DatabaseConnection,
+    key: FolderKey,
+    items: Vec<(Meta, Body)>,
+    quota: Quota,
+) -> Result<Stored, SyncError> {
+    let mut too_large = Vec::new();
+    let mut kept = Vec::with_capacity(items.len());
+    for (meta, body) in items {
+        match body {
+            Body::Kept(bytes) => kept.push((meta, bytes)),
+            Body::TooLarge => too_large.push(meta.uid),
+        }
+    }
+    let mut parsed = tokio::task::spawn_blocking(move || {
+        on_every_core(kept, |(meta, bytes)| (*meta, parse::whole_or_raw(bytes)))
+    })
+    .await
+    .map_err(|e| SyncError::Imap(format!("parse task failed: {e}")))?;
+    // The quota serves the newest first.
+    parsed.sort_by_key(|(meta, _)| std::cmp::Reverse((meta.received_at, meta.uid)));
+    let mut rows = Vec::with_capacity(parsed.len());
+    for (meta, (envelope, content)) in parsed {
+        let fits = quota
+            .take(
+                &db,
+                key.mailbox_id,
+                meta.received_at,
+                store::body_bytes(&content),
+            )
+            .await?;
+        let body = if fits {
+            NewBody::Stored(content)
+        } else {
+            NewBody::OverQuota
+        };
+        let row = HeaderRow {
+            uid: meta.uid,
+            flags: meta.flags,
+            received_at: meta.received_at,
+            size: meta.size,
+            envelope,
+        };
+        rows.push((row, body));
+    }
+    let n = rows.len();
+    store::insert_rows(&db, key, rows, false).await?;
+    Ok(Stored { rows: n, too_large })
+}
+
+/// Maps `items` on every core (one scoped thread per share), keeping the order.
+pub fn on_every_core<T: Sync, R: Send>(items: Vec<T>, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let share = items.len().div_ceil(threads).max(1);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = items
+            .chunks(share)
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<_>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_default())
+            .collect()
+    })
+}
+
+/// Runs an IMAP step within the command timeout.
+pub async fn timed<T>(
+    limit: Duration,
+    step: impl std::future::Future<Output = Result<T, SyncError>>,
+) -> Result<T, SyncError> {
+    tokio::time::timeout(limit, step)
+        .await
+        .unwrap_or(Err(SyncError::Timeout))
+}
