@@ -4,8 +4,8 @@
 
 run:
 	scripts/setup
-	scripts/build
-	target/debug/mailcenter
+	scripts/build --serve
+	SITE_ROOT=$${SITE_ROOT:-target/site-serve} target/serve/mailcenter
 
 test:
 	scripts/test
