@@ -27,14 +27,17 @@ pub fn raw_rust(user: &str) {
         let (mut session, _) = open_session(&s.imaps_server(), &login, &CheckOptions::new(trust))
             .await
             .expect("login");
-        session.examine("INBOX").await.expect("EXAMINE");
+        let exists = session.examine("INBOX").await.expect("EXAMINE").exists;
         let login_seconds = t0.elapsed().as_secs_f64();
         let mut raw: Vec<(i64, Vec<u8>)> = Vec::new();
-        {
+        // In commands of 1,000 messages: one answer of a whole large mailbox would pass
+        // the session's response bound (as it would for the engine).
+        for start in (1..=exists).step_by(1000) {
+            let end = (start + 999).min(exists);
             let mut stream = session
-                .uid_fetch("1:*", "(UID BODY.PEEK[])")
+                .fetch(format!("{start}:{end}"), "(UID BODY.PEEK[])")
                 .await
-                .expect("UID FETCH");
+                .expect("FETCH");
             while let Some(f) = stream.try_next().await.expect("fetch") {
                 raw.push((
                     i64::from(f.uid.unwrap_or(0)),
