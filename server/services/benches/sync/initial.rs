@@ -25,8 +25,9 @@ use std::{
     time::{Duration, Instant},
 };
 
-/// A fresh SQLite database with `user`'s mailbox connected through the service API
-/// (login check, draft, connect) for `folders`, period 1 year.
+/// A fresh database (SQLite unless made with [`Fresh::connect_url`]) with `user`'s mailbox
+/// connected through the service API (login check, draft, connect) for `folders`, period 1
+/// year.
 pub struct Fresh {
     pub st: AppState,
     pub owner: Actor,
@@ -38,9 +39,21 @@ impl Fresh {
     pub async fn connect(s: &Stack, user: &str, folders: &[&str], tag: &str) -> Fresh {
         let dir = work_dir(tag);
         let url = format!("sqlite://{}?mode=rwc", dir.join("mail.db").display());
-        let db = services::db::connect_and_migrate(&url)
+        Self::connect_url(s, user, folders, &url, dir).await
+    }
+
+    /// The same on the empty database at `url` (e.g. a fresh PostgreSQL database); `dir`
+    /// is removed by [`Fresh::remove`] (the SQLite files' directory, or an empty one).
+    pub async fn connect_url(
+        s: &Stack,
+        user: &str,
+        folders: &[&str],
+        url: &str,
+        dir: PathBuf,
+    ) -> Fresh {
+        let db = services::db::connect_and_migrate(url)
             .await
-            .expect("fresh SQLite");
+            .expect("fresh database");
         let st = state(db, s);
         let owner = admin(&st.db, &format!("owner-{user}@acme.com")).await;
         let draft = mailboxes::check_and_draft(&st, &owner, request(s, user))
@@ -235,7 +248,7 @@ pub fn sync10k(user: &str, reps: usize) {
 }
 
 /// Flushes dirty pages (`sync`), so a run does not pay for the previous one's writes.
-fn settle() {
+pub(crate) fn settle() {
     let _ = std::process::Command::new("sync").status();
 }
 

@@ -14,9 +14,13 @@
 //!                                against 1 process on BASE_N mailboxes
 //! crm USER [REPS]                issue 12: initial sync with automatic CRM links against
 //!                                the same sync with links off
+//! growth USER...                 growth of the initial sync with the mailbox (users of
+//!                                1k, 10k, 100k messages), SQLite and PostgreSQL: time,
+//!                                first page, peak RSS, ratio to a raw fetch of the same run
 //! ```
 //! Internal (run as child processes): `sync-once USER`, `raw-rust USER`,
-//! `scaleout-worker URL OWNER LOG DEADLINE_S`, `crm-once USER off|automatic`.
+//! `scaleout-worker URL OWNER LOG DEADLINE_S`, `crm-once USER off|automatic`,
+//! `growth-once USER sqlite|postgres [MC_BENCH_DB]`.
 //!
 //! USER is a mail-stack user `USER@example.test` with password `USER-pass-1`.
 
@@ -27,6 +31,7 @@ mod baseline;
 mod breakdown;
 mod crm;
 mod first_page;
+mod growth;
 mod initial;
 mod resync;
 mod scaleout;
@@ -60,6 +65,12 @@ fn main() {
         Some("scaleout") => scaleout::scaleout(num(1, 100_000), num(2, 4), num(3, 20_000)),
         Some("crm") => crm::crm(arg(1).expect("USER"), num(2, 3)),
         Some("crm-once") => crm::crm_once(arg(1).expect("USER"), arg(2).expect("off|automatic")),
+        Some("growth") => growth::growth(&args[1..]),
+        Some("growth-once") => growth::growth_once(
+            arg(1).expect("USER"),
+            arg(2).expect("sqlite|postgres"),
+            arg(3),
+        ),
         Some("sync-once") => initial::sync_once(arg(1).expect("USER")),
         Some("raw-rust") => breakdown::raw_rust(arg(1).expect("USER")),
         Some("scaleout-worker") => scaleout::scaleout_worker(
@@ -71,7 +82,8 @@ fn main() {
         _ => {
             eprintln!(
                 "usage: sync (sync10k USER [REPS] | first-page USER | resync10 USER FOLDER... | \
-                 scheduler [N] [SPREAD_S] | scaleout [N] [PROCS] [BASE_N] | crm USER [REPS])"
+                 scheduler [N] [SPREAD_S] | scaleout [N] [PROCS] [BASE_N] | crm USER [REPS] | \
+                 growth USER...)"
             );
             std::process::exit(2);
         }

@@ -1,0 +1,334 @@
+//! Growth: how the cost of the initial sync grows with the mailbox, on SQLite and on
+//! PostgreSQL. For each user (1,000, 10,000 and 100,000 messages in INBOX, period 1y): a raw
+//! `UID FETCH 1:* (BODY.PEEK[])` (python imaplib) of that INBOX, then our sync into a fresh
+//! SQLite and into a fresh PostgreSQL database, each in a fresh process: time, time to a
+//! full first page of the message list (polled every 10 ms during the sync), peak RSS of
+//! the syncing process. Then time per message at the largest size against the smallest
+//! (linearity) and peak RSS at the largest against the next.
+
+use super::{
+    baseline, child,
+    common::{mail_stack::stack, postgres_admin_url, sync_fixtures::folder},
+    get,
+    initial::{Fresh, settle},
+    mb, met, reset_peak_rss, runtime, status_kb, work_dir,
+};
+use domain::MailScope;
+use sea_orm::{ColumnTrait, ConnectionTrait, Database, EntityTrait, PaginatorTrait, QueryFilter};
+use services::{
+    entities::message, mail_view::message_list, sync::schedule::Outcome, sync::store::BodyState,
+};
+use std::{
+    collections::HashMap,
+    panic::{AssertUnwindSafe, catch_unwind},
+    time::{Duration, Instant},
+};
+
+/// Each child (one sync of one size on one database) is killed after this.
+const CHILD_LIMIT: Duration = Duration::from_secs(15 * 60);
+/// Rows of a full first page of the message list.
+const PAGE: usize = 50;
+const DBS: [&str; 2] = ["sqlite", "postgres"];
+
+/// A throwaway PostgreSQL database `mc_bench_*`, dropped when this goes out of scope
+/// (outside a runtime). Both the child and the coordinator hold one for the same name, so
+/// it is dropped even when the child is killed.
+struct PgScratch {
+    admin_url: String,
+    name: String,
+}
+
+impl PgScratch {
+    fn new(name: Option<&str>) -> PgScratch {
+        let name = name.map_or_else(
+            || format!("mc_bench_{}", uuid::Uuid::new_v4().simple()),
+            str::to_owned,
+        );
+        assert!(
+            name.starts_with("mc_bench_")
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+            "not a bench database name: {name}"
+        );
+        PgScratch {
+            admin_url: postgres_admin_url(),
+            name,
+        }
+    }
+
+    fn url(&self) -> String {
+        let base = self.admin_url.rsplit_once('/').map_or("", |(b, _)| b);
+        format!("{base}/{}", self.name)
+    }
+
+    async fn create(&self) {
+        let admin = Database::connect(&self.admin_url)
+            .await
+            .expect("PostgreSQL (TEST_POSTGRES_URL)");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {}", self.name))
+            .await
+            .expect("CREATE DATABASE");
+        admin.close().await.ok();
+    }
+}
+
+impl Drop for PgScratch {
+    fn drop(&mut self) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            if let Ok(admin) = Database::connect(&self.admin_url).await {
+                let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+                if let Err(err) = admin.execute_unprepared(&sql).await {
+                    eprintln!("bench: could not drop {}: {err}", self.name);
+                }
+                admin.close().await.ok();
+            }
+        });
+    }
+}
+
+/// One sync of one size on one database, as the coordinator saw it.
+struct Run {
+    n: usize,
+    db: &'static str,
+    raw: f64,
+    /// `None` when the child failed (its panic or timeout is on stderr).
+    got: Option<HashMap<String, String>>,
+}
+
+impl Run {
+    fn f(&self, key: &str) -> f64 {
+        self.got.as_ref().map_or(f64::NAN, |o| get(o, key))
+    }
+    fn ours(&self) -> f64 {
+        self.f("seconds")
+    }
+    fn first(&self) -> f64 {
+        self.f("first_page")
+    }
+    fn hwm_mb(&self) -> f64 {
+        self.f("hwm_kb") / 1024.0
+    }
+}
+
+/// Runs `f`, turning a panic (already reported on stderr by the hook) into `None`.
+fn attempt<T>(f: impl FnOnce() -> T) -> Option<T> {
+    catch_unwind(AssertUnwindSafe(f)).ok()
+}
+
+/// The coordinator: `users` in order of size (1k, 10k, 100k).
+pub fn growth(users: &[String]) {
+    assert!(!users.is_empty(), "growth USER...");
+    println!(
+        "G. Initial sync growth: INBOX of {} (period 1y); ours = sync_mailbox into a fresh database, \
+         each run a fresh process; raw = python imaplib UID FETCH 1:* (BODY.PEEK[]) of the same \
+         INBOX, same run; first page = message_list page 1 holds {PAGE} rows (polled every 10 ms)",
+        users.join(", ")
+    );
+    let mut runs: Vec<Run> = Vec::new();
+    for user in users {
+        settle();
+        let Some((raw, n)) = attempt(|| baseline::python_fetch(user, "INBOX")) else {
+            println!("   {user}: the raw fetch failed; skipped");
+            continue;
+        };
+        for db in DBS {
+            settle();
+            let scratch = (db == "postgres").then(|| PgScratch::new(None));
+            let mut args = vec!["growth-once", user.as_str(), db];
+            if let Some(pg) = &scratch {
+                args.push(&pg.name);
+            }
+            let got = attempt(|| child(&args, CHILD_LIMIT));
+            drop(scratch);
+            if let Some(o) = &got {
+                let outcome = o.get("outcome").map_or("?", String::as_str);
+                let rows: usize = get(o, "rows");
+                if outcome != "synced" || rows != n {
+                    println!("   WARNING {n} {db}: outcome {outcome}, {rows} rows of {n}");
+                }
+                if o.get("hwm_reset").map(String::as_str) != Some("true") {
+                    println!("   WARNING {n} {db}: peak RSS not reset, it covers the setup too");
+                }
+            }
+            runs.push(Run {
+                n,
+                db,
+                raw: raw.seconds,
+                got,
+            });
+        }
+    }
+    print_table(&runs);
+}
+
+fn print_table(runs: &[Run]) {
+    println!(
+        "   {:>8}  {:<8}  {:>8}  {:>7}  {:>8}  {:>12}  {:>11}  {:>7}",
+        "messages", "db", "ours s", "raw s", "ours/raw", "first page s", "peak RSS MB", "rows"
+    );
+    for r in runs {
+        let rows = r
+            .got
+            .as_ref()
+            .and_then(|o| o.get("rows").cloned())
+            .unwrap_or_else(|| "failed".into());
+        println!(
+            "   {:>8}  {:<8}  {:>8.2}  {:>7.2}  {:>8.2}  {:>12.3}  {:>11.0}  {:>7}",
+            r.n,
+            r.db,
+            r.ours(),
+            r.raw,
+            r.ours() / r.raw,
+            r.first(),
+            r.hwm_mb(),
+            rows
+        );
+    }
+    let mut sizes: Vec<usize> = runs.iter().map(|r| r.n).collect();
+    sizes.sort_unstable();
+    sizes.dedup();
+    let find = |n: usize, db: &str| runs.iter().find(|r| r.n == n && r.db == db);
+    if let (Some(&small), Some(&large)) = (sizes.first(), sizes.last())
+        && small < large
+    {
+        for db in DBS {
+            if let (Some(a), Some(b)) = (find(small, db), find(large, db)) {
+                let per = |r: &Run| r.ours() / r.n as f64;
+                println!(
+                    "   {db}: time per message {large} vs {small}: {:.2}x ({:.3} ms vs {:.3} ms; 1 = linear)",
+                    per(b) / per(a),
+                    per(b) * 1e3,
+                    per(a) * 1e3
+                );
+            }
+        }
+    }
+    if sizes.len() >= 2 {
+        let (prev, large) = (sizes[sizes.len() - 2], sizes[sizes.len() - 1]);
+        for db in DBS {
+            if let (Some(a), Some(b)) = (find(prev, db), find(large, db)) {
+                println!(
+                    "   {db}: peak RSS {large} vs {prev}: {:.2}x ({:.0} MB vs {:.0} MB; 1 = flat)",
+                    b.hwm_mb() / a.hwm_mb(),
+                    b.hwm_mb(),
+                    a.hwm_mb()
+                );
+            }
+        }
+    }
+    for r in runs {
+        println!(
+            "   {:>6} {:<8}  ≤ 1.5× raw: {}   first page < 0.3 s: {}",
+            r.n,
+            r.db,
+            met(r.ours() <= 1.5 * r.raw),
+            met(r.first() < 0.3)
+        );
+    }
+}
+
+/// Child: connects `user`'s INBOX on a fresh database of `kind` (PostgreSQL: `pg_name`, a
+/// `mc_bench_*` database it creates and drops), runs one first sync while polling the
+/// first page every 10 ms, prints one line of figures, removes the database.
+pub fn growth_once(user: &str, kind: &str, pg_name: Option<&str>) {
+    let s = stack();
+    let dir = work_dir("growth");
+    let scratch = match kind {
+        "sqlite" => None,
+        "postgres" => Some(PgScratch::new(pg_name)),
+        other => panic!("growth-once USER sqlite|postgres, not {other}"),
+    };
+    let url = scratch.as_ref().map_or_else(
+        || format!("sqlite://{}?mode=rwc", dir.join("mail.db").display()),
+        PgScratch::url,
+    );
+    let rt = runtime();
+    let line = rt.block_on(async {
+        if let Some(pg) = &scratch {
+            pg.create().await;
+        }
+        let fresh = Fresh::connect_url(&s, user, &["INBOX"], &url, dir).await;
+        let line = measure(&fresh).await;
+        fresh.remove().await;
+        line
+    });
+    drop(rt);
+    drop(scratch);
+    println!("{line}");
+}
+
+/// One first sync of INBOX with the first page polled beside it; the `key=value` line.
+async fn measure(fresh: &Fresh) -> String {
+    let db = &fresh.st.db;
+    let id = fresh.mailbox_id;
+    let inbox = folder(db, id, "INBOX").await;
+    let scope = MailScope::Folder {
+        mailbox: id,
+        folder: inbox.id,
+    };
+    let page_full = || async {
+        message_list(db, &fresh.owner, scope, None)
+            .await
+            .expect("message page")
+            .messages
+            .len()
+            >= PAGE
+    };
+    let engine = fresh.engine();
+    let reset = reset_peak_rss();
+    let before = status_kb("VmRSS");
+    let t0 = Instant::now();
+    let run = tokio::spawn(async move {
+        let outcome = engine.sync_mailbox(id).await;
+        (outcome, t0.elapsed())
+    });
+    let (mut first, mut polls) = (None, 0u32);
+    while !run.is_finished() {
+        if first.is_none() {
+            polls += 1;
+            if page_full().await {
+                first = Some(t0.elapsed());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let (outcome, took) = run.await.expect("sync task");
+    let hwm = status_kb("VmHWM");
+    // A run shorter than the first poll that saw a full page: the poll after it (an upper bound).
+    let after_end = first.is_none();
+    if after_end && page_full().await {
+        first = Some(t0.elapsed());
+    }
+    let rows = message::Entity::find()
+        .filter(message::Column::FolderId.eq(inbox.id))
+        .count(db)
+        .await
+        .expect("count");
+    let bodies = message::Entity::find()
+        .filter(message::Column::FolderId.eq(inbox.id))
+        .filter(message::Column::BodyState.ne(BodyState::Pending.as_str()))
+        .count(db)
+        .await
+        .expect("count");
+    let outcome = match outcome {
+        Outcome::Synced => "synced".to_owned(),
+        other => format!("{other:?}").replace(' ', "_"),
+    };
+    let first = first.map_or(f64::NAN, |d| d.as_secs_f64());
+    eprintln!(
+        "[growth] {} rows in {:.2} s, first page {first:.3} s, peak RSS {:.0} MB",
+        rows,
+        took.as_secs_f64(),
+        mb(hwm)
+    );
+    format!(
+        "seconds={:.3} first_page={first:.3} rows={rows} bodies={bodies} hwm_kb={hwm} \
+         rss_before_kb={before} outcome={outcome} hwm_reset={reset} polls={polls} \
+         first_page_after_end={after_end}",
+        took.as_secs_f64()
+    )
+}
