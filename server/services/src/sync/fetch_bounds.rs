@@ -32,8 +32,8 @@ impl Default for FetchBounds {
     fn default() -> Self {
         FetchBounds {
             header_batch: 500,
-            body_batch: 1000,
-            body_batch_bytes: 8 << 20,
+            body_batch: 250,
+            body_batch_bytes: 4 << 20,
             max_message_bytes: 25 << 20,
             max_header_bytes: 256 << 10,
             command_timeout: Duration::from_secs(120),
