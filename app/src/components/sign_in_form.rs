@@ -3,7 +3,6 @@
 //! works hydrated and with JavaScript off alike: the browser follows the redirect to the
 //! provider's sign-in page. Tokens never reach the browser.
 
-use crate::json_resource::json_resource;
 use crate::{
     api::mailboxes::sign_in_providers,
     i18n::*,
@@ -48,7 +47,7 @@ pub fn SignInSection(
     #[prop(into)] title: Signal<String>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let configured = json_resource(|| (), |_| sign_in_providers());
+    let configured = Resource::new(|| (), |_| sign_in_providers());
     let id_var = format!("{}CLIENT_ID", oauth.env_prefix());
     let secret_var = format!("{}CLIENT_SECRET", oauth.env_prefix());
     let name = match oauth {

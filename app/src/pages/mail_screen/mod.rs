@@ -10,7 +10,6 @@ mod message_card;
 mod reading_pane;
 mod shortcuts;
 
-use crate::json_resource::json_resource;
 use crate::{
     api::mail::{conversation, mail_tree, message_list, search_mail},
     components::{PageTitle, ReconnectNotice, poll::use_ticker},
@@ -51,8 +50,8 @@ pub fn MailScreenPage() -> impl IntoView {
     let acting: message_actions::Acting = ServerAction::new();
     provide_context(acting);
     let done = move || acting.version().get();
-    let tree = json_resource(move || (tick.get(), done()), |_| mail_tree());
-    let list = json_resource(
+    let tree = Resource::new(move || (tick.get(), done()), |_| mail_tree());
+    let list = Resource::new(
         move || (scope.get(), before(), search.get(), tick.get(), done()),
         |(scope, before, search, _, _)| async move {
             let (mailbox, folder) = match scope {
@@ -66,7 +65,7 @@ pub fn MailScreenPage() -> impl IntoView {
             }
         },
     );
-    let opened = json_resource(
+    let opened = Resource::new(
         move || (open.get(), done()),
         |(id, _)| async move {
             match id {
