@@ -8,13 +8,15 @@
 
 use super::{
     baseline, child,
-    common::{mail_stack::stack, postgres_admin_url, sync_fixtures::folder},
+    common::{mail_stack::stack, sync_fixtures::folder},
     get,
     initial::{Fresh, settle},
-    mb, met, reset_peak_rss, runtime, status_kb, work_dir,
+    mb, met, reset_peak_rss, runtime,
+    scratch::PgScratch,
+    status_kb, work_dir,
 };
 use domain::MailScope;
-use sea_orm::{ColumnTrait, ConnectionTrait, Database, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use services::{
     entities::message, mail_view::message_list, sync::schedule::Outcome, sync::store::BodyState,
 };
@@ -29,66 +31,6 @@ const CHILD_LIMIT: Duration = Duration::from_secs(15 * 60);
 /// Rows of a full first page of the message list.
 const PAGE: usize = 50;
 const DBS: [&str; 2] = ["sqlite", "postgres"];
-
-/// A throwaway PostgreSQL database `mc_bench_*`, dropped when this goes out of scope
-/// (outside a runtime). Both the child and the coordinator hold one for the same name, so
-/// it is dropped even when the child is killed.
-struct PgScratch {
-    admin_url: String,
-    name: String,
-}
-
-impl PgScratch {
-    fn new(name: Option<&str>) -> PgScratch {
-        let name = name.map_or_else(
-            || format!("mc_bench_{}", uuid::Uuid::new_v4().simple()),
-            str::to_owned,
-        );
-        assert!(
-            name.starts_with("mc_bench_")
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
-            "not a bench database name: {name}"
-        );
-        PgScratch {
-            admin_url: postgres_admin_url(),
-            name,
-        }
-    }
-
-    fn url(&self) -> String {
-        let base = self.admin_url.rsplit_once('/').map_or("", |(b, _)| b);
-        format!("{base}/{}", self.name)
-    }
-
-    async fn create(&self) {
-        let admin = Database::connect(&self.admin_url)
-            .await
-            .expect("PostgreSQL (TEST_POSTGRES_URL)");
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE {}", self.name))
-            .await
-            .expect("CREATE DATABASE");
-        admin.close().await.ok();
-    }
-}
-
-impl Drop for PgScratch {
-    fn drop(&mut self) {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(async {
-            if let Ok(admin) = Database::connect(&self.admin_url).await {
-                let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
-                if let Err(err) = admin.execute_unprepared(&sql).await {
-                    eprintln!("bench: could not drop {}: {err}", self.name);
-                }
-                admin.close().await.ok();
-            }
-        });
-    }
-}
 
 /// One sync of one size on one database, as the coordinator saw it.
 struct Run {

@@ -36,6 +36,7 @@ mod initial;
 mod resync;
 mod scaleout;
 mod sched;
+mod scratch;
 
 use std::{
     collections::HashMap,

@@ -4,11 +4,10 @@
 
 use super::sched::{FastRunner, count_where, leased, mix, mix_text, synced};
 use super::{
-    common::{postgres_admin_url, schedule_fixtures::mailboxes_due_at},
-    met, runtime, work_dir,
+    common::schedule_fixtures::mailboxes_due_at, met, runtime, scratch::PgScratch, work_dir,
 };
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, Database, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use services::{
     entities::mailbox,
     sync::{Scheduler, SchedulerConfig, SyncWaker},
@@ -21,37 +20,6 @@ use std::{
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
-
-/// A throwaway PostgreSQL database, dropped when this goes out of scope (outside a runtime).
-struct PgScratch {
-    admin_url: String,
-    name: String,
-}
-
-impl PgScratch {
-    fn url(&self) -> String {
-        let base = self.admin_url.rsplit_once('/').map_or("", |(b, _)| b);
-        format!("{base}/{}", self.name)
-    }
-}
-
-impl Drop for PgScratch {
-    fn drop(&mut self) {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(async {
-            if let Ok(admin) = Database::connect(&self.admin_url).await {
-                let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
-                if let Err(err) = admin.execute_unprepared(&sql).await {
-                    eprintln!("bench: could not drop {}: {err}", self.name);
-                }
-                admin.close().await.ok();
-            }
-        });
-    }
-}
 
 /// What one scale-out run saw.
 struct ScaleOut {
@@ -140,21 +108,11 @@ pub fn scaleout(n: usize, procs: usize, base_n: usize) {
 /// (closing their stdin) once every mailbox was synced, checks their logs, drops it.
 fn scaleout_run(n: usize, procs: usize) -> ScaleOut {
     let deadline = Duration::from_secs(420);
-    let scratch = PgScratch {
-        admin_url: postgres_admin_url(),
-        name: format!("mc_bench_{}", uuid::Uuid::new_v4().simple()),
-    };
+    let scratch = PgScratch::new(None);
     let url = scratch.url();
     let rt = runtime();
     let (db, insert_s) = rt.block_on(async {
-        let admin = Database::connect(&scratch.admin_url)
-            .await
-            .expect("PostgreSQL (TEST_POSTGRES_URL)");
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE {}", scratch.name))
-            .await
-            .expect("CREATE DATABASE");
-        admin.close().await.ok();
+        scratch.create().await;
         let db = services::db::connect_and_migrate(&url)
             .await
             .expect("migrate");

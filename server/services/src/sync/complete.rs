@@ -10,14 +10,13 @@
 use super::{
     error::SyncError,
     fetch::{self, Body, ImapSession, Meta},
-    fetch_bounds::{FetchBounds, batches},
+    fetch_bounds::FetchBounds,
     parse,
-    progress::{self, Counts, Phase},
+    pipeline::{self, Stored, Tally},
     store::{self, FolderKey, HeaderRow, NewBody, Pending, Quota},
 };
 use sea_orm::DatabaseConnection;
 use std::{collections::HashMap, time::Duration};
-use tokio::task::JoinHandle;
 
 /// UIDs per FETCH of flags, dates and sizes (about 60 bytes of answer each).
 const META_CHUNK: usize = 5000;
@@ -28,7 +27,7 @@ pub struct Rest<'a> {
     pub key: FolderKey,
     pub limits: &'a FetchBounds,
     pub quota: &'a Quota,
-    pub counts: Counts,
+    pub tally: Tally,
 }
 
 impl Rest<'_> {
@@ -51,8 +50,8 @@ impl Rest<'_> {
         Ok(())
     }
 
-    /// Whole messages in byte-bounded batches: batch n+1 downloads while batch n is parsed
-    /// and inserted.
+    /// Whole messages in byte-bounded batches (`pipeline`), inserted as complete rows; what
+    /// the quota has no room for and what was over the limit on the wire get header rows.
     async fn whole(
         &mut self,
         session: &mut ImapSession,
@@ -67,67 +66,34 @@ impl Rest<'_> {
                 received_at: m.received_at,
             })
             .collect();
-        let all = batches(&pending, self.limits);
-        let mut storing: Option<JoinHandle<Result<Stored, SyncError>>> = None;
-        let mut cut_on_wire = Vec::new();
-        for (n, batch) in all.iter().enumerate() {
-            let newest = batch
-                .first()
-                .map_or(chrono::DateTime::UNIX_EPOCH, |p| p.received_at);
-            if self.quota.is_full()
-                && !store::has_older_bodies(self.db, self.key.mailbox_id, newest).await?
-            {
-                // No room and nothing older to make room with: this and every older
-                // message keep their headers only.
-                self.finish(storing.take(), &mut cut_on_wire).await?;
-                let rest: Vec<Meta> = all[n..]
-                    .iter()
-                    .flatten()
-                    .filter_map(|p| by_uid.get(&p.uid).copied())
+        let (db, key, quota) = (self.db, self.key, self.quota);
+        let left = pipeline::fetch_whole(
+            session,
+            db,
+            key,
+            self.limits,
+            quota,
+            &pending,
+            &mut self.tally,
+            |items| {
+                let items = items
+                    .into_iter()
+                    .filter_map(|(p, body)| Some((*by_uid.get(&p.uid)?, body)))
                     .collect();
-                self.headers_only(session, &rest, NewBody::OverQuota)
-                    .await?;
-                break;
-            }
-            let uids: Vec<i64> = batch.iter().map(|p| p.uid).collect();
-            let declared: i64 = batch.iter().map(|p| p.size.max(0)).sum();
-            let raw = timed(
-                self.limits.command_timeout,
-                fetch::bodies(session, &uids, declared, self.limits.max_message_bytes),
-            )
+                tokio::spawn(parse_and_insert(db.clone(), key, items, quota.clone()))
+            },
+        )
+        .await?;
+        let metas = |uids: Vec<i64>| -> Vec<Meta> {
+            uids.iter()
+                .filter_map(|uid| by_uid.get(uid).copied())
+                .collect()
+        };
+        let no_room = metas(left.no_room.iter().map(|p| p.uid).collect());
+        self.headers_only(session, &no_room, NewBody::OverQuota)
             .await?;
-            self.finish(storing.take(), &mut cut_on_wire).await?;
-            let items: Vec<(Meta, Body)> = raw
-                .into_iter()
-                .filter_map(|(uid, body)| Some((*by_uid.get(&uid)?, body)))
-                .collect();
-            storing = Some(tokio::spawn(parse_and_insert(
-                self.db.clone(),
-                self.key,
-                items,
-                self.quota.clone(),
-            )));
-        }
-        self.finish(storing.take(), &mut cut_on_wire).await?;
-        let cut: Vec<Meta> = cut_on_wire
-            .iter()
-            .filter_map(|uid| by_uid.get(uid).copied())
-            .collect();
-        self.headers_only(session, &cut, NewBody::TooLarge).await
-    }
-
-    /// Waits for a batch being stored and counts it.
-    async fn finish(
-        &mut self,
-        task: Option<JoinHandle<Result<Stored, SyncError>>>,
-        cut_on_wire: &mut Vec<i64>,
-    ) -> Result<(), SyncError> {
-        let Some(task) = task else { return Ok(()) };
-        let stored = task
+        self.headers_only(session, &metas(left.cut_on_wire), NewBody::TooLarge)
             .await
-            .map_err(|e| SyncError::Imap(format!("store task failed: {e}")))??;
-        cut_on_wire.extend(stored.too_large);
-        self.counted(stored.rows).await
     }
 
     /// Messages kept without their bodies (too large, or no room in the quota): their
@@ -149,26 +115,10 @@ impl Rest<'_> {
             let n = rows.len();
             let rows = rows.into_iter().map(|r| (r, body.clone())).collect();
             store::insert_rows(self.db, self.key, rows, false).await?;
-            self.counted(n).await?;
+            self.tally.add(self.db, n).await?;
         }
         Ok(())
     }
-
-    async fn counted(&mut self, rows: usize) -> Result<(), SyncError> {
-        if rows > 0 {
-            self.counts.headers_done += rows as i64;
-            self.counts.bodies_done += rows as i64;
-            progress::report(self.db, self.key.folder_id, Phase::Bodies, self.counts).await?;
-        }
-        Ok(())
-    }
-}
-
-/// What a batch's task did: rows inserted, and UIDs whose bytes went over the limit on
-/// the wire (their rows come from their header blocks).
-struct Stored {
-    rows: usize,
-    too_large: Vec<i64>,
 }
 
 /// Parses a batch on every core, keeps what the quota allows (newest first), and inserts

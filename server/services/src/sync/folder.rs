@@ -7,8 +7,8 @@ use super::{
     complete::{Rest, on_every_core, timed},
     error::SyncError,
     fetch::{self, Body, FolderState, ImapSession},
-    fetch_bounds::batches,
     parse,
+    pipeline::{self, Stored, Tally},
     progress::{self, Counts, Phase},
     store::{self, FolderKey, Pending, Quota},
 };
@@ -202,10 +202,14 @@ pub async fn body_pass(
             key,
             limits,
             quota,
-            counts,
+            tally: Tally {
+                folder_id: folder.id,
+                counts,
+                new_rows: true,
+            },
         };
         rest.store(session, &pass.rest).await?;
-        counts = rest.counts;
+        counts = rest.tally.counts;
     }
     if let Some((state, code)) = pass.state {
         progress::remember_state(db, folder.id, state, &code).await?;
@@ -224,7 +228,6 @@ async fn pending_bodies(
     quota: &Quota,
     mut counts: Counts,
 ) -> Result<Counts, SyncError> {
-    let t = limits.command_timeout;
     let folder_id = key.folder_id;
     let (too_large, wanted): (Vec<Pending>, Vec<Pending>) = pending
         .into_iter()
@@ -233,54 +236,27 @@ async fn pending_bodies(
     store::mark_too_large(db, key, &too_large).await?;
     counts.bodies_done += too_large.len() as i64;
     progress::report(db, folder_id, Phase::Bodies, counts).await?;
-    // Fetching batch n+1 overlaps parsing and storing batch n.
-    let mut storing: Option<tokio::task::JoinHandle<Result<usize, SyncError>>> = None;
-    let all = batches(&wanted, limits);
-    for (n, batch) in all.iter().enumerate() {
-        let newest = batch
-            .first()
-            .map_or(DateTime::<Utc>::UNIX_EPOCH, |p| p.received_at);
-        if quota.is_full() && !store::has_older_bodies(db, key.mailbox_id, newest).await? {
-            // No room and nothing older to make room with: this and every older
-            // message keep their headers only.
-            let rest: Vec<i64> = all[n..].iter().flatten().map(|p| p.uid).collect();
-            store::mark_over_quota(db, key, &rest).await?;
-            counts.bodies_done += rest.len() as i64;
-            break;
-        }
-        let uids: Vec<i64> = batch.iter().map(|p| p.uid).collect();
-        let declared: i64 = batch.iter().map(|p| p.size.max(0)).sum();
-        let raw = timed(
-            t,
-            fetch::bodies(session, &uids, declared, limits.max_message_bytes),
-        )
-        .await?;
-        if let Some(previous) = storing.take() {
-            counts.bodies_done += joined(previous).await? as i64;
-            progress::report(db, folder_id, Phase::Bodies, counts).await?;
-        }
-        let dated: Vec<(i64, DateTime<Utc>, Body)> = raw
-            .into_iter()
-            .map(|(uid, body)| {
-                let at = batch
-                    .iter()
-                    .find(|p| p.uid == uid)
-                    .map_or(DateTime::<Utc>::UNIX_EPOCH, |p| p.received_at);
-                (uid, at, body)
-            })
-            .collect();
-        storing = Some(tokio::spawn(parse_and_store(
-            db.clone(),
-            key,
-            dated,
-            quota.clone(),
-        )));
-    }
-    if let Some(previous) = storing.take() {
-        counts.bodies_done += joined(previous).await? as i64;
-        progress::report(db, folder_id, Phase::Bodies, counts).await?;
-    }
-    Ok(counts)
+    let mut tally = Tally {
+        folder_id,
+        counts,
+        new_rows: false,
+    };
+    let left = pipeline::fetch_whole(
+        session,
+        db,
+        key,
+        limits,
+        quota,
+        &wanted,
+        &mut tally,
+        |items| tokio::spawn(parse_and_store(db.clone(), key, items, quota.clone())),
+    )
+    .await?;
+    // No room and nothing older to make room with: these keep their headers only.
+    let no_room: Vec<i64> = left.no_room.iter().map(|p| p.uid).collect();
+    store::mark_over_quota(db, key, &no_room).await?;
+    tally.counts.bodies_done += no_room.len() as i64;
+    Ok(tally.counts)
 }
 
 async fn joined(
@@ -297,16 +273,16 @@ async fn joined(
 async fn parse_and_store(
     db: DatabaseConnection,
     key: FolderKey,
-    raw: Vec<(i64, DateTime<Utc>, Body)>,
+    raw: Vec<(Pending, Body)>,
     quota: Quota,
-) -> Result<usize, SyncError> {
+) -> Result<Stored, SyncError> {
     let n = raw.len();
     let mut too_large = Vec::new();
     let mut kept = Vec::with_capacity(n);
-    for (uid, at, body) in raw {
+    for (p, body) in raw {
         match body {
-            Body::Kept(bytes) => kept.push((uid, at, bytes)),
-            Body::TooLarge => too_large.push(uid),
+            Body::Kept(bytes) => kept.push((p.uid, p.received_at, bytes)),
+            Body::TooLarge => too_large.push(p.uid),
         }
     }
     store::mark_too_large(&db, key, &too_large).await?;
@@ -333,5 +309,9 @@ async fn parse_and_store(
     }
     store::mark_over_quota(&db, key, &over).await?;
     store::store_bodies(&db, key, fits).await?;
-    Ok(n)
+    // Too large on the wire: marked above, nothing left to the caller.
+    Ok(Stored {
+        rows: n,
+        too_large: Vec::new(),
+    })
 }

@@ -9,6 +9,7 @@ pub mod fetch_bounds;
 pub mod folder;
 pub mod idle;
 pub mod parse;
+pub mod pipeline;
 pub mod progress;
 pub mod request;
 pub mod run;

@@ -1,0 +1,113 @@
+//! Whole messages in byte-bounded batches, newest first: batch n+1 downloads while batch n
+//! is parsed and stored on a task of its own. Shared by the body pass (bodies of rows the
+//! header pass stored) and the rest of the new mail (complete rows, `complete.rs`), which
+//! differ only in how a batch is stored and what becomes of what did not fit.
+
+use super::{
+    complete::timed,
+    error::SyncError,
+    fetch::{self, Body, ImapSession},
+    fetch_bounds::{FetchBounds, batches},
+    progress::{self, Counts, Phase},
+    store::{self, FolderKey, Pending, Quota},
+};
+use sea_orm::DatabaseConnection;
+use tokio::task::JoinHandle;
+
+/// A batch being parsed and stored.
+pub type StoreTask = JoinHandle<Result<Stored, SyncError>>;
+
+/// What a batch's task did: messages it accounted for, and UIDs whose bytes went over the
+/// limit on the wire and are left to the caller.
+pub struct Stored {
+    pub rows: usize,
+    pub too_large: Vec<i64>,
+}
+
+/// What the batches left to the caller.
+#[derive(Default)]
+pub struct Leftover {
+    /// Over the per-message limit on the wire (the server's declared size was lower).
+    pub cut_on_wire: Vec<i64>,
+    /// No room in the quota and nothing older to push out: this and every older message.
+    pub no_room: Vec<Pending>,
+}
+
+/// A folder's "n of m" while batches are stored.
+pub struct Tally {
+    pub folder_id: i64,
+    pub counts: Counts,
+    /// Stored batches are new rows (their headers count too), not bodies of rows there.
+    pub new_rows: bool,
+}
+
+impl Tally {
+    pub async fn add(&mut self, db: &DatabaseConnection, rows: usize) -> Result<(), SyncError> {
+        if rows == 0 {
+            return Ok(());
+        }
+        self.counts.bodies_done += rows as i64;
+        if self.new_rows {
+            self.counts.headers_done += rows as i64;
+        }
+        progress::report(db, self.folder_id, Phase::Bodies, self.counts).await?;
+        Ok(())
+    }
+}
+
+/// Fetches `wanted` (newest first) whole, handing each batch to `store` while the next
+/// one downloads, and waits for the last.
+#[allow(clippy::too_many_arguments)]
+pub async fn fetch_whole(
+    session: &mut ImapSession,
+    db: &DatabaseConnection,
+    key: FolderKey,
+    limits: &FetchBounds,
+    quota: &Quota,
+    wanted: &[Pending],
+    tally: &mut Tally,
+    store: impl Fn(Vec<(Pending, Body)>) -> StoreTask,
+) -> Result<Leftover, SyncError> {
+    let mut left = Leftover::default();
+    let mut storing: Option<StoreTask> = None;
+    let all = batches(wanted, limits);
+    for (n, batch) in all.iter().enumerate() {
+        let newest = batch
+            .first()
+            .map_or(chrono::DateTime::UNIX_EPOCH, |p| p.received_at);
+        if quota.is_full() && !store::has_older_bodies(db, key.mailbox_id, newest).await? {
+            left.no_room = all[n..].iter().flatten().copied().collect();
+            break;
+        }
+        let uids: Vec<i64> = batch.iter().map(|p| p.uid).collect();
+        let declared: i64 = batch.iter().map(|p| p.size.max(0)).sum();
+        let raw = timed(
+            limits.command_timeout,
+            fetch::bodies(session, &uids, declared, limits.max_message_bytes),
+        )
+        .await?;
+        finish(db, storing.take(), tally, &mut left).await?;
+        let items: Vec<(Pending, Body)> = raw
+            .into_iter()
+            .filter_map(|(uid, body)| Some((*batch.iter().find(|p| p.uid == uid)?, body)))
+            .collect();
+        storing = Some(store(items));
+    }
+    finish(db, storing.take(), tally, &mut left).await?;
+    Ok(left)
+}
+
+/// Waits for a batch being stored and counts it.
+async fn finish(
+    db: &DatabaseConnection,
+    task: Option<StoreTask>,
+    tally: &mut Tally,
+    left: &mut Leftover,
+) -> Result<(), SyncError> {
+    let Some(task) = task else { return Ok(()) };
+    let stored = task
+        .await
+        .map_err(|e| SyncError::Imap(format!("store task failed: {e}")))??;
+    left.cut_on_wire.extend(stored.too_large);
+    tally.add(db, stored.rows).await
+}
