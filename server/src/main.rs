@@ -24,6 +24,7 @@ async fn main() -> anyhow::Result<()> {
         services::throttle::Allowances::default().scaled(config.web.rate_limit_scale),
     ));
     services::sweep::start(&state);
+    services::mail_view::search_index::start(state.db.clone());
     // Listening first: holding the address proves no earlier process of this instance
     // is alive, so the scheduler may take its leases back.
     let listener = tokio::net::TcpListener::bind(config.bind_addr)

@@ -119,6 +119,8 @@ pub struct MessageList {
     /// Search results: the words searched for, and whether more matched than are shown.
     pub query: Option<String>,
     pub more: bool,
+    /// Search results: messages not searched yet (see [`SearchResults::unindexed`]).
+    pub unindexed: u64,
 }
 
 impl From<SearchResults> for MessageList {
@@ -132,6 +134,7 @@ impl From<SearchResults> for MessageList {
             older: None,
             query: Some(r.query),
             more: r.more,
+            unindexed: r.unindexed,
         }
     }
 }
@@ -247,6 +250,9 @@ pub struct SearchResults {
     pub messages: Vec<MessageRow>,
     /// More matched than were returned.
     pub more: bool,
+    /// Stored messages the full-text index has not reached yet (just synced): they are
+    /// not searched, and the page says so.
+    pub unindexed: u64,
 }
 
 impl SearchResults {

@@ -54,6 +54,7 @@ fn Lines(list: MessageList, open: Memo<Option<i64>>, path: String) -> impl IntoV
     let query = list.query.clone();
     let searched = query.is_some();
     let more = list.more;
+    let unindexed = list.unindexed;
     // Search results keep their query in the address of an opened message.
     let keep = query
         .as_ref()
@@ -68,6 +69,11 @@ fn Lines(list: MessageList, open: Memo<Option<i64>>, path: String) -> impl IntoV
         </div>
         {query.map(|q| view! { <p class="search-summary">{t!(i18n, search_results, q = move || q.clone())}</p> })}
         {(more).then(|| view! { <p class="muted">{t!(i18n, search_more)}</p> })}
+        {(unindexed > 0).then(|| view! {
+            <p class="muted" role="status" data-unindexed=unindexed>
+                {t!(i18n, search_unindexed, n = move || unindexed)}
+            </p>
+        })}
         {(!list.messages.is_empty()).then(|| view! { <BulkBar/> })}
         <MessageLines rows=list.messages open searched href={
             let path = path.clone();

@@ -109,8 +109,16 @@ pub fn growth(users: &[String]) {
 
 fn print_table(runs: &[Run]) {
     println!(
-        "   {:>8}  {:<8}  {:>8}  {:>7}  {:>8}  {:>12}  {:>11}  {:>7}",
-        "messages", "db", "ours s", "raw s", "ours/raw", "first page s", "peak RSS MB", "rows"
+        "   {:>8}  {:<8}  {:>8}  {:>7}  {:>8}  {:>12}  {:>11}  {:>7}  {:>8}",
+        "messages",
+        "db",
+        "ours s",
+        "raw s",
+        "ours/raw",
+        "first page s",
+        "peak RSS MB",
+        "rows",
+        "index s"
     );
     for r in runs {
         let rows = r
@@ -119,7 +127,7 @@ fn print_table(runs: &[Run]) {
             .and_then(|o| o.get("rows").cloned())
             .unwrap_or_else(|| "failed".into());
         println!(
-            "   {:>8}  {:<8}  {:>8.2}  {:>7.2}  {:>8.2}  {:>12.3}  {:>11.0}  {:>7}",
+            "   {:>8}  {:<8}  {:>8.2}  {:>7.2}  {:>8.2}  {:>12.3}  {:>11.0}  {:>7}  {:>8.2}",
             r.n,
             r.db,
             r.ours(),
@@ -127,7 +135,8 @@ fn print_table(runs: &[Run]) {
             r.ours() / r.raw,
             r.first(),
             r.hwm_mb(),
-            rows
+            rows,
+            r.f("index_seconds")
         );
     }
     let mut sizes: Vec<usize> = runs.iter().map(|r| r.n).collect();
@@ -256,6 +265,11 @@ async fn measure(fresh: &Fresh) -> String {
         .count(db)
         .await
         .expect("count");
+    // The full-text index catching up afterwards (the server's background task; SQLite).
+    let t1 = Instant::now();
+    let left = services::mail_view::search_index::catch_up(db, u64::MAX).await;
+    let index = t1.elapsed().as_secs_f64();
+    assert_eq!(left.expect("index catch-up"), 0);
     let outcome = match outcome {
         Outcome::Synced => "synced".to_owned(),
         other => format!("{other:?}").replace(' ', "_"),
@@ -270,7 +284,7 @@ async fn measure(fresh: &Fresh) -> String {
     format!(
         "seconds={:.3} first_page={first:.3} rows={rows} bodies={bodies} hwm_kb={hwm} \
          rss_before_kb={before} outcome={outcome} hwm_reset={reset} polls={polls} \
-         first_page_after_end={after_end}",
+         first_page_after_end={after_end} index_seconds={index:.3}",
         took.as_secs_f64()
     )
 }

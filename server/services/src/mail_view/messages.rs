@@ -78,6 +78,7 @@ pub async fn message_list(
         older: older.flatten(),
         query: None,
         more: false,
+        unindexed: 0,
     })
 }
 

@@ -7,6 +7,7 @@ mod messages;
 mod open;
 mod progress;
 pub mod search;
+pub mod search_index;
 mod tree;
 
 pub use actions::{resync_from, sync_now};

@@ -5,7 +5,10 @@
 //! stemming): "рах" finds "Рахунок №17". A word with punctuation inside, like an address,
 //! is its parts: "anna@acme.com" needs the words `anna`, `acme` and one starting `com`.
 
-use super::messages::{ListedMessage, folder_of, list_columns, row};
+use super::{
+    messages::{ListedMessage, folder_of, list_columns, row},
+    search_index,
+};
 use crate::{
     accounts::Actor,
     entities::message,
@@ -14,7 +17,8 @@ use crate::{
 };
 use domain::{MailScope, MessageRow, SearchResults};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
     sea_query::{Expr, SimpleExpr},
 };
 
@@ -23,9 +27,15 @@ pub const MAX_QUERY_CHARS: usize = 200;
 /// The most words a query may have.
 pub const MAX_QUERY_WORDS: usize = 10;
 
-/// Messages in `scope` matching every word of `query`, newest first.
+/// Rows a search indexes first when the index is behind the stored mail (see
+/// [`search_index`]): about half a second's work; more stays for the background task.
+pub const CATCH_UP_ON_SEARCH: u64 = 5_000;
+
+/// Messages in `scope` matching every word of `query`, newest first. Mail stored but not
+/// yet indexed is indexed first, up to [`CATCH_UP_ON_SEARCH`] rows; what remains is
+/// counted in [`SearchResults::unindexed`].
 pub async fn search_messages(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     actor: &Actor,
     scope: MailScope,
     query: &str,
@@ -33,6 +43,10 @@ pub async fn search_messages(
     let query = query.trim();
     let terms = terms(query)?;
     let lanes = lanes(db, actor, scope).await?;
+    let unindexed = match search_index::catch_up(db, CATCH_UP_ON_SEARCH).await? {
+        0 => 0,
+        _ => unindexed_in(db, &lanes).await?,
+    };
     let mut messages = match db.get_database_backend() {
         DbBackend::Sqlite => sqlite_matches(db, &terms, &lanes).await?,
         DbBackend::Postgres => postgres_matches(db, &terms, &lanes).await?,
@@ -51,6 +65,7 @@ pub async fn search_messages(
         query: query.to_owned(),
         messages,
         more,
+        unindexed,
     })
 }
 
@@ -107,6 +122,26 @@ async fn lanes(
             vec![Lane::Folder(folder)]
         }
     })
+}
+
+/// Messages in `lanes` still waiting for the full-text index (only the caller's own lanes
+/// are counted: others' mail is none of their business).
+async fn unindexed_in(db: &impl ConnectionTrait, lanes: &[Lane]) -> ServiceResult<u64> {
+    if lanes.is_empty() {
+        return Ok(0);
+    }
+    let in_lanes = lanes
+        .iter()
+        .map(|lane| lane.rows())
+        .reduce(|a, b| a.or(b))
+        .unwrap_or_else(|| Expr::val(false));
+    Ok(message::Entity::find()
+        .filter(Expr::cust(
+            "\"messages\".\"id\" IN (SELECT id FROM message_search_queue)",
+        ))
+        .filter(in_lanes)
+        .count(db)
+        .await?)
 }
 
 /// Up to a page and one of the rows `matched` picks (in `lane` when given), newest first.

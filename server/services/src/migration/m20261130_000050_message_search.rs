@@ -20,7 +20,7 @@ use sea_orm_migration::sea_orm::DbBackend;
 pub struct Migration;
 
 /// The columns whose change re-indexes a message.
-const SEARCHED: &str = "from_name, from_address, to_list, cc_list, subject, text_body";
+pub(crate) const SEARCHED: &str = "from_name, from_address, to_list, cc_list, subject, text_body";
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -94,36 +94,51 @@ fn sqlite_values(r: &str) -> String {
     )
 }
 
-fn sqlite_up() -> Vec<String> {
-    let insert = "INSERT INTO message_search(rowid, sender, recipients, subject, body, place)";
+/// The FTS5 `INSERT` of the row called `r` and the `DELETE` of the row `old`.
+pub(crate) fn sqlite_insert_delete(r: &str) -> (String, String) {
+    let insert = format!(
+        "INSERT INTO message_search(rowid, sender, recipients, subject, body, place) SELECT {}",
+        sqlite_values(r)
+    );
     let delete = format!(
         "DELETE FROM message_search WHERE rowid = {}",
         sqlite_key("old")
     );
-    vec![
+    (insert, delete)
+}
+
+/// The triggers that index a row as it is written (this migration's; replaced by the
+/// queue of `m20261201_000110_search_queue`, whose `down` brings them back).
+pub(crate) fn sqlite_triggers() -> [String; 3] {
+    let (insert, delete) = sqlite_insert_delete("new");
+    [
+        format!(
+            "CREATE TRIGGER messages_search_insert AFTER INSERT ON messages BEGIN {insert}; END"
+        ),
+        // A move to another folder (write-back actions) changes `place`.
+        format!(
+            "CREATE TRIGGER messages_search_update AFTER UPDATE OF {SEARCHED}, \
+             mailbox_id, folder_id, received_at ON messages BEGIN {delete}; {insert}; END"
+        ),
+        format!(
+            "CREATE TRIGGER messages_search_delete AFTER DELETE ON messages BEGIN {delete}; END"
+        ),
+    ]
+}
+
+fn sqlite_up() -> Vec<String> {
+    let (index_all, _) = sqlite_insert_delete("m");
+    let mut statements = vec![
         // `prefix`: words of one to three letters — what is typed first, and the most
         // common words — have their own index; longer ones merge the words they start.
         "CREATE VIRTUAL TABLE message_search USING fts5(sender, recipients, subject, body, place, \
          content = '', contentless_delete = 1, detail = column, prefix = '1 2 3', \
          tokenize = 'unicode61 remove_diacritics 0')"
             .to_owned(),
-        format!(
-            "CREATE TRIGGER messages_search_insert AFTER INSERT ON messages BEGIN \
-             {insert} SELECT {}; END",
-            sqlite_values("new")
-        ),
-        // A move to another folder (write-back actions) changes `place`.
-        format!(
-            "CREATE TRIGGER messages_search_update AFTER UPDATE OF {SEARCHED}, \
-             mailbox_id, folder_id, received_at ON messages BEGIN {delete}; \
-             {insert} SELECT {}; END",
-            sqlite_values("new")
-        ),
-        format!(
-            "CREATE TRIGGER messages_search_delete AFTER DELETE ON messages BEGIN {delete}; END"
-        ),
-        format!("{insert} SELECT {} FROM messages AS m", sqlite_values("m")),
-    ]
+    ];
+    statements.extend(sqlite_triggers());
+    statements.push(format!("{index_all} FROM messages AS m"));
+    statements
 }
 
 fn postgres_up() -> Vec<String> {

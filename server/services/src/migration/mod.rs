@@ -10,12 +10,13 @@ mod m20261129_000005_messages;
 mod m20261130_000030_sync_requested;
 mod m20261130_000040_message_body_bytes;
 mod m20261130_000045_reply_to;
-mod m20261130_000050_message_search;
+pub(crate) mod m20261130_000050_message_search;
 mod m20261130_000060_message_actions;
 mod m20261130_000070_image_senders;
 mod m20261130_000080_drafts;
 mod m20261130_000090_oauth;
 mod m20261130_000100_crm;
+pub(crate) mod m20261201_000110_search_queue;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000080_drafts::Migration),
             Box::new(m20261130_000090_oauth::Migration),
             Box::new(m20261130_000100_crm::Migration),
+            Box::new(m20261201_000110_search_queue::Migration),
         ]
     }
 }

@@ -1,0 +1,150 @@
+//! The full-text index's catch-up: inserted rows wait on `message_search_queue` until
+//! indexed here, in short batches so the sync and users' clicks share the database
+//! between them (migration `m20261201_000110_search_queue`).
+//!
+//! Two callers: a background task that drains the queue while the server runs, and search,
+//! which first indexes what is queued (up to a bound) so it matches every stored message.
+//! On PostgreSQL several servers may drain one queue: a batch skips rows another holds.
+
+use crate::{
+    db::retry_busy,
+    error::ServiceResult,
+    migration::{
+        m20261130_000050_message_search::sqlite_insert_delete,
+        m20261201_000110_search_queue::POSTGRES_VECTOR,
+    },
+};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionSession, TransactionTrait,
+};
+use std::time::Duration;
+
+/// Rows indexed per transaction: tens of milliseconds of writing, so others wait little.
+pub const BATCH: u64 = 500;
+/// How often the background task looks at the queue when it found it empty.
+pub const IDLE_POLL: Duration = Duration::from_secs(1);
+
+/// Indexes queued rows, oldest id first, until the queue is empty or `at_most` rows were
+/// taken off it. Returns how many rows are still queued. An empty queue costs one read
+/// (no write transaction), so searches do not queue up behind each other.
+pub async fn catch_up(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    at_most: u64,
+) -> ServiceResult<u64> {
+    let mut done = 0;
+    loop {
+        if !any_queued(db).await? {
+            return Ok(0);
+        }
+        if done >= at_most {
+            return queued(db).await;
+        }
+        let taken = retry_busy(|| index_batch(db, BATCH.min(at_most - done))).await?;
+        if taken == 0 {
+            // PostgreSQL: every queued row is in another server's batch right now.
+            return queued(db).await;
+        }
+        done += taken;
+    }
+}
+
+async fn any_queued(db: &impl ConnectionTrait) -> ServiceResult<bool> {
+    let sql = "SELECT count(*) AS n FROM (SELECT 1 FROM message_search_queue LIMIT 1) AS q";
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await?;
+    Ok(match row {
+        Some(row) => row.try_get::<i64>("", "n")? > 0,
+        None => false,
+    })
+}
+
+/// Rows still waiting for the index.
+pub async fn queued(db: &impl ConnectionTrait) -> ServiceResult<u64> {
+    let backend = db.get_database_backend();
+    let row = db
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT count(*) AS n FROM message_search_queue",
+        ))
+        .await?;
+    let n: i64 = match row {
+        Some(row) => row.try_get("", "n")?,
+        None => 0,
+    };
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// One transaction: up to `limit` queued rows indexed and taken off the queue. Returns
+/// how many were taken.
+async fn index_batch(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    limit: u64,
+) -> ServiceResult<u64> {
+    match db.get_database_backend() {
+        DbBackend::Postgres => postgres_batch(db, limit).await,
+        _ => sqlite_batch(db, limit).await,
+    }
+}
+
+/// SQLite: the insert takes the write lock first, so the delete removes exactly what it
+/// indexed.
+async fn sqlite_batch(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    limit: u64,
+) -> ServiceResult<u64> {
+    let txn = db.begin().await?;
+    let first = format!("SELECT id FROM message_search_queue ORDER BY id LIMIT {limit}");
+    let (index, _) = sqlite_insert_delete("m");
+    txn.execute_unprepared(&format!(
+        "{index} FROM messages AS m WHERE m.id IN ({first})"
+    ))
+    .await?;
+    let taken = txn
+        .execute_unprepared(&format!(
+            "DELETE FROM message_search_queue WHERE id IN ({first})"
+        ))
+        .await?
+        .rows_affected();
+    txn.commit().await?;
+    Ok(taken)
+}
+
+/// PostgreSQL: one statement takes a batch off the queue (skipping entries another
+/// server's batch holds) and sets those rows' vectors.
+async fn postgres_batch(db: &impl ConnectionTrait, limit: u64) -> ServiceResult<u64> {
+    let sql = format!(
+        "WITH batch AS (DELETE FROM message_search_queue WHERE id IN \
+         (SELECT id FROM message_search_queue ORDER BY id LIMIT {limit} FOR UPDATE SKIP LOCKED) \
+         RETURNING id), \
+         indexed AS (UPDATE messages AS m SET search = {POSTGRES_VECTOR} \
+         FROM batch WHERE m.id = batch.id RETURNING 1) \
+         SELECT count(*) AS n FROM batch"
+    );
+    let row = db
+        .query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
+        .await?;
+    let n: i64 = match row {
+        Some(row) => row.try_get("", "n")?,
+        None => 0,
+    };
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// Starts the background catch-up (once per server process). A failed batch is logged
+/// and tried again on the next poll; nothing is lost, the rows stay queued.
+pub fn start(db: DatabaseConnection) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match catch_up(&db, BATCH).await {
+                // More waiting: go on at once, after letting other tasks run.
+                Ok(left) if left > 0 => tokio::task::yield_now().await,
+                Ok(_) => tokio::time::sleep(IDLE_POLL).await,
+                Err(e) => {
+                    tracing::warn!(error = %e, "search index catch-up failed; retrying");
+                    tokio::time::sleep(IDLE_POLL).await;
+                }
+            }
+        }
+    })
+}
