@@ -244,3 +244,37 @@ async fn rows_kept_without_bodies_still_get_their_envelopes() {
         assert_eq!((inbox.headers_done, inbox.bodies_done), (80, 80), "{b}");
     }
 }
+
+#[tokio::test]
+async fn a_folder_searched_in_uid_ranges_loses_and_keeps_nothing_extra() {
+    let s = stack();
+    for t in common::databases().await {
+        let user = mail_user("ranges");
+        seed(&user, 60, "INBOX");
+        let st = state(t.db.clone(), &s);
+        let id = connected(&st, &s, &user, &["INBOX"]).await;
+        let mut engine = engine(&st);
+        // 60 messages in ranges of 7 UIDs: 1:7, 8:14, … and the last one open (`57:*`).
+        engine.limits.search_range = 7;
+        engine.limits.header_batch = 20;
+        sync_and_compare(&engine, &st, &s, &user, id, &["INBOX"]).await;
+        // Removed on the server at both ends and inside a range; one more arrives above
+        // the UIDNEXT of the first run.
+        let mut imap = other_client(&s, &user).await;
+        imap.select("INBOX").await.unwrap();
+        let deleted: Vec<_> = imap
+            .uid_store("1,7:8,30,60", "+FLAGS (\\Deleted)")
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(deleted.len(), 5);
+        let expunged: Vec<_> = imap.expunge().await.unwrap().try_collect().await.unwrap();
+        assert_eq!(expunged.len(), 5);
+        imap.logout().await.ok();
+        seed(&user, 1, "INBOX");
+        sync_and_compare(&engine, &st, &s, &user, id, &["INBOX"]).await;
+        assert_eq!(rows(&t.db, id).await.len(), 56, "{}", t.backend);
+    }
+}

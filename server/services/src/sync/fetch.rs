@@ -45,11 +45,52 @@ pub async fn examine(session: &mut ImapSession, name: &str) -> Result<FolderStat
     })
 }
 
-/// UIDs matching the criteria (`ALL` or `SINCE 1-Jan-2026`).
-pub async fn search(session: &mut ImapSession, criteria: &str) -> Result<HashSet<i64>, SyncError> {
-    drop_unsolicited(session);
-    let uids = session.uid_search(criteria).await?;
-    Ok(uids.into_iter().map(i64::from).collect())
+/// UIDs matching the criteria (`ALL` or `SINCE 1-Jan-2026`) in the folder EXAMINE
+/// described. A large folder is searched in UID ranges (see [`search_ranges`]).
+pub async fn search(
+    session: &mut ImapSession,
+    criteria: &str,
+    state: &FolderState,
+    range_uids: i64,
+) -> Result<HashSet<i64>, SyncError> {
+    let mut found = HashSet::new();
+    for range in search_ranges(state, range_uids) {
+        drop_unsolicited(session);
+        let query = match range {
+            Some(uids) => format!("UID {uids} {criteria}"),
+            None => criteria.to_owned(),
+        };
+        let uids = session.uid_search(&query).await?;
+        found.extend(uids.into_iter().map(i64::from));
+    }
+    Ok(found)
+}
+
+/// The most ranges one search is split into.
+const SEARCH_RANGES: i64 = 20;
+
+/// The UID ranges one search is split into, of `range_uids` UIDs or more: `None` for one
+/// search of the whole folder (one of at most twice `range_uids` messages).
+///
+/// async-imap parses an answer again from its start each time a few kilobytes more of it
+/// arrive, so one answer listing 100,000 UIDs (600 KB) costs a hundred times more parsing
+/// than the same UIDs in answers of 10,000. The last range ends at `*`, so nothing above
+/// the UIDNEXT a server announced is missed (a message the rest would take for deleted).
+pub fn search_ranges(state: &FolderState, range_uids: i64) -> Vec<Option<String>> {
+    let range_uids = range_uids.max(1);
+    let next = match state.uidnext {
+        Some(next) if state.exists > 2 * range_uids && next > range_uids => next,
+        _ => return vec![None],
+    };
+    let width = range_uids.max((next - 1 + SEARCH_RANGES - 1) / SEARCH_RANGES);
+    let mut ranges = Vec::new();
+    let mut first = 1;
+    while first + width < next {
+        ranges.push(Some(format!("{first}:{}", first + width - 1)));
+        first += width;
+    }
+    ranges.push(Some(format!("{first}:*")));
+    ranges
 }
 
 /// Header blocks, flags, dates and sizes of these UIDs. A header block over
@@ -230,12 +271,41 @@ pub fn uid_set(uids: &[i64]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::uid_set;
+    use super::{FolderState, search_ranges, uid_set};
 
     #[test]
     fn uid_sets_are_compact() {
         assert_eq!(uid_set(&[15, 7, 9, 10, 11, 12]), "7,9:12,15");
         assert_eq!(uid_set(&[1]), "1");
         assert_eq!(uid_set(&[3, 3, 2]), "2:3");
+    }
+
+    fn state(exists: i64, uidnext: Option<i64>) -> FolderState {
+        FolderState {
+            uidvalidity: 1,
+            uidnext,
+            exists,
+            highest_modseq: None,
+        }
+    }
+
+    #[test]
+    fn small_folders_and_folders_without_uidnext_are_searched_at_once() {
+        assert_eq!(search_ranges(&state(20_000, Some(20_001)), 10_000), [None]);
+        assert_eq!(search_ranges(&state(100_000, None), 10_000), [None]);
+    }
+
+    #[test]
+    fn large_folders_are_searched_in_ranges_covering_every_uid() {
+        let ranges = search_ranges(&state(100_000, Some(100_001)), 10_000);
+        assert_eq!(ranges.len(), 10);
+        assert_eq!(ranges[0].as_deref(), Some("1:10000"));
+        assert_eq!(ranges[8].as_deref(), Some("80001:90000"));
+        assert_eq!(ranges[9].as_deref(), Some("90001:*"));
+        // Sparse UIDs: at most 20 ranges, however high UIDNEXT is.
+        let sparse = search_ranges(&state(30_000, Some(10_000_001)), 10_000);
+        assert_eq!(sparse.len(), 20);
+        assert_eq!(sparse[1].as_deref(), Some("500001:1000000"));
+        assert_eq!(sparse[19].as_deref(), Some("9500001:*"));
     }
 }

@@ -9,6 +9,9 @@ use std::time::Duration;
 pub struct FetchBounds {
     /// Header blocks per UID FETCH.
     pub header_batch: usize,
+    /// UIDs per UID SEARCH range in a folder of more than twice as many messages (see
+    /// `fetch::search_ranges`).
+    pub search_range: i64,
     /// Whole messages per UID FETCH, and at most this many (declared) bytes of them.
     pub body_batch: usize,
     pub body_batch_bytes: i64,
@@ -32,6 +35,7 @@ impl Default for FetchBounds {
     fn default() -> Self {
         FetchBounds {
             header_batch: 500,
+            search_range: 10_000,
             body_batch: 250,
             body_batch_bytes: 4 << 20,
             max_message_bytes: 25 << 20,
