@@ -5,6 +5,7 @@
 //! unlinking and creating from the sender post and come back to the same page. Hydrated,
 //! a finished action refetches the conversation (the mail screen's action version).
 
+use crate::json_resource::json_resource;
 use crate::{
     api::crm::{CreateFromSender, LinkMessage, UnlinkMessage, pick_records},
     api::mail::ActOnMessages,
@@ -171,7 +172,7 @@ fn LinkToCrm(
             .collect()
     });
     let already = StoredValue::new(already);
-    let found = Resource::new(text, |text| async move {
+    let found = json_resource(text, |text| async move {
         match text {
             Some(q) => pick_records(q).await.map(Some),
             None => Ok(None),

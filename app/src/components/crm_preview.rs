@@ -8,6 +8,7 @@
 //! current choices in the address without reloading. The question is a radio pair in the
 //! form (`apply_synced`); hydrated, it is shown only when it applies.
 
+use crate::json_resource::json_resource;
 use crate::{api::crm::crm_preview, i18n::*, i18n_setup::error_text};
 use domain::{CrmCreate, CrmKind, CrmMode, PlannedRecord};
 use leptos::prelude::*;
@@ -175,7 +176,7 @@ pub fn CrmPreviewResults(mailbox: i64, #[prop(into)] version: Signal<usize>) -> 
     let i18n = use_i18n();
     let query = use_query_map();
     let asked = Memo::new(move |_| preview_request(&query.read()));
-    let found = Resource::new(
+    let found = json_resource(
         move || (asked.get(), version.get()),
         move |(asked, _)| async move {
             match asked {

@@ -1,3 +1,4 @@
+use crate::json_resource::json_resource;
 use crate::{api::mailboxes::list_mailboxes, i18n::*};
 use domain::{MailboxStatus, MailboxView};
 use leptos::prelude::*;
@@ -7,7 +8,7 @@ use leptos::prelude::*;
 #[component]
 pub fn ReconnectNotice() -> impl IntoView {
     let i18n = use_i18n();
-    let mailboxes = Resource::new(|| (), |_| list_mailboxes());
+    let mailboxes = json_resource(|| (), |_| list_mailboxes());
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {

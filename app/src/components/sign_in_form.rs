@@ -3,6 +3,7 @@
 //! works hydrated and with JavaScript off alike: the browser follows the redirect to the
 //! provider's sign-in page. Tokens never reach the browser.
 
+use crate::json_resource::json_resource;
 use crate::{
     api::mailboxes::sign_in_providers,
     i18n::*,
@@ -47,7 +48,7 @@ pub fn SignInSection(
     #[prop(into)] title: Signal<String>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let configured = Resource::new(|| (), |_| sign_in_providers());
+    let configured = json_resource(|| (), |_| sign_in_providers());
     let id_var = format!("{}CLIENT_ID", oauth.env_prefix());
     let secret_var = format!("{}CLIENT_SECRET", oauth.env_prefix());
     let name = match oauth {

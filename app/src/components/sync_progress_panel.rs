@@ -1,4 +1,5 @@
 use super::{FormError, poll::use_poll};
+use crate::json_resource::json_resource;
 use crate::{
     api::mail::{ResyncFrom, SyncNow, sync_progress},
     i18n::*,
@@ -19,7 +20,7 @@ pub fn SyncProgressPanel(mailbox: i64, #[prop(default = true)] actions: bool) ->
     let last_active = RwSignal::new(true);
     // The interval may fire once more after the panel is gone: never panic reading it.
     let tick = use_poll(move || last_active.try_get_untracked().unwrap_or(false));
-    let progress = Resource::new(
+    let progress = json_resource(
         move || (tick.get(), sync_now.version().get(), resync.version().get()),
         move |_| sync_progress(mailbox),
     );

@@ -1,3 +1,4 @@
+use crate::json_resource::json_resource;
 use crate::{
     api::mailboxes::list_mailboxes,
     components::{PageTitle, SignInError, SignInForm, SyncProgressPanel},
@@ -31,7 +32,7 @@ pub fn AccountsPage() -> impl IntoView {
             .get("reconnected")
             .and_then(|id| id.parse::<i64>().ok())
     };
-    let mailboxes = Resource::new(|| (), |_| list_mailboxes());
+    let mailboxes = json_resource(|| (), |_| list_mailboxes());
     view! {
         <PageTitle text=|i18n| t_string!(i18n, accounts_title).to_string()/>
         <div class="page-head">

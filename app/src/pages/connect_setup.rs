@@ -1,4 +1,5 @@
 use super::UserResource;
+use crate::json_resource::json_resource;
 use crate::{
     api::{
         mailboxes::{ConnectMailbox, load_draft},
@@ -19,8 +20,8 @@ pub fn ConnectSetupPage() -> impl IntoView {
     let UserResource(user) = expect_context();
     let params = use_params_map();
     let draft_id = move || params.read().get("draft").unwrap_or_default();
-    let draft = Resource::new(draft_id, load_draft);
-    let members = Resource::new(|| (), |_| list_members());
+    let draft = json_resource(draft_id, load_draft);
+    let members = json_resource(|| (), |_| list_members());
     let connect = ServerAction::<ConnectMailbox>::new();
     view! {
         <PageTitle text=|i18n| t_string!(i18n, setup_title).to_string()/>

@@ -1,3 +1,4 @@
+use crate::json_resource::json_resource;
 use crate::{
     api::mailboxes::{DisconnectMailbox, mailbox_details},
     components::{FormError, PageTitle},
@@ -19,7 +20,7 @@ pub fn DisconnectPage() -> impl IntoView {
             .and_then(|v| v.parse::<i64>().ok())
             .unwrap_or_default()
     };
-    let details = Resource::new(id, mailbox_details);
+    let details = json_resource(id, mailbox_details);
     let disconnect = ServerAction::<DisconnectMailbox>::new();
     view! {
         <PageTitle text=|i18n| t_string!(i18n, disconnect_title).to_string()/>

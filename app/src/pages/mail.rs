@@ -1,3 +1,4 @@
+use crate::json_resource::json_resource;
 use crate::{
     api::mailboxes::list_mailboxes,
     components::{PageTitle, ReconnectNotice, SyncProgressPanel},
@@ -11,7 +12,7 @@ use leptos::prelude::*;
 #[component]
 pub fn MailPage() -> impl IntoView {
     let i18n = use_i18n();
-    let mailboxes = Resource::new(|| (), |_| list_mailboxes());
+    let mailboxes = json_resource(|| (), |_| list_mailboxes());
     view! {
         <PageTitle text=|i18n| t_string!(i18n, mail_title).to_string()/>
         <div class="page-head">

@@ -1,4 +1,5 @@
 use super::UserResource;
+use crate::json_resource::json_resource;
 use crate::{
     api::{
         mailboxes::{UpdateMailbox, UpdateMailboxPassword, mailbox_details},
@@ -31,11 +32,11 @@ pub fn MailboxSettingsPage() -> impl IntoView {
     };
     let update = ServerAction::<UpdateMailbox>::new();
     let password = ServerAction::<UpdateMailboxPassword>::new();
-    let details = Resource::new(
+    let details = json_resource(
         move || (id(), update.version().get()),
         |(id, _)| mailbox_details(id),
     );
-    let members = Resource::new(|| (), |_| list_members());
+    let members = json_resource(|| (), |_| list_members());
     let saved = move || matches!(update.value().get(), Some(Ok(())));
     let password_saved = move || matches!(password.value().get(), Some(Ok(())));
     view! {
@@ -109,7 +110,7 @@ pub fn MailboxSettingsPage() -> impl IntoView {
 fn SignatureForm(mailbox: i64) -> impl IntoView {
     let i18n = use_i18n();
     let set = ServerAction::<SetSignature>::new();
-    let current = Resource::new(|| (), move |_| signature(mailbox));
+    let current = json_resource(|| (), move |_| signature(mailbox));
     let saved = move || matches!(set.value().get(), Some(Ok(())));
     view! {
         <section class="card signature">

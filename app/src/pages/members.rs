@@ -1,4 +1,5 @@
 use super::UserResource;
+use crate::json_resource::json_resource;
 use crate::{
     api::members::{AddMember, list_members},
     components::{FormError, PageTitle},
@@ -14,7 +15,7 @@ pub fn MembersPage() -> impl IntoView {
     let i18n = use_i18n();
     let UserResource(user) = expect_context();
     let add = ServerAction::<AddMember>::new();
-    let members = Resource::new(move || add.version().get(), |_| list_members());
+    let members = json_resource(move || add.version().get(), |_| list_members());
     let role_name = move |role: Role| match role {
         Role::Admin => t_string!(i18n, role_admin).to_string(),
         Role::Member => t_string!(i18n, role_member).to_string(),

@@ -1,3 +1,4 @@
+use crate::json_resource::{JsonResource, json_resource};
 use crate::{
     api::auth::current_user,
     components::{SideNav, TopBar},
@@ -11,13 +12,13 @@ use leptos_router::components::{Outlet, Redirect};
 
 /// The signed-in user, loaded once per visit of the workspace and shared with its pages.
 #[derive(Clone, Copy)]
-pub struct UserResource(pub Resource<Result<CurrentUser, AppError>>);
+pub struct UserResource(pub JsonResource<Result<CurrentUser, AppError>>);
 
 /// The app shell: top bar, navigation and the page.
 #[component]
 pub fn WorkspaceLayout() -> impl IntoView {
     let i18n = use_i18n();
-    let user = Resource::new(|| (), |_| current_user());
+    let user = json_resource(|| (), |_| current_user());
     provide_context(UserResource(user));
     view! {
         <div class="app-shell">

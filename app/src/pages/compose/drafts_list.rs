@@ -1,6 +1,7 @@
 //! `/mail/drafts`: the user's drafts not yet sent — on their way out, failed (marked), or
 //! still being written — newest first, each a link to its compose form.
 
+use crate::json_resource::json_resource;
 use crate::{
     api::writing::my_drafts,
     components::{LocalTime, PageTitle},
@@ -14,7 +15,7 @@ use leptos_i18n::I18nContext;
 #[component]
 pub fn DraftsPage() -> impl IntoView {
     let i18n = use_i18n();
-    let drafts = Resource::new(|| (), |_| my_drafts());
+    let drafts = json_resource(|| (), |_| my_drafts());
     view! {
         <PageTitle text=|i18n| t_string!(i18n, drafts_title).to_string()/>
         <div class="page-head">

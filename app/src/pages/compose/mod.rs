@@ -13,6 +13,7 @@ mod undo_delay;
 
 pub use drafts_list::DraftsPage;
 
+use crate::json_resource::json_resource;
 use crate::{
     api::{
         mailboxes::list_mailboxes,
@@ -41,7 +42,7 @@ pub fn ComposePage() -> impl IntoView {
     };
     // **Write email** on a CRM card: `?to=<address>`.
     let to = move || query.read().get("to").unwrap_or_default();
-    let mailboxes = Resource::new(|| (), |_| list_mailboxes());
+    let mailboxes = json_resource(|| (), |_| list_mailboxes());
     view! {
         <PageTitle text=|i18n| t_string!(i18n, compose_title).to_string()/>
         <h1>{t!(i18n, compose_title)}</h1>
@@ -107,7 +108,7 @@ pub fn DraftPage() -> impl IntoView {
         }
     });
     provide_context(undo);
-    let draft = Resource::new(move || (id.get(), reload.get()), |(id, _)| compose(id));
+    let draft = json_resource(move || (id.get(), reload.get()), |(id, _)| compose(id));
     view! {
         <PageTitle text=|i18n| t_string!(i18n, compose_title).to_string()/>
         <Transition fallback=move || view! { <p>{t!(i18n, loading)}</p> }>

@@ -7,6 +7,7 @@ use super::{
         CrmError, CrmTabs, card_href, id_param, kind_name, kind_param, query_value, stage_name,
     },
 };
+use crate::json_resource::json_resource;
 use crate::{api::crm::record_card, components::PageTitle, i18n::*};
 use domain::{CrmKind, DealFields, RecordCard, RecordRef};
 use leptos::prelude::*;
@@ -17,7 +18,7 @@ pub fn CrmCardPage() -> impl IntoView {
     let i18n = use_i18n();
     let kind = kind_param();
     let id = id_param();
-    let card = Resource::new(
+    let card = json_resource(
         move || (kind.get(), id.get()),
         |(kind, id)| async move {
             let kind = kind.unwrap_or(CrmKind::Contact);

@@ -9,6 +9,7 @@
 //! it there. A message in a mailbox the user may not read shows only its date, direction
 //! and mailbox.
 
+use crate::json_resource::json_resource;
 use crate::{
     api::{crm::record_timeline, writing::StartDraft},
     components::{FormError, LocalTime},
@@ -26,7 +27,7 @@ const SHOWN: usize = 200;
 #[component]
 pub fn Correspondence(kind: CrmKind, id: i64) -> impl IntoView {
     let i18n = use_i18n();
-    let entries = Resource::new(
+    let entries = json_resource(
         move || (kind, id),
         |(kind, id)| record_timeline(kind.as_str().to_owned(), id),
     );

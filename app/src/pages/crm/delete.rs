@@ -2,6 +2,7 @@
 //! are deleted (a plain form: works without JavaScript).
 
 use super::parts::{CrmError, CrmTabs, card_href, id_param, kind_name, kind_param};
+use crate::json_resource::json_resource;
 use crate::{
     api::crm::{DeleteRecord, record_card},
     components::PageTitle,
@@ -16,7 +17,7 @@ pub fn CrmDeletePage() -> impl IntoView {
     let i18n = use_i18n();
     let kind = kind_param();
     let id = id_param();
-    let card = Resource::new(
+    let card = json_resource(
         move || (kind.get(), id.get()),
         |(kind, id)| async move {
             let kind = kind.unwrap_or(CrmKind::Contact);

@@ -10,6 +10,7 @@ use super::{
         new_name,
     },
 };
+use crate::json_resource::json_resource;
 use crate::{
     api::crm::{SaveCompany, SaveContact, crm_choices, crm_owners, record_card},
     components::PageTitle,
@@ -45,7 +46,7 @@ pub fn CrmEditPage() -> impl IntoView {
     let i18n = use_i18n();
     let kind = kind_param();
     let id = id_param();
-    let card = Resource::new(
+    let card = json_resource(
         move || (kind.get(), id.get()),
         |(kind, id)| async move {
             let kind = kind.unwrap_or(CrmKind::Contact);
@@ -86,10 +87,10 @@ pub struct Choices {
 fn RecordForm(kind: CrmKind, card: Option<RecordCard>) -> impl IntoView {
     let i18n = use_i18n();
     let UserResource(user) = expect_context();
-    let owners = Resource::new(|| (), |_| crm_owners());
-    let companies = Resource::new(|| (), |_| crm_choices("company".into()));
+    let owners = json_resource(|| (), |_| crm_owners());
+    let companies = json_resource(|| (), |_| crm_choices("company".into()));
     let needs_contacts = matches!(kind, CrmKind::Lead | CrmKind::Deal);
-    let contacts = Resource::new(
+    let contacts = json_resource(
         move || needs_contacts,
         |needs| async move {
             if needs {

@@ -6,6 +6,7 @@ use super::parts::{
     CrmError, CrmTabs, OwnerOptions, card_href, detail_text, kind_param, list_href, new_name,
     plural_name, query_value,
 };
+use crate::json_resource::json_resource;
 use crate::{
     api::crm::{crm_owners, list_records},
     components::PageTitle,
@@ -29,14 +30,14 @@ pub fn CrmListPage() -> impl IntoView {
             .get("before")
             .and_then(|v| v.parse::<i64>().ok())
     });
-    let page = Resource::new(
+    let page = json_resource(
         move || (kind.get(), search.get(), owner.get(), before.get()),
         |(kind, search, owner, before)| async move {
             let kind = kind.unwrap_or(CrmKind::Contact);
             list_records(kind.as_str().to_owned(), search, owner, before).await
         },
     );
-    let owners = Resource::new(|| (), |_| crm_owners());
+    let owners = json_resource(|| (), |_| crm_owners());
     view! {
         <PageTitle text=move |i18n| match kind.get() {
             Some(kind) => plural_name(i18n, kind),

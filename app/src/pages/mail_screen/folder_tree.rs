@@ -1,3 +1,4 @@
+use crate::json_resource::JsonResource;
 use crate::{i18n::*, i18n_setup::error_text};
 use domain::{FolderNode, FolderRole, MailScope, MailTree};
 use leptos::prelude::*;
@@ -7,7 +8,7 @@ use leptos_i18n::I18nContext;
 /// folders named in the user's language, unread counts).
 #[component]
 pub fn FolderTree(
-    tree: Resource<Result<MailTree, crate::error::AppError>>,
+    tree: JsonResource<Result<MailTree, crate::error::AppError>>,
     scope: Memo<MailScope>,
 ) -> impl IntoView {
     let i18n = use_i18n();

@@ -2,6 +2,7 @@ use super::{
     message_actions::{Acting, BulkBar, Failures, pending_effect},
     message_card::PaperClip,
 };
+use crate::json_resource::JsonResource;
 use crate::{components::LocalTime, error::AppError, i18n::*, i18n_setup::error_text};
 use domain::{MailScope, MessageList, MessageRow};
 use leptos::prelude::*;
@@ -10,7 +11,7 @@ use leptos_router::hooks::use_query_map;
 /// The middle pane: the search box, the list (newest first, keyset pages) and its pager.
 #[component]
 pub fn ListPane(
-    list: Resource<Result<MessageList, AppError>>,
+    list: JsonResource<Result<MessageList, AppError>>,
     scope: Memo<MailScope>,
     open: Memo<Option<i64>>,
     path: Memo<String>,

@@ -1,4 +1,5 @@
 use super::folder_tree::role_name;
+use crate::json_resource::json_resource;
 use crate::{
     api::mail::{ActOnMessages, DismissAction, RetryAction, action_failures},
     i18n::*,
@@ -136,7 +137,7 @@ pub fn Failures(tick: ReadSignal<u32>) -> impl IntoView {
     let i18n = use_i18n();
     let retry = ServerAction::<RetryAction>::new();
     let dismiss = ServerAction::<DismissAction>::new();
-    let list = Resource::new(
+    let list = json_resource(
         move || (tick.get(), retry.version().get(), dismiss.version().get()),
         |_| action_failures(),
     );

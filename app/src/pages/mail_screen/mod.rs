@@ -10,6 +10,7 @@ mod message_card;
 mod reading_pane;
 mod shortcuts;
 
+use crate::json_resource::json_resource;
 use crate::{
     api::mail::{conversation, mail_tree, message_list, search_mail},
     components::{PageTitle, ReconnectNotice, poll::use_ticker},
@@ -50,8 +51,8 @@ pub fn MailScreenPage() -> impl IntoView {
     let acting: message_actions::Acting = ServerAction::new();
     provide_context(acting);
     let done = move || acting.version().get();
-    let tree = Resource::new(move || (tick.get(), done()), |_| mail_tree());
-    let list = Resource::new(
+    let tree = json_resource(move || (tick.get(), done()), |_| mail_tree());
+    let list = json_resource(
         move || (scope.get(), before(), search.get(), tick.get(), done()),
         |(scope, before, search, _, _)| async move {
             let (mailbox, folder) = match scope {
@@ -65,7 +66,7 @@ pub fn MailScreenPage() -> impl IntoView {
             }
         },
     );
-    let opened = Resource::new(
+    let opened = json_resource(
         move || (open.get(), done()),
         |(id, _)| async move {
             match id {

@@ -1,4 +1,5 @@
 use super::message_card::MessageCard;
+use crate::json_resource::JsonResource;
 use crate::{error::AppError, i18n::*, i18n_setup::error_text};
 use domain::Conversation;
 use leptos::prelude::*;
@@ -7,7 +8,7 @@ use leptos_router::hooks::{use_location, use_query_map};
 /// The right pane: the open conversation, oldest first, the newest (and the opened one)
 /// expanded; or a hint when nothing is open.
 #[component]
-pub fn ReadingPane(opened: Resource<Result<Option<Conversation>, AppError>>) -> impl IntoView {
+pub fn ReadingPane(opened: JsonResource<Result<Option<Conversation>, AppError>>) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <section class="reading-pane" aria-live="polite">
