@@ -72,6 +72,18 @@ pub async fn prepare(db: &DatabaseConnection, n: usize) -> Fixture {
     let (inbox_count, sent_count) =
         insert_messages(db, &vocabulary, mailbox, [inbox, sent], n).await;
     let seed_s = t0.elapsed().as_secs_f64();
+    // What a sync records of each folder: the list shows this size (no count of rows).
+    for (folder, count) in [(inbox, inbox_count), (sent, sent_count)] {
+        mailbox_folder::Entity::update_many()
+            .col_expr(
+                mailbox_folder::Column::InRange,
+                i32::try_from(count).expect("count").into(),
+            )
+            .filter(mailbox_folder::Column::Id.eq(folder))
+            .exec(db)
+            .await
+            .expect("folder size");
+    }
     let cursors: Vec<(DateTime<Utc>, i64)> = message::Entity::find()
         .select_only()
         .column(message::Column::ReceivedAt)
