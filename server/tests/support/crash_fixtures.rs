@@ -166,8 +166,9 @@ pub async fn server_uids(env: &HashMap<String, String>) -> Vec<i64> {
         security: domain::Security::Tls,
     };
     let (mut session, _) = open_session(&address, &login, &opts).await.unwrap();
-    fetch::examine(&mut session, "INBOX").await.unwrap();
-    let mut uids: Vec<i64> = fetch::search(&mut session, "ALL")
+    let state = fetch::examine(&mut session, "INBOX").await.unwrap();
+    let range = services::sync::folder::FetchBounds::default().search_range;
+    let mut uids: Vec<i64> = fetch::search(&mut session, "ALL", &state, range)
         .await
         .unwrap()
         .into_iter()
