@@ -27,10 +27,6 @@ pub struct Range {
     pub resync_from: Option<DateTime<Utc>>,
 }
 
-/// Header blocks in the header pass's first UID FETCH: the newest mail, two list pages,
-/// stored before anything else is fetched.
-const FIRST_BATCH: usize = 100;
-
 /// What a folder's header pass leaves to its body pass.
 pub struct HeaderPass {
     pub key: FolderKey,
@@ -102,13 +98,7 @@ pub async fn header_pass(
     // Fetching batch n+1 overlaps storing batch n; the first batch (the newest mail) is
     // stored before anything else is fetched, so the list shows at once.
     let mut storing: Option<tokio::task::JoinHandle<Result<usize, SyncError>>> = None;
-    // The first batch is two list pages: smaller than the rest, so the list shows sooner.
-    let batch = limits.header_batch.max(1);
-    let (head, tail) = missing.split_at(batch.min(FIRST_BATCH).min(missing.len()));
-    let chunks = std::iter::once(head)
-        .filter(|c| !c.is_empty())
-        .chain(tail.chunks(batch));
-    for (n, chunk) in chunks.enumerate() {
+    for (n, chunk) in missing.chunks(limits.header_batch.max(1)).enumerate() {
         let max_header = u64::try_from(limits.max_header_bytes).unwrap_or(0);
         let rows = timed(t, fetch::headers(session, chunk, max_header)).await?;
         if let Some(previous) = storing.take() {
