@@ -50,25 +50,22 @@ pub async fn catch_up(
 
 async fn any_queued(db: &impl ConnectionTrait) -> ServiceResult<bool> {
     let sql = "SELECT count(*) AS n FROM (SELECT 1 FROM message_search_queue LIMIT 1) AS q";
-    let row = db
-        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await?;
-    Ok(match row {
-        Some(row) => row.try_get::<i64>("", "n")? > 0,
-        None => false,
-    })
+    Ok(count(db, sql.to_owned()).await? > 0)
 }
 
 /// Rows still waiting for the index.
 pub async fn queued(db: &impl ConnectionTrait) -> ServiceResult<u64> {
-    let backend = db.get_database_backend();
-    let row = db
-        .query_one_raw(Statement::from_string(
-            backend,
-            "SELECT count(*) AS n FROM message_search_queue",
-        ))
-        .await?;
-    let n: i64 = match row {
+    count(
+        db,
+        "SELECT count(*) AS n FROM message_search_queue".to_owned(),
+    )
+    .await
+}
+
+/// The `n` that `sql` selects (0 for no row).
+async fn count(db: &impl ConnectionTrait, sql: String) -> ServiceResult<u64> {
+    let statement = Statement::from_string(db.get_database_backend(), sql);
+    let n: i64 = match db.query_one_raw(statement).await? {
         Some(row) => row.try_get("", "n")?,
         None => 0,
     };
@@ -121,14 +118,7 @@ async fn postgres_batch(db: &impl ConnectionTrait, limit: u64) -> ServiceResult<
          FROM batch WHERE m.id = batch.id RETURNING 1) \
          SELECT count(*) AS n FROM batch"
     );
-    let row = db
-        .query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
-        .await?;
-    let n: i64 = match row {
-        Some(row) => row.try_get("", "n")?,
-        None => 0,
-    };
-    Ok(u64::try_from(n).unwrap_or(0))
+    count(db, sql).await
 }
 
 /// Starts the background catch-up (once per server process). A failed batch is logged
