@@ -11,7 +11,8 @@ use common::{
     mail_stack::stack,
     mailbox_fixtures::state,
     sync_fixtures::{
-        assert_same, connected, engine, folder, mail_user, other_client, seed, sync_and_compare,
+        assert_same, connected, engine, folder, mail_user, other_client, seed, store_flags,
+        sync_and_compare,
     },
 };
 use futures_util::TryStreamExt;
@@ -276,5 +277,50 @@ async fn a_folder_searched_in_uid_ranges_loses_and_keeps_nothing_extra() {
         seed(&user, 1, "INBOX");
         sync_and_compare(&engine, &st, &s, &user, id, &["INBOX"]).await;
         assert_eq!(rows(&t.db, id).await.len(), 56, "{}", t.backend);
+    }
+}
+
+#[tokio::test]
+async fn a_flag_changed_while_a_first_sync_is_unfinished_reaches_the_app() {
+    let s = stack();
+    for t in common::databases().await {
+        let user = mail_user("unfinished");
+        seed(&user, 30, "INBOX");
+        let st = state(t.db.clone(), &s);
+        let id = connected(&st, &s, &user, &["INBOX"]).await;
+        let mut engine = engine(&st);
+        engine.limits.header_batch = 10;
+        // The first run is cut right after its header pass: the newest 10 are stored, the
+        // rest is not, and no server state is remembered for the folder.
+        let row = mailbox::Entity::find_by_id(id)
+            .one(&t.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut session = engine.log_in(&row).await.unwrap();
+        let inbox = folder(&t.db, id, "INBOX").await;
+        let range = range_of(&row, chrono::Utc::now());
+        header_pass(&mut session, &t.db, &inbox, &range, &engine.limits, true)
+            .await
+            .unwrap();
+        session.logout().await.ok();
+        let stored = rows(&t.db, id).await;
+        assert_eq!(stored.len(), 10, "{}", t.backend);
+        assert!(folder(&t.db, id, "INBOX").await.highest_modseq.is_none());
+        // Another device reads and flags one of those stored messages.
+        let read = stored.iter().find(|r| !r.seen).unwrap().uid;
+        let mut other = other_client(&s, &user).await;
+        other.select("INBOX").await.unwrap();
+        store_flags(&mut other, &read.to_string(), "+FLAGS (\\Seen \\Flagged)").await;
+        other.logout().await.ok();
+
+        sync_and_compare(&engine, &st, &s, &user, id, &["INBOX"]).await;
+        let after = rows(&t.db, id).await;
+        let row = after.iter().find(|r| r.uid == read).unwrap();
+        assert!(
+            row.seen && row.flagged,
+            "{}: flags of UID {read}",
+            t.backend
+        );
     }
 }

@@ -13,6 +13,7 @@ use super::{
     fetch_bounds::FetchBounds,
     parse,
     pipeline::{self, Stored, Tally},
+    run_task::RunTask,
     store::{self, FolderKey, HeaderRow, NewBody, Pending, Quota},
 };
 use sea_orm::DatabaseConnection;
@@ -80,7 +81,7 @@ impl Rest<'_> {
                     .into_iter()
                     .filter_map(|(p, body)| Some((*by_uid.get(&p.uid)?, body)))
                     .collect();
-                tokio::spawn(parse_and_insert(db.clone(), key, items, quota.clone()))
+                RunTask::spawn(parse_and_insert(db.clone(), key, items, quota.clone()))
             },
         )
         .await?;

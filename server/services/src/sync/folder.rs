@@ -10,6 +10,7 @@ use super::{
     parse,
     pipeline::{self, Stored, Tally},
     progress::{self, Counts, Phase},
+    run_task::RunTask,
     store::{self, FolderKey, Pending, Quota},
 };
 use crate::entities::mailbox_folder;
@@ -97,7 +98,7 @@ pub async fn header_pass(
     progress::report(db, folder.id, Phase::Headers, counts).await?;
     // Fetching batch n+1 overlaps storing batch n; the first batch (the newest mail) is
     // stored before anything else is fetched, so the list shows at once.
-    let mut storing: Option<tokio::task::JoinHandle<Result<usize, SyncError>>> = None;
+    let mut storing: Option<RunTask<Result<usize, SyncError>>> = None;
     for (n, chunk) in missing.chunks(limits.header_batch.max(1)).enumerate() {
         let max_header = u64::try_from(limits.max_header_bytes).unwrap_or(0);
         let rows = timed(t, fetch::headers(session, chunk, max_header)).await?;
@@ -106,7 +107,7 @@ pub async fn header_pass(
             progress::report(db, folder.id, Phase::Headers, counts).await?;
         }
         let (db2, len) = (db.clone(), chunk.len());
-        let task = tokio::spawn(async move {
+        let task = RunTask::spawn(async move {
             store::insert_headers(&db2, key, rows, adopt).await?;
             Ok(len)
         });
@@ -124,13 +125,20 @@ pub async fn header_pass(
     if adopt {
         store::drop_other_generations(db, key).await?;
     }
-    if same_generation {
+    // Rows stored before this run (`stored` holds this generation's only) may carry old
+    // flags: the changes since the remembered HIGHESTMODSEQ, or all their flags when no
+    // state of this generation is remembered yet (a first sync cut before it finished:
+    // a flag changed between its runs would otherwise never reach the app).
+    if !stored.is_empty() {
         let kept: Vec<i64> = stored
             .keys()
             .filter(|uid| on_server.contains(uid))
             .copied()
             .collect();
-        let since = state.highest_modseq.and(folder.highest_modseq);
+        let since = match same_generation {
+            true => state.highest_modseq.and(folder.highest_modseq),
+            false => None,
+        };
         let mut changed = timed(t, fetch::flags(session, &kept, since)).await?;
         changed.retain(|(uid, _)| !held.contains(uid));
         store::apply_flags(db, key, &stored, &changed).await?;
@@ -253,7 +261,7 @@ async fn pending_bodies(
         quota,
         &wanted,
         &mut tally,
-        |items| tokio::spawn(parse_and_store(db.clone(), key, items, quota.clone())),
+        |items| RunTask::spawn(parse_and_store(db.clone(), key, items, quota.clone())),
     )
     .await?;
     // No room and nothing older to make room with: these keep their headers only.
@@ -263,10 +271,9 @@ async fn pending_bodies(
     Ok(tally.counts)
 }
 
-async fn joined(
-    handle: tokio::task::JoinHandle<Result<usize, SyncError>>,
-) -> Result<usize, SyncError> {
+async fn joined(handle: RunTask<Result<usize, SyncError>>) -> Result<usize, SyncError> {
     handle
+        .join()
         .await
         .map_err(|e| SyncError::Imap(format!("store task failed: {e}")))?
 }

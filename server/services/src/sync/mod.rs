@@ -13,6 +13,7 @@ pub mod pipeline;
 pub mod progress;
 pub mod request;
 pub mod run;
+pub mod run_task;
 pub mod schedule;
 pub mod scheduler;
 pub mod store;

@@ -9,13 +9,13 @@ use super::{
     fetch::{self, Body, ImapSession},
     fetch_bounds::{FetchBounds, batches},
     progress::{self, Counts, Phase},
+    run_task::RunTask,
     store::{self, FolderKey, Pending, Quota},
 };
 use sea_orm::DatabaseConnection;
-use tokio::task::JoinHandle;
 
-/// A batch being parsed and stored.
-pub type StoreTask = JoinHandle<Result<Stored, SyncError>>;
+/// A batch being parsed and stored; aborted if the run is dropped first.
+pub type StoreTask = RunTask<Result<Stored, SyncError>>;
 
 /// What a batch's task did: messages it accounted for, and UIDs whose bytes went over the
 /// limit on the wire and are left to the caller.
@@ -106,6 +106,7 @@ async fn finish(
 ) -> Result<(), SyncError> {
     let Some(task) = task else { return Ok(()) };
     let stored = task
+        .join()
         .await
         .map_err(|e| SyncError::Imap(format!("store task failed: {e}")))??;
     left.cut_on_wire.extend(stored.too_large);

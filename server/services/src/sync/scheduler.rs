@@ -13,10 +13,10 @@ mod heartbeat;
 mod runs;
 mod shutdown;
 
-use super::{run::SyncEngine, schedule};
+use super::{run::SyncEngine, run_task::RunTask, schedule};
 use chrono::Utc;
 use futures_util::future::BoxFuture;
-use heartbeat::{AbortOnDrop, Leases, heartbeat, lock};
+use heartbeat::{Leases, heartbeat, lock};
 use runs::Runs;
 use sea_orm::DatabaseConnection;
 pub use shutdown::{SchedulerHandle, ShutdownReport};
@@ -130,14 +130,14 @@ impl Scheduler {
         let leases: Leases = Arc::default();
         let (lost_tx, mut lost_rx) = mpsc::unbounded_channel();
         // Aborted when this task ends (or is aborted): the heartbeat never outlives it.
-        let heartbeat = AbortOnDrop(tokio::spawn(heartbeat(
+        let heartbeat = RunTask::spawn(heartbeat(
             self.db.clone(),
             self.owner.clone(),
             leases.clone(),
             self.lease(),
             self.config.renew_every,
             lost_tx,
-        )));
+        ));
         let mut runs = Runs::default();
         // A dropped handle detaches the scheduler (it runs on, like a dropped JoinHandle).
         let mut stop_open = true;

@@ -10,7 +10,7 @@ use std::{
     sync::{Arc, Mutex},
     time::Duration,
 };
-use tokio::{sync::mpsc, task::JoinHandle};
+use tokio::sync::mpsc;
 
 /// The runs of this process, shared with the heartbeat.
 pub(super) type Leases = Arc<Mutex<HashSet<i64>>>;
@@ -49,12 +49,4 @@ pub(super) async fn heartbeat(
 
 pub(super) fn lock(leases: &Leases) -> std::sync::MutexGuard<'_, HashSet<i64>> {
     leases.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-pub(super) struct AbortOnDrop(pub(super) JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }

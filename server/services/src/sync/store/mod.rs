@@ -7,7 +7,7 @@ use crate::{db::retry_busy, entities::message, error::ServiceResult};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QuerySelect, TransactionTrait,
+    QuerySelect, TransactionTrait, sea_query::OnConflict,
 };
 use std::collections::{HashMap, HashSet};
 
@@ -191,15 +191,27 @@ async fn insert_rows_once(
         }
         fresh.push(new_row(key, row, body));
     }
+    // A row already there was stored since this run read what the folder holds: by a
+    // batch of an abandoned run that was still being written (its task is aborted with
+    // the run, but a write already on its way lands). This run fetched later, so its
+    // flags win; the rest of the row is the same message.
+    let flags_win = OnConflict::columns([
+        message::Column::FolderId,
+        message::Column::Uidvalidity,
+        message::Column::Uid,
+    ])
+    .update_columns([
+        message::Column::Seen,
+        message::Column::Flagged,
+        message::Column::Answered,
+        message::Column::Draft,
+    ])
+    .to_owned();
     // SQLite binds at most 32,766 values per statement; a row binds about 27.
     for part in chunked(fresh, 1000) {
         message::Entity::insert_many(part)
-            .on_conflict_do_nothing_on([
-                message::Column::FolderId,
-                message::Column::Uidvalidity,
-                message::Column::Uid,
-            ])
-            .exec(&txn)
+            .on_conflict(flags_win.clone())
+            .exec_without_returning(&txn)
             .await?;
     }
     txn.commit().await?;
