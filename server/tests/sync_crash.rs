@@ -5,7 +5,7 @@
 //! - SIGKILL, restarted on the same address (a restart): it takes its predecessor's
 //!   leases back at start and resumes at once;
 //! - SIGKILL, another process on another address (another host): it takes the mailbox
-//!   over the moment the 30 s lease lapses;
+//!   over the moment the lease lapses (12 s here, `SYNC_LEASE_SECS`; 30 s by default);
 //! - SIGTERM (a deploy), with `SYNC_SHUTDOWN_GRACE_SECS=0` so the run is certainly cut:
 //!   the process gives the lease back, due at once, and exits; another process on another
 //!   address goes on at once. (A run that ends within the grace records its outcome:
@@ -24,9 +24,6 @@ use std::{
     time::{Duration, Instant},
 };
 use support::crash_fixtures::*;
-
-/// The scheduler's lease (`SchedulerConfig::default()`).
-const LEASE: Duration = Duration::from_secs(30);
 
 /// One case at a time: each syncs 10,000 messages and measures times.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

@@ -83,6 +83,9 @@ pub struct SyncConfig {
     /// On SIGTERM/Ctrl-C, how long running syncs may take to finish before they are
     /// cancelled and their leases given back.
     pub shutdown_grace_secs: u64,
+    /// How long a mailbox's claim holds without renewal: how soon another process takes
+    /// over the mailboxes of one that died (renewed every third of it).
+    pub lease_secs: u64,
     /// Most megabytes the attachments of one sent message may have together
     /// (`MAIL_ATTACHMENTS_MB`; the send worker runs beside the scheduler).
     pub attachments_mb: u64,
@@ -100,6 +103,7 @@ impl Default for SyncConfig {
             run_deadline_secs: 15 * 60,
             mailbox_quota_mb: 2048,
             shutdown_grace_secs: 10,
+            lease_secs: 30,
             attachments_mb: 25,
         }
     }
@@ -231,6 +235,7 @@ fn sync_config(v: &Vars) -> Result<SyncConfig> {
         run_deadline_secs: number("SYNC_RUN_DEADLINE_SECS", d.run_deadline_secs)?.max(1),
         mailbox_quota_mb: number("SYNC_MAILBOX_QUOTA_MB", d.mailbox_quota_mb)?.max(1),
         shutdown_grace_secs: number("SYNC_SHUTDOWN_GRACE_SECS", d.shutdown_grace_secs)?,
+        lease_secs: number("SYNC_LEASE_SECS", d.lease_secs)?.clamp(6, 3600),
         attachments_mb: number("MAIL_ATTACHMENTS_MB", d.attachments_mb)?.clamp(1, 1024),
     })
 }
@@ -260,6 +265,7 @@ mod tests {
                 " http://a/{domain} , ,https://b ",
             ),
             ("SYNC_CONCURRENCY", "2"),
+            ("SYNC_LEASE_SECS", "1"),
         ]))
         .unwrap();
         assert!(config.cookie_secure);
@@ -275,9 +281,14 @@ mod tests {
             ["http://a/{domain}", "https://b"]
         );
         assert_eq!(config.sync.concurrency, 2);
+        assert_eq!(
+            config.sync.lease_secs, 6,
+            "a lease too short to renew is raised"
+        );
 
         let defaults = Config::from_vars(&vars(&[])).unwrap();
         assert!(!defaults.cookie_secure && defaults.sync.enabled);
+        assert_eq!(defaults.sync.lease_secs, 30);
         assert!(!defaults.mail_policy.allow_private);
         assert_eq!(defaults.bind_addr, "127.0.0.1:3000".parse().unwrap());
     }

@@ -28,6 +28,9 @@ use std::{
 
 /// Messages in the seeded INBOX.
 pub const MESSAGES: u64 = 10_000;
+/// The servers' lease (`SYNC_LEASE_SECS`): shorter than the default 30 s, so the
+/// take-over case waits less; the logic is the same.
+pub const LEASE: Duration = Duration::from_secs(12);
 /// The master key the child processes share.
 pub const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
@@ -210,6 +213,7 @@ pub fn server(
         .env("SITE_ROOT", repo().join("target/site"))
         .env("SYNC_IDLE_MAX", "0")
         .env("SYNC_SHUTDOWN_GRACE_SECS", grace)
+        .env("SYNC_LEASE_SECS", LEASE.as_secs().to_string())
         .env("LOG_LEVEL", "info")
         .stdin(Stdio::null())
         .stdout(log.try_clone().unwrap())
