@@ -103,15 +103,16 @@ pub async fn folder(s: &Stack, user: &str, folder: &str) -> Vec<Got> {
             .await
             .unwrap();
         for f in &fetches {
-            // An untagged FETCH without a UID is another session's change arriving
-            // meanwhile (a flag, an expunge), not an answer to this fetch.
-            let Some(uid) = f.uid else {
+            // An untagged FETCH without a body is another session's change arriving
+            // meanwhile (a flag set by the app while this client reads; Dovecot names its
+            // UID too), not an answer to this fetch.
+            let (Some(uid), Some(raw)) = (f.uid, f.body()) else {
                 continue;
             };
             got.push(Got {
                 uid,
                 seen: f.flags().any(|fl| fl == async_imap::types::Flag::Seen),
-                raw: f.body().unwrap_or_default().to_vec(),
+                raw: raw.to_vec(),
             });
         }
     }
