@@ -23,6 +23,11 @@ use std::time::Duration;
 pub const BATCH: u64 = 500;
 /// How often the background task looks at the queue when it found it empty.
 pub const IDLE_POLL: Duration = Duration::from_secs(1);
+/// While a sync keeps adding to the queue, the wait after a batch is this many times what
+/// the batch took: the sync has the writer four fifths of the time.
+pub const SYNC_RUNNING_SHARE: u32 = 4;
+/// The longest such wait.
+pub const MAX_PAUSE: Duration = Duration::from_secs(2);
 
 /// Indexes queued rows, oldest id first, until the queue is empty or `at_most` rows were
 /// taken off it. Returns how many rows are still queued. An empty queue costs one read
@@ -125,11 +130,22 @@ async fn postgres_batch(db: &impl ConnectionTrait, limit: u64) -> ServiceResult<
 /// and tried again on the next poll; nothing is lost, the rows stay queued.
 pub fn start(db: DatabaseConnection) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        let mut before = None;
         loop {
+            let started = std::time::Instant::now();
             match catch_up(&db, BATCH).await {
-                // More waiting: go on at once, after letting other tasks run.
-                Ok(left) if left > 0 => tokio::task::yield_now().await,
-                Ok(_) => tokio::time::sleep(IDLE_POLL).await,
+                Ok(left) if left > 0 => {
+                    match pause(before, left, started.elapsed()) {
+                        Some(wait) => tokio::time::sleep(wait).await,
+                        // Let other tasks run between batches.
+                        None => tokio::task::yield_now().await,
+                    }
+                    before = Some(left);
+                }
+                Ok(_) => {
+                    before = None;
+                    tokio::time::sleep(IDLE_POLL).await;
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "search index catch-up failed; retrying");
                     tokio::time::sleep(IDLE_POLL).await;
@@ -137,4 +153,36 @@ pub fn start(db: DatabaseConnection) -> tokio::task::JoinHandle<()> {
             }
         }
     })
+}
+
+/// How long the background task waits before its next batch, given what was queued
+/// after the previous batch, what is queued now and how long this batch took. A queue
+/// that did not shrink although a batch was taken off it means a sync is storing mail
+/// faster than it is indexed: the task then takes at most a fifth of the time (SQLite's
+/// one writer, and the cores), and drains the queue at full pace once the sync is done.
+pub fn pause(before: Option<u64>, left: u64, batch_took: Duration) -> Option<Duration> {
+    match before {
+        Some(before) if left >= before => Some((batch_took * SYNC_RUNNING_SHARE).min(MAX_PAUSE)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pauses_only_while_the_queue_grows_despite_the_batches() {
+        let took = Duration::from_millis(100);
+        let waits = Some(Duration::from_millis(400));
+        assert_eq!(pause(None, 10_000, took), None, "first batch of a backlog");
+        assert_eq!(pause(Some(10_000), 9_500, took), None, "draining");
+        assert_eq!(pause(Some(9_500), 9_700, took), waits);
+        assert_eq!(pause(Some(9_700), 9_700, took), waits);
+        assert_eq!(
+            pause(Some(9_700), 9_700, Duration::from_secs(9)),
+            Some(MAX_PAUSE)
+        );
+        assert_eq!(pause(Some(9_700), 9_200, took), None, "the sync is done");
+    }
 }
