@@ -115,7 +115,6 @@ pub async fn start(config: &Config, state: &AppState, listening: SocketAddr) -> 
             shutdown_grace: Duration::from_secs(config.sync.shutdown_grace_secs),
             lease: Duration::from_secs(config.sync.lease_secs),
             renew_every: Duration::from_secs(config.sync.lease_secs / 3),
-            ..SchedulerConfig::default()
         },
         state.sync_waker.clone(),
     )
