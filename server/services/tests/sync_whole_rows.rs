@@ -24,7 +24,7 @@ use services::{
     entities::{mailbox, message},
     sync::{
         SyncEngine,
-        folder::{body_pass, header_pass},
+        folder::{HeaderPass, body_pass, header_pass},
         parse::{Envelope, envelope_or_default},
         run::range_of,
         store::{BodyState, Quota},
@@ -122,18 +122,8 @@ async fn assert_envelopes_as_headers_give(
 
 /// One run split into its passes, so the test can look between them.
 async fn passes(engine: &SyncEngine, db: &DatabaseConnection, id: i64) -> Vec<message::Model> {
-    let row = mailbox::Entity::find_by_id(id)
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap();
-    let mut session = engine.log_in(&row).await.unwrap();
-    let inbox = folder(db, id, "INBOX").await;
-    let range = range_of(&row, chrono::Utc::now());
+    let (mut session, pass) = inbox_header_pass(engine, db, id).await;
     let quota = Quota::load(db, id, engine.limits.mailbox_quota_bytes)
-        .await
-        .unwrap();
-    let pass = header_pass(&mut session, db, &inbox, &range, &engine.limits, true)
         .await
         .unwrap();
     let after_headers = rows(db, id).await;
@@ -143,6 +133,26 @@ async fn passes(engine: &SyncEngine, db: &DatabaseConnection, id: i64) -> Vec<me
         .unwrap();
     session.logout().await.ok();
     after_headers
+}
+
+/// Logs in and runs INBOX's header pass only; the session is left open.
+async fn inbox_header_pass(
+    engine: &SyncEngine,
+    db: &DatabaseConnection,
+    id: i64,
+) -> (services::sync::fetch::ImapSession, HeaderPass) {
+    let row = mailbox::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut session = engine.log_in(&row).await.unwrap();
+    let inbox = folder(db, id, "INBOX").await;
+    let range = range_of(&row, chrono::Utc::now());
+    let pass = header_pass(&mut session, db, &inbox, &range, &engine.limits, true)
+        .await
+        .unwrap();
+    (session, pass)
 }
 
 #[tokio::test]
@@ -292,17 +302,7 @@ async fn a_flag_changed_while_a_first_sync_is_unfinished_reaches_the_app() {
         engine.limits.header_batch = 10;
         // The first run is cut right after its header pass: the newest 10 are stored, the
         // rest is not, and no server state is remembered for the folder.
-        let row = mailbox::Entity::find_by_id(id)
-            .one(&t.db)
-            .await
-            .unwrap()
-            .unwrap();
-        let mut session = engine.log_in(&row).await.unwrap();
-        let inbox = folder(&t.db, id, "INBOX").await;
-        let range = range_of(&row, chrono::Utc::now());
-        header_pass(&mut session, &t.db, &inbox, &range, &engine.limits, true)
-            .await
-            .unwrap();
+        let (mut session, _) = inbox_header_pass(&engine, &t.db, id).await;
         session.logout().await.ok();
         let stored = rows(&t.db, id).await;
         assert_eq!(stored.len(), 10, "{}", t.backend);

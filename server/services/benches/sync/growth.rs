@@ -288,7 +288,10 @@ async fn measure(fresh: &Fresh) -> String {
         let left = search_index::catch_up(db, u64::MAX).await;
         // PostgreSQL: rows in the background task's batch are skipped, not waited for.
         match left {
-            Ok(n) if n > 0 && indexer.is_some() => tokio::task::yield_now().await,
+            // Wait for that batch to commit rather than asking again at once.
+            Ok(n) if n > 0 && indexer.is_some() => {
+                tokio::time::sleep(Duration::from_millis(10)).await
+            }
             other => break other,
         }
     };

@@ -55,20 +55,16 @@ pub async fn catch_up(
 
 async fn any_queued(db: &impl ConnectionTrait) -> ServiceResult<bool> {
     let sql = "SELECT count(*) AS n FROM (SELECT 1 FROM message_search_queue LIMIT 1) AS q";
-    Ok(count(db, sql.to_owned()).await? > 0)
+    Ok(count(db, sql).await? > 0)
 }
 
 /// Rows still waiting for the index.
 pub async fn queued(db: &impl ConnectionTrait) -> ServiceResult<u64> {
-    count(
-        db,
-        "SELECT count(*) AS n FROM message_search_queue".to_owned(),
-    )
-    .await
+    count(db, "SELECT count(*) AS n FROM message_search_queue").await
 }
 
 /// The `n` that `sql` selects (0 for no row).
-async fn count(db: &impl ConnectionTrait, sql: String) -> ServiceResult<u64> {
+async fn count(db: &impl ConnectionTrait, sql: &str) -> ServiceResult<u64> {
     let statement = Statement::from_string(db.get_database_backend(), sql);
     let n: i64 = match db.query_one_raw(statement).await? {
         Some(row) => row.try_get("", "n")?,
@@ -123,7 +119,7 @@ async fn postgres_batch(db: &impl ConnectionTrait, limit: u64) -> ServiceResult<
          FROM batch WHERE m.id = batch.id RETURNING 1) \
          SELECT count(*) AS n FROM batch"
     );
-    count(db, sql).await
+    count(db, &sql).await
 }
 
 /// Starts the background catch-up (once per server process). A failed batch is logged

@@ -135,9 +135,10 @@ pub async fn header_pass(
             .filter(|uid| on_server.contains(uid))
             .copied()
             .collect();
-        let since = match same_generation {
-            true => state.highest_modseq.and(folder.highest_modseq),
-            false => None,
+        let since = if same_generation {
+            state.highest_modseq.and(folder.highest_modseq)
+        } else {
+            None
         };
         let mut changed = timed(t, fetch::flags(session, &kept, since)).await?;
         changed.retain(|(uid, _)| !held.contains(uid));
