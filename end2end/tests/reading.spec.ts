@@ -1,7 +1,7 @@
 import { expect, Page, test, TestInfo } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fillOwnDomain, jsEnabled, open, signUp } from './helpers';
+import { fillOwnDomain, jsEnabled, open, signUp, untilSynced } from './helpers';
 
 // Reading mail: real messages saved into the test Dovecot, synced by the app, opened in
 // Chromium — hydrated and with JavaScript off.
@@ -40,6 +40,9 @@ async function connectedReader(page: Page, testInfo: TestInfo): Promise<string> 
     await open(page, testInfo, '/mail/inbox');
     await expect(page.locator('ol.message-list > li')).toHaveCount(4, { timeout: 1_000 });
   }).toPass({ timeout: 30_000 });
+  // The list shows a message once its headers are in: wait for the bodies too.
+  await untilSynced(page, testInfo);
+  await open(page, testInfo, '/mail/inbox');
   return address;
 }
 

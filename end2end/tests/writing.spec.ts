@@ -2,7 +2,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { expect, Locator, Page, test, TestInfo } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { fillOwnDomain, jsEnabled, open, signUp } from './helpers';
+import { fillOwnDomain, jsEnabled, open, signUp, untilSynced } from './helpers';
 
 // Writing mail: new messages, replies, reply all, forwards, a failed send and an undone
 // one, sent through the test Postfix and checked in the recipients' Dovecot mailboxes —
@@ -82,6 +82,8 @@ async function connectedWriter(page: Page, testInfo: TestInfo, peer: string, col
     await open(page, testInfo, '/mail/inbox');
     await expect(page.locator('ol.message-list > li')).toHaveCount(1, { timeout: 1_000 });
   }).toPass({ timeout: 30_000 });
+  // Replies quote the body: wait until it is in, not only the headers.
+  await untilSynced(page, testInfo);
   return writer;
 }
 

@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { fillOwnDomain, open, signUp } from './helpers';
+import { fillOwnDomain, open, signUp, untilSynced } from './helpers';
 
 // The XSS corpus (server/services/tests/fixtures/xss): hostile HTML delivered as real mail
 // to the test Dovecot, synced, and opened one by one in Chromium. Nothing may run, show a
@@ -49,6 +49,8 @@ test('hostile mail runs nothing, loads nothing foreign, navigates nowhere', asyn
     await open(page, testInfo, '/mail/inbox');
     await expect(rows).toHaveCount(files.length, { timeout: 1_000 });
   }).toPass({ timeout: 40_000 });
+  // Every body in, so each message below is looked at whole, not as a pending line.
+  await untilSynced(page, testInfo);
 
   let sawNewsletter = false;
   for (let n = 0; n < files.length; n++) {
