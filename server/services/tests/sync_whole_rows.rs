@@ -24,6 +24,7 @@ use services::{
     entities::{mailbox, message},
     sync::{
         SyncEngine,
+        fetch::ImapSession,
         folder::{HeaderPass, body_pass, header_pass},
         parse::{Envelope, envelope_or_default},
         run::range_of,
@@ -140,7 +141,7 @@ async fn inbox_header_pass(
     engine: &SyncEngine,
     db: &DatabaseConnection,
     id: i64,
-) -> (services::sync::fetch::ImapSession, HeaderPass) {
+) -> (ImapSession, HeaderPass) {
     let row = mailbox::Entity::find_by_id(id)
         .one(db)
         .await
