@@ -2,17 +2,17 @@ use crate::{
     i18n::*,
     i18n_setup::LANGUAGE_COOKIE,
     pages::{
-        AccountsPage, ComposePage, ConnectPage, ConnectProviderPage, ConnectSetupPage, CrmCardPage,
-        CrmDeletePage, CrmEditPage, CrmListPage, CrmNewPage, DisconnectPage, DraftPage, DraftsPage,
-        LogInPage, MailPage, MailScreenPage, MailboxSettingsPage, MembersPage, NotFound, PlanPage,
-        SignUpPage, WorkspaceLayout,
+        AccountsRoute, ComposeRoute, ConnectProviderRoute, ConnectRoute, ConnectSetupRoute,
+        CrmCardRoute, CrmDeleteRoute, CrmEditRoute, CrmListRoute, CrmNewRoute, DisconnectRoute,
+        DraftRoute, DraftsRoute, LogInRoute, MailRoute, MailScreenRoute, MailboxSettingsRoute,
+        MembersRoute, NotFound, PlanRoute, SignUpRoute, WorkspaceLayout,
     },
 };
 use leptos::prelude::*;
 use leptos_i18n::context::CookieOptions;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
 use leptos_router::{
-    SsrMode,
+    Lazy, SsrMode,
     components::{ParentRoute, Route, Router, Routes},
     path,
 };
@@ -41,47 +41,41 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Effects run only in the browser, after hydration: tests wait for this mark.
-    Effect::new(|_| {
-        #[cfg(feature = "hydrate")]
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
+    // The browser marks the body `data-hydrated` once the whole page, its lazily loaded
+    // page included, is hydrated (frontend/src/lib.rs).
     let cookie_options = CookieOptions::<Locale>::default()
         .path("/")
         .max_age(365 * 24 * 3600 * 1000_i64);
     view! {
         <Stylesheet id="leptos" href="/pkg/app.css"/>
-        <Title formatter=|page: String| format!("{page} · Mail")/>
         <I18nContextProvider cookie_name=LANGUAGE_COOKIE cookie_options>
             <Router>
                 <Routes fallback=NotFound>
-                    <Route path=path!("/login") view=LogInPage ssr=SsrMode::Async/>
-                    <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view={Lazy::<LogInRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/signup") view={Lazy::<SignUpRoute>::new()} ssr=SsrMode::Async/>
                     <ParentRoute path=path!("") view=WorkspaceLayout ssr=SsrMode::Async>
-                        <Route path=path!("") view=MailPage ssr=SsrMode::Async/>
-                        <Route path=path!("mail") view=MailPage ssr=SsrMode::Async/>
-                        <Route path=path!("mail/connect") view=ConnectPage ssr=SsrMode::Async/>
-                        <Route path=path!("mail/inbox") view=MailScreenPage ssr=SsrMode::Async/>
-                        <Route path=path!("mail/search") view=MailScreenPage ssr=SsrMode::Async/>
-                        <Route path=path!("mail/:mailbox/folders/:folder") view=MailScreenPage ssr=SsrMode::Async/>
-                        <Route path=path!("mail/compose") view=ComposePage ssr=SsrMode::Async/>
-                        <Route path=path!("mail/drafts") view=DraftsPage ssr=SsrMode::Async/>
-                        <Route path=path!("mail/drafts/:id") view=DraftPage ssr=SsrMode::Async/>
-                        <Route path=path!("mail/connect/setup/:draft") view=ConnectSetupPage ssr=SsrMode::Async/>
-                        <Route path=path!("mail/connect/:provider") view=ConnectProviderPage ssr=SsrMode::Async/>
-                        <Route path=path!("mail/accounts") view=AccountsPage ssr=SsrMode::Async/>
-                        <Route path=path!("mail/accounts/:id/settings") view=MailboxSettingsPage ssr=SsrMode::Async/>
-                        <Route path=path!("mail/accounts/:id/disconnect") view=DisconnectPage ssr=SsrMode::Async/>
-                        <Route path=path!("crm") view=CrmListPage ssr=SsrMode::Async/>
-                        <Route path=path!("crm/:kind") view=CrmListPage ssr=SsrMode::Async/>
-                        <Route path=path!("crm/:kind/new") view=CrmNewPage ssr=SsrMode::Async/>
-                        <Route path=path!("crm/:kind/:id") view=CrmCardPage ssr=SsrMode::Async/>
-                        <Route path=path!("crm/:kind/:id/edit") view=CrmEditPage ssr=SsrMode::Async/>
-                        <Route path=path!("crm/:kind/:id/delete") view=CrmDeletePage ssr=SsrMode::Async/>
-                        <Route path=path!("members") view=MembersPage ssr=SsrMode::Async/>
-                        <Route path=path!("plan") view=PlanPage ssr=SsrMode::Async/>
+                        <Route path=path!("") view={Lazy::<MailRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("mail") view={Lazy::<MailRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("mail/connect") view={Lazy::<ConnectRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("mail/inbox") view={Lazy::<MailScreenRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("mail/search") view={Lazy::<MailScreenRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("mail/:mailbox/folders/:folder") view={Lazy::<MailScreenRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("mail/compose") view={Lazy::<ComposeRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("mail/drafts") view={Lazy::<DraftsRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("mail/drafts/:id") view={Lazy::<DraftRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("mail/connect/setup/:draft") view={Lazy::<ConnectSetupRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("mail/connect/:provider") view={Lazy::<ConnectProviderRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("mail/accounts") view={Lazy::<AccountsRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("mail/accounts/:id/settings") view={Lazy::<MailboxSettingsRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("mail/accounts/:id/disconnect") view={Lazy::<DisconnectRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("crm") view={Lazy::<CrmListRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("crm/:kind") view={Lazy::<CrmListRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("crm/:kind/new") view={Lazy::<CrmNewRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("crm/:kind/:id") view={Lazy::<CrmCardRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("crm/:kind/:id/edit") view={Lazy::<CrmEditRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("crm/:kind/:id/delete") view={Lazy::<CrmDeleteRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("members") view={Lazy::<MembersRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("plan") view={Lazy::<PlanRoute>::new()} ssr=SsrMode::Async/>
                     </ParentRoute>
                 </Routes>
             </Router>

@@ -3,8 +3,8 @@ use leptos::{prelude::*, text_prop::TextProp};
 use leptos_i18n::I18nContext;
 use leptos_meta::Title;
 
-/// The document's `<title>` for a page, in the current language. Use this, never
-/// `<Title text=move || …>` with a closure that reads a signal.
+/// The document's `<title>` for a page, "<page> · Mail", in the current language. Use
+/// this, never `<Title text=move || …>` with a closure that reads a signal.
 ///
 /// Why: on the server leptos_meta writes `<title>` only after the whole page is rendered,
 /// from `inject_meta_context`, which leptos_axum (leptos_integration_utils `from_app`)
@@ -15,16 +15,21 @@ use leptos_meta::Title;
 /// computed here, once and untracked, while the page's owner and arena are current, and
 /// handed over as a plain string. In the browser it stays reactive: a language switch
 /// retitles the page.
+///
+/// The product's name is added here rather than by a `<Title formatter>` in the shell: the
+/// shell hydrates before the page's own code has loaded (pages load on demand), and a title
+/// there would blank the document's title until the page's chunk is in.
 #[component]
 pub fn PageTitle<F>(text: F) -> impl IntoView
 where
     F: Fn(I18nContext<Locale>) -> String + Send + Sync + 'static,
 {
     let i18n = use_i18n();
+    let titled = move || format!("{} · Mail", text(i18n));
     let text: TextProp = if cfg!(feature = "ssr") {
-        untrack(|| text(i18n)).into()
+        untrack(titled).into()
     } else {
-        (move || text(i18n)).into()
+        titled.into()
     };
     view! { <Title text/> }
 }
