@@ -1,7 +1,8 @@
 //! `split-wasm <frontend.wasm> <pkg dir> <main out.wasm>`: cuts the wasm that cargo built at its
-//! `#[lazy_route]` split points. The main module (written to `<main out.wasm>`, for
-//! wasm-bindgen) keeps the shell, the router and the workspace frame; each page's own code
-//! goes to a chunk in `<pkg dir>`, fetched when the page is first shown. The manifest
+//! `#[lazy]` split points (the page groups of `app/src/pages/on_demand.rs`). The main module
+//! (written to `<main out.wasm>`, for wasm-bindgen) keeps the shell, the router and the
+//! workspace frame; each group's own code, and the code groups share, goes to chunks in
+//! `<pkg dir>`, fetched when a page of the group is first shown. The manifest
 //! `__wasm_split_manifest.json` beside them tells the server which chunks a rendered page
 //! needs, so it can ask the browser to preload them with the main module.
 
