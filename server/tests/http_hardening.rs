@@ -135,6 +135,14 @@ async fn every_response_carries_the_security_headers_and_a_fresh_nonce() {
     ] {
         let reply = send(&app, get(path, cookie)).await;
         assert_eq!(reply.status, status, "{path}");
+        if status == StatusCode::NOT_FOUND {
+            // The page says what happened in the tab's title too.
+            assert!(
+                reply.body.contains("<title>Page not found · Mail</title>"),
+                "{}",
+                reply.body
+            );
+        }
         let csp = reply.header("content-security-policy").expect("CSP");
         for directive in [
             "default-src 'self'",

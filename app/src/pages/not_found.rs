@@ -1,4 +1,4 @@
-use crate::i18n::*;
+use crate::{components::PageTitle, i18n::*};
 use leptos::prelude::*;
 
 #[component]
@@ -9,6 +9,7 @@ pub fn NotFound() -> impl IntoView {
         res.set_status(http::StatusCode::NOT_FOUND);
     }
     view! {
+        <PageTitle text=|i18n| t_string!(i18n, not_found_title).to_string()/>
         <main class="auth-page">
             <p>{t!(i18n, not_found)}</p>
             <a href="/mail">{t!(i18n, back_to_mail)}</a>
