@@ -64,12 +64,13 @@ impl MailTrust {
         (*self.config).clone()
     }
 
-    /// For IMAP (tokio-rustls).
+    /// For IMAP and implicit-TLS SMTP (tokio-rustls).
     pub fn connector(&self) -> tokio_rustls::TlsConnector {
         tokio_rustls::TlsConnector::from(self.config.clone())
     }
 
-    /// For SMTP (lettre keeps its own rustls config: same roots, same verification).
+    /// For SMTP's STARTTLS, which lettre performs with its own rustls config: same roots,
+    /// same verification.
     pub fn smtp_parameters(
         &self,
         host: &str,

@@ -45,10 +45,50 @@ pub async fn resolve_vetted(
 }
 
 /// Tries every (vetted) address in turn (IPv6 and IPv4 of a host), like the OS would.
+///
+/// The socket sends at once (`TCP_NODELAY`): mail protocols are request and answer, and
+/// a client often writes one request in two parts (lettre writes a message, then the
+/// `.` that ends it). With Nagle's algorithm the second part waits for the ACK of the
+/// first, which the server delays by 40 ms, once per message sent (docs/benchmarks.md,
+/// "Sending").
 pub(crate) async fn connect(addrs: &[SocketAddr]) -> Result<TcpStream, ConnectProblem> {
-    TcpStream::connect(addrs)
+    let tcp = TcpStream::connect(addrs)
         .await
-        .map_err(|e| classify::io_problem(&e, false))
+        .map_err(|e| classify::io_problem(&e, false))?;
+    if let Err(err) = tcp.set_nodelay(true) {
+        // Only slower, never wrong: go on.
+        tracing::debug!(%err, "mail connection: TCP_NODELAY not set");
+    }
+    Ok(tcp)
+}
+
+/// Acknowledges the next segments at once rather than after Linux's delayed-ACK timer
+/// (40 ms). Right after a TLS handshake the server sends its session tickets and then its
+/// greeting; a server that does not send at once (Postfix) holds the greeting until the
+/// tickets are acknowledged, and the client, with nothing to say, delays that ACK. Linux
+/// turns this off again by itself as the connection goes on; other systems: nothing done.
+pub(crate) fn acknowledge_at_once(tcp: &TcpStream) {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        use std::os::fd::AsRawFd;
+        let on: libc::c_int = 1;
+        // SAFETY: the descriptor is the open socket `tcp` owns for this whole call, and the
+        // option value is a c_int passed with its own size.
+        let set = unsafe {
+            libc::setsockopt(
+                tcp.as_raw_fd(),
+                libc::IPPROTO_TCP,
+                libc::TCP_QUICKACK,
+                std::ptr::from_ref(&on).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        if set != 0 {
+            tracing::debug!(err = %std::io::Error::last_os_error(), "mail connection: TCP_QUICKACK not set");
+        }
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    let _ = tcp;
 }
 
 pub(crate) fn server_name(host: &str) -> Result<ServerName<'static>, ConnectProblem> {
@@ -92,4 +132,19 @@ pub(crate) async fn bounded<T>(
     tokio::time::timeout(timeout, check)
         .await
         .unwrap_or(Err(ConnectProblem::Timeout))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn mail_connections_send_without_waiting_for_acks() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let tcp = connect(&[addr]).await.expect("connect");
+        assert!(tcp.nodelay().expect("socket option"));
+    }
 }

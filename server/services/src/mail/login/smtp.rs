@@ -6,10 +6,19 @@ use domain::{ConnectProblem, Security, ServerAddress};
 use lettre::transport::smtp::{
     Error as SmtpError,
     authentication::{Credentials, Mechanism},
-    client::AsyncSmtpConnection,
+    client::{AsyncSmtpConnection, AsyncTokioStream},
     extension::ClientId,
 };
-use std::io;
+use std::{
+    io,
+    net::SocketAddr,
+    pin::Pin,
+    task::{Context, Poll},
+};
+use tokio::{
+    io::{AsyncRead, AsyncWrite, ReadBuf},
+    net::TcpStream,
+};
 
 /// Mechanisms that carry a password as is; TLS is always on underneath.
 const MECHANISMS: [Mechanism; 2] = [Mechanism::Plain, Mechanism::Login];
@@ -46,28 +55,33 @@ async fn open(
     login: &Login,
     opts: &CheckOptions,
 ) -> Result<AsyncSmtpConnection, ConnectProblem> {
-    // lettre is handed the vetted addresses themselves (a `SocketAddr` slice is not
-    // resolved again); the certificate is still checked against the host name.
+    // Connected here, not by lettre: to the vetted addresses only, and with the socket
+    // options of every mail connection (`net::connect`), which lettre's own connect
+    // does not set.
     let addrs = net::resolve_vetted(&server.host, server.port, opts.trust.policy()).await?;
-    let params = opts
-        .trust
-        .smtp_parameters(&server.host)
-        .map_err(|e| classify::other(format!("{e:#}")))?;
+    let tcp = net::connect(&addrs).await?;
     let hello = ClientId::Domain("localhost".into());
-    let timeout = Some(opts.timeout);
     let mut conn = match server.security {
-        Security::Tls => AsyncSmtpConnection::connect_tokio1(
-            addrs.as_slice(),
-            timeout,
-            &hello,
-            Some(params),
-            None,
-        )
-        .await
-        .map_err(|e| classify::smtp_problem(&e, true))?,
+        Security::Tls => {
+            // The certificate is checked against the host name, with the same roots as
+            // IMAP's and lettre's (`MailTrust`).
+            let tls = opts
+                .trust
+                .connector()
+                .connect(net::server_name(&server.host)?, tcp)
+                .await
+                .map_err(|e| classify::io_problem(&e, true))?;
+            net::acknowledge_at_once(tls.get_ref().0);
+            AsyncSmtpConnection::connect_with_transport(Box::new(TlsSocket(tls)), &hello)
+                .await
+                .map_err(|e| classify::smtp_problem(&e, true))?
+        }
         Security::StartTls => {
-            let connecting =
-                AsyncSmtpConnection::connect_tokio1(addrs.as_slice(), timeout, &hello, None, None);
+            let params = opts
+                .trust
+                .smtp_parameters(&server.host)
+                .map_err(|e| classify::other(format!("{e:#}")))?;
+            let connecting = AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &hello);
             let mut conn = match tokio::time::timeout(net::greeting_wait(opts.timeout), connecting)
                 .await
             {
@@ -127,5 +141,57 @@ fn plain_greeting_problem(err: &SmtpError) -> ConnectProblem {
         ConnectProblem::StartTlsOnTlsPort
     } else {
         classify::smtp_problem(err, false)
+    }
+}
+
+/// An implicit-TLS connection handed to lettre as it is. lettre can take over a plain
+/// stream and upgrade it itself (STARTTLS above), but a connection that is TLS from its
+/// first byte it only opens itself, on a socket we could not set up.
+#[derive(Debug)]
+struct TlsSocket(tokio_rustls::client::TlsStream<TcpStream>);
+
+impl AsyncTokioStream for TlsSocket {
+    fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.0.get_ref().0.peer_addr()
+    }
+}
+
+impl AsyncRead for TlsSocket {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for TlsSocket {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.0.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_shutdown(cx)
     }
 }
