@@ -5,8 +5,17 @@ use server::{observability, router, sync_scheduler};
 use services::{AppState, config::Config, db, mail::tls::MailTrust, secrets::MasterKey};
 use std::future::IntoFuture;
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    // Before the runtime starts its threads (services::memory says why).
+    services::memory::tune_allocator();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("Cannot start the async runtime")?
+        .block_on(serve())
+}
+
+async fn serve() -> anyhow::Result<()> {
     let config = Config::from_env()?;
     observability::init_tracing(&config.log_level);
     let metrics = observability::init_metrics()?;

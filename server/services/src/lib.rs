@@ -12,6 +12,7 @@ pub mod mail;
 pub mod mail_actions;
 pub mod mail_view;
 pub mod mailboxes;
+pub mod memory;
 pub mod migration;
 pub mod oauth;
 pub mod plan;

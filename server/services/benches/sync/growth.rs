@@ -9,7 +9,7 @@
 use super::{
     baseline, child,
     common::{mail_stack::stack, sync_fixtures::folder},
-    get,
+    cpu_seconds, get,
     initial::{Fresh, settle},
     mb, met, reset_peak_rss, runtime,
     scratch::PgScratch,
@@ -249,6 +249,7 @@ async fn measure(fresh: &Fresh) -> String {
     let indexer = indexer_beside().then(|| search_index::start(db.clone()));
     let reset = reset_peak_rss();
     let before = status_kb("VmRSS");
+    let cpu0 = cpu_seconds();
     let t0 = Instant::now();
     let run = tokio::spawn(async move {
         let outcome = engine.sync_mailbox(id).await;
@@ -266,6 +267,12 @@ async fn measure(fresh: &Fresh) -> String {
     }
     let (outcome, took) = run.await.expect("sync task");
     let hwm = status_kb("VmHWM");
+    // CPU time of this process (every thread) during the sync, the first-page polls included.
+    let cpu = cpu_seconds() - cpu0;
+    // What the resident memory is made of at the sync's end (the peak's parts are not
+    // kept by the kernel): heap and stacks, mapped files (the binary's own code and
+    // read-only data, libraries), shared memory.
+    let (anon, file) = (status_kb("RssAnon"), status_kb("RssFile"));
     // A run shorter than the first poll that saw a full page: the poll after it (an upper bound).
     let after_end = first.is_none();
     if after_end && page_full().await {
@@ -306,14 +313,18 @@ async fn measure(fresh: &Fresh) -> String {
     };
     let first = first.map_or(f64::NAN, |d| d.as_secs_f64());
     eprintln!(
-        "[growth] {} rows in {:.2} s, first page {first:.3} s, peak RSS {:.0} MB",
+        "[growth] {} rows in {:.2} s ({cpu:.2} s of CPU), first page {first:.3} s, peak RSS {:.0} MB \
+         (RSS {:.0} MB before the sync; at its end heap {:.0} MB, mapped files {:.0} MB)",
         rows,
         took.as_secs_f64(),
-        mb(hwm)
+        mb(hwm),
+        mb(before),
+        mb(anon),
+        mb(file)
     );
     format!(
         "seconds={:.3} first_page={first:.3} rows={rows} bodies={bodies} hwm_kb={hwm} \
-         rss_before_kb={before} outcome={outcome} hwm_reset={reset} polls={polls} \
+         rss_before_kb={before} anon_kb={anon} file_kb={file} cpu_seconds={cpu:.3} outcome={outcome} hwm_reset={reset} polls={polls} \
          first_page_after_end={after_end} index_seconds={index:.3}",
         took.as_secs_f64()
     )

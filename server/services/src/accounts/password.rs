@@ -3,18 +3,19 @@
 //! pool, at most one per core at a time: a burst of log-ins never stalls the async
 //! workers that serve every other request.
 //!
-//! Each slot keeps its 19 MiB of Argon2 memory for good (`MEMORY`). Letting `argon2`
-//! allocate and free it per hash grew the process by 19 MB per blocking thread that ever
-//! hashed (glibc raises its mmap threshold after the first such free and then keeps the
-//! freed blocks in each thread's arena): 20 failed log-ins took a server from 97 to 364 MB.
-//! With the buffers kept, memory for hashing is cores × 19 MiB, allocated once.
+//! Each hash allocates its 19 MiB of Argon2 memory and frees it when done. The server caps
+//! glibc's mmap threshold at start (`crate::memory`), so a block that large is always
+//! mapped on its own and handed back to the system when freed: memory for hashing is at
+//! most cores × 19 MiB while hashes run, and nothing after. (Without that cap glibc raises
+//! its threshold after the first such free and keeps later blocks in each thread's arena:
+//! 20 failed log-ins once took a server from 97 to 364 MB.)
 
 use crate::error::{ServiceError, ServiceResult};
 use argon2::{
     Algorithm, Argon2, Block, Params, Version,
     password_hash::{Output, ParamsString, PasswordHash, SaltString, rand_core::OsRng},
 };
-use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+use std::sync::{Arc, LazyLock};
 use tokio::sync::Semaphore;
 
 /// One hashing slot per core.
@@ -23,14 +24,12 @@ static SLOTS: LazyLock<Arc<Semaphore>> = LazyLock::new(|| {
     Arc::new(Semaphore::new(cores))
 });
 
-/// Argon2 memory of the slots not in use (never more buffers than slots).
-static MEMORY: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
-
 /// A stored hash asking for more than this much memory is refused (ours use 19 MiB).
 const MAX_BLOCKS: usize = 16 * Params::DEFAULT_M_COST as usize;
 
-/// Runs `work` with a slot's memory on the blocking pool once a slot is free. The slot is
-/// held by the work itself, so a request that gives up early does not free it too soon.
+/// Runs `work` with Argon2 memory of its own on the blocking pool once a slot is free. The
+/// slot is held by the work itself, so a request that gives up early does not free it too
+/// soon. The memory is freed with the work (see the module's comment).
 async fn in_slot<T: Send + 'static>(
     work: impl FnOnce(&mut Vec<Block>) -> T + Send + 'static,
 ) -> ServiceResult<T> {
@@ -39,12 +38,9 @@ async fn in_slot<T: Send + 'static>(
         .await
         .map_err(|e| ServiceError::Internal(e.into()))?;
     tokio::task::spawn_blocking(move || {
-        let pool = || MEMORY.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut blocks = pool()
-            .pop()
-            .unwrap_or_else(|| vec![Block::default(); Params::default().block_count()]);
+        let mut blocks = vec![Block::default(); Params::default().block_count()];
         let out = work(&mut blocks);
-        pool().push(blocks);
+        drop(blocks);
         drop(slot);
         out
     })
@@ -108,7 +104,7 @@ fn hash_now(password: &str, blocks: &mut Vec<Block>) -> ServiceResult<String> {
     .to_string())
 }
 
-/// Recomputes the stored hash's Argon2 with its own parameters in the slot's memory and
+/// Recomputes the stored hash's Argon2 with its own parameters in the given memory and
 /// compares the outputs in constant time (`Output`'s equality).
 fn verify_now(password: &str, stored: &str, blocks: &mut Vec<Block>) -> bool {
     recompute(password, stored, blocks).unwrap_or(false)
@@ -170,8 +166,6 @@ mod tests {
         assert!(!verify("a password", "not a hash").await.unwrap());
         verify_against_dummy("x").await.unwrap();
         assert_eq!(SLOTS.available_permits(), cores);
-        // Never more kept buffers than slots.
-        assert!(MEMORY.lock().unwrap().len() <= cores);
     }
 
     #[test]
