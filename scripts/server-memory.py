@@ -9,7 +9,8 @@ five seconds after the last body is stored, and what its memory is made of then.
 the server is stopped after SYNC_LIMIT seconds whatever happens.
 
 usage: server-memory.py SERVER_BIN SITE_ROOT USER [ROUNDS]
-Environment: the mail stack's (`mail-stack env`). BENCH_ARENAS: comma-separated settings
+Environment: the mail stack's (`mail-stack env`). BENCH_DATABASE_URL: run on that
+(fresh, empty) database instead of a new SQLite file; one round. BENCH_ARENAS: comma-separated settings
 run one after another in each round, "server" (the server's own cap of two arenas) or a
 number given to the server as MALLOC_ARENA_MAX (glibc's default is 8 per core); default
 "server".
@@ -89,6 +90,9 @@ def one_round(server_bin, site_root, user, env_stack, arenas):
         "MAIL_CONNECT_TIMEOUT_SECS": "10",
         "RATE_LIMIT_SCALE": "100",
     }
+    # PostgreSQL instead of the default SQLite file: a fresh, empty database's URL.
+    if os.environ.get("BENCH_DATABASE_URL"):
+        env["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
     # glibc's own tunables given to this script (MALLOC_MMAP_THRESHOLD_ …) reach the server.
     env.update({k: v for k, v in os.environ.items() if k.startswith("MALLOC_")})
     env.pop("MALLOC_ARENA_MAX", None)
