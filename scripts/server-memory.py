@@ -174,6 +174,8 @@ def main():
     print(f"   {'round':>5}  {'arenas':>6}  {'idle MB':>7}  {'signed up MB':>12}  {'synced s':>8}  "
           f"{'rows':>6}  {'peak RSS MB':>11}  {'then: heap MB':>13}  {'mapped files MB':>15}  "
           f"{'threads':>7}")
+    if os.environ.get("BENCH_DATABASE_URL") and rounds * len(settings) > 1:
+        raise SystemExit("BENCH_DATABASE_URL: one round of one setting per fresh database")
     mb = lambda kb: kb / 1024
     for i in range(rounds):
         for arenas in settings:
