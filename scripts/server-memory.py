@@ -168,14 +168,14 @@ def main():
     rounds = int(sys.argv[4]) if len(sys.argv) > 4 else 1
     env_stack = os.environ
     settings = os.environ.get("BENCH_ARENAS", "server").split(",")
+    if os.environ.get("BENCH_DATABASE_URL") and rounds * len(settings) > 1:
+        raise SystemExit("BENCH_DATABASE_URL: one round of one setting per fresh database")
     print(f"M. Server memory during a first sync of {user}'s INBOX (period 1y), end to end: "
           f"{server_bin}; peak = VmHWM from the connect to {AFTER:.0f} s after the last body; "
           f"arenas = glibc malloc arenas (server: its own cap of 2; a number: MALLOC_ARENA_MAX)")
     print(f"   {'round':>5}  {'arenas':>6}  {'idle MB':>7}  {'signed up MB':>12}  {'synced s':>8}  "
           f"{'rows':>6}  {'peak RSS MB':>11}  {'then: heap MB':>13}  {'mapped files MB':>15}  "
           f"{'threads':>7}")
-    if os.environ.get("BENCH_DATABASE_URL") and rounds * len(settings) > 1:
-        raise SystemExit("BENCH_DATABASE_URL: one round of one setting per fresh database")
     mb = lambda kb: kb / 1024
     for i in range(rounds):
         for arenas in settings:
