@@ -1,9 +1,9 @@
 //! How the server process uses memory: glibc's allocator settings, made at start.
 //!
-//! - **At most two arenas.** glibc gives each thread that allocates while another holds an
-//!   arena's lock an arena of its own, up to eight per core. The server has tokio's
-//!   workers, its blocking threads and one thread per SQLite connection, and each arena
-//!   keeps what was freed into it for its own reuse. Two arenas took the server's peak
+//! - **At most two arenas.** glibc gives threads arenas of their own (a new thread, or one
+//!   that finds its arena locked, takes a new arena), up to eight per core. The server has
+//!   tokio's workers, its blocking threads and one thread per SQLite connection, and each
+//!   arena keeps what was freed into it for its own reuse. Two arenas took the server's peak
 //!   during a first sync of 10,000 messages from 96 to 86 MB, with no change in the sync's
 //!   time (docs/benchmarks.md, "Speed issue (13), sixth round").
 //! - **A fixed mmap threshold of 1 MiB.** Larger blocks are mapped on their own and
@@ -12,17 +12,28 @@
 //!   arenas: the 19 MiB of each password hash (`accounts::password`) stayed resident for
 //!   good.
 
-/// Applies the settings above. Call it first thing in `main`, before any thread starts:
-/// glibc fixes the arena cap when a second arena is first needed. A setting given in the
-/// environment (`MALLOC_ARENA_MAX`, `MALLOC_MMAP_THRESHOLD_`) is left to win. Nothing to
-/// do on other C libraries.
+/// Applies the settings above. Call it first thing in `main`, before any other thread
+/// starts and takes an arena. A setting given in the environment (`MALLOC_ARENA_MAX`,
+/// `MALLOC_MMAP_THRESHOLD_`, or the same tunable in `GLIBC_TUNABLES`) is left to win.
+/// Nothing to do on other C libraries.
 pub fn tune_allocator() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    for (variable, param, value) in [
-        ("MALLOC_ARENA_MAX", libc::M_ARENA_MAX, 2),
-        ("MALLOC_MMAP_THRESHOLD_", libc::M_MMAP_THRESHOLD, 1 << 20),
+    for (variable, tunable, param, value) in [
+        (
+            "MALLOC_ARENA_MAX",
+            "glibc.malloc.arena_max",
+            libc::M_ARENA_MAX,
+            2,
+        ),
+        (
+            "MALLOC_MMAP_THRESHOLD_",
+            "glibc.malloc.mmap_threshold",
+            libc::M_MMAP_THRESHOLD,
+            1 << 20,
+        ),
     ] {
-        if std::env::var_os(variable).is_none() {
+        let tuned = std::env::var("GLIBC_TUNABLES").is_ok_and(|t| t.contains(tunable));
+        if std::env::var_os(variable).is_none() && !tuned {
             // SAFETY: mallopt only sets an allocator parameter, with a value in its range;
             // it is called before this process starts any other thread.
             if unsafe { libc::mallopt(param, value) } != 1 {

@@ -270,8 +270,9 @@ async fn measure(fresh: &Fresh) -> String {
     // CPU time of this process (every thread) during the sync, the first-page polls included.
     let cpu = cpu_seconds() - cpu0;
     // What the resident memory is made of at the sync's end (the peak's parts are not
-    // kept by the kernel): heap and stacks, mapped files (the binary's own code and
-    // read-only data, libraries), shared memory.
+    // kept by the kernel): anonymous memory (heap, stacks, large blocks mapped on their
+    // own; "heap" in the line below) and mapped files (the binary's code and read-only
+    // data, libraries).
     let (anon, file) = (status_kb("RssAnon"), status_kb("RssFile"));
     // A run shorter than the first poll that saw a full page: the poll after it (an upper bound).
     let after_end = first.is_none();

@@ -3,12 +3,13 @@
 //! pool, at most one per core at a time: a burst of log-ins never stalls the async
 //! workers that serve every other request.
 //!
-//! Each hash allocates its 19 MiB of Argon2 memory and frees it when done. The server caps
-//! glibc's mmap threshold at start (`crate::memory`), so a block that large is always
-//! mapped on its own and handed back to the system when freed: memory for hashing is at
-//! most cores × 19 MiB while hashes run, and nothing after. (Without that cap glibc raises
-//! its threshold after the first such free and keeps later blocks in each thread's arena:
-//! 20 failed log-ins once took a server from 97 to 364 MB.)
+//! Each hash allocates its 19 MiB of Argon2 memory and frees it when done. The server fixes
+//! glibc's mmap threshold at start (`crate::memory::tune_allocator`), so a block that large
+//! is always mapped on its own and handed back to the system when freed: memory for
+//! hashing is at most cores × 19 MiB while hashes run, and nothing after. A process that
+//! does not call it (the tests) keeps glibc's moving threshold, which raises itself after
+//! the first such free and keeps later blocks in each thread's arena: 20 failed log-ins
+//! once took a server from 97 to 364 MB that way.
 
 use crate::error::{ServiceError, ServiceResult};
 use argon2::{

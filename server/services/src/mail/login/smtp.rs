@@ -25,17 +25,22 @@ const MECHANISMS: [Mechanism; 2] = [Mechanism::Plain, Mechanism::Login];
 /// An OAuth2 access token (Microsoft 365, Gmail).
 const TOKEN_MECHANISMS: [Mechanism; 1] = [Mechanism::Xoauth2];
 
-/// Logs in to the submission server. Bounded as a whole by `opts.timeout` (lettre's own
-/// timeout covers only the TCP connect).
+/// Logs in to the submission server. Connecting and logging in are bounded by
+/// `opts.timeout`, and so is the QUIT after them (lettre reads without a timeout of its
+/// own); a QUIT that fails or goes unanswered does not undo a successful login.
 pub async fn check_smtp(
     server: &ServerAddress,
     login: &Login,
     opts: &CheckOptions,
 ) -> Result<(), ConnectProblem> {
     let mut conn = net::bounded(opts.timeout, open(server, login, opts)).await?;
-    if let Err(err) = conn.quit().await {
-        let err = crate::mail::text::server(&err.to_string());
-        tracing::debug!(%err, "mail check: SMTP QUIT failed after a successful check");
+    match tokio::time::timeout(opts.timeout, conn.quit()).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(err)) => {
+            let err = crate::mail::text::server(&err.to_string());
+            tracing::debug!(%err, "mail check: SMTP QUIT failed after a successful check");
+        }
+        Err(_) => tracing::debug!("mail check: SMTP QUIT unanswered after a successful check"),
     }
     Ok(())
 }
@@ -147,6 +152,10 @@ fn plain_greeting_problem(err: &SmtpError) -> ConnectProblem {
 /// An implicit-TLS connection handed to lettre as it is. lettre can take over a plain
 /// stream and upgrade it itself (STARTTLS above), but a connection that is TLS from its
 /// first byte it only opens itself, on a socket we could not set up.
+///
+/// lettre takes this for a plain stream: on such a connection its `is_encrypted()` is
+/// false, `can_starttls()` may be true, and `peer_certificate()` fails. Nothing here asks
+/// them (TLS is known from `Security::Tls`); a check that did would have to ask us.
 #[derive(Debug)]
 struct TlsSocket(tokio_rustls::client::TlsStream<TcpStream>);
 
