@@ -1,7 +1,8 @@
 // `node scripts/optimise-wasm.mjs <file.wasm>...`: wasm-opt -Oz on every file, in place, in
 // one process. The split wasm is the main module and some 40 chunks (305 when every page was
 // a split point); one wasm-opt run per file spent most of its time starting binaryen (a
-// wasm itself) again: 6.5 minutes against 1 for those 305 files. npm's binaryen, as before (Debian's wasm-opt 108 breaks the release wasm).
+// wasm itself) again: 6.5 minutes against 1 for those 305 files. npm's binaryen, as before
+// (Debian's wasm-opt 108 breaks the release wasm).
 import { readFileSync, writeFileSync } from 'node:fs';
 
 const binaryen = (await import(new URL('../end2end/node_modules/binaryen/index.js', import.meta.url))).default;

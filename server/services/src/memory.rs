@@ -18,6 +18,8 @@
 /// Nothing to do on other C libraries.
 pub fn tune_allocator() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    let tunables = std::env::var("GLIBC_TUNABLES").unwrap_or_default();
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
     for (variable, tunable, param, value) in [
         (
             "MALLOC_ARENA_MAX",
@@ -32,8 +34,7 @@ pub fn tune_allocator() {
             1 << 20,
         ),
     ] {
-        let tuned = std::env::var("GLIBC_TUNABLES").is_ok_and(|t| t.contains(tunable));
-        if std::env::var_os(variable).is_none() && !tuned {
+        if std::env::var_os(variable).is_none() && !tunables.contains(tunable) {
             // SAFETY: mallopt only sets an allocator parameter, with a value in its range;
             // it is called before this process starts any other thread.
             if unsafe { libc::mallopt(param, value) } != 1 {

@@ -47,7 +47,7 @@ use std::{
 };
 
 fn main() {
-    // Memory as the server runs: its cap on malloc arenas (MALLOC_ARENA_MAX overrides it).
+    // Memory as the server runs: its allocator settings (services::memory).
     services::memory::tune_allocator();
     // `cargo bench` passes `--bench`; scripts/bench runs the binary directly.
     let args: Vec<String> = std::env::args()

@@ -88,10 +88,7 @@ pub async fn open_session_within(
     let connector = opts.trust.connector();
     let (mut client, greeting_caps) = match server.security {
         Security::Tls => {
-            let tls = connector
-                .connect(name, tcp)
-                .await
-                .map_err(|e| classify::io_problem(&e, true))?;
+            let tls = net::implicit_tls(&opts.trust, &server.host, tcp).await?;
             let mut client = Client::new(BoundedStream::new(tls, limits));
             let caps = greeting(&mut client, false).await?;
             (client, caps)

@@ -8,6 +8,7 @@ use domain::ConnectProblem;
 use rustls::pki_types::ServerName;
 use std::{net::SocketAddr, time::Duration};
 use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
 
 /// The addresses a connection to `host` may use: resolved once, each vetted by the
 /// policy. Callers connect to exactly these (never to the name again), so a second DNS
@@ -62,33 +63,28 @@ pub(crate) async fn connect(addrs: &[SocketAddr]) -> Result<TcpStream, ConnectPr
     Ok(tcp)
 }
 
-/// Acknowledges the next segments at once rather than after Linux's delayed-ACK timer
-/// (40 ms). Right after a TLS handshake the server sends its session tickets and then its
-/// greeting; a server that does not send at once (Postfix) holds the greeting until the
-/// tickets are acknowledged, and the client, with nothing to say, delays that ACK. Linux
-/// turns this off again by itself as the connection goes on; other systems: nothing done.
-pub(crate) fn acknowledge_at_once(tcp: &TcpStream) {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        use std::os::fd::AsRawFd;
-        let on: libc::c_int = 1;
-        // SAFETY: the descriptor is the open socket `tcp` owns for this whole call, and the
-        // option value is a c_int passed with its own size.
-        let set = unsafe {
-            libc::setsockopt(
-                tcp.as_raw_fd(),
-                libc::IPPROTO_TCP,
-                libc::TCP_QUICKACK,
-                std::ptr::from_ref(&on).cast(),
-                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-            )
-        };
-        if set != 0 {
-            tracing::debug!(err = %std::io::Error::last_os_error(), "mail connection: TCP_QUICKACK not set");
-        }
+/// TLS from the first byte (IMAPS, SMTPS): the handshake, checked against `host` with the
+/// mail roots, then the next segments acknowledged at once rather than after Linux's
+/// delayed-ACK timer (40 ms). Right after the handshake the server sends its session
+/// tickets and then its greeting; a server that does not send at once (Postfix) holds the
+/// greeting until the tickets are acknowledged, and the client, with nothing to say yet,
+/// delays that ACK. Linux leaves this mode again by itself as the connection goes on.
+pub(crate) async fn implicit_tls(
+    trust: &MailTrust,
+    host: &str,
+    tcp: TcpStream,
+) -> Result<TlsStream<TcpStream>, ConnectProblem> {
+    let tls = trust
+        .connector()
+        .connect(server_name(host)?, tcp)
+        .await
+        .map_err(|e| classify::io_problem(&e, true))?;
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if let Err(err) = socket2::SockRef::from(tls.get_ref().0).set_tcp_quickack(true) {
+        // Only slower, never wrong: go on.
+        tracing::debug!(%err, "mail connection: TCP_QUICKACK not set");
     }
-    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-    let _ = tcp;
+    Ok(tls)
 }
 
 pub(crate) fn server_name(host: &str) -> Result<ServerName<'static>, ConnectProblem> {

@@ -68,15 +68,7 @@ async fn open(
     let hello = ClientId::Domain("localhost".into());
     let mut conn = match server.security {
         Security::Tls => {
-            // The certificate is checked against the host name, with the same roots as
-            // IMAP's and lettre's (`MailTrust`).
-            let tls = opts
-                .trust
-                .connector()
-                .connect(net::server_name(&server.host)?, tcp)
-                .await
-                .map_err(|e| classify::io_problem(&e, true))?;
-            net::acknowledge_at_once(tls.get_ref().0);
+            let tls = net::implicit_tls(&opts.trust, &server.host, tcp).await?;
             AsyncSmtpConnection::connect_with_transport(Box::new(TlsSocket(tls)), &hello)
                 .await
                 .map_err(|e| classify::smtp_problem(&e, true))?
