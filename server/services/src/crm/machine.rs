@@ -18,21 +18,21 @@ pub fn is_automated_message(m: &mail_parser::Message<'_>, from: &str) -> bool {
 
 fn machine_field(name: &str, value: &str) -> bool {
     let name = name.trim().to_ascii_lowercase();
-    let value = value.trim().to_ascii_lowercase();
-    let first = first_token(&value);
+    // Lowered only for the few fields that are looked into (a message has dozens).
+    let value = || value.trim().to_ascii_lowercase();
     match name.as_str() {
         // RFC 2919, RFC 2369: a mailing list.
         "list-id" | "list-unsubscribe" => true,
         // RFC 3834 §2 (and common practice): bulk, list and junk mail.
-        "precedence" => matches!(first, "bulk" | "list" | "junk"),
+        "precedence" => matches!(first_token(&value()), "bulk" | "list" | "junk"),
         // RFC 3834: anything but "no" was sent by a machine.
-        "auto-submitted" => !first.is_empty() && first != "no",
+        "auto-submitted" => !matches!(first_token(&value()), "" | "no"),
         // Auto-responders that predate Auto-Submitted.
         "x-autoreply" | "x-autorespond" | "x-autoresponder" => true,
         // RFC 3462/6522 reports: delivery status (bounces), read receipts, feedback.
-        "content-type" => first == "multipart/report",
+        "content-type" => first_token(&value()) == "multipart/report",
         // RFC 5321 §4.5.5: a null reverse path is what bounces are sent with.
-        "return-path" => value.trim_matches(|c: char| c.is_whitespace()) == "<>",
+        "return-path" => value().trim_matches(|c: char| c.is_whitespace()) == "<>",
         _ => false,
     }
 }

@@ -285,11 +285,31 @@ fn one_line(text: &str) -> String {
         .join(" ")
 }
 
+/// The list preview: the words of the first `2 × SNIPPET_CHARS` characters on one line,
+/// at most `SNIPPET_CHARS` of them (what [`one_line`] makes of them, in one pass).
 fn preview(text: &str) -> String {
-    one_line(&text.chars().take(SNIPPET_CHARS * 2).collect::<String>())
-        .chars()
-        .take(SNIPPET_CHARS)
-        .collect()
+    let mut out = String::with_capacity(SNIPPET_CHARS);
+    let (mut kept, mut gap) = (0, false);
+    for c in text.chars().take(SNIPPET_CHARS * 2) {
+        if c.is_whitespace() || c.is_control() {
+            gap = kept > 0;
+            continue;
+        }
+        if gap {
+            if kept == SNIPPET_CHARS {
+                break;
+            }
+            out.push(' ');
+            kept += 1;
+            gap = false;
+        }
+        if kept == SNIPPET_CHARS {
+            break;
+        }
+        out.push(c);
+        kept += 1;
+    }
+    out
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! runs into its text without the blank line ended where the text starts (top level and
 //! MIME parts). Bounded: at most [`MAX_REPAIRS`] blank lines of at most two bytes added.
 
+use memchr::{memchr, memchr2_iter, memmem};
 use std::borrow::Cow;
 
 /// Most blank lines added to one message.
@@ -26,10 +27,8 @@ pub fn readable(raw: &[u8]) -> Cow<'_, [u8]> {
 /// windows-1251, the usual legacy charset of our users' correspondents; UTF-8 lines and
 /// the body are left as they are.
 pub(super) fn utf8_header_lines(raw: &[u8]) -> Cow<'_, [u8]> {
-    let end = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .or_else(|| raw.windows(2).position(|w| w == b"\n\n"))
+    let end = memmem::find(raw, b"\r\n\r\n")
+        .or_else(|| memmem::find(raw, b"\n\n"))
         .unwrap_or(raw.len());
     let head = &raw[..end];
     if std::str::from_utf8(head).is_ok() {
@@ -69,8 +68,14 @@ fn repaired_structure(raw: &[u8]) -> Option<Vec<u8>> {
     let mut ends = Vec::new();
     ends.extend(missing_blank_line(raw, 0, true, &[]));
     let boundaries = boundaries(raw);
-    let mut pos = 0;
-    while pos < raw.len() && ends.len() < MAX_REPAIRS {
+    // Only lines that start with "--" can be delimiters: the first line, and every line
+    // after a "\n--" (found with SIMD instead of walking every line of the message).
+    let first = raw.starts_with(b"--").then_some(0);
+    let dashes = memmem::find_iter(raw, b"\n--").map(|at| at + 1);
+    for pos in first.into_iter().chain(dashes) {
+        if ends.len() >= MAX_REPAIRS {
+            break;
+        }
         let (line, next) = line_at(raw, pos);
         if let Some(rest) = line.strip_prefix(b"--")
             && let Some(b) = boundaries.iter().find(|b| rest.starts_with(b))
@@ -79,7 +84,6 @@ fn repaired_structure(raw: &[u8]) -> Option<Vec<u8>> {
         {
             ends.extend(missing_blank_line(raw, next, false, &boundaries));
         }
-        pos = next;
     }
     if ends.is_empty() {
         return None;
@@ -151,7 +155,7 @@ fn is_field(line: &[u8]) -> bool {
 /// The line at `pos` without its line break, and where the next line starts.
 fn line_at(raw: &[u8], pos: usize) -> (&[u8], usize) {
     let rest = &raw[pos..];
-    match rest.iter().position(|&b| b == b'\n') {
+    match memchr(b'\n', rest) {
         Some(nl) => {
             let line = &rest[..nl];
             (line.strip_suffix(b"\r").unwrap_or(line), pos + nl + 1)
@@ -165,18 +169,23 @@ fn line_at(raw: &[u8], pos: usize) -> (&[u8], usize) {
 fn boundaries(raw: &[u8]) -> Vec<Vec<u8>> {
     const KEY: &[u8] = b"boundary=";
     let mut found: Vec<Vec<u8>> = Vec::new();
+    // Where the last value ended: a key is looked for after it.
     let mut at = 0;
-    while found.len() < MAX_BOUNDARIES {
-        let Some(hit) = raw[at..]
-            .windows(KEY.len())
-            .position(|w| w.eq_ignore_ascii_case(KEY))
-        else {
+    for hit in memchr2_iter(b'b', b'B', raw) {
+        if found.len() == MAX_BOUNDARIES {
             break;
-        };
-        let value = &raw[at + hit + KEY.len()..];
-        at += hit + KEY.len();
+        }
+        if hit < at
+            || !raw
+                .get(hit..hit + KEY.len())
+                .is_some_and(|w| w.eq_ignore_ascii_case(KEY))
+        {
+            continue;
+        }
+        at = hit + KEY.len();
+        let value = &raw[at..];
         let b: &[u8] = match value.strip_prefix(b"\"") {
-            Some(quoted) => &quoted[..quoted.iter().position(|&c| c == b'"').unwrap_or(0)],
+            Some(quoted) => &quoted[..memchr(b'"', quoted).unwrap_or(0)],
             None => {
                 let end = value
                     .iter()

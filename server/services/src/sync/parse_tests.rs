@@ -174,3 +174,31 @@ fn a_bare_word_sender_is_its_address() {
     assert_eq!(env.from.name, "Olena Koval");
     assert_eq!(env.from.address, "");
 }
+
+#[test]
+fn preview_is_the_first_words_on_one_line() {
+    // What the list showed before the one-pass preview: the words of the first 320
+    // characters joined by one space, cut at 160.
+    let reference = |text: &str| -> String {
+        one_line(&text.chars().take(SNIPPET_CHARS * 2).collect::<String>())
+            .chars()
+            .take(SNIPPET_CHARS)
+            .collect()
+    };
+    let word = "слово ".repeat(40);
+    let cases = [
+        String::new(),
+        "   \r\n\t ".to_owned(),
+        "  Hello,\r\n\r\n  world\u{0}\u{7} again  ".to_owned(),
+        "x".repeat(500),
+        format!("{} tail", "a".repeat(159)),
+        format!("{}  tail", "a".repeat(158)),
+        format!("{}\n{}", " ".repeat(200), "b".repeat(200)),
+        word.clone(),
+        format!("{}{}", "\t".repeat(319), "late"),
+    ];
+    for text in &cases {
+        assert_eq!(preview(text), reference(text), "{text:?}");
+    }
+    assert_eq!(preview("  Hello,\r\n\r\n  world  "), "Hello, world");
+}
