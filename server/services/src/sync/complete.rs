@@ -138,6 +138,7 @@ async fn parse_and_insert(
             Body::TooLarge => too_large.push(meta.uid),
         }
     }
+    let t0 = std::time::Instant::now();
     let mut parsed = tokio::task::spawn_blocking(move || {
         on_every_core(kept, |(meta, bytes)| (*meta, parse::whole_or_raw(bytes)))
     })
@@ -170,7 +171,13 @@ async fn parse_and_insert(
         rows.push((row, body));
     }
     let n = rows.len();
+    let t1 = std::time::Instant::now();
     store::insert_rows(&db, key, rows, false).await?;
+    tracing::debug!(
+        parse_ms = (t1 - t0).as_millis() as u64,
+        insert_ms = t1.elapsed().as_millis() as u64,
+        "stored"
+    );
     Ok(Stored { rows: n, too_large })
 }
 

@@ -81,12 +81,20 @@ pub async fn fetch_whole(
         }
         let uids: Vec<i64> = batch.iter().map(|p| p.uid).collect();
         let declared: i64 = batch.iter().map(|p| p.size.max(0)).sum();
+        let t0 = std::time::Instant::now();
         let raw = timed(
             limits.command_timeout,
             fetch::bodies(session, &uids, declared, limits.max_message_bytes),
         )
         .await?;
+        let t1 = std::time::Instant::now();
         finish(db, storing.take(), tally, &mut left).await?;
+        tracing::debug!(
+            batch = n,
+            download_ms = (t1 - t0).as_millis() as u64,
+            wait_ms = t1.elapsed().as_millis() as u64,
+            "batch"
+        );
         let items: Vec<(Pending, Body)> = raw
             .into_iter()
             .filter_map(|(uid, body)| Some((*batch.iter().find(|p| p.uid == uid)?, body)))
