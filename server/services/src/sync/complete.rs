@@ -12,7 +12,7 @@ use super::{
     fetch::{self, Body, ImapSession, Meta},
     fetch_bounds::FetchBounds,
     parse,
-    pipeline::{self, Stored, Tally},
+    pipeline::{self, Stored, Tally, Turn},
     run_task::RunTask,
     store::{self, FolderKey, HeaderRow, NewBody, Pending, Quota},
 };
@@ -76,12 +76,18 @@ impl Rest<'_> {
             quota,
             &pending,
             &mut self.tally,
-            |items| {
+            |items, turn| {
                 let items = items
                     .into_iter()
                     .filter_map(|(p, body)| Some((*by_uid.get(&p.uid)?, body)))
                     .collect();
-                RunTask::spawn(parse_and_insert(db.clone(), key, items, quota.clone()))
+                RunTask::spawn(parse_and_insert(
+                    db.clone(),
+                    key,
+                    items,
+                    quota.clone(),
+                    turn,
+                ))
             },
         )
         .await?;
@@ -122,13 +128,14 @@ impl Rest<'_> {
     }
 }
 
-/// Parses a batch on every core, keeps what the quota allows (newest first), and inserts
-/// the rows in one transaction.
+/// Parses a batch on every core, then in its turn keeps what the quota allows (newest
+/// first) and inserts the rows in one transaction.
 async fn parse_and_insert(
     db: DatabaseConnection,
     key: FolderKey,
     items: Vec<(Meta, Body)>,
     quota: Quota,
+    mut turn: Turn,
 ) -> Result<Stored, SyncError> {
     let mut too_large = Vec::new();
     let mut kept = Vec::with_capacity(items.len());
@@ -146,6 +153,7 @@ async fn parse_and_insert(
     .map_err(|e| SyncError::Imap(format!("parse task failed: {e}")))?;
     // The quota serves the newest first.
     parsed.sort_by_key(|(meta, _)| std::cmp::Reverse((meta.received_at, meta.uid)));
+    turn.wait().await;
     let mut rows = Vec::with_capacity(parsed.len());
     for (meta, (envelope, content)) in parsed {
         let fits = quota

@@ -8,7 +8,7 @@ use super::{
     error::SyncError,
     fetch::{self, Body, FolderState, ImapSession},
     parse,
-    pipeline::{self, Stored, Tally},
+    pipeline::{self, Stored, Tally, Turn},
     progress::{self, Counts, Phase},
     run_task::RunTask,
     store::{self, FolderKey, Pending, Quota},
@@ -262,7 +262,7 @@ async fn pending_bodies(
         quota,
         &wanted,
         &mut tally,
-        |items| RunTask::spawn(parse_and_store(db.clone(), key, items, quota.clone())),
+        |items, turn| RunTask::spawn(parse_and_store(db.clone(), key, items, quota.clone(), turn)),
     )
     .await?;
     // No room and nothing older to make room with: these keep their headers only.
@@ -287,6 +287,7 @@ async fn parse_and_store(
     key: FolderKey,
     raw: Vec<(Pending, Body)>,
     quota: Quota,
+    mut turn: Turn,
 ) -> Result<Stored, SyncError> {
     let n = raw.len();
     let mut too_large = Vec::new();
@@ -297,7 +298,6 @@ async fn parse_and_store(
             Body::TooLarge => too_large.push(p.uid),
         }
     }
-    store::mark_too_large(&db, key, &too_large).await?;
     let mut parsed = tokio::task::spawn_blocking(move || {
         on_every_core(kept, |(uid, at, bytes)| {
             (*uid, *at, parse::message_or_raw(bytes))
@@ -307,6 +307,8 @@ async fn parse_and_store(
     .map_err(|e| SyncError::Imap(format!("parse task failed: {e}")))?;
     // Servers answer in UID order; the quota serves the newest first.
     parsed.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
+    turn.wait().await;
+    store::mark_too_large(&db, key, &too_large).await?;
     let mut fits = Vec::with_capacity(parsed.len());
     let mut over = Vec::new();
     for (uid, at, content) in parsed {

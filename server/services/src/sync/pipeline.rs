@@ -1,5 +1,6 @@
-//! Whole messages in byte-bounded batches, newest first: batch n+1 downloads while batch n
-//! is parsed and stored on a task of its own. Shared by the body pass (bodies of rows the
+//! Whole messages in byte-bounded batches, newest first, in three overlapping steps: batch
+//! n+2 downloads while batch n+1 is parsed and batch n written, each batch on a task of its
+//! own; the writes keep the batches' order (a [`Turn`]). Shared by the body pass (bodies of rows the
 //! header pass stored) and the rest of the new mail (complete rows, `complete.rs`), which
 //! differ only in how a batch is stored and what becomes of what did not fit.
 
@@ -13,9 +14,28 @@ use super::{
     store::{self, FolderKey, Pending, Quota},
 };
 use sea_orm::DatabaseConnection;
+use tokio::sync::oneshot;
 
 /// A batch being parsed and stored; aborted if the run is dropped first.
 pub type StoreTask = RunTask<Result<Stored, SyncError>>;
+
+/// A batch's place in line for writing: its task parses at once, but writes only once the
+/// batch before it has finished (the quota serves the newest mail first). Dropping it, when
+/// the task ends in any way, lets the next batch write.
+pub struct Turn {
+    after: Option<oneshot::Receiver<()>>,
+    _done: oneshot::Sender<()>,
+}
+
+impl Turn {
+    /// Waits until the batch before has finished (stored, failed, or aborted with its run).
+    pub async fn wait(&mut self) {
+        if let Some(before) = self.after.take() {
+            // An error only says the sender is gone: that batch has finished too.
+            let _ = before.await;
+        }
+    }
+}
 
 /// What a batch's task did: messages it accounted for, and UIDs whose bytes went over the
 /// limit on the wire and are left to the caller.
@@ -55,8 +75,9 @@ impl Tally {
     }
 }
 
-/// Fetches `wanted` (newest first) whole, handing each batch to `store` while the next
-/// one downloads, and waits for the last.
+/// Fetches `wanted` (newest first) whole, handing each batch to `store` with its [`Turn`]
+/// while the next one downloads, and waits for the last. At most two batches are in store
+/// at once (one parsing, one writing) beside the one downloading.
 #[allow(clippy::too_many_arguments)]
 pub async fn fetch_whole(
     session: &mut ImapSession,
@@ -66,10 +87,13 @@ pub async fn fetch_whole(
     quota: &Quota,
     wanted: &[Pending],
     tally: &mut Tally,
-    store: impl Fn(Vec<(Pending, Body)>) -> StoreTask,
+    store: impl Fn(Vec<(Pending, Body)>, Turn) -> StoreTask,
 ) -> Result<Leftover, SyncError> {
     let mut left = Leftover::default();
-    let mut storing: Option<StoreTask> = None;
+    // The batch before the last one handed over (writing, or waiting for its turn), and the
+    // last one (parsing); the last one's end, which the next batch waits for.
+    let (mut older, mut newer): (Option<StoreTask>, Option<StoreTask>) = (None, None);
+    let mut last_done: Option<oneshot::Receiver<()>> = None;
     let all = batches(wanted, limits);
     for (n, batch) in all.iter().enumerate() {
         let newest = batch
@@ -88,7 +112,8 @@ pub async fn fetch_whole(
         )
         .await?;
         let t1 = std::time::Instant::now();
-        finish(db, storing.take(), tally, &mut left).await?;
+        finish(db, older.take(), tally, &mut left).await?;
+        older = newer.take();
         tracing::debug!(
             batch = n,
             download_ms = (t1 - t0).as_millis() as u64,
@@ -99,9 +124,15 @@ pub async fn fetch_whole(
             .into_iter()
             .filter_map(|(uid, body)| Some((*batch.iter().find(|p| p.uid == uid)?, body)))
             .collect();
-        storing = Some(store(items));
+        let (done, next) = oneshot::channel();
+        let turn = Turn {
+            after: last_done.replace(next),
+            _done: done,
+        };
+        newer = Some(store(items, turn));
     }
-    finish(db, storing.take(), tally, &mut left).await?;
+    finish(db, older.take(), tally, &mut left).await?;
+    finish(db, newer.take(), tally, &mut left).await?;
     Ok(left)
 }
 
