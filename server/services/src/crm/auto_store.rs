@@ -2,8 +2,9 @@
 //! making records, links, and the mark that a message was looked at. Records are made
 //! once whoever makes them at the same time (several scheduler processes syncing
 //! mailboxes of one workspace): each is inserted with ON CONFLICT DO NOTHING on its
-//! unique key (address, domain, lead address) in a transaction of its own, and a loser
-//! rolls its row back and takes the winner's.
+//! unique key (address, domain, lead address), and a loser rolls its row back (to a
+//! savepoint) and takes the winner's. One address's company, contact and lead are made in
+//! one transaction, so a run beside this one sees all of them or none.
 
 use super::rules::{Creation, Known, Rules};
 use crate::{
@@ -18,7 +19,7 @@ use crate::{
 use domain::{CrmKind, PlannedRecord};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QuerySelect, TransactionTrait, TryInsertResult,
+    EntityTrait, QueryFilter, QuerySelect, TransactionSession, TransactionTrait, TryInsertResult,
 };
 use std::collections::{BTreeSet, HashMap};
 
@@ -138,20 +139,9 @@ pub(crate) async fn create(
 ) -> ServiceResult<Vec<PlannedRecord>> {
     let mut companies: HashMap<String, i64> = known.companies.clone();
     for c in plan {
-        if let Some(domain) = &c.company {
-            let id = retry_busy(|| company(db, rules, domain)).await?;
+        let made = retry_busy(|| records_of(db, rules, c, &companies)).await?;
+        if let (Some(domain), Some(id)) = (&c.company, made) {
             companies.insert(domain.clone(), id);
-        }
-        let company = rules
-            .company_domain(&c.address)
-            .and_then(|d| companies.get(d))
-            .copied();
-        let contact = match c.contact {
-            true => Some(retry_busy(|| contact(db, rules, c, company)).await?),
-            false => None,
-        };
-        if c.lead {
-            retry_busy(|| lead(db, rules, c, contact, company)).await?;
         }
     }
     let made: Vec<PlannedRecord> = plan.iter().flat_map(Creation::records).collect();
@@ -165,8 +155,43 @@ pub(crate) async fn create(
     Ok(made)
 }
 
+/// One planned address's company, contact and lead, in one transaction: a run beside this
+/// one that saw the contact but not yet its lead would link its mail to two of the three
+/// for good (it plans nothing for an address that has a contact). Returns the id of the
+/// company planned for it.
+async fn records_of(
+    db: &DatabaseConnection,
+    rules: &Rules,
+    c: &Creation,
+    companies: &HashMap<String, i64>,
+) -> ServiceResult<Option<i64>> {
+    let txn = db.begin().await?;
+    let planned = match &c.company {
+        Some(domain) => Some(company(&txn, rules, domain).await?),
+        None => None,
+    };
+    let company = planned.or_else(|| {
+        rules
+            .company_domain(&c.address)
+            .and_then(|d| companies.get(d))
+            .copied()
+    });
+    let contact = match c.contact {
+        true => Some(contact(&txn, rules, c, company).await?),
+        false => None,
+    };
+    if c.lead {
+        lead(&txn, rules, c, contact, company).await?;
+    }
+    txn.commit().await?;
+    Ok(planned)
+}
+
 /// The company with this domain: made from it (named after it) unless another has it.
-async fn company(db: &DatabaseConnection, rules: &Rules, domain: &str) -> ServiceResult<i64> {
+async fn company<C>(db: &C, rules: &Rules, domain: &str) -> ServiceResult<i64>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
     let now = chrono::Utc::now();
     let txn = db.begin().await?;
     let row = crm_company::ActiveModel {
@@ -205,12 +230,10 @@ async fn company(db: &DatabaseConnection, rules: &Rules, domain: &str) -> Servic
 }
 
 /// The contact with this address, made (in `company`) unless another has it.
-async fn contact(
-    db: &DatabaseConnection,
-    rules: &Rules,
-    c: &Creation,
-    company: Option<i64>,
-) -> ServiceResult<i64> {
+async fn contact<C>(db: &C, rules: &Rules, c: &Creation, company: Option<i64>) -> ServiceResult<i64>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
     crate::crm::records::claim_contact(
         db,
         crate::crm::records::NewContact {
@@ -227,7 +250,7 @@ async fn contact(
 
 /// The lead made from this address (stage `new`, for its contact and company), once.
 async fn lead(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     rules: &Rules,
     c: &Creation,
     contact: Option<i64>,

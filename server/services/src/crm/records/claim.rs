@@ -8,7 +8,7 @@ use crate::{
     error::{ServiceError, ServiceResult},
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait,
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionSession,
     TransactionTrait, TryInsertResult,
 };
 
@@ -24,8 +24,13 @@ pub struct NewContact<'a> {
     pub from_mail: bool,
 }
 
-/// The id of the contact that has `new.address`; a new one when nobody has it.
-pub async fn claim_contact(db: &DatabaseConnection, new: NewContact<'_>) -> ServiceResult<i64> {
+/// The id of the contact that has `new.address`; a new one when nobody has it. `db` may
+/// be a transaction (the automatic rules make a company, contact and lead in one): the
+/// claim is then a savepoint within it.
+pub async fn claim_contact<C>(db: &C, new: NewContact<'_>) -> ServiceResult<i64>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
     if let Some(id) = contact_with(db, new.workspace_id, new.address).await? {
         return Ok(id);
     }
