@@ -153,7 +153,9 @@ async fn parse_and_insert(
     .map_err(|e| SyncError::Imap(format!("parse task failed: {e}")))?;
     // The quota serves the newest first.
     parsed.sort_by_key(|(meta, _)| std::cmp::Reverse((meta.received_at, meta.uid)));
+    let t1 = std::time::Instant::now();
     turn.wait().await;
+    let t2 = std::time::Instant::now();
     let mut rows = Vec::with_capacity(parsed.len());
     for (meta, (envelope, content)) in parsed {
         let fits = quota
@@ -179,11 +181,12 @@ async fn parse_and_insert(
         rows.push((row, body));
     }
     let n = rows.len();
-    let t1 = std::time::Instant::now();
     store::insert_rows(&db, key, rows, false).await?;
+    // Parsing, waiting for the batch before to finish writing, then quota and insert.
     tracing::debug!(
         parse_ms = (t1 - t0).as_millis() as u64,
-        insert_ms = t1.elapsed().as_millis() as u64,
+        turn_ms = (t2 - t1).as_millis() as u64,
+        insert_ms = t2.elapsed().as_millis() as u64,
         "stored"
     );
     Ok(Stored { rows: n, too_large })
