@@ -55,7 +55,7 @@ export default defineConfig({
     env: {
       BIND_ADDR: `127.0.0.1:${port}`,
       DATA_DIR: dataDir,
-      SITE_ROOT: '../target/site',
+      SITE_ROOT: process.env.E2E_SITE_ROOT ?? '../target/site',
       LOG_LEVEL: 'warn',
       ...(process.env.E2E_DATABASE_URL ? { DATABASE_URL: process.env.E2E_DATABASE_URL } : {}),
       // The test mail servers' throwaway CA: trusted, never a verification bypass.

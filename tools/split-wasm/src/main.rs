@@ -1,10 +1,15 @@
 //! `split-wasm <frontend.wasm> <pkg dir> <main out.wasm>`: cuts the wasm that cargo built at its
-//! `#[lazy]` split points (the page groups of `app/src/pages/on_demand.rs`). The main module
-//! (written to `<main out.wasm>`, for wasm-bindgen) keeps the shell, the router and the
+//! `#[lazy]` split points (the page groups of `app/src/pages/on_demand.rs`), then writes the
+//! main module's JavaScript bindings, as `wasm-bindgen --target web` would.
+//!
+//! The main module (written to `<main out.wasm>`) keeps the shell, the router and the
 //! workspace frame; each group's own code, and the code groups share, goes to chunks in
 //! `<pkg dir>`, fetched when a page of the group is first shown. The manifest
 //! `__wasm_split_manifest.json` beside them tells the server which chunks a rendered page
-//! needs, so it can ask the browser to preload them with the main module.
+//! needs, so it can ask the browser to preload them with the main module. The bindings
+//! (`app.js`, `app_bg.wasm`) go to `<pkg dir>` too.
+
+mod bindings;
 
 use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
@@ -37,5 +42,5 @@ fn main() -> Result<()> {
         split.split_modules.len(),
         split.prefetch_map.len()
     );
-    Ok(())
+    bindings::write(main_out, pkg)
 }
