@@ -28,7 +28,9 @@ function oauthEnv(): Record<string, string> {
 
 export default defineConfig({
   testDir: './tests',
-  timeout: 30_000,
+  // Each test signs up, connects a real mailbox and syncs it: on a slow machine with two
+  // workers a test that takes 15 s alone can take 25 s (the slowest set their own).
+  timeout: 60_000,
   expect: { timeout: 10_000 },
   retries: 0,
   workers: 2,
