@@ -14,7 +14,7 @@ use crate::{
 use app::{App, shell};
 use axum::{
     Router,
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     middleware,
     response::IntoResponse,
     routing::get,
@@ -26,6 +26,7 @@ use services::{AppState, config::Config, session_store::DbSessionStore};
 use std::sync::Arc;
 use tower_http::{
     compression::{CompressionLayer, Predicate},
+    services::ServeDir,
     trace::TraceLayer,
 };
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
@@ -72,6 +73,7 @@ pub fn build(config: &Config, state: AppState, metrics: PrometheusHandle) -> Rou
             let options = options.clone();
             move || shell(options.clone())
         })
+        .nest_service("/pkg", built_assets(&config.site_root))
         .fallback(leptos_axum::file_and_error_handler_with_context(
             context, shell,
         ))
@@ -89,6 +91,26 @@ pub fn build(config: &Config, state: AppState, metrics: PrometheusHandle) -> Rou
         .layer(TraceLayer::new_for_http())
         .layer(static_compression())
         .with_state(options)
+}
+
+/// The built bundle, `/pkg/…`: a browser that accepts brotli or gzip gets the `.br` or
+/// `.gz` file `scripts/build` wrote beside each asset (brotli at its best quality for the
+/// optimised builds), so no page load spends the server's CPU compressing a megabyte of
+/// wasm. Without them (an asset put there by hand), `static_compression` gzips as before.
+/// What is sent depends on `Accept-Encoding`, and caches are told so.
+fn built_assets(site_root: &std::path::Path) -> Router {
+    let files = ServeDir::new(site_root.join("pkg"))
+        .precompressed_br()
+        .precompressed_gzip();
+    Router::new()
+        .fallback_service(files)
+        .layer(middleware::map_response(vary_on_encoding))
+}
+
+async fn vary_on_encoding(mut res: axum::response::Response) -> axum::response::Response {
+    res.headers_mut()
+        .append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    res
 }
 
 /// Gzip for the built assets (the wasm bundle is about a third of its size gzipped), by
