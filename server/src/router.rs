@@ -97,7 +97,8 @@ pub fn build(config: &Config, state: AppState, metrics: PrometheusHandle) -> Rou
 /// `.gz` file `scripts/build` wrote beside each asset (brotli at its best quality for the
 /// optimised builds), so no page load spends the server's CPU compressing a megabyte of
 /// wasm. Without them (an asset put there by hand), `static_compression` gzips as before.
-/// What is sent depends on `Accept-Encoding`, and caches are told so.
+/// leptos_axum's file handler would pick them too; this route keeps it to `pkg/` and tells
+/// caches that what is sent depends on `Accept-Encoding`.
 fn built_assets(site_root: &std::path::Path) -> Router {
     let files = ServeDir::new(site_root.join("pkg"))
         .precompressed_br()
