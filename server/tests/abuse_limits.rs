@@ -3,7 +3,7 @@
 //! address is throttled while the owner logs in from theirs, and sign-up, the mailbox
 //! check and password changes are throttled (429 with `Retry-After`).
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{Client, app_and_state, app_configured, signed_up_from};

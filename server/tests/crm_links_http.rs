@@ -6,11 +6,7 @@
 //! a contact from the sender. The reading pane renders **Link to CRM**, the search and
 //! the links on the server (JavaScript off), and a plain form post comes back to the page.
 
-mod common;
-#[path = "support/reading_world.rs"]
-#[allow(dead_code)]
-mod reading_world;
-mod support;
+use crate::reading_world;
 
 use axum::{
     body::Body,

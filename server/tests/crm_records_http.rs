@@ -4,7 +4,7 @@
 //! the records and changes nothing; a plain form post (JavaScript off) is sent on to the
 //! card; the list, card and form render on the server.
 
-mod common;
+use crate::common;
 
 use axum::{
     body::Body,

@@ -3,7 +3,7 @@
 //! Secure cookies behind HTTPS, `/metrics` never public, request bodies bounded per
 //! endpoint (413), and malformed server-function input answered with 400 and a message.
 
-mod support;
+use crate::support;
 
 use axum::{
     Router,

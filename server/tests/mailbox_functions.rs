@@ -2,7 +2,7 @@
 //! only the owner changes a mailbox; a grantee is refused with 403; everyone else gets
 //! 404, as if it did not exist; no response ever carries the password.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{Client, app_trusting, signed_up};

@@ -5,8 +5,8 @@
 //! access matrix (owner and grantee 200, a stranger in the workspace and another
 //! workspace's user 404, signed out sent to log in).
 
-mod common;
-mod support;
+use crate::common;
+use crate::support;
 
 use axum::{
     Router,

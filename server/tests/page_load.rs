@@ -3,7 +3,7 @@
 //! a few seconds and a bounded number of loads. Every load must be a complete 200 and no
 //! panic may happen anywhere in the process (a panic in a page drops its connection).
 
-mod support;
+use crate::support;
 
 use services::{mail::tls::MailTrust, sync::SyncEngine};
 use std::{

@@ -4,10 +4,8 @@
 //! of another workspace get 404 — or, from a list of everything they may read, an answer
 //! without the mailbox — and their calls change nothing; signed out, 401.
 
-mod common;
-#[path = "support/reading_world.rs"]
-mod reading_world;
-mod support;
+use crate::common;
+use crate::reading_world;
 
 use axum::http::StatusCode;
 use reading_world::{Who, World, eml, world};

@@ -1,7 +1,7 @@
 //! Server functions called over HTTP, in-process, against the real router: every call
 //! checks the session, a forbidden call gets 403, and workspaces never see each other.
 
-mod common;
+use crate::common;
 
 use axum::{
     body::Body,

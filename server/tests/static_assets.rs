@@ -3,7 +3,7 @@
 //! wrote beside them, else gzipped on the way; pages never are (they carry per-user data,
 //! and a compressed length could leak a reflected guess: BREACH).
 
-mod support;
+use crate::support;
 
 use axum::{
     body::Body,

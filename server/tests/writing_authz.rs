@@ -5,12 +5,9 @@
 //! their own draft's From at it, see none of its correspondents, and change nothing;
 //! signed out, 401. Only the owner sets the signature.
 
-mod common;
 // The reading matrix's world; its folders are not needed here.
 #[allow(dead_code)]
-#[path = "support/reading_world.rs"]
-mod reading_world;
-mod support;
+use crate::reading_world;
 
 use axum::http::StatusCode;
 use reading_world::{Who, World, eml, world};

@@ -1,7 +1,7 @@
 //! Accounts against real SQLite and PostgreSQL: sign-up, members, plans, and the wall
 //! between workspaces. Login limits and input bounds are in `login_throttle.rs`.
 
-mod common;
+use crate::common;
 
 use common::account_fixtures::sign_up;
 use domain::{Language, Plan, Role};

@@ -1,7 +1,7 @@
 //! The wizard for an own domain with empty servers: discovery fills step B for the user to
 //! confirm (no password is sent to discovered servers before that), or says it found none.
 
-mod common;
+use crate::common;
 
 use common::mail_stack::stack;
 use domain::{Language, Provider, Security};

@@ -5,9 +5,8 @@
 //! concurrently an unknown sender appears. Modes, the preview and sending:
 //! `crm_auto_modes.rs`.
 
-mod common;
-#[path = "support/crm_auto_fixtures.rs"]
-mod crm_auto_fixtures;
+use crate::common;
+use crate::crm_auto_fixtures;
 
 use common::{
     mail_stack::stack,

@@ -4,11 +4,9 @@
 //! downgrade make and link nothing new while old links stay, and a sent message is
 //! linked as soon as its copy is in Sent.
 
-mod common;
-#[path = "support/crm_auto_fixtures.rs"]
-mod crm_auto_fixtures;
-#[path = "support/send_fixtures.rs"]
-mod send_fixtures;
+use crate::common;
+use crate::crm_auto_fixtures;
+use crate::send_fixtures;
 
 use common::{
     mail_stack::stack,

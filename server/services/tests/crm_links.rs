@@ -4,9 +4,8 @@
 //! or lead made from the sender once however often asked. The card's side:
 //! `crm_links_card.rs`.
 
-mod common;
-#[path = "support/crm_link_fixtures.rs"]
-mod crm_link_fixtures;
+use crate::common;
+use crate::crm_link_fixtures;
 
 use common::mail_stack::stack;
 use crm_link_fixtures::{

@@ -4,9 +4,8 @@
 //! sees no card), a company with its contacts' mail, and links off or a downgrade refusing
 //! new links while the card keeps the old ones.
 
-mod common;
-#[path = "support/crm_link_fixtures.rs"]
-mod crm_link_fixtures;
+use crate::common;
+use crate::crm_link_fixtures;
 
 use common::mail_stack::stack;
 use crm_link_fixtures::{

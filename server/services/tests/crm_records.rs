@@ -3,9 +3,8 @@
 //! deleting a record removes its links to mail. Lists are in `crm_records_lists.rs`,
 //! bounds and taken addresses in `crm_records_rules.rs`.
 
-mod common;
-#[path = "support/crm_records_fixtures.rs"]
-mod fixtures;
+use crate::common;
+use crate::crm_records_fixtures as fixtures;
 
 use common::account_fixtures::sign_up;
 use domain::{ContactFields, CrmKind, DealFields, RecordQuery};

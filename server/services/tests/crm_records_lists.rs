@@ -2,9 +2,8 @@
 //! name (any case, Cyrillic too), address, phone and domain with LIKE wildcards taken
 //! literally, the owner filter, and the choices of a form.
 
-mod common;
-#[path = "support/crm_records_fixtures.rs"]
-mod fixtures;
+use crate::common;
+use crate::crm_records_fixtures as fixtures;
 
 use common::account_fixtures::sign_up;
 use domain::{CompanyFields, ContactFields, CrmKind, DealFields, RecordQuery};

@@ -1,9 +1,8 @@
 //! What a CRM save refuses, on real SQLite and PostgreSQL: an address of another contact
 //! or a domain of another company (named), and every field out of bounds — nothing stored.
 
-mod common;
-#[path = "support/crm_records_fixtures.rs"]
-mod fixtures;
+use crate::common;
+use crate::crm_records_fixtures as fixtures;
 
 use common::account_fixtures::sign_up;
 use domain::{CompanyFields, ContactFields, CrmKind, DealFields, RecordQuery};

@@ -4,8 +4,8 @@
 //! and PostgreSQL where storage is involved. Needs the mail stack (its CA and certificate,
 //! and the real Postfix for the connect wizard's SMTP check).
 
-mod common;
-mod fake_imap;
+use crate::common;
+use crate::fake_imap;
 
 use common::{
     hostile_mailbox::hostile_mailbox, mail_stack::stack, mailbox_fixtures::state,

@@ -3,8 +3,8 @@
 //! mailbox (the real Dovecot) connected after it is synced meanwhile, and the scheduler
 //! keeps claiming afterwards. SQLite and PostgreSQL.
 
-mod common;
-mod fake_imap;
+use crate::common;
+use crate::fake_imap;
 
 use chrono::Utc;
 use common::{

@@ -3,7 +3,7 @@
 //! server without STARTTLS). Needs `scripts/mail-stack/mail-stack start`; reads the
 //! MAILSTACK_* variables, or else `target/mail-stack/env`.
 
-mod common;
+use crate::common;
 
 use common::mail_stack::stack;
 use domain::{ConnectFailure, ConnectProblem, Security, ServerAddress, ServerRole};

@@ -1,7 +1,7 @@
 //! Logging in against real SQLite and PostgreSQL: the password check, the attempt limits
 //! (per account and address, per address, per account) and the bounds on input size.
 
-mod common;
+use crate::common;
 
 use common::account_fixtures::sign_up;
 use domain::Language;

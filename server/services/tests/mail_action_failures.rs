@@ -1,9 +1,8 @@
 //! Readers' write-backs that go wrong, on SQLite and PostgreSQL against the real Dovecot:
 //! refused and unreachable servers (retried, shown, undone, retried by the reader or
 //! dismissed), a sync before the write-back, a folder reset on the server, and who may act.
-#[path = "support/action_fixtures.rs"]
-mod action_fixtures;
-mod common;
+use crate::action_fixtures;
+use crate::common;
 
 use action_fixtures::*;
 use common::{

@@ -1,8 +1,7 @@
 //! Readers' actions written back to the real Dovecot, on SQLite and PostgreSQL: flags
 //! both ways, move, archive, delete (to Trash and for good), bulk selections.
-#[path = "support/action_fixtures.rs"]
-mod action_fixtures;
-mod common;
+use crate::action_fixtures;
+use crate::common;
 
 use action_fixtures::*;
 use common::{

@@ -3,11 +3,9 @@
 //! all-mailbox scopes with the same access as reading; the index follows inserts, body
 //! updates, moves and deletes by itself; hostile queries are plain words.
 
-mod common;
-#[path = "common/search_bench.rs"]
-mod search_bench;
-#[path = "common/search_fixtures.rs"]
-mod search_fixtures;
+use crate::common;
+use crate::search_bench;
+use crate::search_fixtures;
 
 use common::{mail_stack::stack, sync_fixtures::*};
 use domain::{MailScope, Plan, SearchResults};

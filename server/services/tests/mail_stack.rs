@@ -2,7 +2,7 @@
 //! over SMTP with AUTH is readable over IMAPS, with certificate verification on.
 //! Needs `scripts/mail-stack/mail-stack start` and its env (`make test` does both).
 
-mod common;
+use crate::common;
 
 use common::mail_stack::{Stack, stack};
 use futures_util::TryStreamExt;

@@ -1,7 +1,7 @@
 //! Plan limits (shared mailboxes count), plan features, owner-only changes, visibility and
 //! downgrades, against the real mail stack on SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::{
     mail_stack::stack,

@@ -1,7 +1,7 @@
 //! Connecting mailboxes against the real mail stack, on SQLite and PostgreSQL: the login
 //! check, drafts, secrets never stored in plain text, one address per user, new passwords.
 
-mod common;
+use crate::common;
 
 use common::{
     mail_stack::stack,

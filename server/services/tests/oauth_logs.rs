@@ -2,16 +2,13 @@
 //! sync, a refresh, a send over XOAUTH2, then the revoked token refused by IMAP and the
 //! refresh refused) runs under the production log filter asked for everything, and the
 //! capture holds none of the access and refresh tokens (old and new), the XOAUTH2 initial
-//! responses, the client secret, the authorization code or the PKCE verifier. Its own
-//! test binary: it installs the global subscriber.
+//! responses, the client secret, the authorization code or the PKCE verifier. It installs
+//! the global subscriber (`log_capture`).
 
-mod common;
-#[path = "support/oauth_fixtures.rs"]
-mod oauth_fixtures;
-#[path = "support/oauth_send.rs"]
-mod oauth_send;
-#[path = "support/send_fixtures.rs"]
-mod send_fixtures;
+use crate::common;
+use crate::oauth_fixtures;
+use crate::oauth_send;
+use crate::send_fixtures;
 
 use base64::Engine as _;
 use common::log_capture::Captured;

@@ -3,9 +3,8 @@
 //! token, the state's single use and binding, a personal Microsoft account refused, and
 //! no token in clear in the database.
 
-mod common;
-#[path = "support/oauth_fixtures.rs"]
-mod oauth_fixtures;
+use crate::common;
+use crate::oauth_fixtures;
 
 use common::{
     databases,

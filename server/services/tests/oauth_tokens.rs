@@ -5,13 +5,10 @@
 //! → **Reconnect** keeps every message, setting and grant, while an access token refused
 //! before its time (its grant still good) is refreshed once instead.
 
-mod common;
-#[path = "support/oauth_fixtures.rs"]
-mod oauth_fixtures;
-#[path = "support/oauth_send.rs"]
-mod oauth_send;
-#[path = "support/send_fixtures.rs"]
-mod send_fixtures;
+use crate::common;
+use crate::oauth_fixtures;
+use crate::oauth_send;
+use crate::send_fixtures;
 
 use chrono::{Duration, Utc};
 use common::{

@@ -5,7 +5,7 @@
 //! is no port scanner. With the switch on (tests, demo, on-premise) the same servers work.
 //! Needs the mail stack (`scripts/mail-stack/mail-stack start`).
 
-mod common;
+use crate::common;
 
 use common::{
     mail_stack::stack,

@@ -3,7 +3,7 @@
 //! three connects at once on PostgreSQL (READ COMMITTED) got 2 or 3 mailboxes in 3 of 5
 //! trials: each transaction counted 0 before any had inserted.
 
-mod common;
+use crate::common;
 
 use common::{
     mail_stack::stack,

@@ -4,7 +4,7 @@
 //! images from this sender" list, and inline images taken from a fresh fetch of the
 //! message (one login for several readers at once).
 
-mod common;
+use crate::common;
 
 use common::{
     mail_stack::{Stack, stack},

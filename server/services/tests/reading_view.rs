@@ -2,7 +2,7 @@
 //! PostgreSQL: a conversation across INBOX and Sent, keyset pages that cover a folder
 //! once (ties included), the folder tree's roles and unread counts, Reply-To kept.
 
-mod common;
+use crate::common;
 
 use common::{mail_stack::stack, mailbox_fixtures::state, sync_fixtures::*};
 use domain::{FolderRole, ListCursor, MailScope, MessageList};

@@ -3,11 +3,8 @@
 //! says how much of the caller's own mail it could not reach, and a background task drains
 //! the rest. Moves and deletes of rows not indexed yet leave the index whole.
 
-mod common;
-#[path = "common/search_bench.rs"]
-mod search_bench;
-#[path = "common/search_fixtures.rs"]
-mod search_fixtures;
+use crate::search_bench;
+use crate::search_fixtures;
 
 use domain::MailScope;
 use sea_orm::{

@@ -1,7 +1,7 @@
 //! Mailbox passwords never reach the logs, even at TRACE level, whether the login check
 //! succeeds or fails (real mail stack, SQLite).
 
-mod common;
+use crate::common;
 
 use common::log_capture::Captured;
 use common::mail_stack::stack;

@@ -2,9 +2,8 @@
 //! message, a reply (threading headers, `Re:` once, the conversation at once), one copy in
 //! Sent, Bcc kept out of the headers, a grantee sending from a shared mailbox, undo send,
 //! address suggestions (attachments: `sending_attachments`). What arrived is read by another IMAP client, as the recipient would.
-mod common;
-#[path = "support/send_fixtures.rs"]
-mod send_fixtures;
+use crate::common;
+use crate::send_fixtures;
 
 use base64::Engine as _;
 use common::mail_stack::stack;

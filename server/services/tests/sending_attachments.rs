@@ -1,9 +1,8 @@
 //! Attachments on their way out, against the real Postfix + Dovecot, on SQLite and
 //! PostgreSQL: binary bytes and Cyrillic file names byte-exact in the draft, as delivered
 //! and in Sent; a forward carrying the original's attachment.
-mod common;
-#[path = "support/send_fixtures.rs"]
-mod send_fixtures;
+use crate::common;
+use crate::send_fixtures;
 
 use base64::Engine as _;
 use common::mail_stack::stack;

@@ -5,9 +5,8 @@
 //! [`SmtpCutProxy`], whose count of messages Postfix accepted makes "exactly once"
 //! exact: after the worker is shut down, the recipient's INBOX is awaited until it holds
 //! every accepted message, then compared.
-mod common;
-#[path = "support/send_fixtures.rs"]
-mod send_fixtures;
+use crate::common;
+use crate::send_fixtures;
 
 use common::{
     mail_stack::stack,

@@ -2,9 +2,8 @@
 //! PostgreSQL: drafts are kept in the server's Drafts folder as one current copy, removed
 //! when sent or discarded; a draft another client left in Drafts is taken over (same
 //! Message-ID, its copy replaced); a reply marks what it answers `\Answered`.
-mod common;
-#[path = "support/send_fixtures.rs"]
-mod send_fixtures;
+use crate::common;
+use crate::send_fixtures;
 
 use common::{mail_stack::stack, sync_fixtures::other_client};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};

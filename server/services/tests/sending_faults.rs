@@ -2,9 +2,8 @@
 //! PostgreSQL: a rejected recipient, a wrong SMTP password, a message over the server's
 //! size limit. Each fails the draft with the reason and keeps its text; connections cut
 //! mid-send are `sending_cuts`.
-mod common;
-#[path = "support/send_fixtures.rs"]
-mod send_fixtures;
+use crate::common;
+use crate::send_fixtures;
 
 use common::{mail_stack::stack, smtp_cut_proxy::SmtpCut};
 use domain::{SendProblem, SendState};

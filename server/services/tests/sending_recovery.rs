@@ -2,9 +2,8 @@
 //! and PostgreSQL: a send taken over after its process died while handing the message
 //! over is never repeated (and counts as sent when the copy is in Sent); one that died
 //! before is sent once; a grant taken away while a message waits stops it.
-mod common;
-#[path = "support/send_fixtures.rs"]
-mod send_fixtures;
+use crate::common;
+use crate::send_fixtures;
 
 use common::{mail_stack::stack, smtp_cut_proxy::SmtpCut};
 use domain::{SendProblem, SendState};

@@ -1,6 +1,6 @@
 //! The tower-sessions store on SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use services::session_store::DbSessionStore;
 use std::collections::HashMap;

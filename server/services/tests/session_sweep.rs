@@ -1,7 +1,7 @@
 //! Expired sessions leave the database: in bounded batches, and on a timer the server
 //! starts (`services::sweep`), on SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::wait::wait_until;
 use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, PaginatorTrait};

@@ -2,7 +2,7 @@
 //! once, bodies and progress, changes made by another client, UIDVALIDITY resets, moves,
 //! malformed and oversized mail, a password changed on the server.
 
-mod common;
+use crate::common;
 
 use common::{mail_stack::stack, mailbox_fixtures::state, sync_fixtures::*};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};

@@ -3,7 +3,7 @@
 //! repeated in a bounded loop while another client keeps changing the folder. After one
 //! clean run the app holds exactly what the server holds: 0 duplicates, 0 gaps.
 
-mod common;
+use crate::common;
 
 use common::{cut_proxy::CutProxy, mail_stack::stack, mailbox_fixtures::state, sync_fixtures::*};
 use rand::{Rng, SeedableRng, rngs::StdRng};

@@ -4,7 +4,7 @@
 //! watching at once; a watcher that starts late (a restart) catches up on mail that came
 //! while nobody listened. Latencies are printed.
 
-mod common;
+use crate::common;
 
 use chrono::Utc;
 use common::{

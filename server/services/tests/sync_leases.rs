@@ -4,7 +4,7 @@
 //! included); a clean shutdown finishes what it can within its grace, cancels the rest
 //! and gives their leases back; a run whose lease was taken over is stopped.
 
-mod common;
+use crate::common;
 
 use common::{schedule_fixtures::due_mailboxes, wait::wait_until};
 use domain::Plan;

@@ -3,7 +3,7 @@
 //! ("over_quota") and the mailbox says "storage quota reached"; new mail pushes out the
 //! bodies of older mail; a larger quota brings the rest in.
 
-mod common;
+use crate::common;
 
 use common::{
     mail_stack::{Stack, stack},

@@ -2,7 +2,7 @@
 //! one request per mailbox per cooldown (the second is told how long to wait, whoever
 //! asks), and a mailbox whose password the server refused is never resumed by them.
 
-mod common;
+use crate::common;
 
 use chrono::{Duration, SubsecRound, Utc};
 use common::schedule_fixtures::due_mailboxes;

@@ -5,7 +5,7 @@
 //! are due at once, a restarted instance takes back only its own, renewal reports a lease
 //! taken over.
 
-mod common;
+use crate::common;
 
 use common::schedule_fixtures::due_mailboxes;
 

@@ -2,7 +2,7 @@
 //! concurrency, two processes on one database never run a mailbox twice at once and serve
 //! every due one, and a wake-up starts a **Sync now** at once.
 
-mod common;
+use crate::common;
 
 use common::schedule_fixtures::due_mailboxes;
 use domain::Plan;

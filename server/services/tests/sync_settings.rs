@@ -3,7 +3,7 @@
 //! change reschedules at once, and **Re-sync from date** fills a gap the fast path would
 //! never look at, without duplicates.
 
-mod common;
+use crate::common;
 
 use chrono::Utc;
 use common::{mail_stack::stack, mailbox_fixtures::state, sync_fixtures::*};

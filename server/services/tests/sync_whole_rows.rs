@@ -4,7 +4,7 @@
 //! then updated. Messages kept without their bodies (too large, no room in the quota) still
 //! get their envelopes. A second run changes nothing.
 
-mod common;
+use crate::common;
 
 use common::{
     TestDb,

@@ -1,12 +1,13 @@
 //! Everything the process logs, captured for a test that checks what never appears: the
 //! filter production uses (`services::logging::filter`) asked for everything at TRACE.
-//! Installs the global subscriber, so one test binary per capture.
+//! Installs the global subscriber once per process: nextest gives each test a process of
+//! its own; under `cargo test` the capturing tests share one capture of everything.
 
 #![allow(dead_code)]
 
 use std::{
     io::Write,
-    sync::{Arc, Mutex},
+    sync::{Arc, Mutex, OnceLock},
 };
 
 #[derive(Clone, Default)]
@@ -23,16 +24,22 @@ impl Write for Captured {
 }
 
 impl Captured {
-    /// Starts capturing every log line of this process.
+    /// Starts capturing every log line of this process (the capture already started, if
+    /// another test of the same process asked first).
     pub fn install() -> Captured {
-        let captured = Captured::default();
-        let writer = captured.clone();
-        tracing_subscriber::fmt()
-            .with_env_filter(services::logging::filter("trace"))
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .init();
-        captured
+        static CAPTURE: OnceLock<Captured> = OnceLock::new();
+        CAPTURE
+            .get_or_init(|| {
+                let captured = Captured::default();
+                let writer = captured.clone();
+                tracing_subscriber::fmt()
+                    .with_env_filter(services::logging::filter("trace"))
+                    .with_ansi(false)
+                    .with_writer(move || writer.clone())
+                    .init();
+                captured
+            })
+            .clone()
     }
 
     /// What was logged so far.
