@@ -51,21 +51,3 @@ where
 {
     Resource::new_with_options(source, fetcher, false)
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use leptos::server::codee::string::JsonSerdeCodec;
-
-    #[test]
-    fn writes_and_reads_what_json_serde_codec_does() {
-        let value: Result<Vec<(i64, String)>, String> = Ok(vec![(1, "лист \"α\"".into())]);
-        let ours = <SliceJson as Encoder<_>>::encode(&value).ok();
-        let theirs = <JsonSerdeCodec as Encoder<_>>::encode(&value).ok();
-        assert_eq!(ours, theirs);
-        let text = ours.unwrap_or_default();
-        let back: Result<Result<Vec<(i64, String)>, String>, _> =
-            <SliceJson as Decoder<_>>::decode(text.as_str());
-        assert_eq!(back.ok(), Some(value));
-    }
-}

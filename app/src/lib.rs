@@ -9,7 +9,7 @@ pub mod api;
 mod components;
 pub mod error;
 mod i18n_setup;
-mod json_resource;
+pub mod json_resource;
 mod pages;
 mod shell;
 

@@ -153,3 +153,33 @@ pub struct AddressSuggestion {
 
 /// The longest undo-send delay a user may choose, in seconds.
 pub const MAX_UNDO_SECONDS: u32 = 30;
+
+/// An address list as it is typed (To, Cc, Bcc): the list before the address being typed
+/// (up to and including the last comma and the spaces after it), and that address.
+pub fn split_last_address(text: &str) -> (&str, &str) {
+    match text.rfind(',') {
+        Some(at) => {
+            let rest = &text[at + 1..];
+            let spaces = rest.len() - rest.trim_start().len();
+            text.split_at(at + 1 + spaces)
+        }
+        None => ("", text),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_last_address;
+
+    #[test]
+    fn the_address_being_typed_is_after_the_last_comma() {
+        assert_eq!(split_last_address("bo"), ("", "bo"));
+        assert_eq!(split_last_address("a@b.c, bo"), ("a@b.c, ", "bo"));
+        assert_eq!(split_last_address("a@b.c,bo"), ("a@b.c,", "bo"));
+        assert_eq!(split_last_address("a@b.c, "), ("a@b.c, ", ""));
+        assert_eq!(
+            split_last_address("a@b.c, Олена <o@b.c>, та"),
+            ("a@b.c, Олена <o@b.c>, ", "та")
+        );
+    }
+}

@@ -4,6 +4,7 @@
 //! that address completed, so choosing one keeps the addresses before it.
 
 use crate::{api::writing::suggest_addresses, i18n::*};
+use domain::split_last_address;
 use leptos::prelude::*;
 
 #[component]
@@ -24,7 +25,7 @@ pub fn AddressField(
         let text = event_target_value(&ev);
         value.set(text.clone());
         on_edit.run(());
-        let (before, token) = split_last(&text);
+        let (before, token) = split_last_address(&text);
         let token = token.trim().to_owned();
         if token.chars().count() < 2 || token.contains('<') {
             options.set(Vec::new());
@@ -68,31 +69,5 @@ pub fn AddressField(
                 <option value=full label=person></option>
             </For>
         </datalist>
-    }
-}
-
-/// The list before the address being typed (up to and including the last comma and the
-/// space after it), and that address.
-fn split_last(text: &str) -> (&str, &str) {
-    match text.rfind(',') {
-        Some(at) => {
-            let rest = &text[at + 1..];
-            let spaces = rest.len() - rest.trim_start().len();
-            text.split_at(at + 1 + spaces)
-        }
-        None => ("", text),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::split_last;
-
-    #[test]
-    fn the_address_being_typed_is_after_the_last_comma() {
-        assert_eq!(split_last("bo"), ("", "bo"));
-        assert_eq!(split_last("a@b.c, bo"), ("a@b.c, ", "bo"));
-        assert_eq!(split_last("a@b.c,bo"), ("a@b.c,", "bo"));
-        assert_eq!(split_last("a@b.c, "), ("a@b.c, ", ""));
     }
 }
