@@ -5,7 +5,7 @@
 run:
 	scripts/setup
 	scripts/build --serve
-	SITE_ROOT=$${SITE_ROOT:-target/site-serve} target/serve/mailcenter
+	SITE_ROOT=$${SITE_ROOT:-target/site-serve} target/$$(rustc --print host-tuple)/serve/mailcenter
 
 test:
 	scripts/test

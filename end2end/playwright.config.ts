@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { defineConfig } from '@playwright/test';
 
 // The test command builds once (scripts/build) and starts the mail stack; Playwright
@@ -5,6 +6,10 @@ import { defineConfig } from '@playwright/test';
 const port = Number(process.env.E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;
 const dataDir = process.env.E2E_DATA_DIR ?? `/tmp/mailcenter-e2e-${process.pid}`;
+// The debug server scripts/build made: native builds are under the host tuple
+// (.cargo/config.toml).
+const serverBin = process.env.E2E_SERVER_BIN
+  ?? `../target/${execFileSync('rustc', ['--print', 'host-tuple']).toString().trim()}/debug/mailcenter`;
 
 // Microsoft 365 and Gmail sign in at the mail stack's OAuth2 server (scripts/mail-stack),
 // whose tokens the test Dovecot and Postfix accept over XOAUTH2. Only when it runs.
@@ -50,7 +55,7 @@ export default defineConfig({
     { name: 'no-js', use: { javaScriptEnabled: false } },
   ],
   webServer: [{
-    command: `rm -rf ${dataDir} && ${process.env.E2E_SERVER_BIN ?? '../target/debug/mailcenter'}`,
+    command: `rm -rf ${dataDir} && ${serverBin}`,
     url: `${baseURL}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,

@@ -219,7 +219,7 @@ pub fn server(
         .stdout(log.try_clone().unwrap())
         .stderr(log)
         .spawn()
-        .expect("target/debug/mailcenter starts")
+        .expect("the built mailcenter starts")
 }
 
 /// Checks `done` every 10 ms until it holds (the time it took) or `limit` passes.
