@@ -3,7 +3,16 @@
 
 #![recursion_limit = "256"]
 
-include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
+/// The `i18n` module (`Locale`, the keys, `t!`): generated at compile time from
+/// `locales/*.json` by leptos_i18n's macro. Its newer build-script generator
+/// (`leptos_i18n_build`) would do the same but pulls ICU's data generator into every
+/// build (62 more crates before the app can compile: README § Dependencies); the macro
+/// is marked deprecated in 0.6 in favour of that generator, not removed.
+#[allow(deprecated)]
+mod translations {
+    leptos_i18n::load_locales!();
+}
+pub use translations::i18n;
 
 pub mod api;
 mod components;
