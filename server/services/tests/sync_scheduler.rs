@@ -94,13 +94,14 @@ async fn synced(db: &DatabaseConnection, ids: &[i64]) -> u64 {
 }
 
 async fn wait_all_synced(db: &DatabaseConnection, ids: &[i64]) {
-    for _ in 0..300 {
-        if synced(db, ids).await == ids.len() as u64 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("not every mailbox was synced within 30 s");
+    let all = ids.len() as u64;
+    common::wait::wait_for(
+        Duration::from_secs(30),
+        Duration::from_millis(100),
+        || async { (synced(db, ids).await == all).then_some(()) },
+    )
+    .await
+    .expect("every mailbox synced within 30 s");
 }
 
 #[tokio::test]
@@ -170,22 +171,14 @@ async fn sync_now_wakes_the_scheduler_at_once() {
         // the 10 s bound (it takes milliseconds).
         schedule::sync_now(&t.db, ids[0]).await.unwrap();
         waker.wake();
-        let start = std::time::Instant::now();
-        let mut ran = false;
-        while start.elapsed() < Duration::from_secs(10) {
-            if fake.state.lock().unwrap().runs.get(&ids[0]) == Some(&2) {
-                ran = true;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        let ran = common::wait::wait_until(Duration::from_secs(10), || async {
+            fake.state.lock().unwrap().runs.get(&ids[0]) == Some(&2)
+        })
+        .await;
         task.abort();
-        assert!(ran, "{}: Sync now did not start within 10 s", t.backend);
-        eprintln!(
-            "{}: Sync now started after {:?}",
-            t.backend,
-            start.elapsed()
-        );
+        let ran =
+            ran.unwrap_or_else(|| panic!("{}: Sync now did not start within 10 s", t.backend));
+        eprintln!("{}: Sync now started after {ran:?}", t.backend);
         assert_eq!(fake.state.lock().unwrap().runs.get(&ids[1]), Some(&1));
     }
 }
