@@ -75,12 +75,15 @@ async fn smtp_submission_with_auth_arrives_over_imaps_with_verified_tls() {
             .unwrap();
         mailer.send(message).await.unwrap();
     }
-    let arrived = |found: &[String]| found.iter().filter(|h| h.contains(&marker)).count() == 2;
     let inbox = || imap_subjects(&s, &trust, "bob@example.test", "bob-pass-1");
-    let every = std::time::Duration::from_millis(100);
-    let delivered = common::wait::wait_for(std::time::Duration::from_secs(10), every, || async {
-        arrived(&inbox().await).then_some(())
-    })
+    let delivered = common::wait::wait_for(
+        std::time::Duration::from_secs(10),
+        std::time::Duration::from_millis(100),
+        || async {
+            let found = inbox().await;
+            (found.iter().filter(|h| h.contains(&marker)).count() == 2).then_some(())
+        },
+    )
     .await;
     if delivered.is_none() {
         panic!(

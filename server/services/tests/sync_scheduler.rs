@@ -50,6 +50,8 @@ impl SyncRunner for Runner {
                 s.peak = s.peak.max(s.running);
                 *s.runs.entry(id).or_default() += 1;
             }
+            // Not a wait for anything: the fake run's own length, so that a second run of
+            // the same mailbox started meanwhile (by either scheduler) shows as an overlap.
             tokio::time::sleep(Duration::from_millis(15)).await;
             let mut s = fake.state.lock().unwrap();
             *s.active.get_mut(&id).unwrap() -= 1;
