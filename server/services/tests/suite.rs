@@ -65,6 +65,7 @@ mod session_store;
 mod session_sweep;
 mod sync_engine;
 mod sync_faults;
+mod sync_first_view;
 mod sync_idle;
 mod sync_leases;
 mod sync_quota;

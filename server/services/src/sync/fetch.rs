@@ -55,15 +55,24 @@ pub async fn search(
 ) -> Result<HashSet<i64>, SyncError> {
     let mut found = HashSet::new();
     for range in search_ranges(state, range_uids) {
-        drop_unsolicited(session);
-        let query = match range {
-            Some(uids) => format!("UID {uids} {criteria}"),
-            None => criteria.to_owned(),
-        };
-        let uids = session.uid_search(&query).await?;
-        found.extend(uids.into_iter().map(i64::from));
+        found.extend(search_range(session, criteria, range.as_deref()).await?);
     }
     Ok(found)
+}
+
+/// UIDs matching the criteria within one of [`search_ranges`] (`None`: the whole folder).
+pub async fn search_range(
+    session: &mut ImapSession,
+    criteria: &str,
+    range: Option<&str>,
+) -> Result<Vec<i64>, SyncError> {
+    drop_unsolicited(session);
+    let query = match range {
+        Some(uids) => format!("UID {uids} {criteria}"),
+        None => criteria.to_owned(),
+    };
+    let uids = session.uid_search(&query).await?;
+    Ok(uids.into_iter().map(i64::from).collect())
 }
 
 /// The most ranges one search is split into.

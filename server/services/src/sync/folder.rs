@@ -16,6 +16,7 @@ use super::{
 use crate::entities::mailbox_folder;
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
+use std::collections::HashSet;
 
 /// Which messages of each folder the mailbox keeps.
 #[derive(Clone, Debug)]
@@ -70,9 +71,16 @@ pub async fn header_pass(
     // the reader left them until the write-back is done or has failed.
     let held = crate::mail_actions::held_uids(db, folder.id, state.uidvalidity).await?;
     let adopt = !same_generation && store::has_other_generation(db, key).await?;
-    let on_server = timed(
-        t,
-        fetch::search(session, &range.criteria, &state, limits.search_range),
+    // A first sync stores the newest batch as soon as the search has found it.
+    let show_early = stored.is_empty() && !adopt;
+    let (on_server, shown) = search_newest_first(
+        session,
+        db,
+        key,
+        &range.criteria,
+        &state,
+        limits,
+        show_early,
     )
     .await?;
     let gone: Vec<i64> = stored
@@ -82,11 +90,17 @@ pub async fn header_pass(
         .collect();
     store::delete_uids(db, key, &gone).await?;
     let mut missing = store::missing(&on_server, &stored);
-    missing.retain(|uid| !held.contains(uid));
+    missing.retain(|uid| !held.contains(uid) && !shown.contains(uid));
     // After a UIDVALIDITY reset rows are adopted by their header blocks, so every new
-    // message takes the header path then.
-    let rest = if whole_rest && !adopt && missing.len() > limits.header_batch {
-        missing.split_off(limits.header_batch.max(1))
+    // message takes the header path then. A batch shown early was the one batch of header
+    // rows.
+    let header_rows = if shown.is_empty() {
+        limits.header_batch.max(1)
+    } else {
+        0
+    };
+    let rest = if whole_rest && !adopt && missing.len() > header_rows {
+        missing.split_off(header_rows)
     } else {
         Vec::new()
     };
@@ -162,6 +176,40 @@ pub async fn header_pass(
         rest,
         state: None,
     })
+}
+
+/// The folder's UIDs in range, its UID ranges (`fetch::search_ranges`) searched newest
+/// first. With `show_early` (a first sync: nothing of this generation stored), the newest
+/// batch's header rows are fetched and stored as soon as the ranges searched hold a whole
+/// batch, before the older ranges are searched: a large folder's list shows without
+/// waiting for its whole search. Returns every UID found and those stored.
+async fn search_newest_first(
+    session: &mut ImapSession,
+    db: &DatabaseConnection,
+    key: FolderKey,
+    criteria: &str,
+    state: &FolderState,
+    limits: &FetchBounds,
+    show_early: bool,
+) -> Result<(HashSet<i64>, HashSet<i64>), SyncError> {
+    let t = limits.command_timeout;
+    let batch = limits.header_batch.max(1);
+    let ranges = fetch::search_ranges(state, limits.search_range);
+    let (mut on_server, mut shown) = (HashSet::new(), HashSet::new());
+    for (n, part) in ranges.iter().rev().enumerate() {
+        on_server.extend(timed(t, fetch::search_range(session, criteria, part.as_deref())).await?);
+        let older_left = n + 1 < ranges.len();
+        if show_early && older_left && shown.is_empty() && on_server.len() >= batch {
+            let mut newest: Vec<i64> = on_server.iter().copied().collect();
+            newest.sort_unstable_by(|a, b| b.cmp(a));
+            newest.truncate(batch);
+            let max_header = u64::try_from(limits.max_header_bytes).unwrap_or(0);
+            let rows = timed(t, fetch::headers(session, &newest, max_header)).await?;
+            store::insert_headers(db, key, rows, false).await?;
+            shown.extend(newest);
+        }
+    }
+    Ok((on_server, shown))
 }
 
 /// Nothing changed on the server since the last complete pass: same generation, same

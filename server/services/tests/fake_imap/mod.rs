@@ -10,7 +10,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
 use std::{
     path::Path,
     sync::{
-        Arc,
+        Arc, Mutex,
         atomic::{AtomicU64, Ordering},
     },
 };
@@ -67,12 +67,18 @@ pub struct FakeImap {
     pub port: u16,
     /// Body literal bytes written to clients so far.
     pub body_bytes_sent: Arc<AtomicU64>,
+    /// Every command received, in order, without its tag (`UID SEARCH UID 1:7 ALL`).
+    commands: Arc<Mutex<Vec<String>>>,
     task: JoinHandle<()>,
 }
 
 impl FakeImap {
     pub fn sent(&self) -> u64 {
         self.body_bytes_sent.load(Ordering::SeqCst)
+    }
+
+    pub fn commands(&self) -> Vec<String> {
+        self.commands.lock().unwrap().clone()
     }
 }
 
@@ -103,17 +109,22 @@ pub async fn start(ca: &Path, behaviour: Behaviour) -> FakeImap {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let sent = Arc::new(AtomicU64::new(0));
-    let counter = sent.clone();
+    let commands = Arc::new(Mutex::new(Vec::new()));
+    let (counter, log) = (sent.clone(), commands.clone());
     let task = tokio::spawn(async move {
         loop {
             let Ok((tcp, _)) = listener.accept().await else {
                 return;
             };
-            let (acceptor, behaviour, counter) =
-                (acceptor.clone(), behaviour.clone(), counter.clone());
+            let (acceptor, behaviour, counter, log) = (
+                acceptor.clone(),
+                behaviour.clone(),
+                counter.clone(),
+                log.clone(),
+            );
             tokio::spawn(async move {
                 if let Ok(tls) = acceptor.accept(tcp).await {
-                    let _ = serve(tls, &behaviour, &counter).await;
+                    let _ = serve(tls, &behaviour, &counter, &log).await;
                 }
             });
         }
@@ -121,11 +132,17 @@ pub async fn start(ca: &Path, behaviour: Behaviour) -> FakeImap {
     FakeImap {
         port,
         body_bytes_sent: sent,
+        commands,
         task,
     }
 }
 
-async fn serve<S>(stream: S, b: &Behaviour, sent: &AtomicU64) -> std::io::Result<()>
+async fn serve<S>(
+    stream: S,
+    b: &Behaviour,
+    sent: &AtomicU64,
+    log: &Mutex<Vec<String>>,
+) -> std::io::Result<()>
 where
     S: tokio::io::AsyncRead + AsyncWrite + Unpin,
 {
@@ -144,6 +161,7 @@ where
         let tag = words.next().unwrap_or("*").to_owned();
         let rest = words.next().unwrap_or("").to_owned();
         let upper = rest.to_ascii_uppercase();
+        log.lock().unwrap().push(rest.clone());
         let command = upper.split(' ').next().unwrap_or("");
         match command {
             "CAPABILITY" => {
@@ -183,7 +201,15 @@ where
                 }
             }
             "UID" if upper.starts_with("UID SEARCH") => {
-                let uids: Vec<String> = (1..=b.messages).map(|u| u.to_string()).collect();
+                // `UID SEARCH UID 8:14 ALL` searches that range, `UID SEARCH ALL` all.
+                let uids: Vec<String> = if upper.starts_with("UID SEARCH UID ") {
+                    uids_of(word(&rest, 3), b.messages)
+                } else {
+                    (1..=b.messages).collect()
+                }
+                .iter()
+                .map(|u| u.to_string())
+                .collect();
                 write
                     .write_all(
                         format!("* SEARCH {}\r\n{tag} OK done\r\n", uids.join(" ")).as_bytes(),
@@ -191,7 +217,7 @@ where
                     .await?;
             }
             "UID" if upper.contains("BODY.PEEK[HEADER]") => {
-                for uid in uids_of(&rest, b.messages) {
+                for uid in uids_of(word(&rest, 2), b.messages) {
                     let header = format!("{}\r\n", header(uid));
                     let part = format!(
                         "* {uid} FETCH (UID {uid} FLAGS () INTERNALDATE \"{date}\" RFC822.SIZE {size} BODY[HEADER] {{{len}}}\r\n{header})\r\n",
@@ -215,7 +241,7 @@ where
                     return Ok(());
                 }
                 Bodies::Honest => {
-                    for uid in uids_of(&rest, b.messages) {
+                    for uid in uids_of(word(&rest, 2), b.messages) {
                         let message = format!("{}\r\nHello {uid}.\r\n", header(uid));
                         let part = format!(
                             "* {uid} FETCH (UID {uid} BODY[] {{{}}}\r\n{message})\r\n",
@@ -228,7 +254,7 @@ where
                         .await?;
                 }
                 Bodies::Flood { bytes } => {
-                    for uid in uids_of(&rest, b.messages) {
+                    for uid in uids_of(word(&rest, 2), b.messages) {
                         write
                             .write_all(
                                 format!("* {uid} FETCH (UID {uid} BODY[] {{{bytes}}}\r\n")
@@ -245,7 +271,7 @@ where
             },
             "UID" => {
                 // UID FETCH … (UID FLAGS)
-                for uid in uids_of(&rest, b.messages) {
+                for uid in uids_of(word(&rest, 2), b.messages) {
                     write
                         .write_all(format!("* {uid} FETCH (UID {uid} FLAGS ())\r\n").as_bytes())
                         .await?;
@@ -310,9 +336,13 @@ fn header(uid: u32) -> String {
     )
 }
 
-/// The UIDs of `UID FETCH <set> …` (`1:3`, `1,2`, `1:*`).
-fn uids_of(rest: &str, max: u32) -> Vec<u32> {
-    let set = rest.split(' ').nth(2).unwrap_or("");
+/// The `n`th word of a command (`UID FETCH 1:3 …`: the set is word 2).
+fn word(command: &str, n: usize) -> &str {
+    command.split(' ').nth(n).unwrap_or("")
+}
+
+/// The UIDs of a set (`1:3`, `1,2`, `1:*`).
+fn uids_of(set: &str, max: u32) -> Vec<u32> {
     let mut uids = Vec::new();
     for part in set.split(',') {
         let bound = |s: &str| {
