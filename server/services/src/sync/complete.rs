@@ -111,12 +111,11 @@ impl Rest<'_> {
         metas: &[Meta],
         body: NewBody,
     ) -> Result<(), SyncError> {
-        let max_header = u64::try_from(self.limits.max_header_bytes).unwrap_or(0);
         for chunk in metas.chunks(self.limits.header_batch.max(1)) {
             let uids: Vec<i64> = chunk.iter().map(|m| m.uid).collect();
             let rows = timed(
                 self.limits.command_timeout,
-                fetch::headers(session, &uids, max_header),
+                fetch::headers(session, &uids, self.limits.header_limit()),
             )
             .await?;
             let n = rows.len();

@@ -31,6 +31,13 @@ pub struct FetchBounds {
     pub mailbox_quota_bytes: i64,
 }
 
+impl FetchBounds {
+    /// `max_header_bytes` as the bound `fetch::headers` takes (none below zero).
+    pub fn header_limit(&self) -> u64 {
+        u64::try_from(self.max_header_bytes).unwrap_or(0)
+    }
+}
+
 impl Default for FetchBounds {
     fn default() -> Self {
         FetchBounds {

@@ -114,8 +114,7 @@ pub async fn header_pass(
     // stored before anything else is fetched, so the list shows at once.
     let mut storing: Option<RunTask<Result<usize, SyncError>>> = None;
     for (n, chunk) in missing.chunks(limits.header_batch.max(1)).enumerate() {
-        let max_header = u64::try_from(limits.max_header_bytes).unwrap_or(0);
-        let rows = timed(t, fetch::headers(session, chunk, max_header)).await?;
+        let rows = timed(t, fetch::headers(session, chunk, limits.header_limit())).await?;
         if let Some(previous) = storing.take() {
             counts.headers_done += joined(previous).await? as i64;
             progress::report(db, folder.id, Phase::Headers, counts).await?;
@@ -203,8 +202,7 @@ async fn search_newest_first(
             let mut newest: Vec<i64> = on_server.iter().copied().collect();
             newest.sort_unstable_by(|a, b| b.cmp(a));
             newest.truncate(batch);
-            let max_header = u64::try_from(limits.max_header_bytes).unwrap_or(0);
-            let rows = timed(t, fetch::headers(session, &newest, max_header)).await?;
+            let rows = timed(t, fetch::headers(session, &newest, limits.header_limit())).await?;
             store::insert_headers(db, key, rows, false).await?;
             shown.extend(newest);
         }
