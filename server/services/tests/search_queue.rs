@@ -1,14 +1,16 @@
 //! The full-text index is filled after the rows are stored, on SQLite and PostgreSQL: a
 //! stored message waits on a queue, search first indexes what waits (up to a bound) and
 //! says how much of the caller's own mail it could not reach, and a background task drains
-//! the rest. Moves and deletes of rows not indexed yet leave the index whole.
+//! the rest. Moves and deletes of rows not indexed yet leave the index whole. A body stored
+//! after its row waits on the queue too, and the index never waits for a row being written.
 
 use crate::search_bench;
 use crate::search_fixtures;
 
 use domain::MailScope;
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DbBackend, EntityTrait, IntoActiveModel, Set, Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, IntoActiveModel,
+    QueryFilter, Set, Statement, TransactionTrait, sea_query::Expr,
 };
 use search_fixtures::*;
 use services::{
@@ -116,6 +118,57 @@ async fn a_search_indexes_its_share_and_counts_only_the_callers_mail_left() {
         let sent = in_folder(w.own, w.sent);
         let late = search_messages(db, &w.owner, sent, "late").await.unwrap();
         assert_eq!((late.messages.len(), late.unindexed), (50, 0));
+    })
+    .await;
+}
+
+/// What the sync's body pass does to a row the header pass stored: sets its text.
+async fn store_body(db: &impl ConnectionTrait, id: i64, text: &str) {
+    message::Entity::update_many()
+        .col_expr(message::Column::TextBody, Expr::value(text))
+        .filter(message::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_body_stored_later_waits_for_the_index_which_never_waits_for_a_row_being_written() {
+    each_world(async |w| {
+        let db = w.db();
+        let b = w.backend;
+        let plum = w.titled(w.own, w.inbox, "plum", 1).await;
+        w.expect(&w.owner, ALL, &[("plum", &[plum]), ("damson", &[])])
+            .await;
+        // Its body arrives after its headers: queued again, and found by it once indexed.
+        store_body(db, plum, "damson jam").await;
+        assert_eq!(search_index::queued(db).await.unwrap(), 1, "{b}: queued");
+        w.expect(&w.owner, ALL, &[("damson", &[plum]), ("plum", &[plum])])
+            .await;
+        assert_eq!(search_index::queued(db).await.unwrap(), 0, "{b}");
+        if db.get_database_backend() != DbBackend::Postgres {
+            // SQLite has one writer: the index's batch waits its turn (`retry_busy`).
+            return;
+        }
+        // A queued row that an open transaction is writing (a sync storing its body) is
+        // skipped, not waited for, and indexed once that transaction is over.
+        let quince = w.titled(w.own, w.inbox, "quince", 2).await;
+        let txn = db.begin().await.unwrap();
+        store_body(&txn, quince, "membrillo").await;
+        let catch_up = search_index::catch_up(db, u64::MAX);
+        let left = tokio::time::timeout(Duration::from_secs(10), catch_up)
+            .await
+            .expect("the index waited for a row being written")
+            .unwrap();
+        assert_eq!(left, 1, "the row being written stays queued");
+        txn.commit().await.unwrap();
+        w.expect(
+            &w.owner,
+            ALL,
+            &[("membrillo", &[quince]), ("quince", &[quince])],
+        )
+        .await;
+        assert_eq!(search_index::queued(db).await.unwrap(), 0);
     })
     .await;
 }

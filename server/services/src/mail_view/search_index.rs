@@ -108,15 +108,24 @@ async fn sqlite_batch(
     Ok(taken)
 }
 
-/// PostgreSQL: one statement takes a batch off the queue (skipping entries another
-/// server's batch holds) and sets those rows' vectors.
+/// PostgreSQL: one statement takes a batch off the queue and sets those rows' vectors.
+/// It never waits for a lock: queue entries another server's batch holds are skipped, and
+/// so are rows an open transaction is writing (a sync storing bodies queues the rows it
+/// updates while it holds them; waiting for those, while it waited for this batch's queue
+/// entries, would deadlock). Skipped rows stay queued for a later batch; entries of rows
+/// deleted since they were queued are dropped.
 async fn postgres_batch(db: &impl ConnectionTrait, limit: u64) -> ServiceResult<u64> {
     let sql = format!(
-        "WITH batch AS (DELETE FROM message_search_queue WHERE id IN \
-         (SELECT id FROM message_search_queue ORDER BY id LIMIT {limit} FOR UPDATE SKIP LOCKED) \
-         RETURNING id), \
+        "WITH picked AS (SELECT id FROM message_search_queue ORDER BY id LIMIT {limit} \
+         FOR UPDATE SKIP LOCKED), \
+         held AS (SELECT id FROM messages WHERE id IN (SELECT id FROM picked) \
+         FOR UPDATE SKIP LOCKED), \
+         batch AS (DELETE FROM message_search_queue AS q WHERE q.id IN (SELECT id FROM picked) \
+         AND (q.id IN (SELECT id FROM held) \
+         OR NOT EXISTS (SELECT 1 FROM messages WHERE messages.id = q.id)) \
+         RETURNING q.id), \
          indexed AS (UPDATE messages AS m SET search = {POSTGRES_VECTOR} \
-         FROM batch WHERE m.id = batch.id RETURNING 1) \
+         FROM held WHERE m.id = held.id RETURNING 1) \
          SELECT count(*) AS n FROM batch"
     );
     count(db, &sql).await

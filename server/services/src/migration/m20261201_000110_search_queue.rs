@@ -121,7 +121,7 @@ fn postgres_down() -> Vec<String> {
 
 /// All on one connection, in one transaction: a trigger dropped and created again by the
 /// same name must not meet a pooled connection whose schema still has the old one.
-async fn run(manager: &SchemaManager<'_>, statements: &[String]) -> Result<(), DbErr> {
+pub(crate) async fn run(manager: &SchemaManager<'_>, statements: &[String]) -> Result<(), DbErr> {
     let txn = manager.get_connection().begin().await?;
     for sql in statements {
         txn.execute_unprepared(sql).await?;

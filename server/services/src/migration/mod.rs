@@ -17,6 +17,7 @@ mod m20261130_000080_drafts;
 mod m20261130_000090_oauth;
 mod m20261130_000100_crm;
 pub(crate) mod m20261201_000110_search_queue;
+mod m20261202_000120_search_queue_updates;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000090_oauth::Migration),
             Box::new(m20261130_000100_crm::Migration),
             Box::new(m20261201_000110_search_queue::Migration),
+            Box::new(m20261202_000120_search_queue_updates::Migration),
         ]
     }
 }
