@@ -110,16 +110,17 @@ async fn sqlite_batch(
 
 /// PostgreSQL: one statement takes a batch off the queue and sets those rows' vectors.
 /// It never waits for a lock: queue entries another server's batch holds are skipped, and
-/// so are rows an open transaction is writing (a sync storing bodies queues the rows it
-/// updates while it holds them; waiting for those, while it waited for this batch's queue
-/// entries, would deadlock). Skipped rows stay queued for a later batch; entries of rows
-/// deleted since they were queued are dropped.
+/// so are rows an open transaction is writing (a sync storing bodies holds its rows while
+/// it queues them, so it may wait for this batch's queue entries: waiting for its rows
+/// here would deadlock). Skipped rows stay queued for a later batch; entries of rows
+/// deleted since they were queued are dropped. The rows get the lock their UPDATE takes
+/// anyway (`NO KEY UPDATE`), which does not stop other tables' foreign key checks.
 async fn postgres_batch(db: &impl ConnectionTrait, limit: u64) -> ServiceResult<u64> {
     let sql = format!(
         "WITH picked AS (SELECT id FROM message_search_queue ORDER BY id LIMIT {limit} \
          FOR UPDATE SKIP LOCKED), \
          held AS (SELECT id FROM messages WHERE id IN (SELECT id FROM picked) \
-         FOR UPDATE SKIP LOCKED), \
+         FOR NO KEY UPDATE SKIP LOCKED), \
          batch AS (DELETE FROM message_search_queue AS q WHERE q.id IN (SELECT id FROM picked) \
          AND (q.id IN (SELECT id FROM held) \
          OR NOT EXISTS (SELECT 1 FROM messages WHERE messages.id = q.id)) \
