@@ -63,6 +63,7 @@ mod sending_faults;
 mod sending_recovery;
 mod session_store;
 mod session_sweep;
+mod storage_cancel;
 mod sync_engine;
 mod sync_faults;
 mod sync_first_view;

@@ -20,6 +20,8 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 pub struct TestDb {
     pub backend: &'static str,
     pub db: DatabaseConnection,
+    /// Where `db` connects (a test that needs a pool of its own).
+    pub url: String,
 }
 
 pub fn postgres_admin_url() -> String {
@@ -35,6 +37,7 @@ pub async fn sqlite() -> TestDb {
     TestDb {
         backend: "sqlite",
         db: services::db::connect_and_migrate(&url).await.unwrap(),
+        url,
     }
 }
 
@@ -50,11 +53,11 @@ pub async fn postgres() -> TestDb {
         .unwrap();
     admin.close().await.unwrap();
     let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap();
+    let url = format!("{base}/{name}");
     TestDb {
         backend: "postgres",
-        db: services::db::connect_and_migrate(&format!("{base}/{name}"))
-            .await
-            .unwrap(),
+        db: services::db::connect_and_migrate(&url).await.unwrap(),
+        url,
     }
 }
 
