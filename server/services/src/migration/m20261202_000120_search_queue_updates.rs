@@ -22,11 +22,8 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
         let [drop, create] = trigger("messages_search_requeue");
-        run(
+        on_postgres(
             manager,
             &[
                 "CREATE FUNCTION messages_search_requeue() RETURNS trigger LANGUAGE plpgsql AS $fn$ \
@@ -44,20 +41,18 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
         let [drop, create] = trigger("messages_search_refresh");
-        run(
-            manager,
-            &[
-                drop,
-                create,
-                "DROP FUNCTION IF EXISTS messages_search_requeue()".to_owned(),
-            ],
-        )
-        .await
+        let function = "DROP FUNCTION IF EXISTS messages_search_requeue()".to_owned();
+        on_postgres(manager, &[drop, create, function]).await
     }
+}
+
+/// Runs `statements` in one transaction on PostgreSQL; SQLite already queues changed rows.
+async fn on_postgres(manager: &SchemaManager<'_>, statements: &[String]) -> Result<(), DbErr> {
+    if manager.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    run(manager, statements).await
 }
 
 /// The row trigger on changes to searched text, calling `function`.

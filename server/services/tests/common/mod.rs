@@ -20,7 +20,7 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 pub struct TestDb {
     pub backend: &'static str,
     pub db: DatabaseConnection,
-    /// Where `db` connects (a test that needs a pool of its own).
+    /// Where `db` connects (a test that needs a connection of its own).
     pub url: String,
 }
 
