@@ -1,6 +1,8 @@
 //! Test databases: every storage test runs once on SQLite and once on PostgreSQL.
 //! PostgreSQL comes from `TEST_POSTGRES_URL` (default: the local trust-auth server);
-//! each call makes a throwaway database named `mc_t_<uuid>`.
+//! each call makes a throwaway database named `mc_t_<uuid>`. Each database is a copy of
+//! one migrated once per test run (`template`), then opened as the server opens its own
+//! (`connect_and_migrate`, which finds every migration applied).
 
 #![allow(dead_code)]
 
@@ -13,6 +15,7 @@ pub mod mailbox_fixtures;
 pub mod schedule_fixtures;
 pub mod smtp_cut_proxy;
 pub mod sync_fixtures;
+mod template;
 pub mod wait;
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
@@ -30,9 +33,9 @@ pub fn postgres_admin_url() -> String {
 }
 
 pub async fn sqlite() -> TestDb {
-    let dir = std::env::temp_dir().join("mailcenter-tests");
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = sqlite_dir();
     let path = dir.join(format!("{}.db", uuid::Uuid::new_v4().simple()));
+    std::fs::copy(template::sqlite(&dir).await, &path).unwrap();
     let url = format!("sqlite://{}?mode=rwc", path.display());
     TestDb {
         backend: "sqlite",
@@ -41,18 +44,25 @@ pub async fn sqlite() -> TestDb {
     }
 }
 
+fn sqlite_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join("mailcenter-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 pub async fn postgres() -> TestDb {
     let admin_url = postgres_admin_url();
     let admin = Database::connect(&admin_url)
         .await
         .unwrap_or_else(|e| panic!("PostgreSQL at {admin_url} is needed for storage tests: {e}"));
+    let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap();
+    let template = template::postgres(&admin, base).await;
     let name = format!("mc_t_{}", uuid::Uuid::new_v4().simple());
     admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
         .await
         .unwrap();
     admin.close().await.unwrap();
-    let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap();
     let url = format!("{base}/{name}");
     TestDb {
         backend: "postgres",
