@@ -1,5 +1,6 @@
 use super::super::{Content, message, tests::with_body};
-use super::uudecode;
+use super::{base64_len, uudecode};
+use mail_parser::MessageParser;
 
 /// A text part and one attachment part of these header lines and body.
 fn with_attachment(part_headers: &str, body: &[u8]) -> Content {
@@ -177,4 +178,61 @@ fn html_title_is_not_text_and_nul_is_dropped() {
     let raw = with_body("Content-Type: text/plain\n", b"a\0b");
     let (_, content) = message(&raw);
     assert_eq!(content.text.as_deref(), Some("ab"));
+}
+
+#[test]
+fn base64_attachments_are_sized_as_the_decoding_parser_sizes_them() {
+    // Aligned, padded once and twice, unpadded leftovers, white space and folded lines,
+    // concatenated pieces, a lone letter before `=`, stray bytes, empty.
+    let bodies: [&[u8]; 11] = [
+        b"QUJD\r\n",
+        b"QUI=\r\n",
+        b"QQ==\r\n",
+        b"QUJDRA\r\n",
+        b"QU JD\tRE VG\r\nSElK\r\n",
+        b"QQ==QUI=QUJD\r\n",
+        b"QUJDR=\r\n",
+        b"==QUJD==\r\n",
+        b"",
+        b"\r\n\r\n",
+        b"TWFu IGlz IGRp c3Rp bmd1 aXNo ZWQ=\r\n",
+    ];
+    for body in bodies {
+        let headers =
+            "Content-Type: application/pdf; name=\"a.pdf\"\nContent-Transfer-Encoding: base64\n";
+        let content = with_attachment(headers, body);
+        let mut mime = b"--b\r\n".to_vec();
+        mime.extend_from_slice(headers.replace('\n', "\r\n").as_bytes());
+        mime.extend_from_slice(b"\r\n");
+        mime.extend_from_slice(body);
+        mime.extend_from_slice(b"--b--\r\n");
+        let raw = with_body("Content-Type: multipart/mixed; boundary=b\n", &mime);
+        let decoded = MessageParser::default().parse(&raw).unwrap();
+        let expected = decoded.parts[1].contents().len() as u64;
+        let shown = String::from_utf8_lossy(body);
+        assert_eq!(content.attachments[0].size, expected, "{shown:?}");
+        assert_eq!(base64_len(body) as u64, expected, "{shown:?}");
+    }
+    // A large one, as a mailer folds it.
+    let data: Vec<u8> = (0..300_001u32).map(|i| (i * 7 % 251) as u8).collect();
+    let mut folded = Vec::new();
+    for line in base64_of(&data).as_bytes().chunks(76) {
+        folded.extend_from_slice(line);
+        folded.extend_from_slice(b"\r\n");
+    }
+    assert_eq!(base64_len(&folded), data.len());
+}
+
+#[test]
+fn a_base64_body_with_a_broken_type_still_reads_decoded() {
+    let raw = with_body(
+        "Content-Type: text\nContent-Transfer-Encoding: base64\n",
+        b"SGksIGNhbiB5b3UgcmVhZCBtZT8=\r\n",
+    );
+    assert_eq!(text_of(&raw), "Hi, can you read me?");
+}
+
+fn base64_of(data: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(data)
 }
