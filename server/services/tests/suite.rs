@@ -45,6 +45,7 @@ mod mail_search;
 mod mail_stack;
 mod mailbox_rules;
 mod mailboxes;
+mod message_indexes;
 mod oauth_logs;
 mod oauth_sign_in;
 mod oauth_tokens;
