@@ -67,6 +67,15 @@ async fn page_plan(db: &DatabaseConnection) -> String {
     let backend = db.get_database_backend();
     // PostgreSQL would rather scan an empty table: plan it as for a full one.
     let txn = db.begin().await.unwrap();
+    // A pooled SQLite connection that has not read since the migration still holds the
+    // old schema, and EXPLAIN alone does not check it (it would plan with the dropped
+    // index): a real read first makes the connection load the schema again.
+    txn.query_all_raw(Statement::from_string(
+        backend,
+        "SELECT count(*) AS n FROM messages",
+    ))
+    .await
+    .unwrap();
     let (sql, column) = match backend {
         DbBackend::Sqlite => (format!("EXPLAIN QUERY PLAN {PAGE}"), "detail"),
         _ => {
