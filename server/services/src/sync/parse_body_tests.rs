@@ -2,17 +2,19 @@ use super::super::{Content, message, tests::with_body};
 use super::{base64_len, uudecode};
 use mail_parser::MessageParser;
 
-/// A text part and one attachment part of these header lines and body.
-fn with_attachment(part_headers: &str, body: &[u8]) -> Content {
+/// A message of a text part and one attachment part of these header lines and body.
+fn attachment_message(part_headers: &str, body: &[u8]) -> Vec<u8> {
     let mut mime = b"--b\r\nContent-Type: text/plain\r\n\r\nsee\r\n--b\r\n".to_vec();
     mime.extend_from_slice(part_headers.replace('\n', "\r\n").as_bytes());
     mime.extend_from_slice(b"\r\n");
     mime.extend_from_slice(body);
     mime.extend_from_slice(b"--b--\r\n");
-    let (_, content) = message(&with_body(
-        "Content-Type: multipart/mixed; boundary=b\n",
-        &mime,
-    ));
+    with_body("Content-Type: multipart/mixed; boundary=b\n", &mime)
+}
+
+/// The content of [`attachment_message`], which lists the one attachment.
+fn with_attachment(part_headers: &str, body: &[u8]) -> Content {
+    let (_, content) = message(&attachment_message(part_headers, body));
     assert_eq!(content.attachments.len(), 1, "{content:?}");
     content
 }
@@ -201,14 +203,9 @@ fn base64_attachments_are_sized_as_the_decoding_parser_sizes_them() {
         let headers =
             "Content-Type: application/pdf; name=\"a.pdf\"\nContent-Transfer-Encoding: base64\n";
         let content = with_attachment(headers, body);
-        let mut mime = b"--b\r\n".to_vec();
-        mime.extend_from_slice(headers.replace('\n', "\r\n").as_bytes());
-        mime.extend_from_slice(b"\r\n");
-        mime.extend_from_slice(body);
-        mime.extend_from_slice(b"--b--\r\n");
-        let raw = with_body("Content-Type: multipart/mixed; boundary=b\n", &mime);
+        let raw = attachment_message(headers, body);
         let decoded = MessageParser::default().parse(&raw).unwrap();
-        let expected = decoded.parts[1].contents().len() as u64;
+        let expected = decoded.parts[2].contents().len() as u64;
         let shown = String::from_utf8_lossy(body);
         assert_eq!(content.attachments[0].size, expected, "{shown:?}");
         assert_eq!(base64_len(body) as u64, expected, "{shown:?}");
