@@ -174,19 +174,21 @@ pub async fn insert_rows(
     rows: Vec<(HeaderRow, NewBody)>,
     adopt: bool,
 ) -> ServiceResult<()> {
-    retry_busy(|| insert_rows_once(db, key, rows.clone(), adopt)).await
+    // Each attempt copies the rows into its statements once: the batch (every body of it)
+    // is not cloned beforehand for an attempt that is rarely repeated.
+    retry_busy(|| insert_rows_once(db, key, &rows, adopt)).await
 }
 
 async fn insert_rows_once(
     db: &DatabaseConnection,
     key: FolderKey,
-    rows: Vec<(HeaderRow, NewBody)>,
+    rows: &[(HeaderRow, NewBody)],
     adopt: bool,
 ) -> ServiceResult<()> {
     let txn = db.begin().await?;
     let mut fresh = Vec::with_capacity(rows.len());
     for (row, body) in rows {
-        if adopt && adopt_row(&txn, key, &row).await? {
+        if adopt && adopt_row(&txn, key, row).await? {
             continue;
         }
         fresh.push(new_row(key, row, body));
@@ -266,16 +268,16 @@ async fn adopt_row(
     Ok(true)
 }
 
-fn new_row(key: FolderKey, row: HeaderRow, body: NewBody) -> message::ActiveModel {
-    let e = row.envelope;
+fn new_row(key: FolderKey, row: &HeaderRow, body: &NewBody) -> message::ActiveModel {
+    let e = row.envelope.clone();
     let (state, content) = match body {
         NewBody::Pending => (BodyState::Pending, None),
         NewBody::Stored(content) => (BodyState::Stored, Some(content)),
         NewBody::TooLarge => (BodyState::TooLarge, None),
         NewBody::OverQuota => (BodyState::OverQuota, None),
     };
-    let bytes = content.as_ref().map_or(0, body_bytes);
-    let content = content.unwrap_or_default();
+    let bytes = content.map_or(0, body_bytes);
+    let content = content.cloned().unwrap_or_default();
     message::ActiveModel {
         mailbox_id: Set(key.mailbox_id),
         folder_id: Set(key.folder_id),
