@@ -39,6 +39,10 @@ export default defineConfig({
   expect: { timeout: 10_000 },
   retries: 0,
   workers: 2,
+  // Every test signs up a workspace and a mail user of its own, so the tests of one file
+  // need not run one after another in one worker: spread over both, the last files no
+  // longer leave a worker idle at the end (279 and 269 s against 287 and 290 s, alternated).
+  fullyParallel: true,
   reporter: 'list',
   use: {
     baseURL,
