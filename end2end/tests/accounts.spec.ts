@@ -1,8 +1,8 @@
 import { expect, test } from '@playwright/test';
-import { logIn, logOut, open, signUp, uniqueEmail } from './helpers';
+import { logIn, logOut, open, signUp, signUpThroughForm, uniqueEmail } from './helpers';
 
 test('sign-up creates a workspace and shows the empty Mail page with Connect', async ({ page }, testInfo) => {
-  const admin = await signUp(page, testInfo);
+  const admin = await signUpThroughForm(page, testInfo);
   await expect(page.locator('.workspace-name')).toHaveText(admin.workspace);
   await expect(page.locator('.plan-badge')).toHaveText('Free');
   await expect(page.getByText('No mailboxes connected yet')).toBeVisible();
@@ -12,7 +12,7 @@ test('sign-up creates a workspace and shows the empty Mail page with Connect', a
 });
 
 test('the same email cannot sign up twice', async ({ page, browser }, testInfo) => {
-  const admin = await signUp(page, testInfo);
+  const admin = await signUp(page, testInfo, null);
   const other = await browser.newPage({ javaScriptEnabled: testInfo.project.use.javaScriptEnabled });
   await open(other, testInfo, '/signup');
   await other.getByLabel('Workspace name').fill('Second');

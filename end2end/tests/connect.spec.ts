@@ -51,7 +51,7 @@ test('own domain: log in to the real servers, choose settings, see it in Connect
 });
 
 test('a wrong password says which server refused it and what to do', async ({ page }, testInfo) => {
-  await signUp(page, testInfo);
+  await signUp(page, testInfo, null);
   await fillOwnDomain(page, testInfo, 'alice', 'not-the-password');
   await expect(page.getByRole('alert')).toContainText('IMAP server rejected the email or password');
   await expect(page.getByRole('alert')).toContainText('app password');
@@ -100,7 +100,7 @@ test('a grantee sees a shared mailbox but is refused its settings', async ({ pag
 });
 
 test('own domain with empty servers: discovery fills them in to confirm', async ({ page }, testInfo) => {
-  await signUp(page, testInfo);
+  await signUp(page, testInfo, null);
   await open(page, testInfo, '/mail/connect/own_domain');
   await page.locator('input[name=email]').fill('olena@corp.test');
   await page.locator('input[name=password]').fill('secret');

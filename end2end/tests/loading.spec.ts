@@ -20,8 +20,8 @@ function wasmFetches(page: import('@playwright/test').Page): string[] {
 test('the first page preloads its own chunks and a page opened later fetches its chunk then', async ({ page }, testInfo) => {
   test.skip(!jsEnabled(testInfo), 'chunks are for the hydrated app');
   const fetched = wasmFetches(page);
-  await signUp(page, testInfo);
-  const response = await page.reload();
+  await signUp(page, testInfo, null);
+  const response = await page.goto('/mail');
   const html = (await response?.text()) ?? '';
   await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
 

@@ -134,7 +134,7 @@ async function waitForMessage(page: Page, testInfo: TestInfo, subject: string) {
 test('Microsoft 365: sign in at the provider, step C with the address, then its mail syncs', async ({ page }, testInfo) => {
   test.setTimeout(90_000);
   const { address, subject } = newMailUser(testInfo, 'ms');
-  await signUp(page, testInfo);
+  await signUp(page, testInfo, null);
   await connectM365(page, testInfo, address);
   await waitForMessage(page, testInfo, subject);
   await expectNoTokens(page);
@@ -147,7 +147,7 @@ test('Microsoft 365: sign in at the provider, step C with the address, then its 
 test('a personal Microsoft account is refused and pointed to the Outlook tile', async ({ page }, testInfo) => {
   const { address } = newMailUser(testInfo, 'personal');
   await control('POST', '/_test/user', { email: address, tid: CONSUMER_TENANT });
-  await signUp(page, testInfo);
+  await signUp(page, testInfo, null);
   await open(page, testInfo, '/mail/connect/microsoft365');
   await page.getByRole('button', { name: 'Sign in with Microsoft' }).click();
   await signInAtProvider(page, address);
@@ -163,7 +163,7 @@ test('a personal Microsoft account is refused and pointed to the Outlook tile', 
 test('a revoked sign-in needs reconnect; Reconnect signs in again and keeps the mail', async ({ page }, testInfo) => {
   test.setTimeout(120_000);
   const { address, subject } = newMailUser(testInfo, 'again');
-  await signUp(page, testInfo);
+  await signUp(page, testInfo, null);
   await connectM365(page, testInfo, address);
   await waitForMessage(page, testInfo, subject);
 
@@ -213,7 +213,7 @@ test('a revoked sign-in needs reconnect; Reconnect signs in again and keeps the 
 
 test('Gmail: Sign in with Google first, the app password below as the fallback', async ({ page }, testInfo) => {
   const { address } = newMailUser(testInfo, 'gmail');
-  await signUp(page, testInfo);
+  await signUp(page, testInfo, null);
   await open(page, testInfo, '/mail/connect');
   await page.getByRole('link', { name: 'Gmail' }).click();
   await expect(page).toHaveURL(/\/mail\/connect\/gmail$/);

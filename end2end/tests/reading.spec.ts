@@ -27,7 +27,7 @@ async function connectedReader(page: Page, testInfo: TestInfo): Promise<string> 
     deliver(address, 'INBOX', file);
   }
   deliver(address, 'Sent', 'kickoff-2.eml');
-  await signUp(page, testInfo);
+  await signUp(page, testInfo, null);
   await fillOwnDomain(page, testInfo, user, `${user}-pass-1`);
   await expect(page.getByRole('heading', { name: 'Sync settings' })).toBeVisible();
   for (const folder of ['Trash', 'Archive']) {

@@ -18,7 +18,7 @@ test('a connected mailbox fills up with its progress visible, then lists its mai
   mailStack('add-user', `${user}@example.test`, `${user}-pass-1`);
   mailStack('seed-messages', `${user}@example.test`, String(MESSAGES), 'INBOX');
 
-  await signUp(page, testInfo);
+  await signUp(page, testInfo, null);
   await fillOwnDomain(page, testInfo, user, `${user}-pass-1`);
   await expect(page.getByRole('heading', { name: 'Sync settings' })).toBeVisible();
   await page.getByRole('button', { name: 'Connect' }).click();

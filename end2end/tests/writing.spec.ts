@@ -73,7 +73,7 @@ async function connectedWriter(page: Page, testInfo: TestInfo, peer: string, col
     .replaceAll('PEER', peer)
     .replaceAll('COLLEAGUE', colleague);
   mailStack(['deliver', writer, 'INBOX'], text);
-  await signUp(page, testInfo);
+  await signUp(page, testInfo, null);
   await fillOwnDomain(page, testInfo, user, `${user}-pass-1`);
   await expect(page.getByRole('heading', { name: 'Sync settings' })).toBeVisible();
   await page.getByRole('button', { name: 'Connect' }).click();

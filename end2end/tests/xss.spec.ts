@@ -40,7 +40,7 @@ test('hostile mail runs nothing, loads nothing foreign, navigates nowhere', asyn
     if (r.failure()?.errorText === 'csp') refused.add(r.url());
   });
 
-  await signUp(page, testInfo);
+  await signUp(page, testInfo, null);
   await fillOwnDomain(page, testInfo, user, `${user}-pass-1`);
   await page.getByRole('button', { name: 'Connect' }).click();
   await expect(page).toHaveURL(/\/mail\/accounts$/);
