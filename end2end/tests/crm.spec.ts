@@ -2,7 +2,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { expect, Locator, Page, test, TestInfo } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { fillOwnDomain, jsEnabled, open, signUp } from './helpers';
+import { addMailUsers, fillOwnDomain, jsEnabled, open, signUp } from './helpers';
 
 // Email ↔ CRM links end to end, hydrated and with JavaScript off: a mailbox in automatic
 // mode with "create leads from incoming mail" makes a lead of a new outside sender when
@@ -66,7 +66,8 @@ test('automatic mode makes a lead of a new sender; its card shows the message an
   const tag = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   const user = `crmauto${testInfo.project.name.replace(/\W/g, '')}${tag}`;
   const address = `${user}@example.test`;
-  mailStack(['add-user', address, `${user}-pass-1`]);
+  // The mailbox is made while the workspace signs up and changes its plan.
+  const mailbox = addMailUsers(address);
   // A new, unknown outside sender at a company domain (not free mail, not the workspace's).
   const sender = `buyer-${tag}@client-example.com`;
   const name = `Marta Buyer ${tag}`;
@@ -80,6 +81,7 @@ test('automatic mode makes a lead of a new sender; its card shows the message an
   await page.getByLabel('Standard').check();
   await page.getByRole('button', { name: 'Save plan' }).click();
   await expect(page.getByTestId('current-plan')).toHaveText('Standard');
+  await mailbox;
   await fillOwnDomain(page, testInfo, user, `${user}-pass-1`);
   await page.getByRole('button', { name: 'Connect' }).click();
   await expect(page).toHaveURL(/\/mail\/accounts$/);

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fillOwnDomain, jsEnabled, open, signUp } from './helpers';
+import { addMailUsers, fillOwnDomain, jsEnabled, open, signUp } from './helpers';
 
 function mailStack(...args: string[]): string {
   return execFileSync('../scripts/mail-stack/mail-stack', args, { encoding: 'utf8' });
@@ -23,12 +23,14 @@ function deliver(user: string, folder: string, headers: string) {
 test('the preview lists what automatic creation would make; turning it on applies it to synced mail', async ({ page }, testInfo) => {
   test.setTimeout(90_000);
   const user = `crmprev${testInfo.project.name.replace(/\W/g, '')}${Date.now().toString(36)}`;
-  mailStack('add-user', `${user}@example.test`, `${user}-pass-1`);
+  // The mailbox is made while the workspace signs up.
+  const mailbox = addMailUsers(`${user}@example.test`);
+  await signUp(page, testInfo);
+  await mailbox;
   deliver(user, 'INBOX', 'From: Taras Shevchuk <taras@globex.example>\nSubject: Order of 500 units');
   deliver(user, 'INBOX', 'From: Globex News <news@globex-news.example>\nSubject: Globex Weekly\n'
     + 'List-Id: Globex Weekly <weekly.globex-news.example>\nList-Unsubscribe: <mailto:u@globex-news.example>');
 
-  await signUp(page, testInfo);
   await page.getByRole('link', { name: 'Plan' }).click();
   await page.getByLabel('Standard').check();
   await page.getByRole('button', { name: 'Save plan' }).click();

@@ -1,4 +1,5 @@
 import { expect, Page, TestInfo } from '@playwright/test';
+import { execFile } from 'node:child_process';
 
 /** A unique address per test and project, so runs never collide. */
 export function uniqueEmail(testInfo: TestInfo, who: string): string {
@@ -95,6 +96,19 @@ export const mail = {
   smtps: process.env.MAILSTACK_SMTPS_PORT ?? '10465',
   submission: process.env.MAILSTACK_SUBMISSION_PORT ?? '10587',
 };
+
+/**
+ * Creates users of the test mail servers, each with the password `<local part>-pass-1`, in
+ * one `mail-stack add-user` (one process, one lock): it returns once Dovecot and Postfix
+ * see them. Asynchronous, so a test can sign up meanwhile.
+ */
+export function addMailUsers(...addresses: string[]): Promise<void> {
+  const args = addresses.flatMap((a) => [a, `${a.split('@')[0]}-pass-1`]);
+  return new Promise((resolve, reject) => {
+    execFile('../scripts/mail-stack/mail-stack', ['add-user', ...args], (error, _out, stderr) =>
+      error ? reject(new Error(`mail-stack add-user: ${stderr || error.message}`)) : resolve());
+  });
+}
 
 export async function fillOwnDomain(page: Page, testInfo: TestInfo, user: string, password: string) {
   await open(page, testInfo, '/mail/connect');

@@ -1,7 +1,7 @@
 import { expect, Page, test, TestInfo } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fillOwnDomain, jsEnabled, open, signUp, untilSynced } from './helpers';
+import { addMailUsers, fillOwnDomain, jsEnabled, open, signUp, untilSynced } from './helpers';
 
 // Reading mail: real messages saved into the test Dovecot, synced by the app, opened in
 // Chromium — hydrated and with JavaScript off.
@@ -22,12 +22,14 @@ function deliver(address: string, folder: string, file: string) {
 async function connectedReader(page: Page, testInfo: TestInfo): Promise<string> {
   const user = `read${testInfo.project.name.replace(/\W/g, '')}${Date.now().toString(36)}`;
   const address = `${user}@example.test`;
-  mailStack(['add-user', address, `${user}-pass-1`]);
+  // The mailbox is made while the workspace signs up.
+  const mailbox = addMailUsers(address);
+  await signUp(page, testInfo, null);
+  await mailbox;
   for (const file of ['invoice.eml', 'newsletter.eml', 'kickoff-1.eml', 'kickoff-3.eml']) {
     deliver(address, 'INBOX', file);
   }
   deliver(address, 'Sent', 'kickoff-2.eml');
-  await signUp(page, testInfo, null);
   await fillOwnDomain(page, testInfo, user, `${user}-pass-1`);
   await expect(page.getByRole('heading', { name: 'Sync settings' })).toBeVisible();
   for (const folder of ['Trash', 'Archive']) {

@@ -2,7 +2,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { expect, Locator, Page, test, TestInfo } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { fillOwnDomain, jsEnabled, open, signUp, untilSynced } from './helpers';
+import { addMailUsers, fillOwnDomain, jsEnabled, open, signUp, untilSynced } from './helpers';
 
 // Writing mail: new messages, replies, reply all, forwards, a failed send and an undone
 // one, sent through the test Postfix and checked in the recipients' Dovecot mailboxes —
@@ -15,13 +15,11 @@ function mailStack(args: string[], input?: string): string {
   return execFileSync('../scripts/mail-stack/mail-stack', args, { input, encoding: 'utf8' });
 }
 
-/** A fresh mailbox on the test server; its address. */
+/** A fresh address on the test server; `connectedWriter` creates its mailbox. */
 function newUser(testInfo: TestInfo, who: string): string {
   const rand = Math.random().toString(36).slice(2, 6);
   const user = `${who}${testInfo.project.name.replace(/\W/g, '')}${Date.now().toString(36)}${rand}`;
-  const address = `${user}@example.test`;
-  mailStack(['add-user', address, `${user}-pass-1`]);
-  return address;
+  return `${user}@example.test`;
 }
 
 /** The raw messages in `folder` of `address`, as Dovecot stored them (delivered or appended). */
@@ -64,16 +62,24 @@ async function press(page: Page, testInfo: TestInfo, control: Locator) {
   await page.waitForLoadState('domcontentloaded');
 }
 
-/** A writer with a connected mailbox holding a question from `peer` (Cc `colleague`). */
-async function connectedWriter(page: Page, testInfo: TestInfo, peer: string, colleague: string): Promise<string> {
+/**
+ * A writer with a connected mailbox holding a question from `peer` (Cc `colleague`). Makes
+ * the mailboxes of the writer, `peer`, `colleague` and `others` in one add-user while the
+ * workspace signs up.
+ */
+async function connectedWriter(
+  page: Page, testInfo: TestInfo, peer: string, colleague: string, ...others: string[]
+): Promise<string> {
   const writer = newUser(testInfo, 'wr');
   const user = writer.split('@')[0];
+  const mailboxes = addMailUsers(writer, peer, colleague, ...others);
+  await signUp(page, testInfo, null);
+  await mailboxes;
   const text = readFileSync(`${FIXTURES}/question.eml`, 'utf8')
     .replaceAll('READER', writer)
     .replaceAll('PEER', peer)
     .replaceAll('COLLEAGUE', colleague);
   mailStack(['deliver', writer, 'INBOX'], text);
-  await signUp(page, testInfo, null);
   await fillOwnDomain(page, testInfo, user, `${user}-pass-1`);
   await expect(page.getByRole('heading', { name: 'Sync settings' })).toBeVisible();
   await page.getByRole('button', { name: 'Connect' }).click();
@@ -177,7 +183,8 @@ test('replies, replies to all and forwards a received message', async ({ page },
   test.setTimeout(180_000);
   const peer = newUser(testInfo, 'pp');
   const colleague = newUser(testInfo, 'cl');
-  const writer = await connectedWriter(page, testInfo, peer, colleague);
+  const third = newUser(testInfo, 'fw');
+  const writer = await connectedWriter(page, testInfo, peer, colleague, third);
 
   // Reply: to the sender only, "Re:" once, threaded.
   let id = await openQuestion(page, testInfo);
@@ -218,7 +225,6 @@ test('replies, replies to all and forwards a received message', async ({ page },
   await delivered(colleague, all);
 
   // Forward: "Fwd:", nobody yet, the original's attachment carried along.
-  const third = newUser(testInfo, 'fw');
   id = await openQuestion(page, testInfo);
   await press(page, testInfo, card().getByRole('button', { name: 'Forward' }));
   await expect(page).toHaveURL(/\/mail\/drafts\/\d+$/);

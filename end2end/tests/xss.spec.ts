@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { fillOwnDomain, open, signUp, untilSynced } from './helpers';
+import { addMailUsers, fillOwnDomain, open, signUp, untilSynced } from './helpers';
 
 // The XSS corpus (server/services/tests/fixtures/xss): hostile HTML delivered as real mail
 // to the test Dovecot, synced, and opened one by one in Chromium. Nothing may run, show a
@@ -19,8 +19,8 @@ test('hostile mail runs nothing, loads nothing foreign, navigates nowhere', asyn
   expect(files.length).toBeGreaterThanOrEqual(10);
   const user = `xss${testInfo.project.name.replace(/\W/g, '')}${Date.now().toString(36)}`;
   const address = `${user}@example.test`;
-  mailStack('add-user', address, `${user}-pass-1`);
-  mailStack('deliver', address, 'INBOX', ...files.map((f) => `${CORPUS}/${f}`));
+  // The mailbox is made while the workspace signs up (below).
+  const mailbox = addMailUsers(address);
 
   const dialogs: string[] = [];
   const foreign: string[] = [];
@@ -41,6 +41,8 @@ test('hostile mail runs nothing, loads nothing foreign, navigates nowhere', asyn
   });
 
   await signUp(page, testInfo, null);
+  await mailbox;
+  mailStack('deliver', address, 'INBOX', ...files.map((f) => `${CORPUS}/${f}`));
   await fillOwnDomain(page, testInfo, user, `${user}-pass-1`);
   await page.getByRole('button', { name: 'Connect' }).click();
   await expect(page).toHaveURL(/\/mail\/accounts$/);
