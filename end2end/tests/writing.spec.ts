@@ -16,7 +16,7 @@ function mailStack(args: string[], input?: string): string {
 }
 
 /** A fresh address on the test server; `connectedWriter` creates its mailbox. */
-function newUser(testInfo: TestInfo, who: string): string {
+function newAddress(testInfo: TestInfo, who: string): string {
   const rand = Math.random().toString(36).slice(2, 6);
   const user = `${who}${testInfo.project.name.replace(/\W/g, '')}${Date.now().toString(36)}${rand}`;
   return `${user}@example.test`;
@@ -70,7 +70,7 @@ async function press(page: Page, testInfo: TestInfo, control: Locator) {
 async function connectedWriter(
   page: Page, testInfo: TestInfo, peer: string, colleague: string, ...others: string[]
 ): Promise<string> {
-  const writer = newUser(testInfo, 'wr');
+  const writer = newAddress(testInfo, 'wr');
   const user = writer.split('@')[0];
   const mailboxes = addMailUsers(writer, peer, colleague, ...others);
   await signUp(page, testInfo, null);
@@ -139,8 +139,8 @@ async function openQuestion(page: Page, testInfo: TestInfo): Promise<string> {
 
 test('composes a new message with an attachment and sends it', async ({ page }, testInfo) => {
   test.setTimeout(120_000);
-  const peer = newUser(testInfo, 'pp');
-  const writer = await connectedWriter(page, testInfo, peer, newUser(testInfo, 'cl'));
+  const peer = newAddress(testInfo, 'pp');
+  const writer = await connectedWriter(page, testInfo, peer, newAddress(testInfo, 'cl'));
   await compose(page, testInfo);
   await setUndoDelay(page, testInfo, 0);
   await expect(page.locator('.attachment-limit')).toContainText('Up to 25 MB in total');
@@ -181,9 +181,9 @@ test('composes a new message with an attachment and sends it', async ({ page }, 
 
 test('replies, replies to all and forwards a received message', async ({ page }, testInfo) => {
   test.setTimeout(180_000);
-  const peer = newUser(testInfo, 'pp');
-  const colleague = newUser(testInfo, 'cl');
-  const third = newUser(testInfo, 'fw');
+  const peer = newAddress(testInfo, 'pp');
+  const colleague = newAddress(testInfo, 'cl');
+  const third = newAddress(testInfo, 'fw');
   const writer = await connectedWriter(page, testInfo, peer, colleague, third);
 
   // Reply: to the sender only, "Re:" once, threaded.
@@ -243,7 +243,7 @@ test('replies, replies to all and forwards a received message', async ({ page },
 
 test('a recipient the server refuses keeps the draft and names the address', async ({ page }, testInfo) => {
   test.setTimeout(120_000);
-  await connectedWriter(page, testInfo, newUser(testInfo, 'pp'), newUser(testInfo, 'cl'));
+  await connectedWriter(page, testInfo, newAddress(testInfo, 'pp'), newAddress(testInfo, 'cl'));
   await compose(page, testInfo);
   await setUndoDelay(page, testInfo, 0);
   const nobody = `nobody-${Date.now().toString(36)}@example.test`;
@@ -270,8 +270,8 @@ test('a recipient the server refuses keeps the draft and names the address', asy
 
 test('undo takes a sent message back before it leaves', async ({ page }, testInfo) => {
   test.setTimeout(120_000);
-  const peer = newUser(testInfo, 'pp');
-  await connectedWriter(page, testInfo, peer, newUser(testInfo, 'cl'));
+  const peer = newAddress(testInfo, 'pp');
+  await connectedWriter(page, testInfo, peer, newAddress(testInfo, 'cl'));
   await compose(page, testInfo);
   const marker = `undo-${Date.now().toString(36)}`;
   await page.locator('input[name=to]').fill(peer);
@@ -302,7 +302,7 @@ test('undo takes a sent message back before it leaves', async ({ page }, testInf
 
 test('attachments over the limit are refused with the limit named; dropped files attach', async ({ page }, testInfo) => {
   test.setTimeout(120_000);
-  await connectedWriter(page, testInfo, newUser(testInfo, 'pp'), newUser(testInfo, 'cl'));
+  await connectedWriter(page, testInfo, newAddress(testInfo, 'pp'), newAddress(testInfo, 'cl'));
   await compose(page, testInfo);
   const tooLarge = /Attachments may be up to 25 MB in total/;
   if (jsEnabled(testInfo)) {
