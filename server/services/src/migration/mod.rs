@@ -19,6 +19,7 @@ mod m20261130_000100_crm;
 pub(crate) mod m20261201_000110_search_queue;
 mod m20261202_000120_search_queue_updates;
 mod m20261203_000130_one_folder_order_index;
+mod m20261204_000140_lease_index;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000110_search_queue::Migration),
             Box::new(m20261202_000120_search_queue_updates::Migration),
             Box::new(m20261203_000130_one_folder_order_index::Migration),
+            Box::new(m20261204_000140_lease_index::Migration),
         ]
     }
 }
