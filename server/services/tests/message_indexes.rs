@@ -4,8 +4,18 @@
 
 use crate::common;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait};
-use sea_orm_migration::MigratorTrait;
+use sea_orm_migration::{MigrationName, MigratorTrait};
 use services::migration::Migrator;
+
+/// The migration that dropped the (folder, received_at) index.
+const FOLDER_ORDER: &str = "m20261203_000130_one_folder_order_index";
+
+/// How many migrations `Migrator::down` undoes to undo `name` (it and every later one).
+fn steps_back_to(name: &str) -> u32 {
+    let all = Migrator::migrations();
+    let at = all.iter().position(|m| m.name() == name).unwrap();
+    u32::try_from(all.len() - at).unwrap()
+}
 
 /// The query of one list page after a cursor, as `mail_view::messages::keyset` builds it.
 const PAGE: &str = "SELECT id, subject FROM messages WHERE folder_id = 1 \
@@ -26,8 +36,11 @@ async fn the_folder_order_has_one_index_and_a_list_page_walks_it_without_a_sort(
             "{b}: the (folder, received_at) index is a prefix of the keyset one: {names:?}"
         );
 
-        // The last migration undone brings the old index back; done again, it goes.
-        Migrator::down(db, Some(1)).await.unwrap();
+        // Undoing the migrations down to the one that dropped it brings the old index back;
+        // done again, it goes.
+        Migrator::down(db, Some(steps_back_to(FOLDER_ORDER)))
+            .await
+            .unwrap();
         let restored = index_names(db).await;
         assert!(
             restored.iter().any(|n| n == "idx_messages_folder_received"),
