@@ -4,7 +4,7 @@
 
 use crate::common;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait};
-use sea_orm_migration::{MigrationName, MigratorTrait};
+use sea_orm_migration::MigratorTrait;
 use services::migration::Migrator;
 
 /// The migration that dropped the (folder, received_at) index.
