@@ -70,6 +70,7 @@ mod sync_faults;
 mod sync_first_view;
 mod sync_idle;
 mod sync_leases;
+mod sync_next_look;
 mod sync_quota;
 mod sync_requests;
 mod sync_schedule;
