@@ -64,6 +64,7 @@ mod sending_faults;
 mod sending_recovery;
 mod session_store;
 mod session_sweep;
+mod sqlite_settings;
 mod storage_cancel;
 mod sync_engine;
 mod sync_faults;
