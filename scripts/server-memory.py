@@ -11,7 +11,7 @@ the server is stopped after SYNC_LIMIT seconds whatever happens.
 usage: server-memory.py SERVER_BIN SITE_ROOT USER [ROUNDS]
 Environment: the mail stack's (`mail-stack env`). BENCH_DATABASE_URL: run on that
 (fresh, empty) database instead of a new SQLite file; one round. BENCH_ARENAS: comma-separated settings
-run one after another in each round, "server" (the server's own cap of two arenas) or a
+run one after another in each round, "server" (the server's own cap of four arenas) or a
 number given to the server as MALLOC_ARENA_MAX (glibc's default is 8 per core); default
 "server".
 """
@@ -172,7 +172,7 @@ def main():
         raise SystemExit("BENCH_DATABASE_URL: one round of one setting per fresh database")
     print(f"M. Server memory during a first sync of {user}'s INBOX (period 1y), end to end: "
           f"{server_bin}; peak = VmHWM from the connect to {AFTER:.0f} s after the last body; "
-          f"arenas = glibc malloc arenas (server: its own cap of 2; a number: MALLOC_ARENA_MAX)")
+          f"arenas = glibc malloc arenas (server: its own cap of 4; a number: MALLOC_ARENA_MAX)")
     print(f"   {'round':>5}  {'arenas':>6}  {'idle MB':>7}  {'signed up MB':>12}  {'synced s':>8}  "
           f"{'rows':>6}  {'peak RSS MB':>11}  {'then: heap MB':>13}  {'mapped files MB':>15}  "
           f"{'threads':>7}")

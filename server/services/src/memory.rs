@@ -1,11 +1,13 @@
 //! How the server process uses memory: glibc's allocator settings, made at start.
 //!
-//! - **At most two arenas.** glibc gives threads arenas of their own (a new thread, or one
+//! - **At most four arenas.** glibc gives threads arenas of their own (a new thread, or one
 //!   that finds its arena locked, takes a new arena), up to eight per core. The server has
 //!   tokio's workers, its blocking threads and one thread per SQLite connection, and each
-//!   arena keeps what was freed into it for its own reuse. Two arenas took the server's peak
-//!   during a first sync of 10,000 messages from 96 to 86 MB, with no change in the sync's
-//!   time (docs/benchmarks.md, "Speed issue (13), sixth round").
+//!   arena keeps what was freed into it for its own reuse. Fewer arenas keep the peak of a
+//!   first sync down (10,000 messages: 63–64 MB with four, 58–63 with two, 65–72 with eight;
+//!   docs/benchmarks.md, "twenty-third round"), but threads then wait on each other's arena
+//!   locks: with two, 32 clients reading list pages got 664 pages/s and a p99 of 59 ms; with
+//!   four, 857/s and 45 ms (sixteen: about 1,000/s, 42–44 ms).
 //! - **A fixed mmap threshold of 1 MiB.** Larger blocks are mapped on their own and
 //!   returned to the system when freed. By default glibc raises the threshold after the
 //!   first such block is freed (up to 32 MiB) and from then on keeps large blocks in the
@@ -25,7 +27,7 @@ pub fn tune_allocator() {
             "MALLOC_ARENA_MAX",
             "glibc.malloc.arena_max",
             libc::M_ARENA_MAX,
-            2,
+            4,
         ),
         (
             "MALLOC_MMAP_THRESHOLD_",
