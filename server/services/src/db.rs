@@ -26,20 +26,16 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection> {
         .max_connections(if url.starts_with("sqlite") { 8 } else { 16 })
         .connect_timeout(Duration::from_secs(10))
         .sqlx_logging(false)
+        // Set as each pooled connection opens (sqlx already turns foreign keys and
+        // busy_timeout on). WAL lets readers run beside the one writer.
         .map_sqlx_sqlite_opts(|sqlite| {
-            sqlite.pragma("cache_size", format!("-{SQLITE_PAGE_CACHE_KIB}"))
+            sqlite
+                .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .pragma("cache_size", format!("-{SQLITE_PAGE_CACHE_KIB}"))
         });
     let db = Database::connect(options)
         .await
         .context("Cannot connect to the database")?;
-    if url.starts_with("sqlite") {
-        // WAL lets readers run beside the one writer and is a property of the file, so one
-        // connection setting it is enough (sqlx already turns foreign keys and busy_timeout on).
-        use sea_orm::ConnectionTrait;
-        db.execute_unprepared("PRAGMA journal_mode=WAL")
-            .await
-            .context("Cannot switch SQLite to WAL")?;
-    }
     Migrator::up(&db, None)
         .await
         .context("Cannot migrate the database")?;
