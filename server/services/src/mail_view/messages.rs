@@ -2,7 +2,7 @@ use crate::{
     accounts::Actor,
     entities::{mailbox_folder, message},
     error::{ServiceError, ServiceResult},
-    mailboxes::{readable, readable_ids},
+    mailboxes::{readable, readable_ids, readable_subquery},
     sync::store::BodyState,
 };
 use domain::{FolderRole, ListCursor, MailScope, MessageList, MessageRow};
@@ -82,16 +82,17 @@ pub async fn message_list(
     })
 }
 
-/// A folder of a mailbox the caller may read (`NotFound` otherwise).
+/// A folder of a mailbox the caller may read (`NotFound` otherwise), in one statement
+/// with the access check.
 pub(crate) async fn folder_of(
     db: &impl ConnectionTrait,
     actor: &Actor,
     mailbox: i64,
     folder: i64,
 ) -> ServiceResult<mailbox_folder::Model> {
-    readable(db, actor, mailbox).await?;
     mailbox_folder::Entity::find_by_id(folder)
         .filter(mailbox_folder::Column::MailboxId.eq(mailbox))
+        .filter(mailbox_folder::Column::MailboxId.in_subquery(readable_subquery(actor)))
         .one(db)
         .await?
         .ok_or(ServiceError::NotFound)

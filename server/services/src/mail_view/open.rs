@@ -2,7 +2,7 @@ use crate::{
     accounts::Actor,
     entities::{mailbox_folder, message},
     error::{ServiceError, ServiceResult},
-    mailboxes::readable,
+    mailboxes::readable_subquery,
     sync::{parse::Person as StoredPerson, store::BodyState},
 };
 use domain::{
@@ -16,18 +16,18 @@ const THREAD_LIMIT: usize = 100;
 /// Rows of one thread read at most.
 const THREAD_SCAN: u64 = 2_000;
 
-/// A message the caller may read (`NotFound` for anyone else, as if it did not exist).
+/// A message the caller may read (`NotFound` for anyone else, as if it did not exist),
+/// in one statement with the access check.
 pub async fn readable_message(
     db: &impl ConnectionTrait,
     actor: &Actor,
     id: i64,
 ) -> ServiceResult<message::Model> {
-    let row = message::Entity::find_by_id(id)
+    message::Entity::find_by_id(id)
+        .filter(message::Column::MailboxId.in_subquery(readable_subquery(actor)))
         .one(db)
         .await?
-        .ok_or(ServiceError::NotFound)?;
-    readable(db, actor, row.mailbox_id).await?;
-    Ok(row)
+        .ok_or(ServiceError::NotFound)
 }
 
 /// The conversation of message `id`: every message of its thread in the same mailbox,

@@ -11,7 +11,7 @@ use domain::{Access, FolderChoice, MailboxDetails, MailboxSettings, MailboxView,
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType,
     QueryFilter, QueryOrder, QueryResult, QuerySelect,
-    sea_query::{Expr, ExprTrait, Query},
+    sea_query::{Expr, ExprTrait, Query, SelectStatement},
 };
 use std::collections::HashMap;
 
@@ -112,11 +112,6 @@ async fn reach(
     actor: &Actor,
     id: i64,
 ) -> ServiceResult<(mailbox::Model, Reach)> {
-    let sharing_plans: Vec<&str> = Plan::ALL
-        .iter()
-        .filter(|p| p.allows_shared_access())
-        .map(|p| p.as_str())
-        .collect();
     let granted = Expr::exists(
         Query::select()
             .expr(Expr::val(1))
@@ -139,7 +134,9 @@ async fn reach(
                 Expr::col((workspace::Entity, workspace::Column::Id))
                     .equals((mailbox::Entity, mailbox::Column::WorkspaceId)),
             )
-            .and_where(Expr::col((workspace::Entity, workspace::Column::Plan)).is_in(sharing_plans))
+            .and_where(
+                Expr::col((workspace::Entity, workspace::Column::Plan)).is_in(sharing_plans()),
+            )
             .to_owned(),
     ));
     let found = mailbox::Entity::find_by_id(id)
@@ -239,11 +236,37 @@ pub async fn details(
 /// The mailboxes the caller may read, in one query: their own, and those shared with
 /// them while their workspace's plan allows shared access (as `mailboxes::readable`).
 pub async fn readable_ids(db: &impl ConnectionTrait, actor: &Actor) -> ServiceResult<Vec<i64>> {
-    let sharing_plans: Vec<&str> = Plan::ALL
+    Ok(mailbox::Entity::find()
+        .select_only()
+        .column(mailbox::Column::Id)
+        .filter(readable_condition(actor))
+        .into_tuple::<i64>()
+        .all(db)
+        .await?)
+}
+
+/// The ids of the mailboxes the caller may read, as a subquery: a row of another table
+/// filtered on `mailbox_id IN (…)` is checked in the same statement that reads it.
+pub(crate) fn readable_subquery(actor: &Actor) -> SelectStatement {
+    Query::select()
+        .column(mailbox::Column::Id)
+        .from(mailbox::Entity)
+        .cond_where(readable_condition(actor))
+        .to_owned()
+}
+
+/// The plans under which a shared mailbox is read by its grantees.
+fn sharing_plans() -> Vec<&'static str> {
+    Plan::ALL
         .iter()
         .filter(|p| p.allows_shared_access())
         .map(|p| p.as_str())
-        .collect();
+        .collect()
+}
+
+/// Which mailbox rows the caller may read (what [`readable`] decides for one): in their
+/// workspace, and theirs or shared with them while the plan allows shared access.
+fn readable_condition(actor: &Actor) -> Condition {
     let grants = Query::select()
         .column(mailbox_grant::Column::MailboxId)
         .from(mailbox_grant::Entity)
@@ -252,22 +275,17 @@ pub async fn readable_ids(db: &impl ConnectionTrait, actor: &Actor) -> ServiceRe
     let sharing = Query::select()
         .column(workspace::Column::Id)
         .from(workspace::Entity)
-        .and_where(Expr::col(workspace::Column::Plan).is_in(sharing_plans))
+        .and_where(Expr::col(workspace::Column::Plan).is_in(sharing_plans()))
         .to_owned();
     let shared_with_me = Condition::all()
         .add(mailbox::Column::Access.eq(Access::Shared.as_str()))
         .add(mailbox::Column::Id.in_subquery(grants))
         .add(mailbox::Column::WorkspaceId.in_subquery(sharing));
-    Ok(mailbox::Entity::find()
-        .select_only()
-        .column(mailbox::Column::Id)
-        .filter(mailbox::Column::WorkspaceId.eq(actor.workspace_id))
-        .filter(
+    Condition::all()
+        .add(mailbox::Column::WorkspaceId.eq(actor.workspace_id))
+        .add(
             Condition::any()
                 .add(mailbox::Column::OwnerId.eq(actor.user_id))
                 .add(shared_with_me),
         )
-        .into_tuple::<i64>()
-        .all(db)
-        .await?)
 }

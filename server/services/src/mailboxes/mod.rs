@@ -8,6 +8,7 @@ mod plan_limits;
 mod settings;
 mod sign_in;
 
+pub(crate) use access::readable_subquery;
 pub use access::{details, owned, readable, readable_ids, visible_mailboxes};
 pub use connect::{ConnectRequest, check_and_draft, connect};
 pub use draft::load_draft;
