@@ -112,36 +112,9 @@ async fn reach(
     actor: &Actor,
     id: i64,
 ) -> ServiceResult<(mailbox::Model, Reach)> {
-    let granted = Expr::exists(
-        Query::select()
-            .expr(Expr::val(1))
-            .from(mailbox_grant::Entity)
-            .and_where(
-                Expr::col((mailbox_grant::Entity, mailbox_grant::Column::MailboxId))
-                    .equals((mailbox::Entity, mailbox::Column::Id)),
-            )
-            .and_where(
-                Expr::col((mailbox_grant::Entity, mailbox_grant::Column::UserId)).eq(actor.user_id),
-            )
-            .to_owned(),
-    )
-    .and(Expr::col((mailbox::Entity, mailbox::Column::Access)).eq(Access::Shared.as_str()))
-    .and(Expr::exists(
-        Query::select()
-            .expr(Expr::val(1))
-            .from(workspace::Entity)
-            .and_where(
-                Expr::col((workspace::Entity, workspace::Column::Id))
-                    .equals((mailbox::Entity, mailbox::Column::WorkspaceId)),
-            )
-            .and_where(
-                Expr::col((workspace::Entity, workspace::Column::Plan)).is_in(sharing_plans()),
-            )
-            .to_owned(),
-    ));
     let found = mailbox::Entity::find_by_id(id)
         .filter(mailbox::Column::WorkspaceId.eq(actor.workspace_id))
-        .column_as(granted, "granted")
+        .column_as(Expr::from(shared_with_me(actor)), "granted")
         .into_model::<Reached>()
         .one(db)
         .await?
@@ -267,6 +240,18 @@ fn sharing_plans() -> Vec<&'static str> {
 /// Which mailbox rows the caller may read (what [`readable`] decides for one): in their
 /// workspace, and theirs or shared with them while the plan allows shared access.
 fn readable_condition(actor: &Actor) -> Condition {
+    Condition::all()
+        .add(mailbox::Column::WorkspaceId.eq(actor.workspace_id))
+        .add(
+            Condition::any()
+                .add(mailbox::Column::OwnerId.eq(actor.user_id))
+                .add(shared_with_me(actor)),
+        )
+}
+
+/// Whether a mailbox row is shared with the caller: a shared mailbox they were granted,
+/// while its workspace's plan allows shared access.
+fn shared_with_me(actor: &Actor) -> Condition {
     let grants = Query::select()
         .column(mailbox_grant::Column::MailboxId)
         .from(mailbox_grant::Entity)
@@ -277,15 +262,8 @@ fn readable_condition(actor: &Actor) -> Condition {
         .from(workspace::Entity)
         .and_where(Expr::col(workspace::Column::Plan).is_in(sharing_plans()))
         .to_owned();
-    let shared_with_me = Condition::all()
+    Condition::all()
         .add(mailbox::Column::Access.eq(Access::Shared.as_str()))
         .add(mailbox::Column::Id.in_subquery(grants))
-        .add(mailbox::Column::WorkspaceId.in_subquery(sharing));
-    Condition::all()
-        .add(mailbox::Column::WorkspaceId.eq(actor.workspace_id))
-        .add(
-            Condition::any()
-                .add(mailbox::Column::OwnerId.eq(actor.user_id))
-                .add(shared_with_me),
-        )
+        .add(mailbox::Column::WorkspaceId.in_subquery(sharing))
 }
