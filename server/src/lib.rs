@@ -9,5 +9,6 @@ pub mod message_content;
 pub mod observability;
 pub mod router;
 pub mod security_headers;
+pub mod session_renewal;
 pub mod sign_in;
 pub mod sync_scheduler;

@@ -1,15 +1,15 @@
 //! The axum router: Leptos pages and server functions, health and metrics, and the layers
 //! around them, outside-in: tracing → metrics → security headers (CSP nonce) → the status
-//! of server-function input errors → body limit → session → same-origin guard → sign-in
-//! gate. A message's content for the reading frame, its attachments and inline images
-//! are plain axum routes (`message_content`) under the same layers. Draft attachment
-//! uploads (`draft_attachments`) stream their bodies, so they skip the body-buffering
-//! layer and carry their own limit; the session, same-origin and sign-in layers wrap them
-//! as they wrap everything else.
+//! of server-function input errors → body limit → session → same-origin guard → session
+//! renewal → sign-in gate. A message's content for the reading frame, its attachments and
+//! inline images are plain axum routes (`message_content`) under the same layers. Draft
+//! attachment uploads (`draft_attachments`) stream their bodies, so they skip the
+//! body-buffering layer and carry their own limit; the session, same-origin, renewal and
+//! sign-in layers wrap them as they wrap everything else.
 
 use crate::{
     api_status, draft_attachments, guards, message_content, observability, security_headers,
-    sign_in,
+    session_renewal, sign_in,
 };
 use app::{App, shell};
 use axum::{
@@ -66,6 +66,7 @@ pub fn build(config: &Config, state: AppState, metrics: PrometheusHandle) -> Rou
     // Uploads: not under `bound_body` (which buffers), bounded by their own limit.
     let uploads = draft_attachments::routes(&state)
         .layer(middleware::from_fn(guards::require_sign_in))
+        .layer(middleware::from_fn(session_renewal::renew))
         .layer(middleware::from_fn(guards::same_origin))
         .layer(sessions.clone());
     router
@@ -78,6 +79,7 @@ pub fn build(config: &Config, state: AppState, metrics: PrometheusHandle) -> Rou
             context, shell,
         ))
         .layer(middleware::from_fn(guards::require_sign_in))
+        .layer(middleware::from_fn(session_renewal::renew))
         .layer(middleware::from_fn(guards::same_origin))
         .layer(sessions)
         .layer(middleware::from_fn(guards::bound_body))

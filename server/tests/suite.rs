@@ -17,5 +17,6 @@ mod message_content;
 mod page_load;
 mod reading_authz;
 mod server_functions;
+mod session_renewal;
 mod static_assets;
 mod writing_authz;

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use services::{
     AppState, ServiceError,
     accounts::Actor,
+    session_store::{RENEWED_AT, renewal_stamp},
     throttle::{Action, ClientAddress},
 };
 use tower_sessions::Session;
@@ -79,7 +80,12 @@ pub fn throttle(state: &AppState, action: Action, user_id: Option<i64>) -> Resul
 pub async fn begin_session(user_id: i64) -> Result<(), AppError> {
     let session = session().await?;
     session.cycle_id().await.map_err(internal)?;
-    session.insert(USER_ID, user_id).await.map_err(internal)
+    session.insert(USER_ID, user_id).await.map_err(internal)?;
+    // Just written with a fresh expiry: the next renewal is due a day from now.
+    session
+        .insert(RENEWED_AT, renewal_stamp())
+        .await
+        .map_err(internal)
 }
 
 pub async fn end_session() -> Result<(), AppError> {

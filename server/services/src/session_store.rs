@@ -14,6 +14,26 @@ use tower_sessions::{
     session_store::{Error, ExpiredDeletion, Result},
 };
 
+/// The session key that holds when (Unix seconds) a signed-in session's expiry was last
+/// pushed back. tower-sessions writes a session, and sends its cookie again, only when its
+/// data changes: with `Expiry::OnInactivity` alone an active user would be signed out when
+/// the expiry set at sign-in runs out. Changing this key renews both.
+pub const RENEWED_AT: &str = "renewed_at";
+
+/// A signed-in session is renewed at most once per this many seconds: one write per user a
+/// day instead of one per request, so the inactivity limit holds to within a day.
+pub const RENEW_EVERY_SECS: i64 = 24 * 60 * 60;
+
+/// The value `RENEWED_AT` takes now: the current Unix time in seconds.
+pub fn renewal_stamp() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// Whether a session last renewed at `renewed_at` (never: `None`) is due at `now`.
+pub fn renewal_due(renewed_at: Option<i64>, now: i64) -> bool {
+    renewed_at.is_none_or(|at| now - at >= RENEW_EVERY_SECS || at > now)
+}
+
 #[derive(Clone, Debug)]
 pub struct DbSessionStore {
     db: DatabaseConnection,
@@ -144,5 +164,21 @@ impl ExpiredDeletion for DbSessionStore {
         self.delete_expired_in_batches(1000, SWEEP_MAX_BATCHES)
             .await
             .map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_is_renewed_once_a_day() {
+        let now = 1_800_000_000;
+        assert!(renewal_due(None, now));
+        assert!(!renewal_due(Some(now), now));
+        assert!(!renewal_due(Some(now - RENEW_EVERY_SECS + 1), now));
+        assert!(renewal_due(Some(now - RENEW_EVERY_SECS), now));
+        // A clock set back: renewed "in the future" counts as due.
+        assert!(renewal_due(Some(now + 60), now));
     }
 }

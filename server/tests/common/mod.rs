@@ -40,7 +40,7 @@ impl Client {
         self.post_full(endpoint, form).await.map_headers()
     }
 
-    /// The status, the `Retry-After` header and the body.
+    /// The status, the `Retry-After` header, the session cookie set and the body.
     pub async fn post_full(&mut self, endpoint: &str, form: &[(&str, &str)]) -> Reply {
         let body = form
             .iter()
@@ -62,10 +62,13 @@ impl Client {
             .oneshot(req.body(Body::from(body)).unwrap())
             .await
             .unwrap();
+        let mut set_cookie = None;
         for set in res.headers().get_all(header::SET_COOKIE) {
-            let value = set.to_str().unwrap().split(';').next().unwrap().to_owned();
+            let whole = set.to_str().unwrap();
+            let value = whole.split(';').next().unwrap().to_owned();
             if value.starts_with("id=") {
                 self.cookie = Some(value);
+                set_cookie = Some(whole.to_owned());
             }
         }
         let status = res.status();
@@ -77,6 +80,7 @@ impl Client {
         Reply {
             status,
             retry_after,
+            set_cookie,
             body: String::from_utf8_lossy(&bytes).into_owned(),
         }
     }
@@ -85,6 +89,8 @@ impl Client {
 pub struct Reply {
     pub status: StatusCode,
     pub retry_after: Option<u64>,
+    /// The session cookie the answer set, whole (`id=…; Max-Age=…; …`), if it set one.
+    pub set_cookie: Option<String>,
     pub body: String,
 }
 
