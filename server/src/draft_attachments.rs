@@ -26,6 +26,7 @@ use axum::{
 use domain::{ComposeAttachment, SendProblem};
 use services::{
     AppState, ServiceError, accounts::Actor, reading::attachment::content_disposition, sending,
+    session_store::USER_ID,
 };
 use tower_sessions::Session;
 
@@ -279,7 +280,7 @@ async fn download(
 
 async fn actor(state: &AppState, session: &Session) -> Result<Actor, ServiceError> {
     let user_id = session
-        .get::<i64>("user_id")
+        .get::<i64>(USER_ID)
         .await
         .ok()
         .flatten()

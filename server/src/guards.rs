@@ -9,6 +9,7 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
+use services::session_store::USER_ID;
 use std::pin::Pin;
 use tower_sessions::Session;
 
@@ -137,7 +138,7 @@ pub async fn require_sign_in(session: Session, req: Request, next: Next) -> Resp
         // An inline image of the message frame: its address carries a pass instead.
         && !is_inline_pass(path)
         && !PUBLIC_PAGES.contains(&path);
-    if is_page && session.get::<i64>("user_id").await.ok().flatten().is_none() {
+    if is_page && session.get::<i64>(USER_ID).await.ok().flatten().is_none() {
         return Redirect::to("/login").into_response();
     }
     next.run(req).await

@@ -18,6 +18,7 @@ use services::{
     accounts::Actor,
     config::Config,
     reading::{self, Part, Reader, attachment::CHUNK_BYTES, inline_pass},
+    session_store::USER_ID,
 };
 use tower_sessions::Session;
 
@@ -143,7 +144,7 @@ async fn inline_with_pass(
 
 async fn signed_in(session: &Session) -> Result<i64, ServiceError> {
     session
-        .get::<i64>("user_id")
+        .get::<i64>(USER_ID)
         .await
         .ok()
         .flatten()

@@ -5,7 +5,7 @@
 //! expiry and sends the cookie again.
 
 use axum::{extract::Request, middleware::Next, response::Response};
-use services::session_store::{RENEWED_AT, renewal_due, renewal_stamp};
+use services::session_store::{RENEWED_AT, USER_ID, renewal_due, renewal_stamp};
 use tower_sessions::Session;
 
 pub async fn renew(session: Session, req: Request, next: Next) -> Response {
@@ -15,16 +15,16 @@ pub async fn renew(session: Session, req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
-/// Pages and server functions; not the bundle's files, health checks or metrics, which a
-/// browser or a probe fetches without the user doing anything (and which need not read the
-/// session from the database).
+/// Pages and server functions; not files (the bundle under `/pkg/`, the favicon, a
+/// message's inline images), health checks or metrics, which a browser or a probe fetches
+/// without the user doing anything (and which need not read the session from the database).
 fn counts_as_use(path: &str) -> bool {
-    !path.starts_with("/pkg/") && !matches!(path, "/healthz" | "/metrics")
+    !path.starts_with("/pkg/") && !path.contains('.') && !matches!(path, "/healthz" | "/metrics")
 }
 
 async fn renew_if_due(session: &Session) {
     // Only a signed-in session: a visitor's empty session stays unsaved.
-    let signed_in = matches!(session.get::<i64>("user_id").await, Ok(Some(_)));
+    let signed_in = matches!(session.get::<i64>(USER_ID).await, Ok(Some(_)));
     if !signed_in {
         return;
     }
@@ -46,6 +46,7 @@ mod tests {
         assert!(counts_as_use("/mail"));
         assert!(counts_as_use("/api/list_messages"));
         assert!(!counts_as_use("/pkg/app_bg.wasm"));
+        assert!(!counts_as_use("/favicon.svg"));
         assert!(!counts_as_use("/healthz"));
         assert!(!counts_as_use("/metrics"));
     }

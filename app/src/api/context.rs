@@ -6,12 +6,10 @@ use leptos::prelude::*;
 use services::{
     AppState, ServiceError,
     accounts::Actor,
-    session_store::{RENEWED_AT, renewal_stamp},
+    session_store::{RENEWED_AT, USER_ID, renewal_stamp},
     throttle::{Action, ClientAddress},
 };
 use tower_sessions::Session;
-
-const USER_ID: &str = "user_id";
 
 pub fn state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or_else(|| {

@@ -5,7 +5,7 @@ use crate::entities::session;
 use async_trait::async_trait;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
-    sea_query::OnConflict,
+    TryInsertResult, sea_query::Expr,
 };
 use std::time::Duration;
 use tower_sessions::{
@@ -13,6 +13,9 @@ use tower_sessions::{
     session::{Id, Record},
     session_store::{Error, ExpiredDeletion, Result},
 };
+
+/// The session key that holds the signed-in user's id.
+pub const USER_ID: &str = "user_id";
 
 /// The session key that holds when (Unix seconds) a signed-in session's expiry was last
 /// pushed back. tower-sessions writes a session, and sends its cookie again, only when its
@@ -107,24 +110,54 @@ fn backend(err: impl std::fmt::Display) -> Error {
     Error::Backend(err.to_string())
 }
 
+/// Ids are 128 random bits: a second collision in a row means something else is wrong.
+const CREATE_ATTEMPTS: usize = 3;
+
+fn row(record: &Record) -> Result<session::ActiveModel> {
+    Ok(session::ActiveModel {
+        id: Set(record.id.to_string()),
+        data: Set(data(record)?),
+        expires_at: Set(to_chrono(record.expiry_date)),
+    })
+}
+
+fn data(record: &Record) -> Result<String> {
+    serde_json::to_string(&record.data).map_err(backend)
+}
+
 fn to_chrono(t: time::OffsetDateTime) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp(t.unix_timestamp(), t.nanosecond()).unwrap_or_default()
 }
 
 #[async_trait]
 impl SessionStore for DbSessionStore {
+    /// A new session (a first visit that stores something, or a sign-in's new id): inserted
+    /// under a fresh id, another one drawn if that id is taken.
+    async fn create(&self, record: &mut Record) -> Result<()> {
+        for _ in 0..CREATE_ATTEMPTS {
+            let inserted = session::Entity::insert(row(record)?)
+                .on_conflict_do_nothing_on([session::Column::Id])
+                .exec_without_returning(&self.db)
+                .await
+                .map_err(backend)?;
+            if matches!(inserted, TryInsertResult::Inserted(n) if n > 0) {
+                return Ok(());
+            }
+            record.id = Id::default();
+        }
+        Err(Error::Backend("no free session id".into()))
+    }
+
+    /// An existing session's new data and expiry. Only updates: a session deleted since this
+    /// request loaded it (signed out in another tab, its id cycled) stays deleted.
     async fn save(&self, record: &Record) -> Result<()> {
-        let row = session::ActiveModel {
-            id: Set(record.id.to_string()),
-            data: Set(serde_json::to_string(&record.data).map_err(backend)?),
-            expires_at: Set(to_chrono(record.expiry_date)),
-        };
-        session::Entity::insert(row)
-            .on_conflict(
-                OnConflict::column(session::Column::Id)
-                    .update_columns([session::Column::Data, session::Column::ExpiresAt])
-                    .to_owned(),
+        session::Entity::update_many()
+            .col_expr(session::Column::Data, Expr::value(data(record)?))
+            .col_expr(
+                session::Column::ExpiresAt,
+                Expr::value(to_chrono(record.expiry_date)),
             )
+            .filter(session::Column::Id.eq(record.id.to_string()))
             .exec(&self.db)
             .await
             .map_err(backend)?;
