@@ -172,7 +172,12 @@ test('a revoked sign-in needs reconnect; Reconnect signs in again and keeps the 
   expect(revoked.revoked_refresh_tokens).toBeGreaterThan(0);
   await open(page, testInfo, '/mail');
   const panel = page.locator('.sync-panel').filter({ hasText: address });
-  await panel.getByRole('button', { name: 'Sync now' }).click();
+  // The answer, before the reload below: a reload cancels a request still on its way, and
+  // the sync was then never asked for (seen once in CI).
+  await Promise.all([
+    page.waitForResponse((r) => r.url().includes('/api/sync_now')),
+    panel.getByRole('button', { name: 'Sync now' }).click(),
+  ]);
   // (Hydrated, an idle panel refreshes itself only every 15 s: reload instead.)
   await expect(async () => {
     await open(page, testInfo, '/mail');
