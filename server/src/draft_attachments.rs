@@ -26,7 +26,7 @@ use axum::{
 use domain::{ComposeAttachment, SendProblem};
 use services::{
     AppState, ServiceError, accounts::Actor, reading::attachment::content_disposition, sending,
-    session_store::USER_ID,
+    session_store::signed_in_user,
 };
 use tower_sessions::Session;
 
@@ -279,11 +279,8 @@ async fn download(
 }
 
 async fn actor(state: &AppState, session: &Session) -> Result<Actor, ServiceError> {
-    let user_id = session
-        .get::<i64>(USER_ID)
+    let user_id = signed_in_user(session)
         .await
-        .ok()
-        .flatten()
         .ok_or(ServiceError::NotSignedIn)?;
     Actor::load(&state.db, user_id).await
 }

@@ -9,7 +9,7 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
-use services::session_store::USER_ID;
+use services::session_store::signed_in_user;
 use std::pin::Pin;
 use tower_sessions::Session;
 
@@ -127,18 +127,22 @@ fn is_inline_pass(path: &str) -> bool {
     path.starts_with("/mail/messages/") && path.contains("/pass/")
 }
 
+/// A file (the bundle under `/pkg/`, the favicon…), a health check or metrics: what a
+/// browser or a probe fetches without the user doing anything.
+pub fn is_file_or_probe(path: &str) -> bool {
+    path.starts_with("/pkg/") || path.contains('.') || matches!(path, "/healthz" | "/metrics")
+}
+
 /// Sends a visitor who is not signed in from a workspace page to the login page.
 pub async fn require_sign_in(session: Session, req: Request, next: Next) -> Response {
     let path = req.uri().path();
     let is_page = req.method() == Method::GET
         && !path.starts_with("/api/")
-        && !path.starts_with("/pkg/")
-        && !path.contains('.')
-        && !matches!(path, "/healthz" | "/metrics")
+        && !is_file_or_probe(path)
         // An inline image of the message frame: its address carries a pass instead.
         && !is_inline_pass(path)
         && !PUBLIC_PAGES.contains(&path);
-    if is_page && session.get::<i64>(USER_ID).await.ok().flatten().is_none() {
+    if is_page && signed_in_user(&session).await.is_none() {
         return Redirect::to("/login").into_response();
     }
     next.run(req).await
@@ -147,6 +151,17 @@ pub async fn require_sign_in(session: Session, req: Request, next: Next) -> Resp
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Neither the sign-in gate nor the session renewal looks at these.
+    #[test]
+    fn files_and_probes_are_told_apart_from_pages() {
+        assert!(!is_file_or_probe("/mail"));
+        assert!(!is_file_or_probe("/api/list_messages"));
+        assert!(is_file_or_probe("/pkg/app_bg.wasm"));
+        assert!(is_file_or_probe("/favicon.svg"));
+        assert!(is_file_or_probe("/healthz"));
+        assert!(is_file_or_probe("/metrics"));
+    }
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         let mut h = HeaderMap::new();

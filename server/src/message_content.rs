@@ -18,7 +18,7 @@ use services::{
     accounts::Actor,
     config::Config,
     reading::{self, Part, Reader, attachment::CHUNK_BYTES, inline_pass},
-    session_store::USER_ID,
+    session_store::signed_in_user,
 };
 use tower_sessions::Session;
 
@@ -143,11 +143,8 @@ async fn inline_with_pass(
 }
 
 async fn signed_in(session: &Session) -> Result<i64, ServiceError> {
-    session
-        .get::<i64>(USER_ID)
+    signed_in_user(session)
         .await
-        .ok()
-        .flatten()
         .ok_or(ServiceError::NotSignedIn)
 }
 

@@ -18,7 +18,7 @@ use services::{
     error::ServiceError,
     mailboxes::{self, SignInDone},
     oauth::flow::Callback,
-    session_store::USER_ID,
+    session_store::signed_in_user,
 };
 use tower_sessions::Session;
 
@@ -90,7 +90,7 @@ fn back_to(provider: Provider, reconnect: Option<i64>) -> String {
 }
 
 async fn signed_in(state: &AppState, session: &Session) -> Result<(Actor, String), Response> {
-    let user_id = session.get::<i64>(USER_ID).await.ok().flatten();
+    let user_id = signed_in_user(session).await;
     let session_id = session.id().map(|id| id.to_string());
     let (Some(user_id), Some(session_id)) = (user_id, session_id) else {
         return Err(Redirect::to("/login").into_response());

@@ -9,13 +9,18 @@ use sea_orm::{
 };
 use std::time::Duration;
 use tower_sessions::{
-    SessionStore,
+    Session, SessionStore,
     session::{Id, Record},
     session_store::{Error, ExpiredDeletion, Result},
 };
 
 /// The session key that holds the signed-in user's id.
 pub const USER_ID: &str = "user_id";
+
+/// The signed-in user's id, if the session has one (a store error reads as not signed in).
+pub async fn signed_in_user(session: &Session) -> Option<i64> {
+    session.get::<i64>(USER_ID).await.ok().flatten()
+}
 
 /// The session key that holds when (Unix seconds) a signed-in session's expiry was last
 /// pushed back. tower-sessions writes a session, and sends its cookie again, only when its
