@@ -151,3 +151,58 @@ async fn a_forward_carries_the_original_attachment() {
         worker.shutdown().await;
     }
 }
+
+/// An upload still arriving when Send is pressed is refused at its end and removed: it
+/// is never listed as added to a message that went without it.
+#[tokio::test]
+async fn an_upload_that_ends_after_send_is_refused_not_dropped() {
+    use bytes::Bytes;
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    use services::{ServiceError, entities::draft_attachment};
+    let s = stack();
+    for t in common::databases().await {
+        // No send worker: the draft stays queued.
+        let snd = sender(&t.db, &s, "sndlate", Smtp::Direct).await;
+        let fields = snd.fields(
+            &email(&recipient("rcplate")),
+            &format!("Пізно {}", token()),
+            "Вкладення ще вантажиться.",
+        );
+        let id = snd.draft(&snd.owner, &fields).await;
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Result<Bytes, std::io::Error>>();
+        let body = Box::pin(futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|piece| (piece, rx))
+        }));
+        tx.send(Ok(Bytes::from_static(b"first part; "))).unwrap();
+        let rows = || {
+            draft_attachment::Entity::find()
+                .filter(draft_attachment::Column::DraftId.eq(id))
+                .count(snd.db())
+        };
+        let upload =
+            sending::add_attachment(&snd.st, &snd.owner, id, "пізно.txt", "text/plain", body);
+        let meanwhile = async {
+            // The upload has begun (its row is there, not yet complete), then Send.
+            eventually("the upload under way", DELIVERY, || async {
+                (rows().await.unwrap() == 1).then_some(())
+            })
+            .await;
+            let v = snd.send(&snd.owner, id, &fields).await;
+            assert_eq!(v.state, domain::SendState::Queued, "{}", t.backend);
+            tx.send(Ok(Bytes::from_static(b"the rest."))).unwrap();
+            drop(tx);
+        };
+        let (added, ()) = tokio::join!(upload, meanwhile);
+        assert!(
+            matches!(added, Err(ServiceError::DraftChanged)),
+            "{}: {added:?}",
+            t.backend
+        );
+        assert_eq!(rows().await.unwrap(), 0, "{}: removed", t.backend);
+        assert!(
+            snd.view(&snd.owner, id).await.attachments.is_empty(),
+            "{}: not listed",
+            t.backend
+        );
+    }
+}

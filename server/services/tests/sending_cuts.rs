@@ -80,9 +80,23 @@ async fn a_connection_dropped_before_sending_is_retried_and_delivered_once() {
 
 #[tokio::test]
 async fn a_cut_after_the_server_accepted_is_unconfirmed_and_never_sent_twice() {
+    accepted_then_unheard(SmtpCut::CutAfterAccepted, "fltacc").await;
+}
+
+/// An end of stream instead of the server's reply (lettre's "incomplete response"), or a
+/// line that is no reply, says nothing about the message: it may have been taken.
+#[tokio::test]
+async fn a_clean_close_or_a_garbled_reply_after_the_message_is_never_sent_twice() {
+    accepted_then_unheard(SmtpCut::ClosedAfterAccepted, "fltcls").await;
+    accepted_then_unheard(SmtpCut::GarbledAfterAccepted, "fltgrb").await;
+}
+
+/// Postfix accepts the message and the app never hears so (as `mode` hides the reply):
+/// the draft waits for the user as maybe sent, and is not sent again.
+async fn accepted_then_unheard(mode: SmtpCut, prefix: &str) {
     let s = stack();
     for t in common::databases().await {
-        let snd = sender(&t.db, &s, "fltacc", Smtp::Proxy(SmtpCut::CutAfterAccepted)).await;
+        let snd = sender(&t.db, &s, prefix, Smtp::Proxy(mode)).await;
         let bob = recipient("rcpacc");
         let worker = snd.worker();
         let fields = snd.fields(&email(&bob), &format!("Може {}", token()), "Чи дійшло?");

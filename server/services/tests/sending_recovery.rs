@@ -1,17 +1,25 @@
 //! Sending across crashes and lost rights, against the real Postfix + Dovecot, on SQLite
 //! and PostgreSQL: a send taken over after its process died while handing the message
 //! over is never repeated (and counts as sent when the copy is in Sent); one that died
-//! before is sent once; a grant taken away while a message waits stops it.
+//! after the server took the message only files its copy in Sent; one that died before
+//! is sent once; a grant taken away while a message waits stops it.
 use crate::common;
 use crate::send_fixtures;
 
-use common::{mail_stack::stack, smtp_cut_proxy::SmtpCut};
+use common::{
+    mail_stack::{Stack, stack},
+    smtp_cut_proxy::SmtpCut,
+};
 use domain::{SendProblem, SendState};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use send_fixtures::*;
-use services::entities::{draft, mailbox_grant};
+use services::{
+    accounts::Actor,
+    entities::{draft, mailbox_grant},
+};
 
-/// Marks draft `id` as claimed by a process that died `phase` ("connect" or "data")
+/// Marks draft `id` as claimed by a process that died `phase` ("connect", "data" or
+/// "delivered")
 /// into its attempt: its lease has run out.
 async fn died_while(snd: &Sender, id: i64, phase: &str) {
     draft::Entity::update(draft::ActiveModel {
@@ -82,22 +90,21 @@ async fn a_send_cut_by_a_crash_while_handing_over_is_never_repeated() {
         );
         append(&s, &snd.user, "Sent", filed.as_bytes(), Some("(\\Seen)")).await;
         died_while(&snd, id, "data").await;
-        let worker = snd.worker();
-        snd.wait_sent(&snd.owner, id).await;
-        worker.shutdown().await;
-        assert_eq!(snd.wait_sent_copy(id).await, "provider", "{}", t.backend);
-        assert_eq!(
-            snd.proxy().counts.connections(),
-            connections,
-            "{}: nothing sent again",
-            t.backend
-        );
-        assert_eq!(
-            copies(&s, &snd.user, "Sent", &mid).await.len(),
-            1,
-            "{}",
-            t.backend
-        );
+        filed_without_sending(&s, &snd, id, &mid, "provider", &t.backend).await;
+    }
+}
+
+#[tokio::test]
+async fn a_send_cut_by_a_crash_after_the_server_took_it_is_sent_and_filed_once() {
+    let s = stack();
+    for t in common::databases().await {
+        let snd = sender(&t.db, &s, "rcvdlv", Smtp::Proxy(SmtpCut::Pass)).await;
+        let bob = recipient("rcvdlb");
+        let fields = snd.fields(&email(&bob), &format!("Took {}", token()), "Taken.");
+        let id = snd.draft(&snd.owner, &fields).await;
+        let mid = snd.message_id(id).await;
+        died_while(&snd, id, "delivered").await;
+        filed_without_sending(&s, &snd, id, &mid, "done", &t.backend).await;
     }
 }
 
@@ -147,26 +154,80 @@ async fn a_grant_taken_away_while_a_message_waits_stops_it() {
             .exec(snd.db())
             .await
             .unwrap();
-        let connections = snd.proxy().counts.connections();
-        let worker = snd.worker();
-        let v = snd
-            .wait_view(&snd.grantee, id, "settled", DELIVERY, |v| {
-                matches!(v.state, SendState::Failed | SendState::Sent)
-            })
-            .await;
-        worker.shutdown().await;
-        assert_eq!(v.state, SendState::Failed, "{}", t.backend);
-        assert_eq!(
-            v.failure.map(|f| f.problem),
-            Some(SendProblem::NotAllowed),
-            "{}",
-            t.backend
-        );
-        assert_eq!(
-            snd.proxy().counts.connections(),
-            connections,
-            "{}",
-            t.backend
-        );
+        stops_unsent(&snd, &snd.grantee, id, SendProblem::NotAllowed, &t.backend).await;
     }
+}
+
+/// The recipients are counted again on what is stored when the message goes out: a save
+/// that raced the Send cannot carry more than the limit out.
+#[tokio::test]
+async fn too_many_stored_recipients_stop_the_send() {
+    let s = stack();
+    for t in common::databases().await {
+        let snd = sender(&t.db, &s, "rcvmany", Smtp::Proxy(SmtpCut::Pass)).await;
+        let bob = recipient("rcvmnb");
+        let fields = snd.fields(&email(&bob), &format!("Many {}", token()), "To all.");
+        let id = snd.draft(&snd.owner, &fields).await;
+        snd.send(&snd.owner, id, &fields).await;
+        // What a racing save would have left: 101 addresses.
+        let many: Vec<String> = (0..101).map(|n| format!("r{n}@example.test")).collect();
+        draft::Entity::update(draft::ActiveModel {
+            id: Set(id),
+            to_addrs: Set(many.join(", ")),
+            ..Default::default()
+        })
+        .exec(snd.db())
+        .await
+        .unwrap();
+        let problem = SendProblem::TooManyRecipients { limit: 100 };
+        stops_unsent(&snd, &snd.owner, id, problem, &t.backend).await;
+    }
+}
+
+/// A worker takes draft `id` and stops it with `problem`, without a connection to the
+/// SMTP server.
+async fn stops_unsent(snd: &Sender, actor: &Actor, id: i64, problem: SendProblem, backend: &str) {
+    let connections = snd.proxy().counts.connections();
+    let worker = snd.worker();
+    let v = snd
+        .wait_view(actor, id, "settled", DELIVERY, |v| {
+            matches!(v.state, SendState::Failed | SendState::Sent)
+        })
+        .await;
+    worker.shutdown().await;
+    assert_eq!(v.state, SendState::Failed, "{backend}");
+    assert_eq!(v.failure.map(|f| f.problem), Some(problem), "{backend}");
+    assert_eq!(
+        snd.proxy().counts.connections(),
+        connections,
+        "{backend}: nothing sent"
+    );
+}
+
+/// A worker takes draft `id` over and ends it sent, without a connection to the SMTP
+/// server, its copy in Sent `copy` ("provider": found there; "done": appended) and once.
+async fn filed_without_sending(
+    s: &Stack,
+    snd: &Sender,
+    id: i64,
+    mid: &str,
+    copy: &str,
+    backend: &str,
+) {
+    let connections = snd.proxy().counts.connections();
+    let worker = snd.worker();
+    let v = snd.wait_sent(&snd.owner, id).await;
+    worker.shutdown().await;
+    assert_eq!(v.failure, None, "{backend}: not \"maybe sent\"");
+    assert_eq!(snd.wait_sent_copy(id).await, copy, "{backend}");
+    assert_eq!(
+        snd.proxy().counts.connections(),
+        connections,
+        "{backend}: nothing sent again"
+    );
+    assert_eq!(
+        copies(s, &snd.user, "Sent", mid).await.len(),
+        1,
+        "{backend}: filed once"
+    );
 }

@@ -2,7 +2,7 @@
 //! the draft's limit enforced while reading, read back for sending. An upload is marked
 //! complete only at its end: a cut upload is never shown nor sent, and is removed.
 
-use super::drafts::{authored, editable};
+use super::drafts::{authored, editable, still_editable};
 use crate::{
     accounts::Actor,
     entities::{draft_attachment, draft_attachment_chunk, message},
@@ -17,7 +17,7 @@ use domain::{ComposeAttachment, SendProblem};
 use futures_util::{Stream, StreamExt};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
 
 /// Bytes per stored chunk.
@@ -87,11 +87,27 @@ where
             });
         }
     };
-    let mut done: draft_attachment::ActiveModel = row.into();
-    done.size = Set(i64::try_from(size).unwrap_or(i64::MAX));
-    done.complete = Set(true);
-    let done = done.update(db).await?;
-    Ok(view(done))
+    // Complete only while the draft may still change: an upload that ends after Send was
+    // pressed is refused and removed, never shown as added to a message that went without it.
+    let size = i64::try_from(size).unwrap_or(i64::MAX);
+    let done = draft_attachment::Entity::update_many()
+        .col_expr(draft_attachment::Column::Size, Expr::value(size))
+        .col_expr(draft_attachment::Column::Complete, Expr::value(true))
+        .filter(draft_attachment::Column::Id.eq(row.id))
+        .filter(draft_attachment::Column::DraftId.in_subquery(still_editable(draft_id)))
+        .exec(db)
+        .await?;
+    if done.rows_affected == 0 {
+        draft_attachment::Entity::delete_by_id(row.id)
+            .exec(db)
+            .await?;
+        return Err(ServiceError::DraftChanged);
+    }
+    Ok(view(draft_attachment::Model {
+        size,
+        complete: true,
+        ..row
+    }))
 }
 
 enum Cut {

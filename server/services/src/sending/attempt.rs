@@ -2,11 +2,12 @@
 //! handed to the mailbox's SMTP server (`smtp`), and the end written back — sent (then
 //! the copy in Sent), stopped for the user (failed, unconfirmed), or retried later. A
 //! draft taken over from a process that died while handing its message over is never
-//! sent again: it is looked for in Sent instead.
+//! sent again: it is looked for in Sent instead; one whose message the server had taken
+//! only gets its copy in Sent.
 
 use super::{
     mime,
-    outbox::{self, End, PHASE_CONNECT, PHASE_DATA},
+    outbox::{self, End, PHASE_CONNECT, PHASE_DATA, PHASE_DELIVERED},
     outgoing::{self, Addresses},
     sent_copy,
     smtp::{self, Attempt, Limits},
@@ -46,8 +47,15 @@ pub(super) async fn attempt(ctx: &Ctx, row: draft::Model) {
         outcome = label,
         "send attempt"
     );
-    if let Err(err) = outbox::finish(&ctx.engine.db, id, &ctx.owner, end).await {
-        tracing::warn!(draft = id, %err, "send worker: writing the outcome failed");
+    match outbox::finish(&ctx.engine.db, id, &ctx.owner, end).await {
+        Ok(true) => {}
+        // Taken over (the lease ran out) or sent meanwhile: the other end stands.
+        Ok(false) => tracing::warn!(
+            draft = id,
+            outcome = label,
+            "send worker: the draft was no longer this attempt's"
+        ),
+        Err(err) => tracing::warn!(draft = id, %err, "send worker: writing the outcome failed"),
     }
 }
 
@@ -87,9 +95,27 @@ async fn run(ctx: &Ctx, row: &draft::Model) -> Result<End, SendProblem> {
     readable(db, &author, row.mailbox_id)
         .await
         .map_err(|_| SendProblem::NotAllowed)?;
-    if row.phase.as_deref() == Some(PHASE_DATA) {
+    match row.phase.as_deref() {
         // Taken over from a process that stopped while handing the message over.
-        return Ok(unconfirmed(ctx, &mailbox, row).await);
+        Some(PHASE_DATA) => return Ok(unconfirmed(ctx, &mailbox, row).await),
+        // ... or after the server took it: only its copy in Sent is left to file.
+        Some(PHASE_DELIVERED) => {
+            answered(ctx, row, &author).await;
+            let rebuilt = outgoing::of_draft(db, &mailbox, row, Addresses::Lenient, Utc::now())
+                .await
+                .map_err(|e| format!("{e:?}"))
+                .and_then(|m| mime::build(&m));
+            return Ok(match rebuilt {
+                Ok(raw) => filed(ctx, &mailbox, row, &raw).await,
+                Err(err) => {
+                    tracing::warn!(draft = row.id, %err, "sent, but its copy could not be rebuilt");
+                    End::Sent {
+                        sent_copy: "failed",
+                    }
+                }
+            });
+        }
+        _ => {}
     }
     outbox::set_phase(db, row.id, &ctx.owner, PHASE_CONNECT)
         .await
@@ -139,16 +165,13 @@ async fn run(ctx: &Ctx, row: &draft::Model) -> Result<End, SendProblem> {
     let _ = tokio::time::timeout(ctx.config.command_limit, conn.quit()).await;
     Ok(match result {
         Attempt::Delivered => {
+            // Recorded before anything else: a process that stops from here on must not
+            // leave the draft "maybe sent" (the user would send it again).
+            if let Err(err) = outbox::set_phase(db, row.id, &ctx.owner, PHASE_DELIVERED).await {
+                tracing::warn!(draft = row.id, %err, "sent, but recording it failed");
+            }
             answered(ctx, row, &author).await;
-            let sent_copy =
-                match sent_copy::file_copy(&ctx.engine, &mailbox, &row.message_id, &raw).await {
-                    Ok(state) => state,
-                    Err(err) => {
-                        tracing::warn!(draft = row.id, %err, "sent, but the copy in Sent failed");
-                        "failed"
-                    }
-                };
-            End::Sent { sent_copy }
+            filed(ctx, &mailbox, row, &raw).await
         }
         Attempt::Refused {
             problem,
@@ -160,6 +183,18 @@ async fn run(ctx: &Ctx, row: &draft::Model) -> Result<End, SendProblem> {
             unconfirmed(ctx, &mailbox, row).await
         }
     })
+}
+
+/// A sent message's copy in Sent (`sent_copy`); a failure there leaves the send sent.
+async fn filed(ctx: &Ctx, mailbox: &mailbox::Model, row: &draft::Model, raw: &[u8]) -> End {
+    let sent_copy = match sent_copy::file_copy(&ctx.engine, mailbox, &row.message_id, raw).await {
+        Ok(state) => state,
+        Err(err) => {
+            tracing::warn!(draft = row.id, %err, "sent, but the copy in Sent failed");
+            "failed"
+        }
+    };
+    End::Sent { sent_copy }
 }
 
 /// A reply marks the message it answers `\Answered`: at once in the app, on the server

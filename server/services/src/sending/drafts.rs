@@ -274,6 +274,16 @@ pub(super) async fn authored(
         .ok_or(ServiceError::NotFound)
 }
 
+/// Draft `draft_id`'s id while it may still change (for a write conditional on that).
+pub(super) fn still_editable(draft_id: i64) -> sea_orm::sea_query::SelectStatement {
+    sea_orm::sea_query::Query::select()
+        .column(draft::Column::Id)
+        .from(draft::Entity)
+        .and_where(draft::Column::Id.eq(draft_id))
+        .and_where(draft::Column::State.is_in(EDITABLE.map(SendState::as_str)))
+        .to_owned()
+}
+
 /// The caller's draft that may still change, or `DraftChanged` (`NotFound` if not theirs).
 pub(super) async fn editable(
     db: &impl ConnectionTrait,

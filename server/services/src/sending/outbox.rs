@@ -16,6 +16,9 @@ use std::time::Duration;
 pub(super) const PHASE_CONNECT: &str = "connect";
 /// The message is being handed over: a cut from here on may have delivered it.
 pub(super) const PHASE_DATA: &str = "data";
+/// The server took the message; what is left is its copy in Sent. A takeover only files
+/// that copy: the message never goes out again.
+pub(super) const PHASE_DELIVERED: &str = "delivered";
 
 fn due(now: DateTime<Utc>) -> Condition {
     Condition::any()
@@ -134,14 +137,27 @@ pub(super) enum End {
     },
 }
 
-/// Writes the end of an attempt, only while this process holds the draft.
+/// Writes the end of an attempt, only while this process holds the draft; a send the
+/// server took is written whoever holds the draft now (a process that took it over late
+/// only found it "maybe sent", or is about to hand it over again: it then stops before
+/// DATA). Returns whether the draft was written.
 pub(super) async fn finish(
     db: &impl ConnectionTrait,
     id: i64,
     owner: &str,
     end: End,
-) -> ServiceResult<()> {
+) -> ServiceResult<bool> {
     let now = Utc::now();
+    let held = Condition::all()
+        .add(draft::Column::State.eq(SendState::Sending.as_str()))
+        .add(draft::Column::LeaseOwner.eq(owner));
+    let held = match end {
+        End::Sent { .. } => Condition::all().add(
+            draft::Column::State
+                .is_in([SendState::Sending.as_str(), SendState::Unconfirmed.as_str()]),
+        ),
+        _ => held,
+    };
     let mut update = draft::Entity::update_many()
         .col_expr(draft::Column::Phase, Expr::value(Option::<String>::None))
         .col_expr(
@@ -174,18 +190,17 @@ pub(super) async fn finish(
             .col_expr(draft::Column::SendAt, Expr::value(at))
             .col_expr(draft::Column::Failure, Expr::value(to_json(&failure))),
     };
-    update
+    let done = update
         .filter(draft::Column::Id.eq(id))
-        .filter(draft::Column::State.eq(SendState::Sending.as_str()))
-        .filter(draft::Column::LeaseOwner.eq(owner))
+        .filter(held)
         .exec(db)
         .await?;
-    Ok(())
+    Ok(done.rows_affected == 1)
 }
 
 /// Gives back this process's claims on shutdown: an attempt that had not begun handing
-/// the message over is queued again at once; one that had is left for the takeover
-/// (which checks before anything is repeated).
+/// the message over is queued again at once; one that had (or whose message the server
+/// took) is left for the takeover, which checks before anything is repeated.
 pub(super) async fn release(db: &impl ConnectionTrait, owner: &str) -> ServiceResult<()> {
     draft::Entity::update_many()
         .col_expr(
@@ -207,7 +222,7 @@ pub(super) async fn release(db: &impl ConnectionTrait, owner: &str) -> ServiceRe
         .filter(
             Condition::any()
                 .add(draft::Column::Phase.is_null())
-                .add(draft::Column::Phase.ne(PHASE_DATA)),
+                .add(draft::Column::Phase.eq(PHASE_CONNECT)),
         )
         .exec(db)
         .await?;

@@ -45,12 +45,25 @@ pub(super) async fn of_draft(
             .map_err(|_| SendProblem::ServerRefused {
                 server_text: "internal error: attachments".into(),
             })?;
+    let (to, cc, bcc) = (
+        list(&row.to_addrs)?,
+        list(&row.cc_addrs)?,
+        list(&row.bcc_addrs)?,
+    );
+    // Checked again on what is stored: a save racing the Send could have changed it.
+    if matches!(addresses, Addresses::Strict)
+        && to.len() + cc.len() + bcc.len() > addresses::MAX_RECIPIENTS
+    {
+        return Err(SendProblem::TooManyRecipients {
+            limit: u32::try_from(addresses::MAX_RECIPIENTS).unwrap_or(u32::MAX),
+        });
+    }
     let bracketed = |id: &str| format!("<{id}>");
     Ok(Outgoing {
         from,
-        to: list(&row.to_addrs)?,
-        cc: list(&row.cc_addrs)?,
-        bcc: list(&row.bcc_addrs)?,
+        to,
+        cc,
+        bcc,
         subject: row.subject.clone(),
         message_id: bracketed(&row.message_id),
         in_reply_to: row.in_reply_to.as_deref().map(bracketed),

@@ -103,10 +103,10 @@ where
     }
     match step(limits.message, conn.message(message)).await {
         Ok(()) => Attempt::Delivered,
-        // The server answered the message: it said no, so it has not taken it.
-        Err(Step::Failed(err)) if err.is_response() || err.status().is_some() => {
-            refusal(&Step::Failed(err))
-        }
+        // The server answered the message with a reply code: it said no, so it has not
+        // taken it. Anything else after the final `.` (the connection closed, cleanly or
+        // not, or a reply that is no reply) may follow its acceptance: never repeated.
+        Err(Step::Failed(err)) if err.status().is_some() => refusal(&Step::Failed(err)),
         Err(Step::Failed(err)) => Attempt::Uncertain(text::server(&err.to_string())),
         Err(Step::TimedOut) => Attempt::Uncertain("no answer after the message".into()),
     }

@@ -49,6 +49,11 @@ pub enum SmtpCut {
     /// (`250 2.0.0 Ok: queued as …`: Postfix has the message and delivers it), then drop
     /// the app's connection without forwarding that reply.
     CutAfterAccepted,
+    /// As `CutAfterAccepted`, but the app's connection is closed cleanly instead of the
+    /// reply (TLS close_notify, then FIN): an end of stream, not a network error.
+    ClosedAfterAccepted,
+    /// As `ClosedAfterAccepted`, after a line that is no SMTP reply.
+    GarbledAfterAccepted,
     /// Forward the DATA body up to the end of its header block (or its last line before
     /// the final `.`), then close both sides: Postfix never sees the final `.` and
     /// discards the message.
@@ -277,10 +282,21 @@ where
         }
         if s.after_dot.swap(false, Ordering::SeqCst) && code.starts_with(b"2") {
             s.counts.accepted.fetch_add(1, Ordering::SeqCst);
-            if s.mode == SmtpCut::CutAfterAccepted {
-                // Postfix queued it; the app never hears so.
-                s.counts.cuts.fetch_add(1, Ordering::SeqCst);
-                return Err("cut");
+            // Postfix queued it; the app never hears so.
+            match s.mode {
+                SmtpCut::CutAfterAccepted => {
+                    s.counts.cuts.fetch_add(1, Ordering::SeqCst);
+                    return Err("cut");
+                }
+                SmtpCut::ClosedAfterAccepted | SmtpCut::GarbledAfterAccepted => {
+                    s.counts.cuts.fetch_add(1, Ordering::SeqCst);
+                    if s.mode == SmtpCut::GarbledAfterAccepted {
+                        write(&mut to, b"all good, thanks\r\n").await?;
+                    }
+                    bounded(to.shutdown()).await?;
+                    return Err("closed");
+                }
+                _ => {}
             }
         }
         write(&mut to, &reply).await?;
