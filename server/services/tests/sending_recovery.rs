@@ -90,7 +90,7 @@ async fn a_send_cut_by_a_crash_while_handing_over_is_never_repeated() {
         );
         append(&s, &snd.user, "Sent", filed.as_bytes(), Some("(\\Seen)")).await;
         died_while(&snd, id, "data").await;
-        filed_without_sending(&s, &snd, id, &mid, "provider", &t.backend).await;
+        filed_without_sending(&s, &snd, id, &mid, "provider", t.backend).await;
     }
 }
 
@@ -104,7 +104,7 @@ async fn a_send_cut_by_a_crash_after_the_server_took_it_is_sent_and_filed_once()
         let id = snd.draft(&snd.owner, &fields).await;
         let mid = snd.message_id(id).await;
         died_while(&snd, id, "delivered").await;
-        filed_without_sending(&s, &snd, id, &mid, "done", &t.backend).await;
+        filed_without_sending(&s, &snd, id, &mid, "done", t.backend).await;
     }
 }
 
@@ -154,7 +154,7 @@ async fn a_grant_taken_away_while_a_message_waits_stops_it() {
             .exec(snd.db())
             .await
             .unwrap();
-        stops_unsent(&snd, &snd.grantee, id, SendProblem::NotAllowed, &t.backend).await;
+        stops_unsent(&snd, &snd.grantee, id, SendProblem::NotAllowed, t.backend).await;
     }
 }
 
@@ -180,7 +180,7 @@ async fn too_many_stored_recipients_stop_the_send() {
         .await
         .unwrap();
         let problem = SendProblem::TooManyRecipients { limit: 100 };
-        stops_unsent(&snd, &snd.owner, id, problem, &t.backend).await;
+        stops_unsent(&snd, &snd.owner, id, problem, t.backend).await;
     }
 }
 
