@@ -244,3 +244,65 @@ async fn bulk_selections_reach_the_server() {
         worker.shutdown().await;
     }
 }
+
+/// Without MOVE and UIDPLUS a move is COPY, `\Deleted` and a plain EXPUNGE, which would
+/// also remove what another client marked deleted (and may still undelete): refused
+/// before anything changes on the server, and done once nothing else is marked.
+#[tokio::test]
+async fn without_uidplus_nothing_another_client_marked_deleted_is_expunged() {
+    use common::sync_fixtures::{mail_user, seed, server_view};
+    use services::{
+        mail_actions::imap::{Caps, expunge, move_to, select},
+        sync::SyncError,
+    };
+    use std::{collections::BTreeSet, time::Duration};
+    let limit = Duration::from_secs(30);
+    let s = stack();
+    let user = mail_user("actnoplus");
+    seed(&user, 3, "INBOX");
+    let mut other = other_client(&s, &user).await;
+    let target = format!("Moved-{user}");
+    other.create(&target).await.unwrap();
+    other.select("INBOX").await.unwrap();
+    let all: BTreeSet<u32> = other.uid_search("ALL").await.unwrap().into_iter().collect();
+    let [u1, u2, u3] = all.iter().map(|u| i64::from(*u)).collect::<Vec<_>>()[..] else {
+        panic!("three messages: {all:?}")
+    };
+    store_flags(&mut other, &u1.to_string(), "+FLAGS (\\Deleted)").await;
+
+    let old_server = Caps {
+        moves: false,
+        uidplus: false,
+    };
+    let mut app = other_client(&s, &user).await;
+    select(&mut app, "INBOX", limit).await.unwrap();
+    let moved = move_to(&mut app, old_server, &[u2], &target, limit).await;
+    assert!(matches!(moved, Err(SyncError::Refused(_))), "{moved:?}");
+    let removed = expunge(&mut app, old_server, &[u3], limit).await;
+    assert!(matches!(removed, Err(SyncError::Refused(_))), "{removed:?}");
+    let inbox = |v: std::collections::BTreeMap<i64, _>| v.into_keys().collect::<Vec<_>>();
+    assert_eq!(inbox(server_view(&s, &user, "INBOX").await), [u1, u2, u3]);
+    assert!(
+        server_view(&s, &user, &target).await.is_empty(),
+        "no copy made"
+    );
+    let marked: BTreeSet<u32> = other
+        .uid_search("DELETED")
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+    assert_eq!(
+        marked,
+        BTreeSet::from([u1 as u32]),
+        "only the other client's mark"
+    );
+
+    // Undeleted by the other client: the move goes through, and takes only its message.
+    store_flags(&mut other, &u1.to_string(), "-FLAGS (\\Deleted)").await;
+    move_to(&mut app, old_server, &[u2], &target, limit)
+        .await
+        .unwrap();
+    assert_eq!(inbox(server_view(&s, &user, "INBOX").await), [u1, u3]);
+    assert_eq!(server_view(&s, &user, &target).await.len(), 1);
+}

@@ -9,7 +9,10 @@ use async_imap::{
     error::Error as ImapError,
     imap_proto::{Response, ResponseCode, Status, rfc4315::UidSetMember},
 };
-use std::{collections::HashMap, time::Duration};
+use std::{
+    collections::{HashMap, HashSet},
+    time::Duration,
+};
 
 /// What the server offers that a write-back uses.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -85,6 +88,8 @@ pub async fn move_to(
     if caps.moves {
         return command(session, &format!("UID MOVE {set} {name}"), limit).await;
     }
+    // Checked before the copy: refused then, nothing has changed on the server.
+    only_ours_deleted(session, caps, uids, limit).await?;
     let copied = command(session, &format!("UID COPY {set} {name}"), limit).await?;
     expunge(session, caps, uids, limit).await?;
     Ok(copied)
@@ -98,6 +103,7 @@ pub async fn expunge(
     uids: &[i64],
     limit: Duration,
 ) -> Result<(), SyncError> {
+    only_ours_deleted(session, caps, uids, limit).await?;
     let set = uid_set(uids);
     let deleted = format!("UID STORE {set} +FLAGS.SILENT (\\Deleted)");
     command(session, &deleted, limit).await?;
@@ -105,6 +111,37 @@ pub async fn expunge(
         command(session, &format!("UID EXPUNGE {set}"), limit).await?;
     } else {
         command(session, "EXPUNGE", limit).await?;
+    }
+    Ok(())
+}
+
+/// Without UIDPLUS the only removal is a plain EXPUNGE, which also removes every other
+/// message of the folder marked `\Deleted` (by another mail client, which may still
+/// undelete it): refused, as the server's refusal would be, while there is any.
+async fn only_ours_deleted(
+    session: &mut ImapSession,
+    caps: Caps,
+    uids: &[i64],
+    limit: Duration,
+) -> Result<(), SyncError> {
+    if caps.uidplus {
+        return Ok(());
+    }
+    // NOOP first: the search must see marks other clients made since the SELECT.
+    tokio::time::timeout(limit, session.noop())
+        .await
+        .map_err(|_| SyncError::Timeout)??;
+    let marked = tokio::time::timeout(limit, session.uid_search("DELETED"))
+        .await
+        .map_err(|_| SyncError::Timeout)??;
+    drop_unsolicited(session);
+    let ours: HashSet<i64> = uids.iter().copied().collect();
+    if marked.iter().any(|uid| !ours.contains(&i64::from(*uid))) {
+        return Err(SyncError::Refused(
+            "other messages in this folder are marked deleted by another mail client, and \
+             this server (no UIDPLUS) can only remove them together with these"
+                .into(),
+        ));
     }
     Ok(())
 }

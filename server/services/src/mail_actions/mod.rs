@@ -15,7 +15,8 @@
 mod apply;
 mod batch;
 mod failures;
-pub(crate) mod imap;
+/// Public for the tests that run its commands as a server without MOVE or UIDPLUS would.
+pub mod imap;
 mod kind;
 mod queue;
 mod revert;
