@@ -244,3 +244,67 @@ async fn a_silent_server_ends_the_run_by_the_read_timeout() {
     // Headers were kept before the silence; the bodies wait for the next run.
     assert_eq!(messages(&t.db, id).await.len(), 3);
 }
+
+/// A server tells of other clients' flag changes in the middle of every FETCH (flags-only
+/// answers with a UID, for messages asked for and not): they are not taken for the
+/// messages, so no row gets an empty envelope, a 1970 date or an empty body, and none is
+/// stored twice.
+#[tokio::test]
+async fn flag_news_in_the_middle_of_a_fetch_are_not_taken_for_messages() {
+    let s = stack();
+    for t in common::databases().await {
+        let st = state(t.db.clone(), &s);
+        let fake = fake_imap::start(
+            &s.ca,
+            Behaviour {
+                messages: 6,
+                unsolicited_flags: true,
+                ..Behaviour::default()
+            },
+        )
+        .await;
+        let id = hostile_mailbox(&st, &s, fake.port).await;
+        let mut engine = engine(&st);
+        // The header pass takes the newest message; the rest come whole.
+        engine.limits.header_batch = 1;
+        assert_eq!(
+            engine.sync_mailbox(id).await,
+            Outcome::Synced,
+            "{}",
+            t.backend
+        );
+        let mut rows = messages(&t.db, id).await;
+        rows.sort_by_key(|r| r.uid);
+        assert_eq!(
+            rows.iter().map(|r| r.uid).collect::<Vec<_>>(),
+            (1..=6).collect::<Vec<_>>(),
+            "{}: each message once",
+            t.backend
+        );
+        for row in &rows {
+            let uid = row.uid;
+            assert_eq!(row.subject, format!("Message {uid}"), "{}", t.backend);
+            assert_eq!(
+                row.message_id.as_deref(),
+                Some(format!("fake-{uid}@hostile.test").as_str()),
+                "{}",
+                t.backend
+            );
+            assert!(row.received_at.timestamp() > 0, "{}: uid {uid}", t.backend);
+            assert_eq!(
+                row.body_state,
+                BodyState::Stored,
+                "{}: uid {uid}",
+                t.backend
+            );
+            assert!(
+                row.text_body
+                    .as_deref()
+                    .is_some_and(|b| b.contains(&format!("Hello {uid}."))),
+                "{}: uid {uid}: {:?}",
+                t.backend,
+                row.text_body
+            );
+        }
+    }
+}

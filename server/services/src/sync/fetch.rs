@@ -121,11 +121,14 @@ pub async fn headers(
         )
         .await?;
     let mut rows = Vec::with_capacity(uids.len());
+    let mut wanted = Wanted::new(uids);
     while let Some(f) = stream.try_next().await? {
-        let Some(uid) = f.uid else { continue };
+        let Some(uid) = wanted.answer(&f, f.header().is_some()) else {
+            continue;
+        };
         let header = f.header().filter(|h| *h != OVERSIZE_MARKER);
         rows.push(HeaderRow {
-            uid: i64::from(uid),
+            uid,
             flags: flags_of(&f),
             received_at: received_at(&f),
             size: i64::from(f.size.unwrap_or(0)),
@@ -155,10 +158,14 @@ pub async fn meta(session: &mut ImapSession, uids: &[i64]) -> Result<Vec<Meta>, 
         .uid_fetch(uid_set(uids), "(UID FLAGS INTERNALDATE RFC822.SIZE)")
         .await?;
     let mut out = Vec::with_capacity(uids.len());
+    let mut wanted = Wanted::new(uids);
     while let Some(f) = stream.try_next().await? {
-        let Some(uid) = f.uid else { continue };
+        let asked = f.internal_date().is_some() || f.size.is_some();
+        let Some(uid) = wanted.answer(&f, asked) else {
+            continue;
+        };
         out.push(Meta {
-            uid: i64::from(uid),
+            uid,
             flags: flags_of(&f),
             received_at: received_at(&f),
             size: i64::from(f.size.unwrap_or(0)),
@@ -226,15 +233,42 @@ pub async fn bodies(
         .uid_fetch(uid_set(uids), "(UID BODY.PEEK[])")
         .await?;
     let mut out = Vec::with_capacity(uids.len());
+    let mut wanted = Wanted::new(uids);
     while let Some(f) = stream.try_next().await? {
-        let Some(uid) = f.uid else { continue };
+        let Some(uid) = wanted.answer(&f, f.body().is_some()) else {
+            continue;
+        };
         let body = match f.body() {
             Some(b) if b == OVERSIZE_MARKER || b.len() as u64 > max_message => Body::TooLarge,
             b => Body::Kept(b.unwrap_or_default().to_vec()),
         };
-        out.push((i64::from(uid), body));
+        out.push((uid, body));
     }
     Ok(out)
+}
+
+/// The UIDs a FETCH asked for, each answered once. A server also sends FETCH answers of
+/// its own during a command (another client changed flags: `* 7 FETCH (UID 7 FLAGS …)`,
+/// with a UID under CONDSTORE); such an answer, one for a UID not asked, or a second one
+/// for a UID is not the message's: taken as it, it would store an empty envelope or an
+/// empty body for good (and, twice in one INSERT, fail PostgreSQL's upsert).
+struct Wanted {
+    open: HashSet<i64>,
+}
+
+impl Wanted {
+    fn new(uids: &[i64]) -> Self {
+        Wanted {
+            open: uids.iter().copied().collect(),
+        }
+    }
+
+    /// The UID `fetch` answers, if it is one still open and `has_items` (it carries what
+    /// was asked for).
+    fn answer(&mut self, fetch: &Fetch, has_items: bool) -> Option<i64> {
+        let uid = i64::from(fetch.uid?);
+        (has_items && self.open.remove(&uid)).then_some(uid)
+    }
 }
 
 fn flags_of(fetch: &Fetch) -> Flags {

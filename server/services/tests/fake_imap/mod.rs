@@ -47,6 +47,9 @@ pub struct Behaviour {
     pub garbage: Option<usize>,
     /// EXAMINE is refused (`NO`) with a text this long, full of control characters.
     pub refuse_examine: Option<usize>,
+    /// Every UID FETCH first hears of "another client's" flag changes: a flags-only
+    /// `* n FETCH (UID n FLAGS (\Seen))` for every message, asked for or not.
+    pub unsolicited_flags: bool,
 }
 
 impl Default for Behaviour {
@@ -59,6 +62,7 @@ impl Default for Behaviour {
             long_name: None,
             garbage: None,
             refuse_examine: None,
+            unsolicited_flags: false,
         }
     }
 }
@@ -163,6 +167,14 @@ where
         let upper = rest.to_ascii_uppercase();
         log.lock().unwrap().push(rest.clone());
         let command = upper.split(' ').next().unwrap_or("");
+        if b.unsolicited_flags && upper.starts_with("UID FETCH") {
+            // Told first; then the command is answered as usual.
+            for uid in 1..=b.messages {
+                write
+                    .write_all(format!("* {uid} FETCH (UID {uid} FLAGS (\\Seen))\r\n").as_bytes())
+                    .await?;
+            }
+        }
         match command {
             "CAPABILITY" => {
                 write
@@ -269,6 +281,21 @@ where
                         .await?;
                 }
             },
+            "UID" if upper.contains("INTERNALDATE") => {
+                // UID FETCH … (UID FLAGS INTERNALDATE RFC822.SIZE)
+                for uid in uids_of(word(&rest, 2), b.messages) {
+                    let part = format!(
+                        "* {uid} FETCH (UID {uid} FLAGS () INTERNALDATE \"{date}\" RFC822.SIZE {size})\r\n",
+                        date = (Utc::now() - Days::minutes(i64::from(uid)))
+                            .format("%d-%b-%Y %H:%M:%S +0000"),
+                        size = b.declared_size,
+                    );
+                    write.write_all(part.as_bytes()).await?;
+                }
+                write
+                    .write_all(format!("{tag} OK done\r\n").as_bytes())
+                    .await?;
+            }
             "UID" => {
                 // UID FETCH … (UID FLAGS)
                 for uid in uids_of(word(&rest, 2), b.messages) {
