@@ -9,6 +9,7 @@
 //!
 //! - **literals**: an announced literal over `max_literal_bytes`, or over what is left of
 //!   `max_response_bytes`, is read and thrown away; async-imap sees [`OVERSIZE_MARKER`]
+//!   (or, for the second case, [`OVER_BUDGET_MARKER`])
 //!   in its place, so the message is kept as "too large" and the session goes on;
 //! - **bytes kept**: more than `max_response_bytes` handed on, or a line (outside
 //!   literals) over `max_line_bytes`, ends the connection; so do more than
@@ -38,6 +39,11 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 /// What async-imap reads instead of a literal that was thrown away. It holds NUL bytes,
 /// which a literal may not contain (RFC 3501 §9 `CHAR8`), so no server can send it.
 pub const OVERSIZE_MARKER: &[u8] = b"\0mailcenter: literal over the limit, not kept\0";
+
+/// The same for a literal within the literal limit that did not fit what was left of the
+/// command's answer (the server sent more than it declared for the others): it may fit
+/// when asked for alone.
+pub const OVER_BUDGET_MARKER: &[u8] = b"\0mailcenter: literal over the answer's budget, not kept\0";
 
 /// Bounds of one connection (see the module documentation).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

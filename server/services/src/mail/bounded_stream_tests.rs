@@ -132,8 +132,13 @@ async fn a_literal_over_what_is_left_of_the_response_is_thrown_away() {
     let out = read_all(&mut s).await.unwrap();
     let text = String::from_utf8_lossy(&out);
     assert!(text.starts_with(&format!("* 1 FETCH (BODY[] {{80}}\r\n{})", "a".repeat(80))));
+    // Told apart from a literal over the literal limit: alone, it would fit.
     assert!(
-        out.windows(OVERSIZE_MARKER.len())
+        out.windows(OVER_BUDGET_MARKER.len())
+            .any(|w| w == OVER_BUDGET_MARKER)
+    );
+    assert!(
+        !out.windows(OVERSIZE_MARKER.len())
             .any(|w| w == OVERSIZE_MARKER)
     );
     assert!(text.ends_with(")\r\nA1 OK\r\n"), "{text}");

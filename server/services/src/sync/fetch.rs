@@ -10,7 +10,10 @@ use super::{
     error::SyncError,
     store::{Flags, HeaderRow},
 };
-use crate::mail::{bounded_stream::OVERSIZE_MARKER, login::Tls};
+use crate::mail::{
+    bounded_stream::{OVER_BUDGET_MARKER, OVERSIZE_MARKER},
+    login::Tls,
+};
 use async_imap::{Session, types::Fetch, types::Flag};
 use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
@@ -126,7 +129,9 @@ pub async fn headers(
         let Some(uid) = wanted.answer(&f, f.header().is_some()) else {
             continue;
         };
-        let header = f.header().filter(|h| *h != OVERSIZE_MARKER);
+        let header = f
+            .header()
+            .filter(|h| *h != OVERSIZE_MARKER && *h != OVER_BUDGET_MARKER);
         rows.push(HeaderRow {
             uid,
             flags: flags_of(&f),
@@ -236,16 +241,36 @@ pub enum Body {
 /// Whole messages of these UIDs. The answer may hold about twice the sizes the server
 /// declared for them (servers estimate; Exchange converts on the fly) plus 1 MiB, and no
 /// message over `max_message_bytes`: whatever goes beyond arrives as [`Body::TooLarge`],
-/// however much the server actually sends.
+/// however much the server actually sends. A message within the per-message limit that
+/// did not fit what was left of the batch's answer is asked for again alone, with room
+/// for the largest message allowed: an under-declared batch costs a command more, not
+/// messages marked too large for good.
 pub async fn bodies(
     session: &mut ImapSession,
     uids: &[i64],
     declared_bytes: i64,
     max_message_bytes: i64,
 ) -> Result<Vec<(i64, Body)>, SyncError> {
-    drop_unsolicited(session);
     let declared = u64::try_from(declared_bytes).unwrap_or(0);
     let max_message = u64::try_from(max_message_bytes).unwrap_or(0);
+    let (mut out, again) = bodies_within(session, uids, declared, max_message).await?;
+    for uid in again {
+        let (alone, _) = bodies_within(session, &[uid], max_message, max_message).await?;
+        // Cut again (the connection's own bound is lower): kept as too large.
+        out.extend(alone.into_iter().next().or(Some((uid, Body::TooLarge))));
+    }
+    Ok(out)
+}
+
+/// One FETCH of whole messages within an answer of about twice `declared` plus 1 MiB;
+/// also the UIDs whose literal did not fit what was left of it.
+async fn bodies_within(
+    session: &mut ImapSession,
+    uids: &[i64],
+    declared: u64,
+    max_message: u64,
+) -> Result<(Vec<(i64, Body)>, Vec<i64>), SyncError> {
+    drop_unsolicited(session);
     session.get_mut().limit_next_command(
         declared.saturating_mul(2).saturating_add(1 << 20),
         max_message,
@@ -254,18 +279,23 @@ pub async fn bodies(
         .uid_fetch(uid_set(uids), "(UID BODY.PEEK[])")
         .await?;
     let mut out = Vec::with_capacity(uids.len());
+    let mut again = Vec::new();
     let mut wanted = Wanted::new(uids);
     while let Some(f) = stream.try_next().await? {
         let Some(uid) = wanted.answer(&f, f.body().is_some()) else {
             continue;
         };
         let body = match f.body() {
+            Some(OVER_BUDGET_MARKER) => {
+                again.push(uid);
+                continue;
+            }
             Some(b) if b == OVERSIZE_MARKER || b.len() as u64 > max_message => Body::TooLarge,
             b => Body::Kept(b.unwrap_or_default().to_vec()),
         };
         out.push((uid, body));
     }
-    Ok(out)
+    Ok((out, again))
 }
 
 /// The UIDs a FETCH asked for, each answered once. A server also sends FETCH answers of

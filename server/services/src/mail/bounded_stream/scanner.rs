@@ -1,7 +1,7 @@
 //! The scanner: recognises literal announcements in the server's bytes, hands literals
 //! on or throws them away behind the marker, counts what is kept and notices IDLE.
 
-use super::{BoundedStream, OVERSIZE_MARKER, StreamLimitError};
+use super::{BoundedStream, OVER_BUDGET_MARKER, OVERSIZE_MARKER, StreamLimitError};
 
 /// Where the reader is in the server's byte stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -179,7 +179,8 @@ impl<S> BoundedStream<S> {
     fn announced(&mut self, n: u64) -> Result<(), StreamLimitError> {
         self.brace = Brace::None;
         let (max_response, max_literal) = self.current;
-        let fits = n <= max_literal
+        let literal_fits = n <= max_literal;
+        let fits = literal_fits
             && self
                 .kept
                 .saturating_add(self.held.len() as u64)
@@ -197,9 +198,14 @@ impl<S> BoundedStream<S> {
             };
         } else {
             self.held.clear();
-            let announcement = format!("{{{}}}\r\n", OVERSIZE_MARKER.len());
+            let marker = if literal_fits {
+                OVER_BUDGET_MARKER
+            } else {
+                OVERSIZE_MARKER
+            };
+            let announcement = format!("{{{}}}\r\n", marker.len());
             self.emit(announcement.as_bytes())?;
-            self.emit(OVERSIZE_MARKER)?;
+            self.emit(marker)?;
             self.scan = Scan::Skip { left: n };
             if n == 0 {
                 self.scan = Scan::Line {
