@@ -11,7 +11,7 @@ use std::{
     path::Path,
     sync::{
         Arc, Mutex,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicU32, AtomicU64, Ordering},
     },
 };
 use tokio::{
@@ -50,6 +50,11 @@ pub struct Behaviour {
     /// Every UID FETCH first hears of "another client's" flag changes: a flags-only
     /// `* n FETCH (UID n FLAGS (\Seen))` for every message, asked for or not.
     pub unsolicited_flags: bool,
+    /// CONDSTORE offered, EXAMINE telling `HIGHESTMODSEQ 1` (nothing ever changes).
+    pub condstore: bool,
+    /// The UID whose whole-message FETCH answer leaves its body out (flags only); 0 for
+    /// none. Shared: a test may change it between runs.
+    pub bodiless: Arc<AtomicU32>,
 }
 
 impl Default for Behaviour {
@@ -63,6 +68,8 @@ impl Default for Behaviour {
             garbage: None,
             refuse_examine: None,
             unsolicited_flags: false,
+            condstore: false,
+            bodiless: Arc::new(AtomicU32::new(0)),
         }
     }
 }
@@ -152,8 +159,13 @@ where
 {
     let (read, mut write) = tokio::io::split(stream);
     let mut lines = BufReader::new(read);
+    let caps = if b.condstore {
+        "IMAP4rev1 AUTH=PLAIN ENABLE CONDSTORE"
+    } else {
+        "IMAP4rev1 AUTH=PLAIN"
+    };
     write
-        .write_all(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] fake server ready\r\n")
+        .write_all(format!("* OK [CAPABILITY {caps}] fake server ready\r\n").as_bytes())
         .await?;
     let mut line = String::new();
     loop {
@@ -178,10 +190,7 @@ where
         match command {
             "CAPABILITY" => {
                 write
-                    .write_all(
-                        format!("* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n{tag} OK done\r\n")
-                            .as_bytes(),
-                    )
+                    .write_all(format!("* CAPABILITY {caps}\r\n{tag} OK done\r\n").as_bytes())
                     .await?
             }
             "LOGIN" | "AUTHENTICATE" => {
@@ -205,9 +214,14 @@ where
                     write.write_all(&junk).await?;
                 } else {
                     let answer = format!(
-                        "* {n} EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT {next}] ok\r\n{tag} OK [READ-ONLY] done\r\n",
+                        "* {n} EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT {next}] ok\r\n{modseq}{tag} OK [READ-ONLY] done\r\n",
                         n = b.messages,
-                        next = b.messages + 1
+                        next = b.messages + 1,
+                        modseq = if b.condstore {
+                            "* OK [HIGHESTMODSEQ 1] ok\r\n"
+                        } else {
+                            ""
+                        },
                     );
                     write.write_all(answer.as_bytes()).await?;
                 }
@@ -254,6 +268,11 @@ where
                 }
                 Bodies::Honest => {
                     for uid in uids_of(word(&rest, 2), b.messages) {
+                        if uid == b.bodiless.load(Ordering::SeqCst) {
+                            let part = format!("* {uid} FETCH (UID {uid} FLAGS ())\r\n");
+                            write.write_all(part.as_bytes()).await?;
+                            continue;
+                        }
                         let message = format!("{}\r\nHello {uid}.\r\n", header(uid));
                         let part = format!(
                             "* {uid} FETCH (UID {uid} BODY[] {{{}}}\r\n{message})\r\n",
