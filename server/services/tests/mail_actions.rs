@@ -306,3 +306,38 @@ async fn without_uidplus_nothing_another_client_marked_deleted_is_expunged() {
     assert_eq!(inbox(server_view(&s, &user, "INBOX").await), [u1, u3]);
     assert_eq!(server_view(&s, &user, &target).await.len(), 1);
 }
+
+/// Another client reads and stars a message while the app's "mark read" of it is on its
+/// way: the star reaches the app once the write-back is done, though that write-back
+/// changes nothing on the server (so HIGHESTMODSEQ does not move past the star).
+#[tokio::test]
+async fn a_flag_changed_elsewhere_while_a_write_back_waits_reaches_the_app() {
+    let s = stack();
+    for t in common::databases().await {
+        let mb = setup(&t.db, &s, "acth", 6, &["INBOX"], &[]).await;
+        let rows = mb.rows("INBOX").await;
+        let x = rows.iter().find(|r| !r.seen && !r.flagged).unwrap().clone();
+        // The app marks it read: the row is held until that is written.
+        act(&mb.st, &mb.owner, &[x.id], MarkRead).await.unwrap();
+        // Meanwhile the phone reads and stars it.
+        let mut phone = other_client(&s, &mb.user).await;
+        phone.select("INBOX").await.unwrap();
+        store_flags(&mut phone, &x.uid.to_string(), "+FLAGS (\\Seen \\Flagged)").await;
+        phone.logout().await.ok();
+        // The sync leaves the held row as the reader left it...
+        mb.sync().await;
+        let worker = mb.worker();
+        mb.written().await;
+        worker.shutdown().await;
+        // ... and the next one brings the star.
+        mb.sync().await;
+        let row = mb.row(x.id).await.unwrap();
+        assert!(
+            row.seen && row.flagged,
+            "{}: seen {}, flagged {}",
+            t.backend,
+            row.seen,
+            row.flagged
+        );
+    }
+}

@@ -142,6 +142,12 @@ pub async fn header_pass(
     // flags: the changes since the remembered HIGHESTMODSEQ, or all their flags when no
     // state of this generation is remembered yet (a first sync cut before it finished:
     // a flag changed between its runs would otherwise never reach the app).
+    // A flag change of a message with a write-back on its way is not applied (the row
+    // stays as the reader left it); the state is then not remembered, so the next run
+    // asks for the changes since the last remembered HIGHESTMODSEQ again and applies it
+    // once the write-back is done (a write-back that changes nothing on the server, as
+    // `\Seen` set by another client first, would not bring it back).
+    let mut skipped_held = false;
     if !stored.is_empty() {
         let kept: Vec<i64> = stored
             .keys()
@@ -154,7 +160,9 @@ pub async fn header_pass(
             None
         };
         let mut changed = timed(t, fetch::flags(session, &kept, since)).await?;
+        let told = changed.len();
         changed.retain(|(uid, _)| !held.contains(uid));
+        skipped_held = changed.len() < told;
         store::apply_flags(db, key, &stored, &changed).await?;
     }
     if let Some(from) = range.resync_from {
@@ -166,10 +174,12 @@ pub async fn header_pass(
         return Ok(HeaderPass {
             key,
             rest,
-            state: Some((state, range.code.clone())),
+            state: (!skipped_held).then(|| (state, range.code.clone())),
         });
     }
-    progress::remember_state(db, folder.id, state, &range.code).await?;
+    if !skipped_held {
+        progress::remember_state(db, folder.id, state, &range.code).await?;
+    }
     Ok(HeaderPass {
         key,
         rest,
