@@ -11,7 +11,7 @@ use std::{
     path::Path,
     sync::{
         Arc, Mutex,
-        atomic::{AtomicU32, AtomicU64, Ordering},
+        atomic::{AtomicU64, Ordering},
     },
 };
 use tokio::{
@@ -21,58 +21,9 @@ use tokio::{
 };
 use tokio_rustls::TlsAcceptor;
 
-/// What the body fetch (`UID FETCH … BODY.PEEK[]`) gets.
-#[derive(Clone, Debug)]
-pub enum Bodies {
-    /// A small, real message per UID.
-    Honest,
-    /// `bytes` for each message, whatever RFC822.SIZE said.
-    Flood { bytes: usize },
-    /// No answer, ever (the connection stays open until the client leaves).
-    Silent,
-}
+mod behaviour;
 
-#[derive(Clone, Debug)]
-pub struct Behaviour {
-    /// UIDs 1..=messages in INBOX.
-    pub messages: u32,
-    /// What RFC822.SIZE says for every message.
-    pub declared_size: u32,
-    pub bodies: Bodies,
-    /// Folders listed besides INBOX (which is listed last).
-    pub extra_folders: usize,
-    /// One more folder with a name this long.
-    pub long_name: Option<usize>,
-    /// EXAMINE is answered with this many bytes no IMAP parser accepts.
-    pub garbage: Option<usize>,
-    /// EXAMINE is refused (`NO`) with a text this long, full of control characters.
-    pub refuse_examine: Option<usize>,
-    /// Every UID FETCH first hears of "another client's" flag changes: a flags-only
-    /// `* n FETCH (UID n FLAGS (\Seen))` for every message, asked for or not.
-    pub unsolicited_flags: bool,
-    /// CONDSTORE offered, EXAMINE telling `HIGHESTMODSEQ 1` (nothing ever changes).
-    pub condstore: bool,
-    /// The UID whose whole-message FETCH answer leaves its body out (flags only); 0 for
-    /// none. Shared: a test may change it between runs.
-    pub bodiless: Arc<AtomicU32>,
-}
-
-impl Default for Behaviour {
-    fn default() -> Self {
-        Behaviour {
-            messages: 3,
-            declared_size: 1000,
-            bodies: Bodies::Honest,
-            extra_folders: 0,
-            long_name: None,
-            garbage: None,
-            refuse_examine: None,
-            unsolicited_flags: false,
-            condstore: false,
-            bodiless: Arc::new(AtomicU32::new(0)),
-        }
-    }
-}
+pub use behaviour::{Behaviour, Bodies};
 
 pub struct FakeImap {
     pub port: u16,
