@@ -91,7 +91,7 @@ pub async fn move_to(
     // Checked before the copy: refused then, nothing has changed on the server.
     only_ours_deleted(session, caps, uids, limit).await?;
     let copied = command(session, &format!("UID COPY {set} {name}"), limit).await?;
-    expunge(session, caps, uids, limit).await?;
+    remove(session, caps, uids, limit).await?;
     Ok(copied)
 }
 
@@ -104,6 +104,16 @@ pub async fn expunge(
     limit: Duration,
 ) -> Result<(), SyncError> {
     only_ours_deleted(session, caps, uids, limit).await?;
+    remove(session, caps, uids, limit).await
+}
+
+/// `\Deleted`, then UID EXPUNGE or EXPUNGE, once [`only_ours_deleted`] has allowed it.
+async fn remove(
+    session: &mut ImapSession,
+    caps: Caps,
+    uids: &[i64],
+    limit: Duration,
+) -> Result<(), SyncError> {
     let set = uid_set(uids);
     let deleted = format!("UID STORE {set} +FLAGS.SILENT (\\Deleted)");
     command(session, &deleted, limit).await?;

@@ -148,15 +148,14 @@ pub(super) async fn finish(
     end: End,
 ) -> ServiceResult<bool> {
     let now = Utc::now();
-    let held = Condition::all()
-        .add(draft::Column::State.eq(SendState::Sending.as_str()))
-        .add(draft::Column::LeaseOwner.eq(owner));
     let held = match end {
         End::Sent { .. } => Condition::all().add(
             draft::Column::State
                 .is_in([SendState::Sending.as_str(), SendState::Unconfirmed.as_str()]),
         ),
-        _ => held,
+        _ => Condition::all()
+            .add(draft::Column::State.eq(SendState::Sending.as_str()))
+            .add(draft::Column::LeaseOwner.eq(owner)),
     };
     let mut update = draft::Entity::update_many()
         .col_expr(draft::Column::Phase, Expr::value(Option::<String>::None))

@@ -35,7 +35,7 @@ pub async fn bodies(
     for uid in again {
         let (alone, _) = bodies_within(session, &[uid], max_message, max_message).await?;
         // Cut again (the connection's own bound is lower): kept as too large.
-        out.extend(alone.into_iter().next().or(Some((uid, Body::TooLarge))));
+        out.push(alone.into_iter().next().unwrap_or((uid, Body::TooLarge)));
     }
     Ok(out)
 }
