@@ -6,12 +6,13 @@ use super::parse::{Content, Envelope};
 use crate::{db::retry_busy, entities::message, error::ServiceResult};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QuerySelect, TransactionTrait, sea_query::OnConflict,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
+    TransactionTrait,
 };
 use std::collections::{HashMap, HashSet};
 
 mod bodies;
+mod new_rows;
 mod quota;
 mod selection;
 
@@ -176,139 +177,7 @@ pub async fn insert_rows(
 ) -> ServiceResult<()> {
     // Each attempt copies the rows into its statements once: the batch (every body of it)
     // is not cloned beforehand for an attempt that is rarely repeated.
-    retry_busy(|| insert_rows_once(db, key, &rows, adopt)).await
-}
-
-async fn insert_rows_once(
-    db: &DatabaseConnection,
-    key: FolderKey,
-    rows: &[(HeaderRow, NewBody)],
-    adopt: bool,
-) -> ServiceResult<()> {
-    let txn = db.begin().await?;
-    let mut fresh = Vec::with_capacity(rows.len());
-    for (row, body) in rows {
-        if adopt && adopt_row(&txn, key, row).await? {
-            continue;
-        }
-        fresh.push(new_row(key, row, body));
-    }
-    // A row already there was stored since this run read what the folder holds: by a
-    // batch of an abandoned run that was still being written (its task is aborted with
-    // the run, but a write already on its way lands). This run fetched later, so its
-    // flags win; the rest of the row is the same message.
-    let flags_win = OnConflict::columns([
-        message::Column::FolderId,
-        message::Column::Uidvalidity,
-        message::Column::Uid,
-    ])
-    .update_columns([
-        message::Column::Seen,
-        message::Column::Flagged,
-        message::Column::Answered,
-        message::Column::Draft,
-    ])
-    .to_owned();
-    // SQLite binds at most 32,766 values per statement; a row binds about 27.
-    for part in chunked(fresh, 1000) {
-        message::Entity::insert_many(part)
-            .on_conflict(flags_win.clone())
-            .exec_without_returning(&txn)
-            .await?;
-    }
-    txn.commit().await?;
-    Ok(())
-}
-
-fn chunked<T>(items: Vec<T>, size: usize) -> Vec<Vec<T>> {
-    let mut out = Vec::new();
-    let mut items = items.into_iter().peekable();
-    while items.peek().is_some() {
-        out.push(items.by_ref().take(size).collect());
-    }
-    out
-}
-
-async fn adopt_row(
-    db: &impl ConnectionTrait,
-    key: FolderKey,
-    row: &HeaderRow,
-) -> ServiceResult<bool> {
-    let Some(message_id) = &row.envelope.message_id else {
-        return Ok(false);
-    };
-    let old = message::Entity::find()
-        .select_only()
-        .column(message::Column::Id)
-        .filter(message::Column::FolderId.eq(key.folder_id))
-        .filter(message::Column::Uidvalidity.ne(key.uidvalidity))
-        .filter(message::Column::MessageId.eq(message_id.as_str()))
-        .filter(message::Column::Size.eq(row.size))
-        .filter(match row.envelope.sent_at {
-            Some(at) => message::Column::SentAt.eq(at),
-            None => message::Column::SentAt.is_null(),
-        })
-        .limit(1)
-        .into_tuple::<i64>()
-        .one(db)
-        .await?;
-    let Some(id) = old else {
-        return Ok(false);
-    };
-    message::Entity::update_many()
-        .col_expr(message::Column::Uidvalidity, key.uidvalidity.into())
-        .col_expr(message::Column::Uid, row.uid.into())
-        .col_expr(message::Column::Seen, row.flags.seen.into())
-        .col_expr(message::Column::Flagged, row.flags.flagged.into())
-        .col_expr(message::Column::Answered, row.flags.answered.into())
-        .col_expr(message::Column::Draft, row.flags.draft.into())
-        .filter(message::Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    Ok(true)
-}
-
-fn new_row(key: FolderKey, row: &HeaderRow, body: &NewBody) -> message::ActiveModel {
-    let e = row.envelope.clone();
-    let (state, content) = match body {
-        NewBody::Pending => (BodyState::Pending, None),
-        NewBody::Stored(content) => (BodyState::Stored, Some(content)),
-        NewBody::TooLarge => (BodyState::TooLarge, None),
-        NewBody::OverQuota => (BodyState::OverQuota, None),
-    };
-    let bytes = content.map_or(0, body_bytes);
-    let content = content.cloned().unwrap_or_default();
-    message::ActiveModel {
-        mailbox_id: Set(key.mailbox_id),
-        folder_id: Set(key.folder_id),
-        uidvalidity: Set(key.uidvalidity),
-        uid: Set(row.uid),
-        message_id: Set(e.message_id),
-        thread_id: Set(e.thread_id),
-        in_reply_to: Set(e.in_reply_to),
-        references: Set(e.references.join(" ")),
-        subject: Set(e.subject),
-        from_name: Set(e.from.name),
-        from_address: Set(e.from.address),
-        to_list: Set(message::People(e.to)),
-        cc_list: Set(message::People(e.cc)),
-        reply_to: Set(message::People(e.reply_to)),
-        sent_at: Set(e.sent_at),
-        received_at: Set(row.received_at),
-        size: Set(row.size),
-        seen: Set(row.flags.seen),
-        flagged: Set(row.flags.flagged),
-        answered: Set(row.flags.answered),
-        draft: Set(row.flags.draft),
-        body_state: Set(state),
-        text_body: Set(content.text),
-        html_body: Set(content.html),
-        snippet: Set(content.snippet),
-        attachments: Set(message::Attachments(content.attachments)),
-        body_bytes: Set(bytes),
-        automated: Set(e.automated),
-        ..Default::default()
-    }
+    retry_busy(|| new_rows::insert_rows_once(db, key, &rows, adopt)).await
 }
 
 /// Drops every row of the folder that is not of the current UIDVALIDITY.
