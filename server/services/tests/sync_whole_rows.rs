@@ -75,6 +75,25 @@ async fn rows(db: &DatabaseConnection, mailbox_id: i64) -> Vec<message::Model> {
         .unwrap()
 }
 
+/// `items` of every message in the user's INBOX, as another client fetches them.
+async fn inbox_fetch(
+    s: &common::mail_stack::Stack,
+    user: &str,
+    items: &str,
+) -> Vec<async_imap::types::Fetch> {
+    let mut imap = other_client(s, user).await;
+    imap.examine("INBOX").await.unwrap();
+    let fetches = imap
+        .uid_fetch("1:*", items)
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    imap.logout().await.ok();
+    fetches
+}
+
 /// Every row's envelope is what the header block alone gives (as the header pass would
 /// have stored it).
 async fn assert_envelopes_as_headers_give(
@@ -83,16 +102,7 @@ async fn assert_envelopes_as_headers_give(
     rows: &[message::Model],
     b: &str,
 ) {
-    let mut imap = other_client(s, user).await;
-    imap.examine("INBOX").await.unwrap();
-    let fetches: Vec<_> = imap
-        .uid_fetch("1:*", "(UID BODY.PEEK[HEADER])")
-        .await
-        .unwrap()
-        .try_collect()
-        .await
-        .unwrap();
-    imap.logout().await.ok();
+    let fetches = inbox_fetch(s, user, "(UID BODY.PEEK[HEADER])").await;
     let by_uid: HashMap<i64, Envelope> = fetches
         .iter()
         .map(|f| {
@@ -220,16 +230,7 @@ async fn rows_written_many_to_a_statement_each_hold_their_own_message() {
     let s = stack();
     let user = mail_user("wholecols");
     seed(&user, 150, "INBOX");
-    let mut imap = other_client(&s, &user).await;
-    imap.examine("INBOX").await.unwrap();
-    let fetches: Vec<_> = imap
-        .uid_fetch("1:*", "(UID BODY.PEEK[])")
-        .await
-        .unwrap()
-        .try_collect()
-        .await
-        .unwrap();
-    imap.logout().await.ok();
+    let fetches = inbox_fetch(&s, &user, "(UID BODY.PEEK[])").await;
     let parsed: HashMap<i64, (Envelope, Content)> = fetches
         .iter()
         .map(|f| {
