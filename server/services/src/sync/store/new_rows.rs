@@ -1,10 +1,10 @@
 //! New message rows, written in statements of one fixed shape: the SQL of a statement of
-//! [`ROWS_PER_STATEMENT`] rows (and of one row, for the tail of a batch) is built once per
-//! batch, and each statement then only binds its rows' values. Building the whole batch as
-//! one statement (`insert_many`) had sea_query write and the database prepare a new
-//! statement of a new length for every batch, and took a third of the sync's writes
-//! (docs/benchmarks.md, twenty-seventh round); the same text each time is prepared once
-//! per connection and kept in the driver's statement cache.
+//! [`ROWS_PER_STATEMENT`] rows (the batch's tail in halving shapes) is built once per batch,
+//! and each statement then only binds its rows' values; the same few texts are prepared
+//! once per connection and kept in the driver's statement cache. Building a whole batch as one
+//! statement (`insert_many` of up to 1,000 rows) held copies of every body of the batch at
+//! once in the built statement and in the driver's values: a 10k first sync peaked
+//! 6–8 MB higher, and spent a little more CPU (docs/benchmarks.md, twenty-seventh round).
 
 use super::{BodyState, FolderKey, HeaderRow, NewBody, body_bytes};
 use crate::{entities::message, error::ServiceResult};
@@ -13,10 +13,22 @@ use sea_orm::{
     QuerySelect, Statement, TransactionTrait, Value,
     sea_query::{Expr, OnConflict, Query},
 };
+use std::collections::HashMap;
 
 /// Rows per statement: 64 × 28 = 1,792 values, under SQLite's 32,766 and PostgreSQL's
 /// 65,535 bound values per statement.
 const ROWS_PER_STATEMENT: usize = 64;
+
+/// The rows of the next statement when `left` rows are left: [`ROWS_PER_STATEMENT`], or the
+/// largest power of two not above `left`. So at most seven shapes of statement (64, 32, …,
+/// 1 rows) are ever prepared and cached per connection, whatever the batches' lengths.
+fn rows_in_next_statement(left: usize) -> usize {
+    if left >= ROWS_PER_STATEMENT {
+        ROWS_PER_STATEMENT
+    } else {
+        1 << left.max(1).ilog2()
+    }
+}
 
 /// The columns a new row sets, in the order [`values`] gives them (`id` and
 /// `crm_checked` take their defaults).
@@ -68,23 +80,17 @@ pub async fn insert_rows_once(
         fresh.push((row, body));
     }
     let backend = txn.get_database_backend();
-    let full = statement_sql(backend, ROWS_PER_STATEMENT);
-    let mut parts = fresh.chunks_exact(ROWS_PER_STATEMENT);
-    for part in parts.by_ref() {
+    let mut sql: HashMap<usize, String> = HashMap::new();
+    let mut rest = fresh.as_slice();
+    while !rest.is_empty() {
+        let (part, tail) = rest.split_at(rows_in_next_statement(rest.len()));
+        let sql = sql
+            .entry(part.len())
+            .or_insert_with(|| statement_sql(backend, part.len()));
         let bound = part.iter().flat_map(|(row, body)| values(key, row, body));
-        txn.execute_raw(Statement::from_sql_and_values(
-            backend,
-            full.as_str(),
-            bound,
-        ))
-        .await?;
-    }
-    let tail = parts.remainder();
-    if !tail.is_empty() {
-        let bound = tail.iter().flat_map(|(row, body)| values(key, row, body));
-        let sql = statement_sql(backend, tail.len());
-        txn.execute_raw(Statement::from_sql_and_values(backend, sql, bound))
+        txn.execute_raw(Statement::from_sql_and_values(backend, sql.as_str(), bound))
             .await?;
+        rest = tail;
     }
     txn.commit().await?;
     Ok(())
@@ -203,4 +209,34 @@ async fn adopt_row(
         .exec(db)
         .await?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_take_64_rows_then_halving_shapes() {
+        let shapes = |mut left: usize| {
+            let mut out = Vec::new();
+            while left > 0 {
+                let n = rows_in_next_statement(left);
+                out.push(n);
+                left -= n;
+            }
+            out
+        };
+        assert_eq!(shapes(1), [1]);
+        assert_eq!(shapes(64), [64]);
+        assert_eq!(shapes(130), [64, 64, 2]);
+        assert_eq!(shapes(263), [64, 64, 64, 64, 4, 2, 1]);
+        assert_eq!(shapes(63), [32, 16, 8, 4, 2, 1]);
+        let mut seen = std::collections::BTreeSet::new();
+        for n in 1..=1000 {
+            let s = shapes(n);
+            assert_eq!(s.iter().sum::<usize>(), n);
+            seen.extend(s);
+        }
+        assert_eq!(seen.len(), 7, "{seen:?}");
+    }
 }
