@@ -159,6 +159,7 @@ pub fn send_problem_text(i18n: I18nContext<Locale>, problem: &SendProblem) -> St
         SendProblem::Network { detail } => says(t_string!(i18n, err_send_network), detail),
         SendProblem::MaybeSent => t_string!(i18n, err_maybe_sent).to_string(),
         SendProblem::NotAllowed => t_string!(i18n, err_send_not_allowed).to_string(),
+        SendProblem::Interrupted { .. } => t_string!(i18n, err_send_interrupted).to_string(),
     }
 }
 

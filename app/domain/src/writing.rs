@@ -58,6 +58,10 @@ pub enum SendProblem {
     MaybeSent,
     /// The caller may no longer send from this mailbox.
     NotAllowed,
+    /// Its attempts kept stopping before handing the message over (the app stopped or
+    /// failed while sending it, `times` in a row); nothing was sent. Not tried again by
+    /// itself.
+    Interrupted { times: u32 },
 }
 
 /// A recipient the server refused, with its words.

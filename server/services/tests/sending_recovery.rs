@@ -2,15 +2,17 @@
 //! and PostgreSQL: a send taken over after its process died while handing the message
 //! over is never repeated (and counts as sent when the copy is in Sent); one that died
 //! after the server took the message only files its copy in Sent; one that died before
-//! is sent once; a grant taken away while a message waits stops it.
+//! is sent once; one whose attempts keep dying stops once they pass the budget, and a
+//! shutdown does not count against it; a grant taken away while a message waits stops it.
 use crate::common;
 use crate::send_fixtures;
 
 use common::{
     mail_stack::{Stack, stack},
     smtp_cut_proxy::SmtpCut,
+    wait::wait_until,
 };
-use domain::{SendProblem, SendState};
+use domain::{ComposeView, SendProblem, SendState};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use send_fixtures::*;
 use services::{
@@ -22,6 +24,11 @@ use services::{
 /// "delivered")
 /// into its attempt: its lease has run out.
 async fn died_while(snd: &Sender, id: i64, phase: &str) {
+    died_again_while(snd, id, phase, 0).await;
+}
+
+/// As [`died_while`], its claim taken over `takeovers` times in a row already.
+async fn died_again_while(snd: &Sender, id: i64, phase: &str, takeovers: i32) {
     draft::Entity::update(draft::ActiveModel {
         id: Set(id),
         state: Set(SendState::Sending),
@@ -29,11 +36,124 @@ async fn died_while(snd: &Sender, id: i64, phase: &str) {
         lease_owner: Set(Some("dead-process".into())),
         lease_until: Set(Some(chrono::Utc::now() - chrono::Duration::seconds(1))),
         attempts: Set(1),
+        takeovers: Set(takeovers),
         ..Default::default()
     })
     .exec(snd.db())
     .await
     .unwrap();
+}
+
+async fn draft_row(snd: &Sender, id: i64) -> draft::Model {
+    draft::Entity::find_by_id(id)
+        .one(snd.db())
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+/// Attempts that keep ending without an outcome (a process killed, crashing or panicking
+/// on this draft each time) stop where the draft stands after the third takeover in a
+/// row, instead of being taken over every lease for ever.
+#[tokio::test]
+async fn attempts_that_keep_ending_without_an_outcome_stop_the_draft() {
+    let s = stack();
+    for t in common::databases().await {
+        let b = t.backend;
+        let snd = sender(&t.db, &s, "rcvgiv", Smtp::Proxy(SmtpCut::Pass)).await;
+        let bob = recipient("rcvgvb");
+        let draft = async |subject: &str| {
+            let fields = snd.fields(&email(&bob), &format!("{subject} {}", token()), "Again?");
+            snd.draft(&snd.owner, &fields).await
+        };
+        // Nothing handed over yet: it fails, nothing is sent, the draft is kept.
+        let id = draft("Connect").await;
+        died_again_while(&snd, id, "connect", 3).await;
+        stops_unsent(
+            &snd,
+            &snd.owner,
+            id,
+            SendProblem::Interrupted { times: 4 },
+            b,
+        )
+        .await;
+        assert_eq!(draft_row(&snd, id).await.body, "Again?", "{b}");
+
+        // Within the budget the same crash is taken over and sent.
+        let id = draft("Within").await;
+        died_again_while(&snd, id, "connect", 2).await;
+        let worker = snd.worker();
+        snd.wait_sent(&snd.owner, id).await;
+        worker.shutdown().await;
+        assert_eq!(snd.proxy().counts.accepted(), 1, "{b}");
+        assert_eq!(
+            draft_row(&snd, id).await.takeovers,
+            0,
+            "{b}: an end sets it back"
+        );
+
+        // Handed over: it may have been sent, and is not looked for nor sent again.
+        let id = draft("Data").await;
+        died_again_while(&snd, id, "data", 3).await;
+        maybe_sent_unsent(&snd, id, b).await;
+
+        // Taken by the server: sent, its copy in Sent given up.
+        let id = draft("Delivered").await;
+        let mid = snd.message_id(id).await;
+        died_again_while(&snd, id, "delivered", 3).await;
+        let connections = snd.proxy().counts.connections();
+        let worker = snd.worker();
+        let v = snd.wait_sent(&snd.owner, id).await;
+        worker.shutdown().await;
+        assert_eq!(v.failure, None, "{b}");
+        assert_eq!(snd.wait_sent_copy(id).await, "failed", "{b}");
+        assert_eq!(snd.proxy().counts.connections(), connections, "{b}");
+        assert!(copies(&s, &snd.user, "Sent", &mid).await.is_empty(), "{b}");
+    }
+}
+
+/// A shutdown while an attempt is still connecting queues the draft again, counted
+/// neither as a retry nor as a takeover: restarts use up none of its budgets.
+#[tokio::test]
+async fn a_shutdown_while_connecting_gives_the_attempt_back() {
+    let s = stack();
+    for t in common::databases().await {
+        let b = t.backend;
+        let snd = sender(&t.db, &s, "rcvrel", Smtp::Proxy(SmtpCut::Silent)).await;
+        let bob = recipient("rcvrlb");
+        let before = snd.proxy().counts.connections();
+        let id = snd
+            .send_new(&email(&bob), &format!("Held {}", token()), "Held.")
+            .await;
+        let worker = snd.worker();
+        let connecting = wait_until(DELIVERY, || async {
+            let row = draft_row(&snd, id).await;
+            row.phase.as_deref() == Some("connect") && snd.proxy().counts.connections() > before
+        })
+        .await;
+        assert!(connecting.is_some(), "{b}: the attempt never connected");
+        worker.shutdown().await;
+        let row = draft_row(&snd, id).await;
+        assert_eq!(
+            (
+                row.state,
+                row.attempts,
+                row.takeovers,
+                row.phase,
+                row.lease_owner
+            ),
+            (SendState::Queued, 0, 0, None, None),
+            "{b}"
+        );
+
+        snd.proxy().set_mode(SmtpCut::Pass);
+        let worker = snd.worker();
+        snd.wait_sent(&snd.owner, id).await;
+        worker.shutdown().await;
+        assert_eq!(snd.proxy().counts.accepted(), 1, "{b}");
+        let row = draft_row(&snd, id).await;
+        assert_eq!((row.attempts, row.takeovers), (1, 0), "{b}");
+    }
 }
 
 #[tokio::test]
@@ -45,27 +165,7 @@ async fn a_send_cut_by_a_crash_while_handing_over_is_never_repeated() {
         let fields = snd.fields(&email(&bob), &format!("Crash {}", token()), "Handed over?");
         let id = snd.draft(&snd.owner, &fields).await;
         died_while(&snd, id, "data").await;
-        let connections = snd.proxy().counts.connections();
-        let worker = snd.worker();
-        let v = snd
-            .wait_view(&snd.owner, id, "settled", DELIVERY, |v| {
-                v.state != SendState::Sending
-            })
-            .await;
-        worker.shutdown().await;
-        assert_eq!(v.state, SendState::Unconfirmed, "{}: {v:#?}", t.backend);
-        assert_eq!(
-            v.failure.map(|f| f.problem),
-            Some(SendProblem::MaybeSent),
-            "{}",
-            t.backend
-        );
-        assert_eq!(
-            snd.proxy().counts.connections(),
-            connections,
-            "{}: the takeover sent nothing",
-            t.backend
-        );
+        let v = maybe_sent_unsent(&snd, id, t.backend).await;
         assert_eq!(
             v.fields.body, "Handed over?",
             "{}: the draft is kept",
@@ -182,6 +282,31 @@ async fn too_many_stored_recipients_stop_the_send() {
         let problem = SendProblem::TooManyRecipients { limit: 100 };
         stops_unsent(&snd, &snd.owner, id, problem, t.backend).await;
     }
+}
+
+/// A worker takes draft `id` over and leaves it "may have been sent", without a
+/// connection to the SMTP server; its view.
+async fn maybe_sent_unsent(snd: &Sender, id: i64, backend: &str) -> ComposeView {
+    let connections = snd.proxy().counts.connections();
+    let worker = snd.worker();
+    let v = snd
+        .wait_view(&snd.owner, id, "settled", DELIVERY, |v| {
+            v.state != SendState::Sending
+        })
+        .await;
+    worker.shutdown().await;
+    assert_eq!(v.state, SendState::Unconfirmed, "{backend}: {v:#?}");
+    assert_eq!(
+        v.failure.as_ref().map(|f| &f.problem),
+        Some(&SendProblem::MaybeSent),
+        "{backend}"
+    );
+    assert_eq!(
+        snd.proxy().counts.connections(),
+        connections,
+        "{backend}: the takeover sent nothing"
+    );
+    v
 }
 
 /// A worker takes draft `id` and stops it with `problem`, without a connection to the

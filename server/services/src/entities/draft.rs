@@ -34,6 +34,9 @@ pub struct Model {
     pub lease_owner: Option<String>,
     pub lease_until: Option<DateTimeUtc>,
     pub attempts: i32,
+    /// Claims in a row taken over from an attempt that ended without an outcome (a killed
+    /// or crashed process, a panic); any attempt's end and a new Send set it back to 0.
+    pub takeovers: i32,
     /// JSON of `domain::SendFailure`.
     pub failure: Option<String>,
     /// The copy in Sent: `none` (not sent yet), `pending`, `done`, `provider` (the

@@ -20,6 +20,7 @@ pub(crate) mod m20261201_000110_search_queue;
 mod m20261202_000120_search_queue_updates;
 mod m20261203_000130_one_folder_order_index;
 mod m20261204_000140_lease_index;
+mod m20261205_000150_draft_takeovers;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000120_search_queue_updates::Migration),
             Box::new(m20261203_000130_one_folder_order_index::Migration),
             Box::new(m20261204_000140_lease_index::Migration),
+            Box::new(m20261205_000150_draft_takeovers::Migration),
         ]
     }
 }

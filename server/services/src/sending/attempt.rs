@@ -95,6 +95,15 @@ async fn run(ctx: &Ctx, row: &draft::Model) -> Result<End, SendProblem> {
     readable(db, &author, row.mailbox_id)
         .await
         .map_err(|_| SendProblem::NotAllowed)?;
+    if let Some(end) = given_up(row) {
+        tracing::warn!(
+            draft = row.id,
+            takeovers = row.takeovers,
+            phase = row.phase.as_deref().unwrap_or(""),
+            "send stopped: its attempts kept ending without an outcome"
+        );
+        return Ok(end);
+    }
     match row.phase.as_deref() {
         // Taken over from a process that stopped while handing the message over.
         Some(PHASE_DATA) => return Ok(unconfirmed(ctx, &mailbox, row).await),
@@ -182,6 +191,34 @@ async fn run(ctx: &Ctx, row: &draft::Model) -> Result<End, SendProblem> {
             tracing::warn!(draft = row.id, %detail, "send cut while handing the message over");
             unconfirmed(ctx, &mailbox, row).await
         }
+    })
+}
+
+/// Takeovers in a row after which a draft stops where it stands.
+const MAX_TAKEOVERS: u32 = 3;
+
+/// A draft taken over more than [`MAX_TAKEOVERS`] times in a row (`takeovers`: every
+/// attempt's end and a new Send set it back) kept bringing its attempts down without an
+/// outcome: their process was killed or crashed, or the attempt panicked. It stops where
+/// it stands instead of being tried again every lease, so a message that brings its
+/// process down cannot do so for ever: nothing handed over yet, it fails
+/// (`Interrupted`); handed over, it may have been sent (the takeovers before looked for it
+/// in Sent); taken by the server, it is sent and only its copy in Sent is given up.
+fn given_up(row: &draft::Model) -> Option<End> {
+    let times = u32::try_from(row.takeovers).unwrap_or(u32::MAX);
+    if times <= MAX_TAKEOVERS {
+        return None;
+    }
+    Some(match row.phase.as_deref() {
+        Some(PHASE_DELIVERED) => End::Sent {
+            sent_copy: "failed",
+        },
+        Some(PHASE_DATA) => stopped(SendState::Unconfirmed, SendProblem::MaybeSent, Vec::new()),
+        _ => stopped(
+            SendState::Failed,
+            SendProblem::Interrupted { times },
+            Vec::new(),
+        ),
     })
 }
 

@@ -154,6 +154,7 @@ pub async fn send_draft(
         )
         .col_expr(draft::Column::SendAt, Expr::value(send_at))
         .col_expr(draft::Column::Attempts, Expr::value(0))
+        .col_expr(draft::Column::Takeovers, Expr::value(0))
         .col_expr(draft::Column::Phase, Expr::value(Option::<String>::None))
         .col_expr(draft::Column::UpdatedAt, Expr::value(now))
         .filter(draft::Column::Id.eq(draft_id))

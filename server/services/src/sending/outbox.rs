@@ -68,6 +68,17 @@ pub(super) async fn claim_due(
                 draft::Column::Attempts,
                 Expr::col(draft::Column::Attempts).add(1),
             )
+            // Still Sending, its lease run out: taken over from an attempt that ended
+            // without an outcome.
+            .col_expr(
+                draft::Column::Takeovers,
+                Expr::case(
+                    draft::Column::State.eq(SendState::Sending.as_str()),
+                    Expr::col(draft::Column::Takeovers).add(1),
+                )
+                .finally(Expr::col(draft::Column::Takeovers))
+                .into(),
+            )
             .filter(draft::Column::Id.eq(id))
             .filter(due(now))
             .exec(db)
@@ -167,6 +178,7 @@ pub(super) async fn finish(
             draft::Column::LeaseUntil,
             Expr::value(Option::<DateTime<Utc>>::None),
         )
+        .col_expr(draft::Column::Takeovers, Expr::value(0))
         .col_expr(draft::Column::UpdatedAt, Expr::value(now));
     update = match end {
         End::Sent { sent_copy } => update
@@ -198,13 +210,18 @@ pub(super) async fn finish(
 }
 
 /// Gives back this process's claims on shutdown: an attempt that had not begun handing
-/// the message over is queued again at once; one that had (or whose message the server
-/// took) is left for the takeover, which checks before anything is repeated.
+/// the message over is queued again at once, its claim not counted against the retries
+/// (the draft did not fail, the process stopped); one that had (or whose message the
+/// server took) is left for the takeover, which checks before anything is repeated.
 pub(super) async fn release(db: &impl ConnectionTrait, owner: &str) -> ServiceResult<()> {
     draft::Entity::update_many()
         .col_expr(
             draft::Column::State,
             Expr::value(SendState::Queued.as_str()),
+        )
+        .col_expr(
+            draft::Column::Attempts,
+            Expr::col(draft::Column::Attempts).sub(1),
         )
         .col_expr(draft::Column::SendAt, Expr::value(Utc::now()))
         .col_expr(
@@ -227,6 +244,23 @@ pub(super) async fn release(db: &impl ConnectionTrait, owner: &str) -> ServiceRe
         .await?;
     draft::Entity::update_many()
         .col_expr(draft::Column::LeaseUntil, Expr::value(Utc::now()))
+        .filter(draft::Column::State.eq(SendState::Sending.as_str()))
+        .filter(draft::Column::LeaseOwner.eq(owner))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The claim of an attempt that panicked runs out now: the draft is taken over at once,
+/// with the checks and the count of a takeover (`attempt::given_up`), not after the lease.
+pub(super) async fn lease_ends_now(
+    db: &impl ConnectionTrait,
+    id: i64,
+    owner: &str,
+) -> ServiceResult<()> {
+    draft::Entity::update_many()
+        .col_expr(draft::Column::LeaseUntil, Expr::value(Utc::now()))
+        .filter(draft::Column::Id.eq(id))
         .filter(draft::Column::State.eq(SendState::Sending.as_str()))
         .filter(draft::Column::LeaseOwner.eq(owner))
         .exec(db)

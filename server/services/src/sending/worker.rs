@@ -148,14 +148,19 @@ impl SendWorker {
             let sleep = self.sleep_for(copy_at).await.max(Duration::from_millis(5));
             tokio::select! {
                 Some(done) = tasks.join_next_with_id(), if !tasks.is_empty() => {
-                    let id = match done {
-                        Ok((id, ())) => id,
+                    let (id, panicked) = match done {
+                        Ok((id, ())) => (id, false),
                         Err(err) => {
                             tracing::warn!(%err, "send worker: an attempt stopped");
-                            err.id()
+                            (err.id(), err.is_panic())
                         }
                     };
-                    running.remove(&id);
+                    if let Some(draft) = running.remove(&id)
+                        && panicked
+                        && let Err(err) = outbox::lease_ends_now(db, draft, &self.ctx.owner).await
+                    {
+                        tracing::warn!(draft, %err, "send worker: ending a panicked claim failed");
+                    }
                     if copying == Some(id) {
                         copying = None;
                     }

@@ -45,6 +45,9 @@ pub enum SmtpCut {
     /// Close the app's connection as soon as it is accepted, before TLS and before any
     /// byte: "the network is down". Postfix is not contacted.
     CutAtGreeting,
+    /// Accept the app's connection and say nothing (no greeting) until the app closes it:
+    /// an attempt stays connecting.
+    Silent,
     /// Forward the whole DATA body including the final `.`, read Postfix's reply to it
     /// (`250 2.0.0 Ok: queued as …`: Postfix has the message and delivers it), then drop
     /// the app's connection without forwarding that reply.
@@ -123,6 +126,14 @@ impl SmtpCutProxy {
                         if mode == SmtpCut::CutAtGreeting {
                             c.cuts.fetch_add(1, Ordering::SeqCst);
                             drop(client);
+                            continue;
+                        }
+                        if mode == SmtpCut::Silent {
+                            conns.spawn(async move {
+                                let mut client = client;
+                                let mut sink = tokio::io::sink();
+                                let _ = tokio::io::copy(&mut client, &mut sink).await;
+                            });
                             continue;
                         }
                         let (acceptor, connector, counts) =
