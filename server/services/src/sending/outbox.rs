@@ -64,20 +64,16 @@ pub(super) async fn claim_due(
             )
             .col_expr(draft::Column::LeaseOwner, Expr::value(owner))
             .col_expr(draft::Column::LeaseUntil, Expr::value(until))
+            // Still Sending, its lease run out: taken over from an attempt that ended
+            // without an outcome, counted as a takeover, not as a retry (every SET sees
+            // the row as it was).
             .col_expr(
                 draft::Column::Attempts,
-                Expr::col(draft::Column::Attempts).add(1),
+                count_if(false, draft::Column::Attempts),
             )
-            // Still Sending, its lease run out: taken over from an attempt that ended
-            // without an outcome.
             .col_expr(
                 draft::Column::Takeovers,
-                Expr::case(
-                    draft::Column::State.eq(SendState::Sending.as_str()),
-                    Expr::col(draft::Column::Takeovers).add(1),
-                )
-                .finally(Expr::col(draft::Column::Takeovers))
-                .into(),
+                count_if(true, draft::Column::Takeovers),
             )
             .filter(draft::Column::Id.eq(id))
             .filter(due(now))
@@ -90,6 +86,20 @@ pub(super) async fn claim_due(
         }
     }
     Ok(claimed)
+}
+
+/// `column + 1` for a claim that is a takeover (with `takeover`) or that is not (without),
+/// else `column`.
+fn count_if(takeover: bool, column: draft::Column) -> Expr {
+    let taken_over = draft::Column::State.eq(SendState::Sending.as_str());
+    let when = if takeover {
+        taken_over
+    } else {
+        taken_over.not()
+    };
+    Expr::case(when, Expr::col(column).add(1))
+        .finally(Expr::col(column))
+        .into()
 }
 
 /// When the next draft falls due (a queued one's send time, or a lease running out).

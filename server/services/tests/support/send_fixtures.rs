@@ -197,11 +197,16 @@ impl Sender {
 
     /// A send worker on this state's `send_waker`, named uniquely (a new process).
     pub fn worker(&self) -> SendWorkerHandle {
+        self.worker_with(fast())
+    }
+
+    /// As [`Sender::worker`], with `config`.
+    pub fn worker_with(&self, config: SendConfig) -> SendWorkerHandle {
         SendWorker::new(
             self.engine.clone(),
             self.st.send_waker.clone(),
             format!("test-{}", uuid::Uuid::new_v4().simple()),
-            fast(),
+            config,
         )
         .spawn()
     }
