@@ -252,7 +252,7 @@ async fn bulk_selections_reach_the_server() {
 async fn without_uidplus_nothing_another_client_marked_deleted_is_expunged() {
     use common::sync_fixtures::{mail_user, seed, server_view};
     use services::{
-        mail_actions::imap::{Caps, expunge, move_to, select},
+        mail_actions::imap::{Caps, copy_to, expunge, select},
         sync::SyncError,
     };
     use std::{collections::BTreeSet, time::Duration};
@@ -276,8 +276,8 @@ async fn without_uidplus_nothing_another_client_marked_deleted_is_expunged() {
     };
     let mut app = other_client(&s, &user).await;
     select(&mut app, "INBOX", limit).await.unwrap();
-    let moved = move_to(&mut app, old_server, &[u2], &target, limit).await;
-    assert!(matches!(moved, Err(SyncError::Refused(_))), "{moved:?}");
+    let copied = copy_to(&mut app, old_server, &[u2], &target, limit).await;
+    assert!(matches!(copied, Err(SyncError::Refused(_))), "{copied:?}");
     let removed = expunge(&mut app, old_server, &[u3], limit).await;
     assert!(matches!(removed, Err(SyncError::Refused(_))), "{removed:?}");
     let inbox = |v: std::collections::BTreeMap<i64, _>| v.into_keys().collect::<Vec<_>>();
@@ -300,9 +300,10 @@ async fn without_uidplus_nothing_another_client_marked_deleted_is_expunged() {
 
     // Undeleted by the other client: the move goes through, and takes only its message.
     store_flags(&mut other, &u1.to_string(), "-FLAGS (\\Deleted)").await;
-    move_to(&mut app, old_server, &[u2], &target, limit)
+    copy_to(&mut app, old_server, &[u2], &target, limit)
         .await
         .unwrap();
+    expunge(&mut app, old_server, &[u2], limit).await.unwrap();
     assert_eq!(inbox(server_view(&s, &user, "INBOX").await), [u1, u3]);
     assert_eq!(server_view(&s, &user, &target).await.len(), 1);
 }

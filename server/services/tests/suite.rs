@@ -39,6 +39,7 @@ mod hostile_imap;
 mod hostile_imap_scheduler;
 mod login_check;
 mod login_throttle;
+mod mail_action_copies;
 mod mail_action_failures;
 mod mail_actions;
 mod mail_search;

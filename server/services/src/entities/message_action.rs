@@ -32,6 +32,9 @@ pub struct Model {
     pub lease_until: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub failed_at: Option<DateTimeUtc>,
+    /// A move without MOVE: an attempt's UID COPY went through, only the removal from
+    /// `folder_id` is left.
+    pub copied: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

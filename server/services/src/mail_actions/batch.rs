@@ -156,6 +156,7 @@ fn next_group(queued: &[Action]) -> Option<&[Action]> {
                 && a.folder_id == first.folder_id
                 && a.uidvalidity == first.uidvalidity
                 && a.target_folder_id == first.target_folder_id
+                && a.copied == first.copied
                 && a.uid > 0
         })
         .count();
@@ -225,9 +226,13 @@ async fn step(
         .await
         .map_err(|e| stored(e.into()))?
         .ok_or_else(|| Failure::Permanent("the target folder is gone".into()))?;
-    let copied: Option<Copied> = imap::move_to(session, caps, &uids, &target.name, t)
-        .await
-        .map_err(|e| classify(&e))?;
+    let copied: Option<Copied> = if caps.moves {
+        imap::move_to(session, &uids, &target.name, t)
+            .await
+            .map_err(|e| classify(&e))?
+    } else {
+        copy_then_remove(session, caps, t, db, group, &target.name).await?
+    };
     for action in group {
         revert::moved(db, action, copied.as_ref(), target.selected)
             .await
@@ -235,6 +240,42 @@ async fn step(
     }
     queue::complete(db, &ids).await.map_err(stored)?;
     Ok(Done::Moved)
+}
+
+/// A move without MOVE: UID COPY, recorded on the write-backs, then the removal here. An
+/// attempt broken after the copy (a dropped connection, a timeout) leaves them marked
+/// `copied`, and the next attempt only removes: copying again would put a second copy in
+/// the target (and, after a `\Deleted` that went through, one marked deleted).
+async fn copy_then_remove(
+    session: &mut ImapSession,
+    caps: Caps,
+    t: Duration,
+    db: &DatabaseConnection,
+    group: &[Action],
+    target: &str,
+) -> Result<Option<Copied>, Failure> {
+    let uids: Vec<i64> = group.iter().map(|a| a.uid).collect();
+    let copied = if group[0].copied {
+        None
+    } else {
+        let copied = imap::copy_to(session, caps, &uids, target, t)
+            .await
+            .map_err(|e| classify(&e))?;
+        let ids: Vec<i64> = group.iter().map(|a| a.id).collect();
+        queue::mark_copied(db, &ids)
+            .await
+            .map_err(|e| Failure::Transient(format!("storage: {e}")))?;
+        copied
+    };
+    match imap::expunge(session, caps, &uids, t).await {
+        Ok(()) => Ok(copied),
+        Err(err) => Err(match classify(&err) {
+            Failure::Permanent(text) => Failure::Permanent(format!(
+                "copied to {target}, but the server refused to remove it from here: {text}"
+            )),
+            transient => transient,
+        }),
+    }
 }
 
 /// The mailbox's remaining write-backs are tried again later (the last attempts fail).

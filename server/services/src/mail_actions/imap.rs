@@ -74,9 +74,26 @@ pub async fn store(
     command(session, &cmd, limit).await.map(drop)
 }
 
-/// Moves messages of the selected folder to `target`: UID MOVE where offered, else UID
-/// COPY then removal. Returns the new UIDs when the server told them.
+/// Moves messages of the selected folder to `target` with UID MOVE (RFC 6851; only where
+/// [`Caps::moves`]). Returns the new UIDs when the server told them.
 pub async fn move_to(
+    session: &mut ImapSession,
+    uids: &[i64],
+    target: &str,
+    limit: Duration,
+) -> Result<Option<Copied>, SyncError> {
+    let name = quoted(target)?;
+    command(
+        session,
+        &format!("UID MOVE {} {name}", uid_set(uids)),
+        limit,
+    )
+    .await
+}
+
+/// The first half of a move without MOVE: UID COPY to `target` (then [`expunge`] here).
+/// Returns the new UIDs when the server told them.
+pub async fn copy_to(
     session: &mut ImapSession,
     caps: Caps,
     uids: &[i64],
@@ -84,15 +101,14 @@ pub async fn move_to(
     limit: Duration,
 ) -> Result<Option<Copied>, SyncError> {
     let name = quoted(target)?;
-    let set = uid_set(uids);
-    if caps.moves {
-        return command(session, &format!("UID MOVE {set} {name}"), limit).await;
-    }
     // Checked before the copy: refused then, nothing has changed on the server.
     only_ours_deleted(session, caps, uids, limit).await?;
-    let copied = command(session, &format!("UID COPY {set} {name}"), limit).await?;
-    remove(session, caps, uids, limit).await?;
-    Ok(copied)
+    command(
+        session,
+        &format!("UID COPY {} {name}", uid_set(uids)),
+        limit,
+    )
+    .await
 }
 
 /// Removes messages of the selected folder for good: `\Deleted`, then UID EXPUNGE of

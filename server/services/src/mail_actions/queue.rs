@@ -147,6 +147,16 @@ pub async fn complete(db: &DatabaseConnection, ids: &[i64]) -> ServiceResult<()>
     Ok(())
 }
 
+/// Copied to the target, not yet removed from where they were (a move without MOVE): a
+/// later attempt only removes them.
+pub async fn mark_copied(db: &DatabaseConnection, ids: &[i64]) -> ServiceResult<()> {
+    let copied = Entity::update_many()
+        .col_expr(Column::Copied, Expr::value(true))
+        .filter(Column::Id.is_in(ids.iter().copied()));
+    update(db, copied).await?;
+    Ok(())
+}
+
 /// How long after the `attempts`-th failed attempt the next one is: `first` doubling,
 /// at most `max`.
 pub fn backoff(attempts: u32, first: std::time::Duration, max: std::time::Duration) -> Duration {

@@ -21,6 +21,7 @@ mod m20261202_000120_search_queue_updates;
 mod m20261203_000130_one_folder_order_index;
 mod m20261204_000140_lease_index;
 mod m20261205_000150_draft_takeovers;
+mod m20261205_000160_action_copies;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000130_one_folder_order_index::Migration),
             Box::new(m20261204_000140_lease_index::Migration),
             Box::new(m20261205_000150_draft_takeovers::Migration),
+            Box::new(m20261205_000160_action_copies::Migration),
         ]
     }
 }

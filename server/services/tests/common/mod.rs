@@ -9,6 +9,7 @@
 pub mod account_fixtures;
 pub mod cut_proxy;
 pub mod hostile_mailbox;
+pub mod imap_move_proxy;
 pub mod log_capture;
 pub mod mail_stack;
 pub mod mailbox_fixtures;

@@ -170,7 +170,7 @@ impl SmtpCutProxy {
 }
 
 /// TLS towards the app with the stack's server certificate (SANs localhost, 127.0.0.1).
-fn acceptor(tls_dir: &Path) -> TlsAcceptor {
+pub fn acceptor(tls_dir: &Path) -> TlsAcceptor {
     let certs: Vec<CertificateDer<'static>> =
         CertificateDer::pem_file_iter(tls_dir.join("server.pem"))
             .unwrap()
@@ -189,7 +189,7 @@ fn acceptor(tls_dir: &Path) -> TlsAcceptor {
 }
 
 /// Why a relay stopped.
-type Stop = &'static str;
+pub type Stop = &'static str;
 
 async fn serve(
     client: TcpStream,
@@ -199,10 +199,7 @@ async fn serve(
     mode: SmtpCut,
     counts: Arc<Counts>,
 ) -> Result<(), Stop> {
-    let client = bounded(acceptor.accept(client)).await?;
-    let server = bounded(TcpStream::connect(upstream)).await?;
-    let name = ServerName::try_from("localhost").map_err(|_| "server name")?;
-    let server = bounded(connector.connect(name, server)).await?;
+    let (client, server) = both_ends(client, upstream, &acceptor, &connector).await?;
     let (cr, cw) = tokio::io::split(client);
     let (sr, sw) = tokio::io::split(server);
     let shared = Shared {
@@ -218,6 +215,27 @@ async fn serve(
         r = down(BufReader::new(sr), cw, &shared) => r,
     };
     result
+}
+
+/// The app's connection with TLS accepted on it, and a TLS connection to the stack's
+/// server at `upstream` (its certificate checked against the stack's CA).
+pub async fn both_ends(
+    client: TcpStream,
+    upstream: SocketAddr,
+    acceptor: &TlsAcceptor,
+    connector: &TlsConnector,
+) -> Result<
+    (
+        tokio_rustls::server::TlsStream<TcpStream>,
+        tokio_rustls::client::TlsStream<TcpStream>,
+    ),
+    Stop,
+> {
+    let client = bounded(acceptor.accept(client)).await?;
+    let server = bounded(TcpStream::connect(upstream)).await?;
+    let name = ServerName::try_from("localhost").map_err(|_| "server name")?;
+    let server = bounded(connector.connect(name, server)).await?;
+    Ok((client, server))
 }
 
 /// State both directions of one connection see.
@@ -316,7 +334,7 @@ where
 
 /// One line with its CRLF into `line`; `Err` at the end of the stream, on silence past
 /// [`IDLE`] or a line past [`MAX_LINE`].
-async fn read_line<R: AsyncRead + Unpin>(
+pub async fn read_line<R: AsyncRead + Unpin>(
     from: &mut BufReader<ReadHalf<R>>,
     line: &mut Vec<u8>,
 ) -> Result<(), Stop> {
@@ -341,7 +359,7 @@ async fn read_line<R: AsyncRead + Unpin>(
     }
 }
 
-async fn write<W: AsyncWrite + Unpin>(to: &mut WriteHalf<W>, bytes: &[u8]) -> Result<(), Stop> {
+pub async fn write<W: AsyncWrite + Unpin>(to: &mut WriteHalf<W>, bytes: &[u8]) -> Result<(), Stop> {
     bounded(async {
         to.write_all(bytes).await?;
         to.flush().await
@@ -350,7 +368,7 @@ async fn write<W: AsyncWrite + Unpin>(to: &mut WriteHalf<W>, bytes: &[u8]) -> Re
 }
 
 /// `fut` within [`IDLE`], its I/O error as a reason.
-async fn bounded<T>(fut: impl Future<Output = std::io::Result<T>>) -> Result<T, Stop> {
+pub async fn bounded<T>(fut: impl Future<Output = std::io::Result<T>>) -> Result<T, Stop> {
     match tokio::time::timeout(IDLE, fut).await {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(_)) => Err("io"),

@@ -1,0 +1,157 @@
+//! A loopback IMAPS proxy in front of the mail stack's Dovecot that plays a server
+//! without MOVE (RFC 6851): it takes `MOVE` out of every CAPABILITY the app reads, and it
+//! can cut the app's connection at its first `\Deleted` store, after the move's UID COPY
+//! went through and before the message left its folder. For the "dropped mid-move" tests.
+//!
+//! TLS is terminated with the stack's own certificate (the app trusts the stack's CA;
+//! verification stays on) and opened again to Dovecot's IMAPS port; the dialogue is
+//! relayed line by line (the write-back's commands carry no literals). Bounded: the
+//! accept loop and every connection live in one task aborted when the proxy is dropped,
+//! and every read waits at most the SMTP proxy's idle bound.
+
+#![allow(dead_code)]
+
+use super::smtp_cut_proxy::{Stop, acceptor, both_ends, read_line, write};
+use std::{
+    net::SocketAddr,
+    path::Path,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
+};
+use tokio::{
+    io::{AsyncRead, AsyncWrite, BufReader, ReadHalf, WriteHalf},
+    net::{TcpListener, TcpStream},
+    task::{JoinHandle, JoinSet},
+};
+use tokio_rustls::{TlsAcceptor, TlsConnector};
+
+pub struct ImapMoveProxy {
+    pub port: u16,
+    pub seen: Arc<Seen>,
+    task: JoinHandle<()>,
+}
+
+/// What the proxy saw and does, over all its connections.
+#[derive(Debug, Default)]
+pub struct Seen {
+    /// Cut the next connection that stores `\Deleted` (once; then it relays again).
+    pub cut_at_delete: AtomicBool,
+    /// UID COPY commands the app sent.
+    pub copies: AtomicU64,
+    /// Connections cut on purpose.
+    pub cuts: AtomicU64,
+}
+
+impl Seen {
+    pub fn copies(&self) -> u64 {
+        self.copies.load(Ordering::SeqCst)
+    }
+    pub fn cuts(&self) -> u64 {
+        self.cuts.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for ImapMoveProxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl ImapMoveProxy {
+    /// A proxy on `127.0.0.1:<free port>` in front of Dovecot's IMAPS port `upstream_port`
+    /// (on 127.0.0.1). `tls_dir` holds the stack's `ca.pem`, `server.pem`, `server.key`.
+    pub async fn start(tls_dir: &Path, upstream_port: u16) -> ImapMoveProxy {
+        let acceptor = acceptor(tls_dir);
+        let connector = services::mail::tls::MailTrust::new(Some(&tls_dir.join("ca.pem")))
+            .unwrap()
+            .connector();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen = Arc::new(Seen::default());
+        let s = seen.clone();
+        let upstream = SocketAddr::from(([127, 0, 0, 1], upstream_port));
+        let task = tokio::spawn(async move {
+            // Owned here: aborting this task drops the set, which aborts every connection.
+            let mut conns = JoinSet::new();
+            while let Ok((client, _)) = listener.accept().await {
+                let (acceptor, connector, seen) = (acceptor.clone(), connector.clone(), s.clone());
+                conns.spawn(async move {
+                    let _ = serve(client, upstream, acceptor, connector, seen).await;
+                });
+            }
+        });
+        ImapMoveProxy { port, seen, task }
+    }
+}
+
+async fn serve(
+    client: TcpStream,
+    upstream: SocketAddr,
+    acceptor: TlsAcceptor,
+    connector: TlsConnector,
+    seen: Arc<Seen>,
+) -> Result<(), Stop> {
+    let (client, server) = both_ends(client, upstream, &acceptor, &connector).await?;
+    let (cr, cw) = tokio::io::split(client);
+    let (sr, sw) = tokio::io::split(server);
+    // Whichever direction stops first ends both: dropping the halves closes both
+    // connections at once (no goodbye towards the app: a cut).
+    tokio::select! {
+        r = up(BufReader::new(cr), sw, &seen) => r,
+        r = down(BufReader::new(sr), cw) => r,
+    }
+}
+
+/// App → Dovecot: counts the copies, cuts at the armed `\Deleted`.
+async fn up<R, W>(
+    mut from: BufReader<ReadHalf<R>>,
+    mut to: WriteHalf<W>,
+    seen: &Seen,
+) -> Result<(), Stop>
+where
+    R: AsyncRead + AsyncWrite + Unpin,
+    W: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut line = Vec::new();
+    loop {
+        read_line(&mut from, &mut line).await?;
+        let upper = String::from_utf8_lossy(&line).to_ascii_uppercase();
+        if upper.contains(" UID STORE ")
+            && upper.contains("\\DELETED")
+            && seen.cut_at_delete.swap(false, Ordering::SeqCst)
+        {
+            seen.cuts.fetch_add(1, Ordering::SeqCst);
+            return Err("cut at the delete");
+        }
+        if upper.contains(" UID COPY ") {
+            seen.copies.fetch_add(1, Ordering::SeqCst);
+        }
+        write(&mut to, &line).await?;
+    }
+}
+
+/// Dovecot → app: every CAPABILITY without MOVE.
+async fn down<R, W>(mut from: BufReader<ReadHalf<R>>, mut to: WriteHalf<W>) -> Result<(), Stop>
+where
+    R: AsyncRead + AsyncWrite + Unpin,
+    W: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut line = Vec::new();
+    loop {
+        read_line(&mut from, &mut line).await?;
+        let text = String::from_utf8_lossy(&line);
+        if text.contains("CAPABILITY") {
+            // `MOVE` last in a response code: `… MOVE] Logged in`.
+            let text = text.trim_end().replace(" MOVE]", "]");
+            let kept: Vec<&str> = text
+                .split(' ')
+                .filter(|word| !word.eq_ignore_ascii_case("MOVE"))
+                .collect();
+            write(&mut to, format!("{}\r\n", kept.join(" ")).as_bytes()).await?;
+        } else {
+            write(&mut to, &line).await?;
+        }
+    }
+}
