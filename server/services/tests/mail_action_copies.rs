@@ -5,15 +5,18 @@ use crate::action_fixtures;
 use crate::common;
 
 use action_fixtures::*;
-use common::{imap_move_proxy::ImapMoveProxy, mail_stack::stack, sync_fixtures::assert_same};
+use common::{
+    imap_move_proxy::ImapMoveProxy, mail_stack::Stack, mail_stack::stack,
+    sync_fixtures::assert_same,
+};
 use domain::MessageAction::Archive;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
     QueryFilter,
 };
 use services::{
-    entities::{mailbox, message_action},
-    mail_actions::act,
+    entities::{mailbox, message, message_action},
+    mail_actions::{act, failures, retry_failure},
 };
 use std::{collections::BTreeSet, sync::atomic::Ordering};
 
@@ -29,8 +32,46 @@ async fn imap_port(mb: &Mb, port: u16) {
     changed.update(mb.db()).await.unwrap();
 }
 
+/// Write-backs of the mailbox left in the table (pending or failed).
+async fn left(mb: &Mb) -> u64 {
+    message_action::Entity::find()
+        .filter(message_action::Column::MailboxId.eq(mb.id))
+        .count(mb.db())
+        .await
+        .unwrap()
+}
+
+fn message_ids(rows: &[message::Model]) -> BTreeSet<Option<String>> {
+    rows.iter().map(|r| r.message_id.clone()).collect()
+}
+
+/// The server holds each of `moved` once in Archive and only `kept` in INBOX; the app,
+/// synced again (straight to Dovecot), holds what the server holds.
+async fn moved_once(s: &Stack, mb: &Mb, moved: &[message::Model], kept: &[message::Model]) {
+    let archived: Vec<Option<String>> = on_server(s, &mb.user, "Archive")
+        .await
+        .into_values()
+        .map(|m| m.message_id)
+        .collect();
+    assert_eq!(archived.len(), moved.len(), "each once: {archived:?}");
+    assert_eq!(
+        archived.into_iter().collect::<BTreeSet<_>>(),
+        message_ids(moved)
+    );
+    let inbox: BTreeSet<Option<String>> = on_server(s, &mb.user, "INBOX")
+        .await
+        .into_values()
+        .map(|m| m.message_id)
+        .collect();
+    assert_eq!(inbox, message_ids(kept), "gone from INBOX");
+    imap_port(mb, s.imaps).await;
+    mb.sync().await;
+    assert_same(&mb.st, s, &mb.user, mb.id, "INBOX").await;
+    assert_same(&mb.st, s, &mb.user, mb.id, "Archive").await;
+}
+
 /// The attempt broken after its copy is finished by the next one with the removal only:
-/// each message once in Archive, gone from INBOX, one UID COPY in all, nothing failed.
+/// one UID COPY in all, nothing failed.
 #[tokio::test]
 async fn a_move_broken_after_its_copy_is_finished_without_a_second_copy() {
     let s = stack();
@@ -40,7 +81,7 @@ async fn a_move_broken_after_its_copy_is_finished_without_a_second_copy() {
         let mb = setup(&t.db, &s, "actc", 6, &["INBOX", "Archive"], &[]).await;
         let proxy = ImapMoveProxy::start(&tls, s.imaps).await;
         imap_port(&mb, proxy.port).await;
-        proxy.seen.cut_at_delete.store(true, Ordering::SeqCst);
+        proxy.seen.cuts_at_delete.store(1, Ordering::SeqCst);
         let rows = mb.rows("INBOX").await;
         let (moved, kept) = rows.split_at(3);
         let ids: Vec<i64> = moved.iter().map(|r| r.id).collect();
@@ -50,34 +91,52 @@ async fn a_move_broken_after_its_copy_is_finished_without_a_second_copy() {
         worker.shutdown().await;
         assert_eq!(proxy.seen.cuts(), 1, "{}: cut after the copy", t.backend);
         assert_eq!(proxy.seen.copies(), 1, "{}: copied once", t.backend);
-        let failed = message_action::Entity::find()
-            .filter(message_action::Column::MailboxId.eq(mb.id))
-            .count(mb.db())
+        assert_eq!(left(&mb).await, 0, "{}: nothing failed or left", t.backend);
+        moved_once(&s, &mb, moved, kept).await;
+    }
+}
+
+/// Every attempt after the copy broken until the write-back fails and is undone; the
+/// reader's retry then only removes the message: the copy is not made again.
+#[tokio::test]
+async fn a_failed_move_whose_copy_went_through_is_retried_without_a_second_copy() {
+    let s = stack();
+    let tls = s.ca.parent().unwrap().to_owned();
+    for t in common::databases().await {
+        let mb = setup(&t.db, &s, "actr", 4, &["INBOX", "Archive"], &[]).await;
+        let proxy = ImapMoveProxy::start(&tls, s.imaps).await;
+        imap_port(&mb, proxy.port).await;
+        // As many cuts as the worker's attempts (`fast()`: three).
+        proxy.seen.cuts_at_delete.store(3, Ordering::SeqCst);
+        let rows = mb.rows("INBOX").await;
+        let (moved, kept) = rows.split_at(1);
+        let worker = mb.worker();
+        act(&mb.st, &mb.owner, &[moved[0].id], Archive)
             .await
             .unwrap();
-        assert_eq!(failed, 0, "{}: nothing failed or left", t.backend);
-
-        let ids_of = |rows: &[services::entities::message::Model]| -> BTreeSet<Option<String>> {
-            rows.iter().map(|r| r.message_id.clone()).collect()
-        };
-        let archive = on_server(&s, &mb.user, "Archive").await;
-        let archived: Vec<Option<String>> =
-            archive.values().map(|m| m.message_id.clone()).collect();
-        assert_eq!(archived.len(), 3, "{}: each once: {archived:?}", t.backend);
-        assert_eq!(
-            archived.into_iter().collect::<BTreeSet<_>>(),
-            ids_of(moved),
+        mb.written().await;
+        let failed = failures(mb.db(), &mb.owner, Some(mb.id)).await.unwrap();
+        assert_eq!(failed.len(), 1, "{}: {failed:?}", t.backend);
+        assert!(
+            failed[0].error.contains("gave up after 3 attempts"),
             "{}",
+            failed[0].error
+        );
+        assert_eq!(
+            mb.row(moved[0].id).await.unwrap().folder_id,
+            mb.folder_id("INBOX").await,
+            "{}: undone in the app",
             t.backend
         );
-        let inbox = on_server(&s, &mb.user, "INBOX").await;
-        let left: BTreeSet<Option<String>> = inbox.values().map(|m| m.message_id.clone()).collect();
-        assert_eq!(left, ids_of(kept), "{}: gone from INBOX", t.backend);
+        assert_eq!(proxy.seen.cuts(), 3, "{}", t.backend);
 
-        // The app, synced again, holds what the server holds.
-        imap_port(&mb, s.imaps).await;
-        mb.sync().await;
-        assert_same(&mb.st, &s, &mb.user, mb.id, "INBOX").await;
-        assert_same(&mb.st, &s, &mb.user, mb.id, "Archive").await;
+        retry_failure(&mb.st, &mb.owner, failed[0].id)
+            .await
+            .unwrap();
+        mb.written().await;
+        worker.shutdown().await;
+        assert_eq!(proxy.seen.copies(), 1, "{}: copied once", t.backend);
+        assert_eq!(left(&mb).await, 0, "{}: nothing failed or left", t.backend);
+        moved_once(&s, &mb, moved, kept).await;
     }
 }

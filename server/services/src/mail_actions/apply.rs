@@ -48,6 +48,22 @@ pub async fn apply(
     message_ids: &[i64],
     action: MessageAction,
 ) -> ServiceResult<usize> {
+    apply_with(db, actor, message_ids, action, None).await
+}
+
+/// A message's place on the server: folder, UIDVALIDITY, UID.
+pub(super) type Place = (i64, i64, i64);
+
+/// [`apply`]; a move of a message still at `copied_from`, whose copy the target folder
+/// already holds (an earlier write-back's COPY went through, its removal failed), is
+/// queued `copied`: its write-back only removes the message from there.
+pub(super) async fn apply_with(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    message_ids: &[i64],
+    action: MessageAction,
+    copied_from: Option<Place>,
+) -> ServiceResult<usize> {
     let ids: BTreeSet<i64> = message_ids.iter().copied().collect();
     if ids.is_empty() {
         return Ok(0);
@@ -72,7 +88,7 @@ pub async fn apply(
         return Ok(0);
     }
     let n = planned.len();
-    retry_busy(|| write(db, &planned, action)).await?;
+    retry_busy(|| write(db, &planned, action, copied_from)).await?;
     Ok(n)
 }
 
@@ -235,6 +251,7 @@ async fn write(
     db: &DatabaseConnection,
     planned: &[Planned],
     action: MessageAction,
+    copied_from: Option<Place>,
 ) -> ServiceResult<()> {
     let txn = db.begin().await?;
     let mut flags: BTreeMap<(Flag, bool), Vec<i64>> = BTreeMap::new();
@@ -278,6 +295,8 @@ async fn write(
             Change::Move { target, .. } => Some(target),
             Change::Flag(..) | Change::Expunge => None,
         };
+        let place = (p.row.folder_id, p.row.uidvalidity, p.row.uid);
+        let copied = target.is_some() && copied_from == Some(place);
         message_action::ActiveModel {
             mailbox_id: Set(p.row.mailbox_id),
             message_id: Set(Some(p.row.id)),
@@ -295,6 +314,7 @@ async fn write(
             lease_until: Set(None),
             created_at: Set(now),
             failed_at: Set(None),
+            copied: Set(copied),
             ..Default::default()
         }
     });

@@ -75,7 +75,12 @@ pub async fn retry_failure(state: &AppState, actor: &Actor, failure_id: i64) -> 
     let action = failure.kind.action(failure.target_folder_id);
     match current_row(db, &failure).await? {
         Some(id) => {
-            apply::apply(db, actor, &[id], action).await?;
+            // A copy the server already holds is not made again.
+            let copied_from =
+                failure
+                    .copied
+                    .then_some((failure.folder_id, failure.uidvalidity, failure.uid));
+            apply::apply_with(db, actor, &[id], action, copied_from).await?;
             message_action::Entity::delete_by_id(failure.id)
                 .exec(db)
                 .await?;

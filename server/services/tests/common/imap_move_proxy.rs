@@ -1,6 +1,6 @@
 //! A loopback IMAPS proxy in front of the mail stack's Dovecot that plays a server
 //! without MOVE (RFC 6851): it takes `MOVE` out of every CAPABILITY the app reads, and it
-//! can cut the app's connection at its first `\Deleted` store, after the move's UID COPY
+//! can cut the app's connection at its next `\Deleted` stores, after the move's UID COPY
 //! went through and before the message left its folder. For the "dropped mid-move" tests.
 //!
 //! TLS is terminated with the stack's own certificate (the app trusts the stack's CA;
@@ -17,7 +17,7 @@ use std::{
     path::Path,
     sync::{
         Arc,
-        atomic::{AtomicBool, AtomicU64, Ordering},
+        atomic::{AtomicU64, Ordering},
     },
 };
 use tokio::{
@@ -36,8 +36,8 @@ pub struct ImapMoveProxy {
 /// What the proxy saw and does, over all its connections.
 #[derive(Debug, Default)]
 pub struct Seen {
-    /// Cut the next connection that stores `\Deleted` (once; then it relays again).
-    pub cut_at_delete: AtomicBool,
+    /// How many of the next `\Deleted` stores cut their connection (then it relays again).
+    pub cuts_at_delete: AtomicU64,
     /// UID COPY commands the app sent.
     pub copies: AtomicU64,
     /// Connections cut on purpose.
@@ -120,7 +120,10 @@ where
         let upper = String::from_utf8_lossy(&line).to_ascii_uppercase();
         if upper.contains(" UID STORE ")
             && upper.contains("\\DELETED")
-            && seen.cut_at_delete.swap(false, Ordering::SeqCst)
+            && seen
+                .cuts_at_delete
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok()
         {
             seen.cuts.fetch_add(1, Ordering::SeqCst);
             return Err("cut at the delete");
