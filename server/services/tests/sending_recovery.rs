@@ -46,14 +46,6 @@ async fn died_again_while(snd: &Sender, id: i64, phase: &str, takeovers: i32) {
     .unwrap();
 }
 
-async fn draft_row(snd: &Sender, id: i64) -> draft::Model {
-    draft::Entity::find_by_id(id)
-        .one(snd.db())
-        .await
-        .unwrap()
-        .unwrap()
-}
-
 /// Attempts that keep ending without an outcome (a process killed, crashing or panicking
 /// on this draft each time) stop where the draft stands after the third takeover in a
 /// row, instead of being taken over every lease for ever.

@@ -62,6 +62,7 @@ mod sending_attachments;
 mod sending_cuts;
 mod sending_drafts;
 mod sending_faults;
+mod sending_leases;
 mod sending_recovery;
 mod session_store;
 mod session_sweep;

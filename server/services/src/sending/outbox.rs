@@ -54,7 +54,7 @@ pub(super) async fn claim_due(
         .into_tuple()
         .all(db)
         .await?;
-    let until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(3));
+    let until = lease_end(now, lease);
     let mut claimed = Vec::new();
     for id in candidates {
         let won = draft::Entity::update_many()
@@ -86,6 +86,11 @@ pub(super) async fn claim_due(
         }
     }
     Ok(claimed)
+}
+
+/// When a claim taken (or renewed) at `now` runs out.
+fn lease_end(now: DateTime<Utc>, lease: Duration) -> DateTime<Utc> {
+    now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(3))
 }
 
 /// `column + 1` for a claim that is a takeover (with `takeover`) or that is not (without),
@@ -268,8 +273,28 @@ pub(super) async fn lease_ends_now(
     id: i64,
     owner: &str,
 ) -> ServiceResult<()> {
+    lease_ends_at(db, id, owner, Utc::now()).await
+}
+
+/// The claim of a running attempt holds for another `lease` from now (the worker renews
+/// it while the attempt runs); nothing when the claim is no longer `owner`'s.
+pub(super) async fn renew(
+    db: &impl ConnectionTrait,
+    id: i64,
+    owner: &str,
+    lease: Duration,
+) -> ServiceResult<()> {
+    lease_ends_at(db, id, owner, lease_end(Utc::now(), lease)).await
+}
+
+async fn lease_ends_at(
+    db: &impl ConnectionTrait,
+    id: i64,
+    owner: &str,
+    until: DateTime<Utc>,
+) -> ServiceResult<()> {
     draft::Entity::update_many()
-        .col_expr(draft::Column::LeaseUntil, Expr::value(Utc::now()))
+        .col_expr(draft::Column::LeaseUntil, Expr::value(until))
         .filter(draft::Column::Id.eq(id))
         .filter(draft::Column::State.eq(SendState::Sending.as_str()))
         .filter(draft::Column::LeaseOwner.eq(owner))

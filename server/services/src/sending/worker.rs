@@ -112,7 +112,8 @@ impl SendWorker {
                         for row in claimed {
                             let ctx = self.ctx.clone();
                             let id = row.id;
-                            let handle = tasks.spawn(async move { attempt(&ctx, row).await });
+                            let handle = tasks
+                                .spawn(async move { renewed(&ctx, id, attempt(&ctx, row)).await });
                             running.insert(handle.id(), id);
                         }
                     }
@@ -213,6 +214,26 @@ impl SendWorker {
                 tracing::warn!(%err, "send worker: reading the Drafts copies failed");
                 None
             })
+    }
+}
+
+/// Runs an attempt while its claim is renewed every third of the lease: an attempt that
+/// takes longer than the lease (a slow server, a large message, many recipients) is never
+/// taken over, and its message sent a second time, by another process while it still runs.
+/// A process that dies stops renewing, and its claims run out as before.
+async fn renewed(ctx: &Ctx, draft: i64, attempt: impl Future<Output = ()>) {
+    let lease = ctx.config.lease;
+    let renewing = async {
+        loop {
+            tokio::time::sleep(lease / 3).await;
+            if let Err(err) = outbox::renew(&ctx.engine.db, draft, &ctx.owner, lease).await {
+                tracing::warn!(draft, %err, "send worker: renewing a claim failed");
+            }
+        }
+    };
+    tokio::select! {
+        () = attempt => {}
+        _ = renewing => {}
     }
 }
 

@@ -314,6 +314,15 @@ impl Sender {
 }
 
 /// A unique token for subjects and Message-IDs.
+/// The draft's row as the send worker sees it.
+pub async fn draft_row(snd: &Sender, id: i64) -> draft::Model {
+    draft::Entity::find_by_id(id)
+        .one(snd.db())
+        .await
+        .unwrap()
+        .unwrap()
+}
+
 pub fn token() -> String {
     uuid::Uuid::new_v4().simple().to_string()[..10].to_owned()
 }
