@@ -7,29 +7,19 @@ use crate::common;
 use action_fixtures::*;
 use common::{
     imap_move_proxy::ImapMoveProxy, mail_stack::Stack, mail_stack::stack,
-    sync_fixtures::assert_same,
+    mailbox_fixtures::set_imap_port, sync_fixtures::assert_same,
 };
 use domain::MessageAction::Archive;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter,
-};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use services::{
-    entities::{mailbox, message, message_action},
+    entities::{message, message_action},
     mail_actions::{act, failures, retry_failure},
 };
 use std::{collections::BTreeSet, sync::atomic::Ordering};
 
 /// Points the mailbox's IMAP at `port` (the proxy, or back at Dovecot).
 async fn imap_port(mb: &Mb, port: u16) {
-    let row = mailbox::Entity::find_by_id(mb.id)
-        .one(mb.db())
-        .await
-        .unwrap()
-        .unwrap();
-    let mut changed = row.into_active_model();
-    changed.imap_port = Set(i32::from(port));
-    changed.update(mb.db()).await.unwrap();
+    set_imap_port(mb.db(), mb.id, port).await;
 }
 
 /// Write-backs of the mailbox left in the table (pending or failed).

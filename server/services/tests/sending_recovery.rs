@@ -101,7 +101,7 @@ async fn attempts_that_keep_ending_without_an_outcome_stop_the_draft() {
         let v = snd.wait_sent(&snd.owner, id).await;
         worker.shutdown().await;
         assert_eq!(v.failure, None, "{b}");
-        assert_eq!(snd.wait_sent_copy(id).await, "failed", "{b}");
+        assert_eq!(snd.wait_sent_copy(id).await, "given_up", "{b}");
         assert_eq!(snd.proxy().counts.connections(), connections, "{b}");
         assert!(copies(&s, &snd.user, "Sent", &mid).await.is_empty(), "{b}");
     }

@@ -64,6 +64,7 @@ mod sending_drafts;
 mod sending_faults;
 mod sending_leases;
 mod sending_recovery;
+mod sending_sent_copies;
 mod session_store;
 mod session_sweep;
 mod sqlite_settings;

@@ -40,8 +40,12 @@ pub struct Model {
     /// JSON of `domain::SendFailure`.
     pub failure: Option<String>,
     /// The copy in Sent: `none` (not sent yet), `pending`, `done`, `provider` (the
-    /// provider files sent mail itself), `failed`.
+    /// provider files sent mail itself), `failed` (tried again later), `given_up`.
     pub sent_copy: String,
+    /// A `failed` copy in Sent: tries that failed since, and when the next is due (none:
+    /// nothing to try; `sending::sent_copies`).
+    pub copy_attempts: i32,
+    pub copy_due_at: Option<DateTimeUtc>,
     /// The copy in the server's Drafts folder.
     pub server_uid: Option<i64>,
     pub server_uidvalidity: Option<i64>,

@@ -22,6 +22,7 @@ mod m20261203_000130_one_folder_order_index;
 mod m20261204_000140_lease_index;
 mod m20261205_000150_draft_takeovers;
 mod m20261205_000160_action_copies;
+mod m20261205_000170_sent_copy_retries;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000140_lease_index::Migration),
             Box::new(m20261205_000150_draft_takeovers::Migration),
             Box::new(m20261205_000160_action_copies::Migration),
+            Box::new(m20261205_000170_sent_copy_retries::Migration),
         ]
     }
 }

@@ -119,7 +119,7 @@ async fn run(ctx: &Ctx, row: &draft::Model) -> Result<End, SendProblem> {
                 Err(err) => {
                     tracing::warn!(draft = row.id, %err, "sent, but its copy could not be rebuilt");
                     End::Sent {
-                        sent_copy: "failed",
+                        sent_copy: outbox::FAILED_COPY,
                     }
                 }
             });
@@ -211,7 +211,7 @@ fn given_up(row: &draft::Model) -> Option<End> {
     }
     Some(match row.phase.as_deref() {
         Some(PHASE_DELIVERED) => End::Sent {
-            sent_copy: "failed",
+            sent_copy: outbox::GIVEN_UP_COPY,
         },
         Some(PHASE_DATA) => stopped(SendState::Unconfirmed, SendProblem::MaybeSent, Vec::new()),
         _ => stopped(
@@ -228,7 +228,7 @@ async fn filed(ctx: &Ctx, mailbox: &mailbox::Model, row: &draft::Model, raw: &[u
         Ok(state) => state,
         Err(err) => {
             tracing::warn!(draft = row.id, %err, "sent, but the copy in Sent failed");
-            "failed"
+            outbox::FAILED_COPY
         }
     };
     End::Sent { sent_copy }

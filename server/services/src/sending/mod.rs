@@ -20,8 +20,9 @@
 //!   attachments); `outgoing`: a draft row as that message.
 //! - `start`, `edit` (a draft from the Drafts folder), `drafts`, `attachments`, `preferences`, `suggestions`: the service calls of
 //!   the compose form.
-//! - `smtp`, `outbox`, `attempt`, `sent_copy`, [`worker`]: the way out; `server_drafts`: the copies
-//!   in the server's Drafts folder.
+//! - `smtp`, `outbox`, `attempt`, `sent_copy`, [`worker`]: the way out; `sent_copies`: a copy
+//!   in Sent that failed, filed again later; `server_drafts`: the copies in the server's
+//!   Drafts folder.
 
 pub mod addresses;
 mod attachments;
@@ -35,6 +36,7 @@ mod outgoing;
 mod preferences;
 pub mod quote;
 pub mod reply;
+mod sent_copies;
 mod sent_copy;
 mod server_drafts;
 mod smtp;

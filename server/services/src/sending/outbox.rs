@@ -147,6 +147,13 @@ pub(super) async fn set_phase(
     Ok(done.rows_affected == 1)
 }
 
+/// `sent_copy` of a sent message whose copy in Sent could not be filed (yet): tried
+/// again later (`sent_copies`).
+pub(super) const FAILED_COPY: &str = "failed";
+/// `sent_copy` of a copy no longer tried: its tries ran out, or its attempts kept
+/// bringing their process down (`attempt::given_up`).
+pub(super) const GIVEN_UP_COPY: &str = "given_up";
+
 /// How an attempt ends for the draft.
 pub(super) enum End {
     /// Sent; `sent_copy` says where the copy in Sent stands.
@@ -200,7 +207,13 @@ pub(super) async fn finish(
             .col_expr(draft::Column::State, Expr::value(SendState::Sent.as_str()))
             .col_expr(draft::Column::SentAt, Expr::value(now))
             .col_expr(draft::Column::Failure, Expr::value(Option::<String>::None))
-            .col_expr(draft::Column::SentCopy, Expr::value(sent_copy)),
+            .col_expr(draft::Column::SentCopy, Expr::value(sent_copy))
+            // A copy that failed is filed again by the worker's next pass (sent_copies).
+            .col_expr(draft::Column::CopyAttempts, Expr::value(0))
+            .col_expr(
+                draft::Column::CopyDueAt,
+                Expr::value((sent_copy == FAILED_COPY).then_some(now)),
+            ),
         End::Stopped { state, failure } => update
             .col_expr(draft::Column::State, Expr::value(state.as_str()))
             .col_expr(

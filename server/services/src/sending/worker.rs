@@ -8,7 +8,7 @@
 //! Retries are kept in the rows (`attempts`, `send_at`), doubling from `first_delay`, like
 //! the write-back worker's; an in-process retry crate could not keep them across restarts.
 
-use super::{SendWaker, attempt::attempt, outbox, server_drafts};
+use super::{SendWaker, attempt::attempt, outbox, sent_copies, server_drafts};
 use crate::sync::SyncEngine;
 use chrono::{DateTime, Utc};
 use std::{collections::HashMap, sync::Arc, time::Duration};
@@ -98,7 +98,7 @@ impl SendWorker {
         let mut tasks: JoinSet<()> = JoinSet::new();
         let mut running: HashMap<tokio::task::Id, i64> = HashMap::new();
         let mut stop_open = true;
-        // The one Drafts-folder pass of this process, while it runs.
+        // The one pass over the server's Drafts and Sent folders of this process, while it runs.
         let mut copying: Option<tokio::task::Id> = None;
         loop {
             if *stopped.borrow() {
@@ -120,7 +120,7 @@ impl SendWorker {
                     Err(err) => tracing::warn!(%err, "send worker: reading the outbox failed"),
                 }
             }
-            // When the next Drafts-folder pass is due (none while one runs): read once, for
+            // When the next pass is due (none while one runs): read once, for
             // starting the pass and for the sleep.
             let mut copy_at = match copying {
                 Some(_) => None,
@@ -130,14 +130,21 @@ impl SendWorker {
                 copy_at = None;
                 let engine = self.ctx.engine.clone();
                 let quiet = config.server_draft_quiet;
-                let pause = config.poll;
+                let (pause, first_delay) = (config.poll, config.first_delay);
                 let handle = tasks.spawn(async move {
-                    let failed = server_drafts::pass(&engine, quiet)
+                    let drafts = server_drafts::pass(&engine, quiet)
                         .await
                         .unwrap_or_else(|err| {
                             tracing::warn!(%err, "server Drafts pass failed");
                             1
                         });
+                    let copies = sent_copies::pass(&engine, first_delay)
+                        .await
+                        .unwrap_or_else(|err| {
+                            tracing::warn!(%err, "copies in Sent: the pass failed");
+                            1
+                        });
+                    let failed = drafts + copies;
                     if failed > 0 {
                         // A server that refused now is not asked again at once: the pass
                         // keeps its slot for a poll interval.
@@ -187,7 +194,7 @@ impl SendWorker {
         }
     }
 
-    /// Until the next draft (or the Drafts-folder pass at `copy`) falls due, at most the
+    /// Until the next draft (or the pass over Drafts and Sent at `copy`) falls due, at most the
     /// poll interval.
     async fn sleep_for(&self, copy: Option<DateTime<Utc>>) -> Duration {
         let now = Utc::now();
@@ -205,15 +212,21 @@ impl SendWorker {
             .map_or(poll, |at| (at - now).to_std().unwrap_or_default().min(poll))
     }
 
-    /// When the next Drafts-folder pass has work, if any is waiting.
+    /// When the next pass over the server's folders has work (a copy in Drafts, or a
+    /// copy in Sent to file again), if any is waiting.
     async fn next_copy(&self) -> Option<DateTime<Utc>> {
         let db = &self.ctx.engine.db;
-        server_drafts::next_due(db, self.ctx.config.server_draft_quiet)
+        let drafts = server_drafts::next_due(db, self.ctx.config.server_draft_quiet)
             .await
             .unwrap_or_else(|err| {
                 tracing::warn!(%err, "send worker: reading the Drafts copies failed");
                 None
-            })
+            });
+        let sent = sent_copies::next_due(db).await.unwrap_or_else(|err| {
+            tracing::warn!(%err, "send worker: reading the copies in Sent failed");
+            None
+        });
+        drafts.into_iter().chain(sent).min()
     }
 }
 

@@ -90,3 +90,22 @@ pub async fn connect(
     let draft = mailboxes::check_and_draft(st, actor, request(s, user)).await?;
     mailboxes::connect(st, actor, &draft, settings(access, grantees)).await
 }
+
+/// Points mailbox `id`'s IMAP at `port` on its host (a proxy, a closed port, or back).
+pub async fn set_imap_port(db: &DatabaseConnection, id: i64, port: u16) {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel};
+    let row = services::entities::mailbox::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut changed = row.into_active_model();
+    changed.imap_port = Set(i32::from(port));
+    changed.update(db).await.unwrap();
+}
+
+/// A loopback port nothing listens on (bound, then let go): "the server is unreachable".
+pub fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}

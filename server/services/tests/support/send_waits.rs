@@ -55,7 +55,7 @@ impl Sender {
         v
     }
 
-    /// Waits until the draft's copy to Sent is settled (`done`, `provider` or `failed`);
+    /// Waits until the draft's copy to Sent is settled (`done`, `provider`, `failed` or `given_up`);
     /// that state.
     pub async fn wait_sent_copy(&self, draft_id: i64) -> String {
         eventually(
@@ -67,8 +67,11 @@ impl Sender {
                     .await
                     .unwrap()
                     .unwrap();
-                matches!(row.sent_copy.as_str(), "done" | "provider" | "failed")
-                    .then_some(row.sent_copy)
+                matches!(
+                    row.sent_copy.as_str(),
+                    "done" | "provider" | "failed" | "given_up"
+                )
+                .then_some(row.sent_copy)
             },
         )
         .await

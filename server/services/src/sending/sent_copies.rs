@@ -1,0 +1,170 @@
+//! Copies in Sent that failed when their message went out (`sent_copy` `failed`: the
+//! IMAP server unreachable or refusing then), filed again later by the send worker's
+//! passes, with back-off, so a sent message does not stay missing from the mailbox's
+//! Sent folder. Each try is claimed first by one conditional UPDATE that counts it and
+//! puts the next one off (so two processes never file one copy at once, and a try that
+//! brings its process down still counts); after [`MAX_COPY_ATTEMPTS`] it is given up.
+//! The copy is rebuilt from the draft as it was sent (its attachments are kept), dated
+//! when it was sent, and looked for in Sent before it is appended (`sent_copy`).
+
+use super::{
+    mime,
+    outbox::{FAILED_COPY, GIVEN_UP_COPY},
+    outgoing::{self, Addresses},
+    sent_copy,
+};
+use crate::{
+    entities::{draft, mailbox},
+    error::ServiceResult,
+    sync::SyncEngine,
+};
+use chrono::{DateTime, Utc};
+use domain::SendState;
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::Expr,
+};
+use std::time::Duration;
+
+/// Tries of one copy, the first when its message went out not counted.
+pub(super) const MAX_COPY_ATTEMPTS: i32 = 6;
+/// Copies tried in one pass.
+const PASS_COPIES: u64 = 20;
+
+fn waiting() -> Condition {
+    Condition::all()
+        .add(draft::Column::State.eq(SendState::Sent.as_str()))
+        .add(draft::Column::SentCopy.eq(FAILED_COPY))
+        .add(draft::Column::CopyDueAt.is_not_null())
+}
+
+/// When the next copy is due, if any waits.
+pub(super) async fn next_due(db: &impl ConnectionTrait) -> ServiceResult<Option<DateTime<Utc>>> {
+    let first: Option<Option<DateTime<Utc>>> = draft::Entity::find()
+        .select_only()
+        .column_as(draft::Column::CopyDueAt.min(), "due")
+        .filter(waiting())
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(first.flatten())
+}
+
+/// Files the copies that are due; how many could not be filed this time.
+pub(super) async fn pass(engine: &SyncEngine, first_delay: Duration) -> ServiceResult<usize> {
+    let now = Utc::now();
+    let due = draft::Entity::find()
+        .filter(waiting())
+        .filter(draft::Column::CopyDueAt.lte(now))
+        .order_by_asc(draft::Column::CopyDueAt)
+        .limit(PASS_COPIES)
+        .all(&engine.db)
+        .await?;
+    let mut failed = 0;
+    for row in due {
+        if !claim(&engine.db, &row, first_delay).await? {
+            continue;
+        }
+        if let Err(err) = file_again(engine, &row).await {
+            failed += 1;
+            tracing::info!(draft = row.id, %err, "copy in Sent: not filed this time");
+            if row.copy_attempts.saturating_add(1) >= MAX_COPY_ATTEMPTS {
+                give_up(&engine.db, row.id).await?;
+            }
+        }
+    }
+    Ok(failed)
+}
+
+/// The wait after the `tries`-th try: `first_delay` doubling, at most a day.
+fn backoff(first_delay: Duration, tries: i32) -> chrono::Duration {
+    let factor = 1u32
+        .checked_shl(u32::try_from(tries.saturating_sub(1)).unwrap_or(0))
+        .unwrap_or(u32::MAX);
+    let wait = first_delay
+        .checked_mul(factor)
+        .unwrap_or(Duration::MAX)
+        .min(Duration::from_secs(24 * 3600));
+    chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::days(1))
+}
+
+/// This try is ours (no other process took it since `row` was read): counted, and the
+/// next put off, or none after the last.
+async fn claim(
+    db: &impl ConnectionTrait,
+    row: &draft::Model,
+    first_delay: Duration,
+) -> ServiceResult<bool> {
+    let tries = row.copy_attempts.saturating_add(1);
+    let next = (tries < MAX_COPY_ATTEMPTS).then(|| Utc::now() + backoff(first_delay, tries));
+    let won = draft::Entity::update_many()
+        .col_expr(draft::Column::CopyAttempts, Expr::value(tries))
+        .col_expr(draft::Column::CopyDueAt, Expr::value(next))
+        .filter(draft::Column::Id.eq(row.id))
+        .filter(draft::Column::CopyAttempts.eq(row.copy_attempts))
+        .filter(waiting())
+        .exec(db)
+        .await?;
+    Ok(won.rows_affected == 1)
+}
+
+/// The last try failed: the copy is no longer tried.
+async fn give_up(db: &impl ConnectionTrait, id: i64) -> ServiceResult<()> {
+    draft::Entity::update_many()
+        .col_expr(draft::Column::SentCopy, Expr::value(GIVEN_UP_COPY))
+        .filter(draft::Column::Id.eq(id))
+        .filter(draft::Column::SentCopy.eq(FAILED_COPY))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Rebuilds the sent message and files it; the outcome is recorded on the draft.
+async fn file_again(engine: &SyncEngine, row: &draft::Model) -> Result<(), String> {
+    let db = &engine.db;
+    let storage = |e: sea_orm::DbErr| e.to_string();
+    let Some(mailbox) = mailbox::Entity::find_by_id(row.mailbox_id)
+        .one(db)
+        .await
+        .map_err(storage)?
+    else {
+        return Ok(());
+    };
+    let sent_at = row.sent_at.unwrap_or(row.updated_at);
+    let message = outgoing::of_draft(db, &mailbox, row, Addresses::Lenient, sent_at)
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    let raw = mime::build(&message)?;
+    let state = sent_copy::file_copy(engine, &mailbox, &row.message_id, &raw)
+        .await
+        .map_err(|e| e.to_string())?;
+    draft::Entity::update_many()
+        .col_expr(draft::Column::SentCopy, Expr::value(state))
+        .col_expr(
+            draft::Column::CopyDueAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(draft::Column::Id.eq(row.id))
+        .exec(db)
+        .await
+        .map_err(storage)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+    use std::time::Duration;
+
+    #[test]
+    fn tries_wait_longer_each_time_up_to_a_day() {
+        let first = Duration::from_secs(30);
+        let minutes = |tries| backoff(first, tries).num_seconds();
+        assert_eq!(
+            [1, 2, 3, 6].map(minutes),
+            [30, 60, 120, 960],
+            "doubling from the first delay"
+        );
+        assert_eq!(minutes(40), 24 * 3600, "at most a day");
+    }
+}
