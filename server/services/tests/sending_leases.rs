@@ -27,8 +27,8 @@ async fn an_attempt_longer_than_the_lease_keeps_its_claim() {
             .send_new(&email(&bob), &format!("Slow {}", token()), "Slow.")
             .await;
         let short = SendConfig {
-            lease: Duration::from_secs(2),
-            command_limit: Duration::from_secs(6),
+            lease: Duration::from_secs(3),
+            command_limit: Duration::from_secs(9),
             // The retry after the connect's timeout waits: the row shows that outcome.
             first_delay: Duration::from_secs(600),
             poll: Duration::from_millis(100),

@@ -86,7 +86,53 @@ async fn a_copy_in_sent_is_given_up_after_its_tries() {
         worker.shutdown().await;
         let row = draft_row(&snd, id).await;
         assert!(given_up.is_some(), "{b}: {row:?}");
-        assert_eq!((row.copy_attempts, row.copy_due_at), (6, None), "{b}");
+        assert_eq!((row.copy_attempts, row.copy_due_at), (8, None), "{b}");
         assert_eq!(row.state, domain::SendState::Sent, "{b}");
+    }
+}
+
+/// Copies that failed before the retries came (the migration that brought them) are
+/// tried again from then on.
+#[tokio::test]
+async fn copies_that_failed_before_the_upgrade_are_filed_after_it() {
+    use sea_orm_migration::MigratorTrait;
+    use services::migration::Migrator;
+    let s = stack();
+    for t in common::databases().await {
+        let b = t.backend;
+        let snd = sender(&t.db, &s, "scmig", Smtp::Direct).await;
+        let bob = recipient("scmigb");
+        imap_port(&snd, closed_port()).await;
+        let id = snd
+            .send_new(&email(&bob), &format!("Before {}", token()), "Old copy.")
+            .await;
+        let mid = snd.message_id(id).await;
+        let worker = snd.worker();
+        snd.wait_sent(&snd.owner, id).await;
+        worker.shutdown().await;
+        assert_eq!(snd.wait_sent_copy(id).await, "failed", "{b}");
+
+        // The database as it was before the migration, then upgraded.
+        let all = Migrator::migrations();
+        let at = all
+            .iter()
+            .position(|m| m.name() == "m20261205_000170_sent_copy_retries")
+            .unwrap();
+        let back = u32::try_from(all.len() - at).unwrap();
+        Migrator::down(snd.db(), Some(back)).await.unwrap();
+        Migrator::up(snd.db(), None).await.unwrap();
+        let row = draft_row(&snd, id).await;
+        assert!(row.copy_due_at.is_some(), "{b}: due again: {row:?}");
+        assert_eq!(row.copy_attempts, 0, "{b}");
+
+        imap_port(&snd, s.imaps).await;
+        let worker = snd.worker();
+        let filed = wait_until(DELIVERY, || async {
+            draft_row(&snd, id).await.sent_copy == "done"
+        })
+        .await;
+        worker.shutdown().await;
+        assert!(filed.is_some(), "{b}: {:?}", draft_row(&snd, id).await);
+        assert_eq!(copies(&s, &snd.user, "Sent", &mid).await.len(), 1, "{b}");
     }
 }

@@ -54,15 +54,19 @@ pub async fn apply(
 /// A message's place on the server: folder, UIDVALIDITY, UID.
 pub(super) type Place = (i64, i64, i64);
 
-/// [`apply`]; a move of a message still at `copied_from`, whose copy the target folder
-/// already holds (an earlier write-back's COPY went through, its removal failed), is
-/// queued `copied`: its write-back only removes the message from there.
+/// A copy the server already holds: the message's place when it was copied, and the
+/// folder the copy went to.
+pub(super) type CopiedFrom = (Place, i64);
+
+/// [`apply`]; a move of a message still at `copied_from`'s place to the same folder,
+/// which already holds its copy (an earlier write-back's COPY went through, its removal
+/// failed), is queued `copied`: its write-back only removes the message from there.
 pub(super) async fn apply_with(
     db: &DatabaseConnection,
     actor: &Actor,
     message_ids: &[i64],
     action: MessageAction,
-    copied_from: Option<Place>,
+    copied_from: Option<CopiedFrom>,
 ) -> ServiceResult<usize> {
     let ids: BTreeSet<i64> = message_ids.iter().copied().collect();
     if ids.is_empty() {
@@ -251,7 +255,7 @@ async fn write(
     db: &DatabaseConnection,
     planned: &[Planned],
     action: MessageAction,
-    copied_from: Option<Place>,
+    copied_from: Option<CopiedFrom>,
 ) -> ServiceResult<()> {
     let txn = db.begin().await?;
     let mut flags: BTreeMap<(Flag, bool), Vec<i64>> = BTreeMap::new();
@@ -296,7 +300,7 @@ async fn write(
             Change::Flag(..) | Change::Expunge => None,
         };
         let place = (p.row.folder_id, p.row.uidvalidity, p.row.uid);
-        let copied = target.is_some() && copied_from == Some(place);
+        let copied = target.is_some_and(|to| copied_from == Some((place, to)));
         message_action::ActiveModel {
             mailbox_id: Set(p.row.mailbox_id),
             message_id: Set(Some(p.row.id)),

@@ -76,10 +76,11 @@ pub async fn retry_failure(state: &AppState, actor: &Actor, failure_id: i64) -> 
     match current_row(db, &failure).await? {
         Some(id) => {
             // A copy the server already holds is not made again.
-            let copied_from =
-                failure
-                    .copied
-                    .then_some((failure.folder_id, failure.uidvalidity, failure.uid));
+            let place = (failure.folder_id, failure.uidvalidity, failure.uid);
+            let copied_from = failure
+                .copied
+                .then_some(place)
+                .zip(failure.target_folder_id);
             apply::apply_with(db, actor, &[id], action, copied_from).await?;
             message_action::Entity::delete_by_id(failure.id)
                 .exec(db)

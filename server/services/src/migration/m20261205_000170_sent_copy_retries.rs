@@ -27,7 +27,17 @@ impl MigrationTrait for Migration {
                     .add_column(timestamp_with_time_zone_null(Drafts::CopyDueAt))
                     .to_owned(),
             )
-            .await
+            .await?;
+        // Copies that failed before this change are tried again from now on (the value
+        // bound by the driver, stored as the entity stores its times).
+        let backfill = Query::update()
+            .table(Drafts::Table)
+            .value(Drafts::CopyDueAt, chrono::Utc::now())
+            .and_where(Expr::col(Drafts::State).eq("sent"))
+            .and_where(Expr::col(Drafts::SentCopy).eq("failed"))
+            .to_owned();
+        manager.get_connection().execute(&backfill).await?;
+        Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -48,6 +58,8 @@ impl MigrationTrait for Migration {
 #[derive(DeriveIden)]
 enum Drafts {
     Table,
+    State,
+    SentCopy,
     CopyAttempts,
     CopyDueAt,
 }

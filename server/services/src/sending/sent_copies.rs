@@ -2,10 +2,11 @@
 //! IMAP server unreachable or refusing then), filed again later by the send worker's
 //! passes, with back-off, so a sent message does not stay missing from the mailbox's
 //! Sent folder. Each try is claimed first by one conditional UPDATE that counts it and
-//! puts the next one off (so two processes never file one copy at once, and a try that
-//! brings its process down still counts); after [`MAX_COPY_ATTEMPTS`] it is given up.
-//! The copy is rebuilt from the draft as it was sent (its attachments are kept), dated
-//! when it was sent, and looked for in Sent before it is appended (`sent_copy`).
+//! holds the copy for longer than a try can take ([`TRY_HOLD`], [`TRY_LIMIT`]), so two
+//! processes never file one copy at once, and a try that brings its process down still
+//! counts; after [`MAX_COPY_ATTEMPTS`] tries the copy is given up. The copy is rebuilt
+//! from the draft as it was sent (its attachments are kept), dated when it was sent, and
+//! looked for in Sent before it is appended (`sent_copy`).
 
 use super::{
     mime,
@@ -19,17 +20,26 @@ use crate::{
     sync::SyncEngine,
 };
 use chrono::{DateTime, Utc};
-use domain::SendState;
+use domain::{MailboxStatus, SendState};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::Expr,
 };
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-/// Tries of one copy, the first when its message went out not counted.
-pub(super) const MAX_COPY_ATTEMPTS: i32 = 6;
-/// Copies tried in one pass.
+/// Tries of one copy, the first when its message went out not counted: with the default
+/// first delay (30 s), the last about an hour after the message went out.
+pub(super) const MAX_COPY_ATTEMPTS: i32 = 8;
+/// Copies read for one pass.
 const PASS_COPIES: u64 = 20;
+/// The longest one try may take (each of its IMAP commands is bounded too).
+const TRY_LIMIT: Duration = Duration::from_secs(5 * 60);
+/// How long a claimed try holds its copy against other processes: longer than
+/// [`TRY_LIMIT`]. A process that dies in a try lets go when it runs out.
+const TRY_HOLD: chrono::Duration = chrono::Duration::minutes(10);
+/// Time one pass gives to copies before it leaves the rest to the next (the same pass
+/// keeps the copies in Drafts).
+const PASS_BUDGET: Duration = Duration::from_secs(2 * 60);
 
 fn waiting() -> Condition {
     Condition::all()
@@ -52,24 +62,38 @@ pub(super) async fn next_due(db: &impl ConnectionTrait) -> ServiceResult<Option<
 
 /// Files the copies that are due; how many could not be filed this time.
 pub(super) async fn pass(engine: &SyncEngine, first_delay: Duration) -> ServiceResult<usize> {
-    let now = Utc::now();
+    let db = &engine.db;
+    let started = Instant::now();
     let due = draft::Entity::find()
         .filter(waiting())
-        .filter(draft::Column::CopyDueAt.lte(now))
+        .filter(draft::Column::CopyDueAt.lte(Utc::now()))
         .order_by_asc(draft::Column::CopyDueAt)
         .limit(PASS_COPIES)
-        .all(&engine.db)
+        .all(db)
         .await?;
     let mut failed = 0;
     for row in due {
-        if !claim(&engine.db, &row, first_delay).await? {
+        if started.elapsed() >= PASS_BUDGET {
+            break;
+        }
+        if row.copy_attempts >= MAX_COPY_ATTEMPTS {
+            // Its last try ended without an outcome (its process stopped).
+            give_up(db, row.id).await?;
             continue;
         }
-        if let Err(err) = file_again(engine, &row).await {
-            failed += 1;
-            tracing::info!(draft = row.id, %err, "copy in Sent: not filed this time");
-            if row.copy_attempts.saturating_add(1) >= MAX_COPY_ATTEMPTS {
-                give_up(&engine.db, row.id).await?;
+        let Some(tries) = claim(db, &row).await? else {
+            continue;
+        };
+        let outcome = match tokio::time::timeout(TRY_LIMIT, file_again(engine, &row)).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err("the server did not finish in time".to_owned()),
+        };
+        match outcome {
+            Ok(state) => filed(db, row.id, state).await?,
+            Err(err) => {
+                failed += 1;
+                tracing::info!(draft = row.id, %err, "copy in Sent: not filed this time");
+                later(db, row.id, tries, first_delay).await?;
             }
         }
     }
@@ -89,29 +113,67 @@ fn backoff(first_delay: Duration, tries: i32) -> chrono::Duration {
 }
 
 /// This try is ours (no other process took it since `row` was read): counted, and the
-/// next put off, or none after the last.
-async fn claim(
-    db: &impl ConnectionTrait,
-    row: &draft::Model,
-    first_delay: Duration,
-) -> ServiceResult<bool> {
+/// copy held for [`TRY_HOLD`]. The try's number, or None when another process has it.
+async fn claim(db: &impl ConnectionTrait, row: &draft::Model) -> ServiceResult<Option<i32>> {
+    let now = Utc::now();
     let tries = row.copy_attempts.saturating_add(1);
-    let next = (tries < MAX_COPY_ATTEMPTS).then(|| Utc::now() + backoff(first_delay, tries));
     let won = draft::Entity::update_many()
         .col_expr(draft::Column::CopyAttempts, Expr::value(tries))
-        .col_expr(draft::Column::CopyDueAt, Expr::value(next))
+        .col_expr(draft::Column::CopyDueAt, Expr::value(now + TRY_HOLD))
         .filter(draft::Column::Id.eq(row.id))
         .filter(draft::Column::CopyAttempts.eq(row.copy_attempts))
         .filter(waiting())
+        .filter(draft::Column::CopyDueAt.lte(now))
         .exec(db)
         .await?;
-    Ok(won.rows_affected == 1)
+    Ok((won.rows_affected == 1).then_some(tries))
 }
 
-/// The last try failed: the copy is no longer tried.
+/// Filed (or found filed): `state` is where the copy stands now.
+async fn filed(db: &impl ConnectionTrait, id: i64, state: &str) -> ServiceResult<()> {
+    draft::Entity::update_many()
+        .col_expr(draft::Column::SentCopy, Expr::value(state))
+        .col_expr(
+            draft::Column::CopyDueAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(draft::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The `tries`-th try failed: the next after the back-off, or none after the last.
+async fn later(
+    db: &impl ConnectionTrait,
+    id: i64,
+    tries: i32,
+    first_delay: Duration,
+) -> ServiceResult<()> {
+    if tries >= MAX_COPY_ATTEMPTS {
+        return give_up(db, id).await;
+    }
+    draft::Entity::update_many()
+        .col_expr(
+            draft::Column::CopyDueAt,
+            Expr::value(Utc::now() + backoff(first_delay, tries)),
+        )
+        .filter(draft::Column::Id.eq(id))
+        .filter(draft::Column::CopyAttempts.eq(tries))
+        .filter(waiting())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// No longer tried.
 async fn give_up(db: &impl ConnectionTrait, id: i64) -> ServiceResult<()> {
     draft::Entity::update_many()
         .col_expr(draft::Column::SentCopy, Expr::value(GIVEN_UP_COPY))
+        .col_expr(
+            draft::Column::CopyDueAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
         .filter(draft::Column::Id.eq(id))
         .filter(draft::Column::SentCopy.eq(FAILED_COPY))
         .exec(db)
@@ -119,8 +181,8 @@ async fn give_up(db: &impl ConnectionTrait, id: i64) -> ServiceResult<()> {
     Ok(())
 }
 
-/// Rebuilds the sent message and files it; the outcome is recorded on the draft.
-async fn file_again(engine: &SyncEngine, row: &draft::Model) -> Result<(), String> {
+/// Rebuilds the sent message and files it; where the copy stands then.
+async fn file_again(engine: &SyncEngine, row: &draft::Model) -> Result<&'static str, String> {
     let db = &engine.db;
     let storage = |e: sea_orm::DbErr| e.to_string();
     let Some(mailbox) = mailbox::Entity::find_by_id(row.mailbox_id)
@@ -128,27 +190,20 @@ async fn file_again(engine: &SyncEngine, row: &draft::Model) -> Result<(), Strin
         .await
         .map_err(storage)?
     else {
-        return Ok(());
+        return Ok(GIVEN_UP_COPY);
     };
+    if mailbox.status == MailboxStatus::NeedsReconnect {
+        // Logging in again with a refused password can lock the account.
+        return Err("the mailbox needs its new password".to_owned());
+    }
     let sent_at = row.sent_at.unwrap_or(row.updated_at);
     let message = outgoing::of_draft(db, &mailbox, row, Addresses::Lenient, sent_at)
         .await
         .map_err(|e| format!("{e:?}"))?;
     let raw = mime::build(&message)?;
-    let state = sent_copy::file_copy(engine, &mailbox, &row.message_id, &raw)
+    sent_copy::file_copy(engine, &mailbox, &row.message_id, &raw)
         .await
-        .map_err(|e| e.to_string())?;
-    draft::Entity::update_many()
-        .col_expr(draft::Column::SentCopy, Expr::value(state))
-        .col_expr(
-            draft::Column::CopyDueAt,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
-        .filter(draft::Column::Id.eq(row.id))
-        .exec(db)
-        .await
-        .map_err(storage)?;
-    Ok(())
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

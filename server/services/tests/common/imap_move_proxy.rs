@@ -145,7 +145,8 @@ where
     loop {
         read_line(&mut from, &mut line).await?;
         let text = String::from_utf8_lossy(&line);
-        if text.contains("CAPABILITY") {
+        // The CAPABILITY answer and response codes (`[CAPABILITY …]`), not a message's text.
+        if text.starts_with("* CAPABILITY ") || text.contains("[CAPABILITY ") {
             // `MOVE` last in a response code: `… MOVE] Logged in`.
             let text = text.trim_end().replace(" MOVE]", "]");
             let kept: Vec<&str> = text

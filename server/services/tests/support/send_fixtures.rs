@@ -313,7 +313,6 @@ impl Sender {
     }
 }
 
-/// A unique token for subjects and Message-IDs.
 /// The draft's row as the send worker sees it.
 pub async fn draft_row(snd: &Sender, id: i64) -> draft::Model {
     draft::Entity::find_by_id(id)
@@ -323,6 +322,7 @@ pub async fn draft_row(snd: &Sender, id: i64) -> draft::Model {
         .unwrap()
 }
 
+/// A unique token for subjects and Message-IDs.
 pub fn token() -> String {
     uuid::Uuid::new_v4().simple().to_string()[..10].to_owned()
 }
