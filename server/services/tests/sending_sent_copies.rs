@@ -119,8 +119,13 @@ async fn copies_that_failed_before_the_upgrade_are_filed_after_it() {
             .position(|m| m.name() == "m20261205_000170_sent_copy_retries")
             .unwrap();
         let back = u32::try_from(all.len() - at).unwrap();
-        Migrator::down(snd.db(), Some(back)).await.unwrap();
-        Migrator::up(snd.db(), None).await.unwrap();
+        // On a connection of its own: the app's pooled ones may be reading meanwhile.
+        let mut options = sea_orm::ConnectOptions::new(t.url.clone());
+        options.max_connections(1).sqlx_logging(false);
+        let own = sea_orm::Database::connect(options).await.unwrap();
+        Migrator::down(&own, Some(back)).await.unwrap();
+        Migrator::up(&own, None).await.unwrap();
+        own.close().await.unwrap();
         let row = draft_row(&snd, id).await;
         assert!(row.copy_due_at.is_some(), "{b}: due again: {row:?}");
         assert_eq!(row.copy_attempts, 0, "{b}");
