@@ -17,6 +17,7 @@ pub mod migration;
 pub mod oauth;
 pub mod plan;
 pub mod reading;
+pub mod retry;
 pub mod secrets;
 pub mod sending;
 pub mod session_store;

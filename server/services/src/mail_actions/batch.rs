@@ -284,7 +284,7 @@ async fn later(ctx: &Ctx, mailbox_id: i64, error: &str) -> ServiceResult<()> {
     let rest = queue::claimed(db, mailbox_id, &ctx.owner).await?;
     let (first, max) = (ctx.config.first_delay, ctx.config.max_delay);
     let last = queue::postpone(db, &rest, error, Utc::now(), ctx.config.max_attempts, |n| {
-        queue::backoff(n, first, max)
+        crate::retry::backoff(n, first, max)
     })
     .await?;
     if last.is_empty() {

@@ -157,16 +157,6 @@ pub async fn mark_copied(db: &DatabaseConnection, ids: &[i64]) -> ServiceResult<
     Ok(())
 }
 
-/// How long after the `attempts`-th failed attempt the next one is: `first` doubling,
-/// at most `max`.
-pub fn backoff(attempts: u32, first: std::time::Duration, max: std::time::Duration) -> Duration {
-    let factor = 1u32
-        .checked_shl(attempts.saturating_sub(1))
-        .unwrap_or(u32::MAX);
-    let wait = first.checked_mul(factor).unwrap_or(max).min(max);
-    Duration::from_std(wait).unwrap_or(Duration::MAX)
-}
-
 /// Tried again after `delay(attempts)` (a transient failure), unless this was the last
 /// attempt: those are returned for [`fail`].
 pub async fn postpone(
@@ -307,19 +297,4 @@ pub fn moves(action: &message_action::Model) -> bool {
 
 fn short(error: &str) -> String {
     crate::mail::text::printable(error, MAX_ERROR_CHARS)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::backoff;
-    use std::time::Duration as Std;
-
-    #[test]
-    fn backoff_doubles_up_to_its_cap() {
-        let (first, max) = (Std::from_secs(30), Std::from_secs(600));
-        let secs = |n| backoff(n, first, max).num_seconds();
-        assert_eq!([secs(1), secs(2), secs(3), secs(4)], [30, 60, 120, 240]);
-        assert_eq!(secs(6), 600);
-        assert_eq!(secs(60), 600);
-    }
 }

@@ -6,7 +6,8 @@
 //! Retries are kept in the database (`attempts`, `next_attempt_at`) so they survive a
 //! restart and are shared by every process on one database; an in-process retry helper
 //! (such as the `backon` crate) cannot hold them, so the doubling is one small function
-//! (`queue::backoff`), in the style of the sync's own back-off.
+//! (`crate::retry::backoff`, shared with the copies in Sent), in the style of the sync's
+//! own back-off.
 
 use super::{ActionWaker, batch, queue};
 use crate::sync::{SyncEngine, SyncWaker};

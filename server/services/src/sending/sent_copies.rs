@@ -102,14 +102,8 @@ pub(super) async fn pass(engine: &SyncEngine, first_delay: Duration) -> ServiceR
 
 /// The wait after the `tries`-th try: `first_delay` doubling, at most a day.
 fn backoff(first_delay: Duration, tries: i32) -> chrono::Duration {
-    let factor = 1u32
-        .checked_shl(u32::try_from(tries.saturating_sub(1)).unwrap_or(0))
-        .unwrap_or(u32::MAX);
-    let wait = first_delay
-        .checked_mul(factor)
-        .unwrap_or(Duration::MAX)
-        .min(Duration::from_secs(24 * 3600));
-    chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::days(1))
+    let tries = u32::try_from(tries).unwrap_or(0);
+    crate::retry::backoff(tries, first_delay, Duration::from_secs(24 * 3600))
 }
 
 /// This try is ours (no other process took it since `row` was read): counted, and the
