@@ -38,7 +38,8 @@ async fn the_folder_order_has_one_index_and_a_list_page_walks_it_without_a_sort(
 
         // Undoing the migrations down to the one that dropped it brings the old index back;
         // done again, it goes.
-        Migrator::down(db, Some(steps_back_to(FOLDER_ORDER)))
+        let own = common::own_connection(&t.url).await;
+        Migrator::down(&own, Some(steps_back_to(FOLDER_ORDER)))
             .await
             .unwrap();
         let restored = index_names(db).await;
@@ -46,7 +47,8 @@ async fn the_folder_order_has_one_index_and_a_list_page_walks_it_without_a_sort(
             restored.iter().any(|n| n == "idx_messages_folder_received"),
             "{b}: {restored:?}"
         );
-        Migrator::up(db, None).await.unwrap();
+        Migrator::up(&own, None).await.unwrap();
+        own.close().await.unwrap();
         assert_eq!(index_names(db).await, names, "{b}");
 
         let plan = page_plan(db).await;

@@ -119,10 +119,7 @@ async fn copies_that_failed_before_the_upgrade_are_filed_after_it() {
             .position(|m| m.name() == "m20261205_000170_sent_copy_retries")
             .unwrap();
         let back = u32::try_from(all.len() - at).unwrap();
-        // On a connection of its own: the app's pooled ones may be reading meanwhile.
-        let mut options = sea_orm::ConnectOptions::new(t.url.clone());
-        options.max_connections(1).sqlx_logging(false);
-        let own = sea_orm::Database::connect(options).await.unwrap();
+        let own = common::own_connection(&t.url).await;
         Migrator::down(&own, Some(back)).await.unwrap();
         Migrator::up(&own, None).await.unwrap();
         own.close().await.unwrap();

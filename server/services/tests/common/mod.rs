@@ -28,6 +28,16 @@ pub struct TestDb {
     pub url: String,
 }
 
+/// One more connection to the test database at `url`, alone in its pool: for migrating
+/// down and up in a test. On the app's pool the statements of one migration land on
+/// several connections, and a SQLite connection may still hold the schema from before
+/// the last one's change ("trigger … already exists", "duplicate column").
+pub async fn own_connection(url: &str) -> DatabaseConnection {
+    let mut options = sea_orm::ConnectOptions::new(url.to_owned());
+    options.max_connections(1).sqlx_logging(false);
+    Database::connect(options).await.unwrap()
+}
+
 pub fn postgres_admin_url() -> String {
     std::env::var("TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())

@@ -28,6 +28,8 @@ pub struct World {
     pub st: AppState,
     /// `sqlite` or `postgres`, for failure messages.
     pub backend: &'static str,
+    /// Where the database is (a test's own connection: `common::own_connection`).
+    pub url: String,
     pub owner: Actor,
     pub grantee: Actor,
     pub stranger: Actor,
@@ -74,6 +76,7 @@ pub async fn world(t: &TestDb, s: &Stack) -> World {
         strangers_inbox: folder(db, strangers, "INBOX").await.id,
         st,
         backend: t.backend,
+        url: t.url.clone(),
         owner,
         grantee,
         stranger,
