@@ -12,7 +12,6 @@ use axum::{
     body::Body,
     http::{Request, StatusCode, header},
 };
-use http_body_util::BodyExt;
 use reading_world::{Who, World, eml, world};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
@@ -38,20 +37,7 @@ async fn post(
 
 /// A page as the browser gets it with JavaScript off.
 async fn page(w: &mut World, who: Who, path: &str) -> (StatusCode, String) {
-    let client = w.client(who);
-    let mut req = Request::get(path).header(header::HOST, "127.0.0.1:3000");
-    if let Some(cookie) = &client.cookie {
-        req = req.header(header::COOKIE, cookie);
-    }
-    let res = client
-        .app
-        .clone()
-        .oneshot(req.body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = res.status();
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8_lossy(&bytes).into_owned())
+    w.client(who).page(path).await
 }
 
 async fn lead(w: &World, title: &str) -> i64 {

@@ -16,6 +16,7 @@ mod mailbox_functions;
 mod message_content;
 mod page_load;
 mod reading_authz;
+mod sent_copy_notice;
 mod server_functions;
 mod session_renewal;
 mod static_assets;

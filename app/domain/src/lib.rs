@@ -39,5 +39,5 @@ pub use views::{CurrentUser, MemberView};
 pub use writing::{
     AddressSuggestion, ComposeAttachment, ComposeFields, ComposeKind, ComposeView, DraftSummary,
     MAX_UNDO_SECONDS, RecipientProblem, SendFailure, SendProblem, SendState, SenderChoice,
-    split_last_address,
+    SentCopy, split_last_address,
 };

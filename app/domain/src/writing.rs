@@ -134,6 +134,20 @@ pub struct ComposeView {
     pub undo_seconds: u32,
     /// The message replied to or forwarded, if it is still there.
     pub source_message: Option<i64>,
+    /// Where a sent message's copy in the mailbox's Sent folder stands.
+    pub sent_copy: SentCopy,
+}
+
+/// A sent message's copy in the mailbox's Sent folder, as the reader is told of it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SentCopy {
+    /// Filed, on its way, or filed by the provider itself: nothing to say.
+    #[default]
+    Fine,
+    /// Could not be filed yet; tried again by itself, next at this time.
+    Later(Option<Timestamp>),
+    /// Could not be filed and no longer tried: the message went out, Sent lacks it.
+    GivenUp,
 }
 
 /// One line of the user's drafts list.

@@ -6,8 +6,11 @@ use crate::common;
 
 use action_fixtures::*;
 use common::{
-    imap_move_proxy::ImapMoveProxy, mail_stack::Stack, mail_stack::stack,
-    mailbox_fixtures::set_imap_port, sync_fixtures::assert_same,
+    imap_move_proxy::{ImapMoveProxy, Seen},
+    mail_stack::Stack,
+    mail_stack::stack,
+    mailbox_fixtures::set_imap_port,
+    sync_fixtures::{assert_same, other_client},
 };
 use domain::MessageAction::Archive;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -60,30 +63,40 @@ async fn moved_once(s: &Stack, mb: &Mb, moved: &[message::Model], kept: &[messag
     assert_same(&mb.st, s, &mb.user, mb.id, "Archive").await;
 }
 
-/// The attempt broken after its copy is finished by the next one with the removal only:
-/// one UID COPY in all, nothing failed.
-#[tokio::test]
-async fn a_move_broken_after_its_copy_is_finished_without_a_second_copy() {
+/// Moves the first `moving` of `n` INBOX messages to Archive through the proxy, armed by
+/// `arm` for one cut: one cut, one UID COPY that reached Dovecot, nothing failed or left,
+/// each message once in Archive and gone from INBOX.
+async fn one_cut_one_copy(prefix: &str, n: usize, moving: usize, arm: fn(&Seen)) {
     let s = stack();
     // The stack's TLS files sit beside its CA.
     let tls = s.ca.parent().unwrap().to_owned();
     for t in common::databases().await {
-        let mb = setup(&t.db, &s, "actc", 6, &["INBOX", "Archive"], &[]).await;
+        let mb = setup(&t.db, &s, prefix, n, &["INBOX", "Archive"], &[]).await;
         let proxy = ImapMoveProxy::start(&tls, s.imaps).await;
         imap_port(&mb, proxy.port).await;
-        proxy.seen.cuts_at_delete.store(1, Ordering::SeqCst);
+        arm(&proxy.seen);
         let rows = mb.rows("INBOX").await;
-        let (moved, kept) = rows.split_at(3);
+        let (moved, kept) = rows.split_at(moving);
         let ids: Vec<i64> = moved.iter().map(|r| r.id).collect();
-        assert_eq!(act(&mb.st, &mb.owner, &ids, Archive).await.unwrap(), 3);
+        assert_eq!(act(&mb.st, &mb.owner, &ids, Archive).await.unwrap(), moving);
         let worker = mb.worker();
         mb.written().await;
         worker.shutdown().await;
-        assert_eq!(proxy.seen.cuts(), 1, "{}: cut after the copy", t.backend);
-        assert_eq!(proxy.seen.copies(), 1, "{}: copied once", t.backend);
+        assert_eq!(proxy.seen.cuts(), 1, "{}: one cut", t.backend);
+        assert_eq!(proxy.seen.copies(), 1, "{}: one copy", t.backend);
         assert_eq!(left(&mb).await, 0, "{}: nothing failed or left", t.backend);
         moved_once(&s, &mb, moved, kept).await;
     }
+}
+
+/// The attempt broken after its copy is finished by the next one with the removal only:
+/// one UID COPY in all, nothing failed.
+#[tokio::test]
+async fn a_move_broken_after_its_copy_is_finished_without_a_second_copy() {
+    one_cut_one_copy("actc", 6, 3, |seen| {
+        seen.cuts_at_delete.store(1, Ordering::SeqCst)
+    })
+    .await;
 }
 
 /// Every attempt after the copy broken until the write-back fails and is undone; the
@@ -128,5 +141,84 @@ async fn a_failed_move_whose_copy_went_through_is_retried_without_a_second_copy(
         assert_eq!(proxy.seen.copies(), 1, "{}: copied once", t.backend);
         assert_eq!(left(&mb).await, 0, "{}: nothing failed or left", t.backend);
         moved_once(&s, &mb, moved, kept).await;
+    }
+}
+
+/// The copy went through but its answer was lost in a cut: the next attempt finds the
+/// messages in the target by Message-ID and only removes them: one UID COPY in all.
+#[tokio::test]
+async fn a_move_whose_copy_answer_was_lost_is_finished_without_a_second_copy() {
+    one_cut_one_copy("actl", 5, 3, |seen| {
+        seen.cuts_after_copy.store(1, Ordering::SeqCst)
+    })
+    .await;
+}
+
+/// The cut came before the server saw the UID COPY: the next attempt finds nothing in
+/// the target and copies then (removing without a copy would lose the messages).
+#[tokio::test]
+async fn a_move_whose_copy_never_reached_the_server_is_copied_by_the_next_attempt() {
+    one_cut_one_copy("actn", 4, 2, |seen| {
+        seen.cuts_before_copy.store(1, Ordering::SeqCst)
+    })
+    .await;
+}
+
+/// One of the moved messages was in the target already (another client's copy) when the
+/// cut came before the UID COPY: finding that one is not taken for the copy having gone
+/// through. Both are copied; none is lost.
+#[tokio::test]
+async fn a_copy_already_in_the_target_is_not_taken_for_the_lost_one() {
+    let s = stack();
+    let tls = s.ca.parent().unwrap().to_owned();
+    for t in common::databases().await {
+        let mb = setup(&t.db, &s, "actp", 3, &["INBOX", "Archive"], &[]).await;
+        let mut other = other_client(&s, &mb.user).await;
+        other.select("INBOX").await.unwrap();
+        other.uid_copy("1", "Archive").await.unwrap();
+        other.logout().await.ok();
+        let proxy = ImapMoveProxy::start(&tls, s.imaps).await;
+        imap_port(&mb, proxy.port).await;
+        proxy.seen.cuts_before_copy.store(1, Ordering::SeqCst);
+        let rows = mb.rows("INBOX").await;
+        let (moved, kept): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.uid <= 2);
+        let ids: Vec<i64> = moved.iter().map(|r| r.id).collect();
+        assert_eq!(act(&mb.st, &mb.owner, &ids, Archive).await.unwrap(), 2);
+        let worker = mb.worker();
+        mb.written().await;
+        worker.shutdown().await;
+        assert_eq!(proxy.seen.copies(), 1, "{}: copied by the retry", t.backend);
+        assert_eq!(left(&mb).await, 0, "{}: nothing failed or left", t.backend);
+        let mut archived: Vec<Option<String>> = on_server(&s, &mb.user, "Archive")
+            .await
+            .into_values()
+            .map(|m| m.message_id)
+            .collect();
+        archived.sort();
+        let first = moved
+            .iter()
+            .find(|r| r.uid == 1)
+            .unwrap()
+            .message_id
+            .clone();
+        let mut expected = vec![first.clone(), first];
+        expected.extend(
+            moved
+                .iter()
+                .filter(|r| r.uid == 2)
+                .map(|r| r.message_id.clone()),
+        );
+        expected.sort();
+        assert_eq!(
+            archived, expected,
+            "{}: the earlier copy and both moved",
+            t.backend
+        );
+        let inbox: BTreeSet<Option<String>> = on_server(&s, &mb.user, "INBOX")
+            .await
+            .into_values()
+            .map(|m| m.message_id)
+            .collect();
+        assert_eq!(inbox, message_ids(&kept), "{}: gone from INBOX", t.backend);
     }
 }

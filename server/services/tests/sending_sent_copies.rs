@@ -9,6 +9,7 @@ use common::{
     mailbox_fixtures::{closed_port, set_imap_port},
     wait::wait_until,
 };
+use domain::SentCopy;
 use send_fixtures::*;
 
 /// Points the sender's IMAP at `port` (a closed one, or back at Dovecot).
@@ -37,6 +38,9 @@ async fn a_copy_in_sent_that_failed_is_filed_later_once() {
         assert!(retried.is_some(), "{b}: the copy was never tried again");
         assert_eq!(draft_row(&snd, id).await.sent_copy, "failed", "{b}");
         assert!(copies(&s, &snd.user, "Sent", &mid).await.is_empty(), "{b}");
+        // The sender is told, with the next try's time.
+        let told = snd.view(&snd.owner, id).await.sent_copy;
+        assert!(matches!(told, SentCopy::Later(Some(_))), "{b}: {told:?}");
 
         // Reachable again: the next try files it.
         imap_port(&snd, s.imaps).await;
@@ -48,6 +52,11 @@ async fn a_copy_in_sent_that_failed_is_filed_later_once() {
         worker.shutdown().await;
         let row = draft_row(&snd, id).await;
         assert_eq!(row.copy_due_at, None, "{b}: nothing more to try");
+        assert_eq!(
+            snd.view(&snd.owner, id).await.sent_copy,
+            SentCopy::Fine,
+            "{b}"
+        );
         let in_sent = copies(&s, &snd.user, "Sent", &mid).await;
         assert_eq!(in_sent.len(), 1, "{b}: filed once");
         assert_eq!(in_sent[0].subject(), subject, "{b}");
@@ -88,6 +97,8 @@ async fn a_copy_in_sent_is_given_up_after_its_tries() {
         assert!(given_up.is_some(), "{b}: {row:?}");
         assert_eq!((row.copy_attempts, row.copy_due_at), (8, None), "{b}");
         assert_eq!(row.state, domain::SendState::Sent, "{b}");
+        let told = snd.view(&snd.owner, id).await.sent_copy;
+        assert_eq!(told, SentCopy::GivenUp, "{b}");
     }
 }
 

@@ -36,6 +36,23 @@ impl Client {
         }
     }
 
+    /// A page as the browser gets it with JavaScript off: status and HTML.
+    pub async fn page(&mut self, path: &str) -> (StatusCode, String) {
+        let mut req = Request::get(path).header(header::HOST, "127.0.0.1:3000");
+        if let Some(cookie) = &self.cookie {
+            req = req.header(header::COOKIE, cookie);
+        }
+        let res = self
+            .app
+            .clone()
+            .oneshot(req.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = res.status();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
     pub async fn post(&mut self, endpoint: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
         self.post_full(endpoint, form).await.map_headers()
     }

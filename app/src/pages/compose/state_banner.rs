@@ -10,7 +10,7 @@ use crate::{
     i18n::*,
     i18n_setup::{action_error, send_problem_text},
 };
-use domain::{ComposeView, SendState};
+use domain::{ComposeView, SendState, SentCopy};
 use leptos::prelude::*;
 use std::time::Duration;
 
@@ -86,6 +86,20 @@ pub fn StateBanner(v: ComposeView, reload: RwSignal<u32>) -> impl IntoView {
                         {v.sent_at.map(|at| view! { <LocalTime at/> })} " "
                         <a href=back>{t!(i18n, back_to_conversation)}</a>
                     </p>
+                    {match v.sent_copy {
+                        SentCopy::Fine => ().into_any(),
+                        SentCopy::Later(at) => view! {
+                            <p class="sent-copy muted">
+                                {t!(i18n, sent_copy_later)} " "
+                                {at.map(|at| view! { {t!(i18n, retry_at)} " " <LocalTime at/> })}
+                            </p>
+                        }
+                        .into_any(),
+                        SentCopy::GivenUp => view! {
+                            <p class="sent-copy">{t!(i18n, sent_copy_given_up)}</p>
+                        }
+                        .into_any(),
+                    }}
                 </section>
             }
             .into_any()

@@ -35,6 +35,10 @@ pub struct Model {
     /// A move without MOVE: an attempt's UID COPY went through, only the removal from
     /// `folder_id` is left.
     pub copied: bool,
+    /// A move without MOVE: an attempt sent its UID COPY; without `copied`, whether it
+    /// went through is not known (its answer was lost), and the next attempt looks for
+    /// the messages in the target folder before copying again.
+    pub copy_sent: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

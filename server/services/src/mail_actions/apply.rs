@@ -54,13 +54,19 @@ pub async fn apply(
 /// A message's place on the server: folder, UIDVALIDITY, UID.
 pub(super) type Place = (i64, i64, i64);
 
-/// A copy the server already holds: the message's place when it was copied, and the
-/// folder the copy went to.
-pub(super) type CopiedFrom = (Place, i64);
+/// An earlier write-back's UID COPY (a move without MOVE whose removal failed): the
+/// message's place when it was copied, the folder the copy went to, and whether the
+/// server answered it (else it may or may not have gone through).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct CopiedFrom {
+    pub from: Place,
+    pub to: i64,
+    pub answered: bool,
+}
 
-/// [`apply`]; a move of a message still at `copied_from`'s place to the same folder,
-/// which already holds its copy (an earlier write-back's COPY went through, its removal
-/// failed), is queued `copied`: its write-back only removes the message from there.
+/// [`apply`]; a move of a message still at `copied_from`'s place to the same folder is
+/// queued with what that copy left (`copy_sent`, and `copied` when it was answered): its
+/// write-back only removes the message from there, or first looks for the copy.
 pub(super) async fn apply_with(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -300,7 +306,7 @@ async fn write(
             Change::Flag(..) | Change::Expunge => None,
         };
         let place = (p.row.folder_id, p.row.uidvalidity, p.row.uid);
-        let copied = target.is_some_and(|to| copied_from == Some((place, to)));
+        let earlier = copied_from.filter(|c| c.from == place && target == Some(c.to));
         message_action::ActiveModel {
             mailbox_id: Set(p.row.mailbox_id),
             message_id: Set(Some(p.row.id)),
@@ -318,7 +324,8 @@ async fn write(
             lease_until: Set(None),
             created_at: Set(now),
             failed_at: Set(None),
-            copied: Set(copied),
+            copied: Set(earlier.is_some_and(|c| c.answered)),
+            copy_sent: Set(earlier.is_some()),
             ..Default::default()
         }
     });

@@ -3,6 +3,7 @@
 //! connection puts the rest off with back-off.
 
 use super::{
+    copy_doubt,
     imap::{self, Caps, Copied},
     queue, revert,
     worker::WorkerConfig,
@@ -157,6 +158,7 @@ fn next_group(queued: &[Action]) -> Option<&[Action]> {
                 && a.uidvalidity == first.uidvalidity
                 && a.target_folder_id == first.target_folder_id
                 && a.copied == first.copied
+                && a.copy_sent == first.copy_sent
                 && a.uid > 0
         })
         .count();
@@ -184,6 +186,21 @@ async fn step(
             "the message's new place on the server is not known yet; try again after the next sync"
                 .into(),
         ));
+    }
+    // A copy sent by an earlier attempt and never answered: looked for in the target
+    // first (which leaves the target folder examined).
+    let doubt = copy_doubt::of(db, group)
+        .await
+        .map_err(|e| stored(e.into()))?;
+    let mut in_target = false;
+    if let Some(doubt) = doubt {
+        *selected = None;
+        in_target = copy_doubt::went_through(session, &doubt, t)
+            .await
+            .map_err(|e| classify(&e))?;
+        if in_target {
+            copy_doubt::settle(db, group).await.map_err(stored)?;
+        }
     }
     let folder = mailbox_folder::Entity::find_by_id(first.folder_id)
         .one(db)
@@ -226,12 +243,14 @@ async fn step(
         .await
         .map_err(|e| stored(e.into()))?
         .ok_or_else(|| Failure::Permanent("the target folder is gone".into()))?;
-    let copied: Option<Copied> = if caps.moves {
+    // Copied already (a server that offers MOVE since): only the removal is left.
+    let copy_left = !first.copied && !in_target;
+    let copied: Option<Copied> = if caps.moves && copy_left {
         imap::move_to(session, &uids, &target.name, t)
             .await
             .map_err(|e| classify(&e))?
     } else {
-        copy_then_remove(session, caps, t, db, group, &target.name).await?
+        copy_then_remove(session, caps, t, db, group, &target.name, in_target).await?
     };
     for action in group {
         revert::moved(db, action, copied.as_ref(), target.selected)
@@ -242,10 +261,13 @@ async fn step(
     Ok(Done::Moved)
 }
 
-/// A move without MOVE: UID COPY, recorded on the write-backs, then the removal here. An
-/// attempt broken after the copy (a dropped connection, a timeout) leaves them marked
-/// `copied`, and the next attempt only removes: copying again would put a second copy in
-/// the target (and, after a `\Deleted` that went through, one marked deleted).
+/// A move without MOVE: UID COPY, then the removal here. The copy is recorded on the
+/// write-backs twice: `copy_sent` before the command, `copied` after its OK. An attempt
+/// broken after the OK (a dropped connection, a timeout) leaves them `copied`, and the
+/// next attempt only removes: copying again would put a second copy in the target (and,
+/// after a `\Deleted` that went through, one marked deleted). One broken before the OK
+/// leaves them `copy_sent` only, and the next attempt looks in the target first
+/// ([`copy_doubt`]; `in_target` is its answer).
 async fn copy_then_remove(
     session: &mut ImapSession,
     caps: Caps,
@@ -253,18 +275,19 @@ async fn copy_then_remove(
     db: &DatabaseConnection,
     group: &[Action],
     target: &str,
+    in_target: bool,
 ) -> Result<Option<Copied>, Failure> {
+    let stored = |e: crate::ServiceError| Failure::Transient(format!("storage: {e}"));
     let uids: Vec<i64> = group.iter().map(|a| a.uid).collect();
-    let copied = if group[0].copied {
+    let copied = if group[0].copied || in_target {
         None
     } else {
+        let ids: Vec<i64> = group.iter().map(|a| a.id).collect();
+        queue::mark_copy_sent(db, &ids).await.map_err(stored)?;
         let copied = imap::copy_to(session, caps, &uids, target, t)
             .await
             .map_err(|e| classify(&e))?;
-        let ids: Vec<i64> = group.iter().map(|a| a.id).collect();
-        queue::mark_copied(db, &ids)
-            .await
-            .map_err(|e| Failure::Transient(format!("storage: {e}")))?;
+        queue::mark_copied(db, &ids).await.map_err(stored)?;
         copied
     };
     match imap::expunge(session, caps, &uids, t).await {

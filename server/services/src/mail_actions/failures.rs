@@ -75,12 +75,15 @@ pub async fn retry_failure(state: &AppState, actor: &Actor, failure_id: i64) -> 
     let action = failure.kind.action(failure.target_folder_id);
     match current_row(db, &failure).await? {
         Some(id) => {
-            // A copy the server already holds is not made again.
-            let place = (failure.folder_id, failure.uidvalidity, failure.uid);
+            // A copy the server already holds (or may hold) is not made again blindly.
             let copied_from = failure
-                .copied
-                .then_some(place)
-                .zip(failure.target_folder_id);
+                .target_folder_id
+                .filter(|_| failure.copied || failure.copy_sent)
+                .map(|to| apply::CopiedFrom {
+                    from: (failure.folder_id, failure.uidvalidity, failure.uid),
+                    to,
+                    answered: failure.copied,
+                });
             apply::apply_with(db, actor, &[id], action, copied_from).await?;
             message_action::Entity::delete_by_id(failure.id)
                 .exec(db)

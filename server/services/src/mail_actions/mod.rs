@@ -14,6 +14,7 @@
 
 mod apply;
 mod batch;
+mod copy_doubt;
 mod failures;
 /// Public for the tests that run its commands as a server without MOVE or UIDPLUS would.
 pub mod imap;

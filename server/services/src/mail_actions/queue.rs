@@ -147,6 +147,16 @@ pub async fn complete(db: &DatabaseConnection, ids: &[i64]) -> ServiceResult<()>
     Ok(())
 }
 
+/// A UID COPY is about to be sent for these (a move without MOVE): until
+/// [`mark_copied`], whether it went through is not known.
+pub async fn mark_copy_sent(db: &DatabaseConnection, ids: &[i64]) -> ServiceResult<()> {
+    let sent = Entity::update_many()
+        .col_expr(Column::CopySent, Expr::value(true))
+        .filter(Column::Id.is_in(ids.iter().copied()));
+    update(db, sent).await?;
+    Ok(())
+}
+
 /// Copied to the target, not yet removed from where they were (a move without MOVE): a
 /// later attempt only removes them.
 pub async fn mark_copied(db: &DatabaseConnection, ids: &[i64]) -> ServiceResult<()> {

@@ -23,6 +23,7 @@ mod m20261204_000140_lease_index;
 mod m20261205_000150_draft_takeovers;
 mod m20261205_000160_action_copies;
 mod m20261205_000170_sent_copy_retries;
+mod m20261205_000180_action_copy_sent;
 
 pub struct Migrator;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000150_draft_takeovers::Migration),
             Box::new(m20261205_000160_action_copies::Migration),
             Box::new(m20261205_000170_sent_copy_retries::Migration),
+            Box::new(m20261205_000180_action_copy_sent::Migration),
         ]
     }
 }

@@ -2,7 +2,7 @@
 //! send it (queued for the undo-send delay), take it back, discard it, and the user's
 //! drafts.
 
-use super::{addresses, attachments, preferences};
+use super::{addresses, attachments, outbox, preferences};
 use crate::{
     accounts::Actor,
     entities::{draft, draft_attachment, mailbox},
@@ -13,7 +13,7 @@ use crate::{
 use chrono::Utc;
 use domain::{
     ComposeFields, ComposeView, DraftSummary, SendFailure, SendProblem, SendState, SenderChoice,
-    Timestamp,
+    SentCopy, Timestamp,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -97,6 +97,13 @@ pub async fn compose_view(
         updated_at: Timestamp(row.updated_at.timestamp()),
         undo_seconds: preferences::undo_seconds_of(db, actor).await?,
         source_message,
+        sent_copy: match row.sent_copy.as_str() {
+            outbox::FAILED_COPY => {
+                SentCopy::Later(row.copy_due_at.map(|t| Timestamp(t.timestamp())))
+            }
+            outbox::GIVEN_UP_COPY => SentCopy::GivenUp,
+            _ => SentCopy::Fine,
+        },
     })
 }
 

@@ -1,7 +1,9 @@
 //! A loopback IMAPS proxy in front of the mail stack's Dovecot that plays a server
 //! without MOVE (RFC 6851): it takes `MOVE` out of every CAPABILITY the app reads, and it
 //! can cut the app's connection at its next `\Deleted` stores, after the move's UID COPY
-//! went through and before the message left its folder. For the "dropped mid-move" tests.
+//! went through and before the message left its folder; at a UID COPY, before Dovecot
+//! sees it; or after Dovecot's answer to one, which the app then never reads. For the
+//! "dropped mid-move" tests.
 //!
 //! TLS is terminated with the stack's own certificate (the app trusts the stack's CA;
 //! verification stays on) and opened again to Dovecot's IMAPS port; the dialogue is
@@ -16,7 +18,7 @@ use std::{
     net::SocketAddr,
     path::Path,
     sync::{
-        Arc,
+        Arc, Mutex,
         atomic::{AtomicU64, Ordering},
     },
 };
@@ -38,7 +40,12 @@ pub struct ImapMoveProxy {
 pub struct Seen {
     /// How many of the next `\Deleted` stores cut their connection (then it relays again).
     pub cuts_at_delete: AtomicU64,
-    /// UID COPY commands the app sent.
+    /// How many of the next UID COPY commands cut their connection before Dovecot sees
+    /// them.
+    pub cuts_before_copy: AtomicU64,
+    /// How many of the next UID COPY commands Dovecot runs, their answer lost in a cut.
+    pub cuts_after_copy: AtomicU64,
+    /// UID COPY commands Dovecot got.
     pub copies: AtomicU64,
     /// Connections cut on purpose.
     pub cuts: AtomicU64,
@@ -98,17 +105,27 @@ async fn serve(
     let (sr, sw) = tokio::io::split(server);
     // Whichever direction stops first ends both: dropping the halves closes both
     // connections at once (no goodbye towards the app: a cut).
+    // The tag of a UID COPY whose answer is to be lost.
+    let lost = Mutex::new(None);
     tokio::select! {
-        r = up(BufReader::new(cr), sw, &seen) => r,
-        r = down(BufReader::new(sr), cw) => r,
+        r = up(BufReader::new(cr), sw, &seen, &lost) => r,
+        r = down(BufReader::new(sr), cw, &seen, &lost) => r,
     }
 }
 
-/// App → Dovecot: counts the copies, cuts at the armed `\Deleted`.
+/// Takes one of an armed count's cuts, if any is left.
+fn armed(count: &AtomicU64) -> bool {
+    count
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok()
+}
+
+/// App → Dovecot: counts the copies, cuts at the armed `\Deleted` or UID COPY.
 async fn up<R, W>(
     mut from: BufReader<ReadHalf<R>>,
     mut to: WriteHalf<W>,
     seen: &Seen,
+    lost: &Mutex<Option<String>>,
 ) -> Result<(), Stop>
 where
     R: AsyncRead + AsyncWrite + Unpin,
@@ -120,23 +137,33 @@ where
         let upper = String::from_utf8_lossy(&line).to_ascii_uppercase();
         if upper.contains(" UID STORE ")
             && upper.contains("\\DELETED")
-            && seen
-                .cuts_at_delete
-                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-                .is_ok()
+            && armed(&seen.cuts_at_delete)
         {
             seen.cuts.fetch_add(1, Ordering::SeqCst);
             return Err("cut at the delete");
         }
         if upper.contains(" UID COPY ") {
+            if armed(&seen.cuts_before_copy) {
+                seen.cuts.fetch_add(1, Ordering::SeqCst);
+                return Err("cut before the copy");
+            }
+            if armed(&seen.cuts_after_copy) {
+                let tag = upper.split(' ').next().unwrap_or_default().to_owned();
+                *lost.lock().unwrap() = Some(format!("{tag} "));
+            }
             seen.copies.fetch_add(1, Ordering::SeqCst);
         }
         write(&mut to, &line).await?;
     }
 }
 
-/// Dovecot → app: every CAPABILITY without MOVE.
-async fn down<R, W>(mut from: BufReader<ReadHalf<R>>, mut to: WriteHalf<W>) -> Result<(), Stop>
+/// Dovecot → app: every CAPABILITY without MOVE; cuts at the answer to be lost.
+async fn down<R, W>(
+    mut from: BufReader<ReadHalf<R>>,
+    mut to: WriteHalf<W>,
+    seen: &Seen,
+    lost: &Mutex<Option<String>>,
+) -> Result<(), Stop>
 where
     R: AsyncRead + AsyncWrite + Unpin,
     W: AsyncRead + AsyncWrite + Unpin,
@@ -145,6 +172,15 @@ where
     loop {
         read_line(&mut from, &mut line).await?;
         let text = String::from_utf8_lossy(&line);
+        let answered = lost
+            .lock()
+            .unwrap()
+            .as_ref()
+            .is_some_and(|tag| text.to_ascii_uppercase().starts_with(tag.as_str()));
+        if answered {
+            seen.cuts.fetch_add(1, Ordering::SeqCst);
+            return Err("cut at the copy's answer");
+        }
         // The CAPABILITY answer and response codes (`[CAPABILITY …]`), not a message's text.
         if text.starts_with("* CAPABILITY ") || text.contains("[CAPABILITY ") {
             // `MOVE` last in a response code: `… MOVE] Logged in`.
