@@ -21,6 +21,18 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection> {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("Cannot create database folder {}", dir.display()))?;
     }
+    let pool = if url.starts_with("sqlite") { 8 } else { 16 };
+    let in_memory = url.starts_with("sqlite") && sqlite_file(url).is_none();
+    if in_memory {
+        // An in-memory database lives as long as its connections: migrated on the pool.
+        let db = Database::connect(options(url, pool))
+            .await
+            .context("Cannot connect to the database")?;
+        Migrator::up(&db, None)
+            .await
+            .context("Cannot migrate the database")?;
+        return Ok(db);
+    }
     // Migrated on a connection of its own first, closed before the pool opens: on a pool
     // one migration's statements land on several connections, and a SQLite connection
     // may still read the schema from before the previous statement's change (seen in the
@@ -34,7 +46,6 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection> {
     once.close()
         .await
         .context("Cannot close the migration's connection")?;
-    let pool = if url.starts_with("sqlite") { 8 } else { 16 };
     Database::connect(options(url, pool))
         .await
         .context("Cannot connect to the database")
@@ -56,10 +67,13 @@ fn options(url: &str, connections: u32) -> ConnectOptions {
     options
 }
 
+/// The file of a SQLite URL; None for an in-memory database (`sqlite::memory:`,
+/// `sqlite://:memory:`, `mode=memory`).
 fn sqlite_file(url: &str) -> Option<&str> {
     let rest = url.strip_prefix("sqlite://")?;
-    let path = rest.split('?').next()?;
-    (!path.is_empty() && !path.starts_with(":memory:")).then_some(path)
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let memory = path.starts_with(":memory:") || query.split('&').any(|p| p == "mode=memory");
+    (!path.is_empty() && !memory).then_some(path)
 }
 
 /// Runs a write transaction again when SQLite says another writer got there first
@@ -89,4 +103,41 @@ fn is_busy(err: &sea_orm::DbErr) -> bool {
     text.contains("database is locked")
         || text.contains("(code: 5)")
         || text.contains("(code: 517)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::ConnectionTrait;
+
+    #[test]
+    fn in_memory_urls_have_no_file() {
+        assert_eq!(
+            sqlite_file("sqlite://data/app.db?mode=rwc"),
+            Some("data/app.db")
+        );
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("sqlite://:memory:"), None);
+        assert_eq!(
+            sqlite_file("sqlite://shared.db?mode=memory&cache=shared"),
+            None
+        );
+        assert_eq!(sqlite_file("postgres://localhost/test"), None);
+    }
+
+    /// Migrated on its own connection, a file database keeps its schema for the pool;
+    /// an in-memory one is migrated on the pool that keeps it.
+    #[tokio::test]
+    async fn every_kind_of_sqlite_url_opens_migrated() {
+        let dir = std::env::temp_dir().join(format!("mc-db-{}", std::process::id()));
+        let file = format!("sqlite://{}/app.db?mode=rwc", dir.display());
+        for url in [file.as_str(), "sqlite::memory:"] {
+            let db = connect_and_migrate(url).await.unwrap();
+            let read = db
+                .execute_unprepared("SELECT COUNT(*) FROM message_actions WHERE copy_sent")
+                .await;
+            assert!(read.is_ok(), "{url}: {read:?}");
+        }
+        std::fs::remove_dir_all(dir).ok();
+    }
 }

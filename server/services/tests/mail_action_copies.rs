@@ -164,15 +164,14 @@ async fn a_move_whose_copy_never_reached_the_server_is_copied_by_the_next_attemp
     .await;
 }
 
-/// One of the moved messages was in the target already (another client's copy) when the
-/// cut came before the UID COPY: finding that one is not taken for the copy having gone
-/// through. Both are copied; none is lost.
-#[tokio::test]
-async fn a_copy_already_in_the_target_is_not_taken_for_the_lost_one() {
+/// Moves the INBOX messages with UIDs `moving` to Archive, which already holds a copy of
+/// UID 1 made by another client, with a cut before the UID COPY: the copy found there is
+/// not taken for the one that was lost. Every moved message is copied; none is lost.
+async fn moved_beside_an_earlier_copy(prefix: &str, moving: &[i64]) {
     let s = stack();
     let tls = s.ca.parent().unwrap().to_owned();
     for t in common::databases().await {
-        let mb = setup(&t.db, &s, "actp", 3, &["INBOX", "Archive"], &[]).await;
+        let mb = setup(&t.db, &s, prefix, 3, &["INBOX", "Archive"], &[]).await;
         let mut other = other_client(&s, &mb.user).await;
         other.select("INBOX").await.unwrap();
         other.uid_copy("1", "Archive").await.unwrap();
@@ -181,44 +180,55 @@ async fn a_copy_already_in_the_target_is_not_taken_for_the_lost_one() {
         imap_port(&mb, proxy.port).await;
         proxy.seen.cuts_before_copy.store(1, Ordering::SeqCst);
         let rows = mb.rows("INBOX").await;
-        let (moved, kept): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.uid <= 2);
+        let (moved, kept): (Vec<_>, Vec<_>) =
+            rows.into_iter().partition(|r| moving.contains(&r.uid));
         let ids: Vec<i64> = moved.iter().map(|r| r.id).collect();
-        assert_eq!(act(&mb.st, &mb.owner, &ids, Archive).await.unwrap(), 2);
+        let n = act(&mb.st, &mb.owner, &ids, Archive).await.unwrap();
+        assert_eq!(n, moving.len());
         let worker = mb.worker();
         mb.written().await;
         worker.shutdown().await;
-        assert_eq!(proxy.seen.copies(), 1, "{}: copied by the retry", t.backend);
-        assert_eq!(left(&mb).await, 0, "{}: nothing failed or left", t.backend);
+        let b = t.backend;
+        assert_eq!(proxy.seen.copies(), 1, "{b}: copied by the retry");
+        assert_eq!(left(&mb).await, 0, "{b}: nothing failed or left");
         let mut archived: Vec<Option<String>> = on_server(&s, &mb.user, "Archive")
             .await
             .into_values()
             .map(|m| m.message_id)
             .collect();
         archived.sort();
-        let first = moved
-            .iter()
-            .find(|r| r.uid == 1)
-            .unwrap()
-            .message_id
-            .clone();
-        let mut expected = vec![first.clone(), first];
-        expected.extend(
-            moved
-                .iter()
-                .filter(|r| r.uid == 2)
-                .map(|r| r.message_id.clone()),
-        );
+        let first = kept_or_moved_id(&moved, &kept, 1);
+        let mut expected = vec![first];
+        expected.extend(moved.iter().map(|r| r.message_id.clone()));
         expected.sort();
         assert_eq!(
             archived, expected,
-            "{}: the earlier copy and both moved",
-            t.backend
+            "{b}: the earlier copy and every moved one"
         );
         let inbox: BTreeSet<Option<String>> = on_server(&s, &mb.user, "INBOX")
             .await
             .into_values()
             .map(|m| m.message_id)
             .collect();
-        assert_eq!(inbox, message_ids(&kept), "{}: gone from INBOX", t.backend);
+        assert_eq!(inbox, message_ids(&kept), "{b}: gone from INBOX");
     }
+}
+
+/// The Message-ID of the row with this UID, moved or kept.
+fn kept_or_moved_id(moved: &[message::Model], kept: &[message::Model], uid: i64) -> Option<String> {
+    let row = moved.iter().chain(kept).find(|r| r.uid == uid).unwrap();
+    row.message_id.clone()
+}
+
+/// The earlier copy is of one of the two moved messages.
+#[tokio::test]
+async fn a_copy_already_in_the_target_is_not_taken_for_the_lost_one() {
+    moved_beside_an_earlier_copy("actp", &[1, 2]).await;
+}
+
+/// The earlier copy is of the one moved message: only the target's UIDs from its UIDNEXT
+/// before the COPY on are looked at.
+#[tokio::test]
+async fn an_earlier_copy_of_the_moved_message_is_not_taken_for_the_lost_one() {
+    moved_beside_an_earlier_copy("acte", &[1]).await;
 }

@@ -39,6 +39,10 @@ pub struct Model {
     /// went through is not known (its answer was lost), and the next attempt looks for
     /// the messages in the target folder before copying again.
     pub copy_sent: bool,
+    /// The target folder's UIDVALIDITY and UIDNEXT just before that COPY (when the
+    /// server told them): where its copies can be.
+    pub copy_uidvalidity: Option<i64>,
+    pub copy_uidnext: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -55,13 +55,15 @@ pub async fn apply(
 pub(super) type Place = (i64, i64, i64);
 
 /// An earlier write-back's UID COPY (a move without MOVE whose removal failed): the
-/// message's place when it was copied, the folder the copy went to, and whether the
-/// server answered it (else it may or may not have gone through).
+/// message's place when it was copied, the folder the copy went to, whether the server
+/// answered it (else it may or may not have gone through), and where in that folder it
+/// landed (its UIDVALIDITY and UIDNEXT before the COPY).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct CopiedFrom {
     pub from: Place,
     pub to: i64,
     pub answered: bool,
+    pub landing: Option<(i64, i64)>,
 }
 
 /// [`apply`]; a move of a message still at `copied_from`'s place to the same folder is
@@ -326,6 +328,8 @@ async fn write(
             failed_at: Set(None),
             copied: Set(earlier.is_some_and(|c| c.answered)),
             copy_sent: Set(earlier.is_some()),
+            copy_uidvalidity: Set(earlier.and_then(|c| c.landing).map(|l| l.0)),
+            copy_uidnext: Set(earlier.and_then(|c| c.landing).map(|l| l.1)),
             ..Default::default()
         }
     });

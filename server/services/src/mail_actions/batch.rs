@@ -159,6 +159,7 @@ fn next_group(queued: &[Action]) -> Option<&[Action]> {
                 && a.target_folder_id == first.target_folder_id
                 && a.copied == first.copied
                 && a.copy_sent == first.copy_sent
+                && a.copy_uidnext == first.copy_uidnext
                 && a.uid > 0
         })
         .count();
@@ -283,12 +284,27 @@ async fn copy_then_remove(
         None
     } else {
         let ids: Vec<i64> = group.iter().map(|a| a.id).collect();
-        queue::mark_copy_sent(db, &ids).await.map_err(stored)?;
-        let copied = imap::copy_to(session, caps, &uids, target, t)
+        let plan = imap::before_copy(session, caps, &uids, target, t)
             .await
             .map_err(|e| classify(&e))?;
-        queue::mark_copied(db, &ids).await.map_err(stored)?;
-        copied
+        queue::mark_copy_sent(db, &ids, plan.landing)
+            .await
+            .map_err(stored)?;
+        match imap::copy(session, &plan, &uids, t).await {
+            Ok(copied) => {
+                queue::mark_copied(db, &ids).await.map_err(stored)?;
+                copied
+            }
+            Err(err) => {
+                let failure = classify(&err);
+                if let Failure::Permanent(_) = failure {
+                    // Refused: a COPY that fails leaves the target as it was (RFC 3501
+                    // §6.4.7), so nothing is in doubt.
+                    queue::clear_copy_sent(db, &ids).await.map_err(stored)?;
+                }
+                return Err(failure);
+            }
+        }
     };
     match imap::expunge(session, caps, &uids, t).await {
         Ok(()) => Ok(copied),

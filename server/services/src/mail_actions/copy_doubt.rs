@@ -4,10 +4,14 @@
 //! removed here. So the next attempt looks in the target folder for the messages by
 //! Message-ID (RFC 5322) first.
 //!
-//! A COPY is all or nothing (RFC 3501 §6.4.7: a failed one leaves the target as it was),
-//! so one group's copy went through when every message of it whose Message-ID the app
-//! knows is in the target. A group none of whose Message-IDs is known is copied again
-//! (a second copy is possible then; losing the message is not).
+//! Only the target's messages from the UIDNEXT it had just before the COPY on are looked
+//! at (where the copies land; none that was there before counts), when the server told
+//! it and the folder's UIDVALIDITY has not changed since. A COPY is all or nothing (RFC
+//! 3501 §6.4.7: a failed one leaves the target as it was), so one group's copy went
+//! through when every message of it whose Message-ID the app knows is there. A group
+//! none of whose Message-IDs is known is copied again, as is one whose target was reset
+//! (a second copy is possible then; losing the message is not); so is one with a message
+//! of unknown Message-ID when the server did not tell the UIDNEXT.
 
 use super::queue;
 use crate::{
@@ -32,6 +36,8 @@ const MAX_HEADER_BYTES: u64 = 256 * 1024;
 pub(super) struct Doubt {
     pub target: String,
     pub ids: Vec<String>,
+    /// The target's UIDVALIDITY and UIDNEXT just before the COPY.
+    pub landing: Option<(i64, i64)>,
 }
 
 /// Reads what [`went_through`] needs from storage; None when the group has no doubt to
@@ -61,14 +67,23 @@ pub(super) async fn of(
         .into_tuple()
         .all(db)
         .await?;
-    let ids = ids
+    let ids: Vec<String> = ids
         .into_iter()
         .flatten()
         .filter(|id| searchable(id))
         .collect();
+    let landing = first.copy_uidvalidity.zip(first.copy_uidnext);
+    // Anywhere in the target, a message found may have been there before: then only a
+    // group found whole tells that the copy went through.
+    let ids = if landing.is_none() && ids.len() < group.len() {
+        Vec::new()
+    } else {
+        ids
+    };
     Ok(Some(Doubt {
         target: target.name,
         ids,
+        landing,
     }))
 }
 
@@ -82,11 +97,18 @@ pub(super) async fn went_through(
     if doubt.ids.is_empty() {
         return Ok(false);
     }
-    bounded(limit, fetch::examine(session, &doubt.target)).await?;
+    let state = bounded(limit, fetch::examine(session, &doubt.target)).await?;
+    let from = match doubt.landing {
+        Some((uidvalidity, _)) if uidvalidity != state.uidvalidity => return Ok(false),
+        Some((_, uidnext)) => uidnext.max(1),
+        None => 1,
+    };
     let mut matches = Vec::new();
     for chunk in doubt.ids.chunks(IDS_PER_SEARCH) {
-        let found = bounded(limit, session.uid_search(query(chunk))).await?;
-        matches.extend(found.into_iter().map(i64::from));
+        let criteria = format!("UID {from}:* {}", query(chunk));
+        let found = bounded(limit, session.uid_search(criteria)).await?;
+        // `n:*` also names the folder's last message when every UID is below n.
+        matches.extend(found.into_iter().map(i64::from).filter(|uid| *uid >= from));
     }
     matches.sort_unstable();
     matches.dedup();

@@ -83,6 +83,7 @@ pub async fn retry_failure(state: &AppState, actor: &Actor, failure_id: i64) -> 
                     from: (failure.folder_id, failure.uidvalidity, failure.uid),
                     to,
                     answered: failure.copied,
+                    landing: failure.copy_uidvalidity.zip(failure.copy_uidnext),
                 });
             apply::apply_with(db, actor, &[id], action, copied_from).await?;
             message_action::Entity::delete_by_id(failure.id)

@@ -100,15 +100,49 @@ pub async fn copy_to(
     target: &str,
     limit: Duration,
 ) -> Result<Option<Copied>, SyncError> {
+    let plan = before_copy(session, caps, uids, target, limit).await?;
+    copy(session, &plan, uids, limit).await
+}
+
+/// A UID COPY checked and ready to go: the target's name quoted, and where its copies
+/// will land (the target's UIDVALIDITY and UIDNEXT, when the server told them).
+pub struct CopyPlan {
+    name: String,
+    pub landing: Option<(i64, i64)>,
+}
+
+/// What [`copy`] needs, asked before it: refused here, nothing changed on the server.
+/// Without UIDPLUS no other client's `\Deleted` may be in the folder; STATUS tells where
+/// the target's next message goes.
+pub async fn before_copy(
+    session: &mut ImapSession,
+    caps: Caps,
+    uids: &[i64],
+    target: &str,
+    limit: Duration,
+) -> Result<CopyPlan, SyncError> {
     let name = quoted(target)?;
-    // Checked before the copy: refused then, nothing has changed on the server.
     only_ours_deleted(session, caps, uids, limit).await?;
-    command(
-        session,
-        &format!("UID COPY {} {name}", uid_set(uids)),
-        limit,
-    )
-    .await
+    let status = tokio::time::timeout(limit, session.status(target, "(UIDNEXT UIDVALIDITY)"))
+        .await
+        .map_err(|_| SyncError::Timeout)??;
+    drop_unsolicited(session);
+    let landing = status
+        .uid_validity
+        .zip(status.uid_next)
+        .map(|(v, n)| (i64::from(v), i64::from(n)));
+    Ok(CopyPlan { name, landing })
+}
+
+/// UID COPY of messages of the selected folder as [`before_copy`] planned.
+pub async fn copy(
+    session: &mut ImapSession,
+    plan: &CopyPlan,
+    uids: &[i64],
+    limit: Duration,
+) -> Result<Option<Copied>, SyncError> {
+    let cmd = format!("UID COPY {} {}", uid_set(uids), plan.name);
+    command(session, &cmd, limit).await
 }
 
 /// Removes messages of the selected folder for good: `\Deleted`, then UID EXPUNGE of

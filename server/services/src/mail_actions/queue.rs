@@ -147,13 +147,31 @@ pub async fn complete(db: &DatabaseConnection, ids: &[i64]) -> ServiceResult<()>
     Ok(())
 }
 
-/// A UID COPY is about to be sent for these (a move without MOVE): until
-/// [`mark_copied`], whether it went through is not known.
-pub async fn mark_copy_sent(db: &DatabaseConnection, ids: &[i64]) -> ServiceResult<()> {
+/// A UID COPY is about to be sent for these (a move without MOVE), landing where the
+/// target's UIDVALIDITY and UIDNEXT say: until [`mark_copied`], whether it went through
+/// is not known.
+pub async fn mark_copy_sent(
+    db: &DatabaseConnection,
+    ids: &[i64],
+    landing: Option<(i64, i64)>,
+) -> ServiceResult<()> {
     let sent = Entity::update_many()
         .col_expr(Column::CopySent, Expr::value(true))
+        .col_expr(Column::CopyUidvalidity, Expr::value(landing.map(|l| l.0)))
+        .col_expr(Column::CopyUidnext, Expr::value(landing.map(|l| l.1)))
         .filter(Column::Id.is_in(ids.iter().copied()));
     update(db, sent).await?;
+    Ok(())
+}
+
+/// The server refused the UID COPY [`mark_copy_sent`] announced: nothing was copied.
+pub async fn clear_copy_sent(db: &DatabaseConnection, ids: &[i64]) -> ServiceResult<()> {
+    let cleared = Entity::update_many()
+        .col_expr(Column::CopySent, Expr::value(false))
+        .col_expr(Column::CopyUidvalidity, Expr::value(Option::<i64>::None))
+        .col_expr(Column::CopyUidnext, Expr::value(Option::<i64>::None))
+        .filter(Column::Id.is_in(ids.iter().copied()));
+    update(db, cleared).await?;
     Ok(())
 }
 

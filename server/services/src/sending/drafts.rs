@@ -98,9 +98,12 @@ pub async fn compose_view(
         undo_seconds: preferences::undo_seconds_of(db, actor).await?,
         source_message,
         sent_copy: match row.sent_copy.as_str() {
-            outbox::FAILED_COPY => {
-                SentCopy::Later(row.copy_due_at.map(|t| Timestamp(t.timestamp())))
-            }
+            // A try due already is on its way: no time to tell.
+            outbox::FAILED_COPY => SentCopy::Later(
+                row.copy_due_at
+                    .filter(|at| *at > Utc::now())
+                    .map(|at| Timestamp(at.timestamp())),
+            ),
             outbox::GIVEN_UP_COPY => SentCopy::GivenUp,
             _ => SentCopy::Fine,
         },
