@@ -99,18 +99,23 @@ async fn a_move_broken_after_its_copy_is_finished_without_a_second_copy() {
     .await;
 }
 
-/// Every attempt after the copy broken until the write-back fails and is undone; the
-/// reader's retry then only removes the message: the copy is not made again.
-#[tokio::test]
-async fn a_failed_move_whose_copy_went_through_is_retried_without_a_second_copy() {
+/// Archives the first of `n` INBOX messages through the proxy, armed by `arm`, until its
+/// write-back fails for good; `check` looks at that write-back's row. The reader's retry
+/// then moves the message with one UID COPY in all.
+async fn failed_then_retried(
+    prefix: &str,
+    n: usize,
+    arm: fn(&Seen),
+    check: impl AsyncFn(&Mb, &Seen, &message_action::Model, &str),
+) {
     let s = stack();
     let tls = s.ca.parent().unwrap().to_owned();
     for t in common::databases().await {
-        let mb = setup(&t.db, &s, "actr", 4, &["INBOX", "Archive"], &[]).await;
+        let b = t.backend;
+        let mb = setup(&t.db, &s, prefix, n, &["INBOX", "Archive"], &[]).await;
         let proxy = ImapMoveProxy::start(&tls, s.imaps).await;
         imap_port(&mb, proxy.port).await;
-        // As many cuts as the worker's attempts (`fast()`: three).
-        proxy.seen.cuts_at_delete.store(3, Ordering::SeqCst);
+        arm(&proxy.seen);
         let rows = mb.rows("INBOX").await;
         let (moved, kept) = rows.split_at(1);
         let worker = mb.worker();
@@ -119,29 +124,40 @@ async fn a_failed_move_whose_copy_went_through_is_retried_without_a_second_copy(
             .unwrap();
         mb.written().await;
         let failed = failures(mb.db(), &mb.owner, Some(mb.id)).await.unwrap();
-        assert_eq!(failed.len(), 1, "{}: {failed:?}", t.backend);
-        assert!(
-            failed[0].error.contains("gave up after 3 attempts"),
-            "{}",
-            failed[0].error
-        );
-        assert_eq!(
-            mb.row(moved[0].id).await.unwrap().folder_id,
-            mb.folder_id("INBOX").await,
-            "{}: undone in the app",
-            t.backend
-        );
-        assert_eq!(proxy.seen.cuts(), 3, "{}", t.backend);
+        assert_eq!(failed.len(), 1, "{b}: {failed:?}");
+        let row = message_action::Entity::find_by_id(failed[0].id)
+            .one(mb.db())
+            .await
+            .unwrap()
+            .unwrap();
+        check(&mb, &proxy.seen, &row, b).await;
 
         retry_failure(&mb.st, &mb.owner, failed[0].id)
             .await
             .unwrap();
         mb.written().await;
         worker.shutdown().await;
-        assert_eq!(proxy.seen.copies(), 1, "{}: copied once", t.backend);
-        assert_eq!(left(&mb).await, 0, "{}: nothing failed or left", t.backend);
+        assert_eq!(proxy.seen.copies(), 1, "{b}: copied once");
+        assert_eq!(left(&mb).await, 0, "{b}: nothing failed or left");
         moved_once(&s, &mb, moved, kept).await;
     }
+}
+
+/// Every attempt after the copy broken until the write-back fails and is undone; the
+/// reader's retry then only removes the message: the copy is not made again.
+#[tokio::test]
+async fn a_failed_move_whose_copy_went_through_is_retried_without_a_second_copy() {
+    // As many cuts as the worker's attempts (`fast()`: three).
+    let arm = |seen: &Seen| seen.cuts_at_delete.store(3, Ordering::SeqCst);
+    failed_then_retried("actr", 4, arm, async |mb, seen, row, b| {
+        let error = row.last_error.clone().unwrap_or_default();
+        assert!(error.contains("gave up after 3 attempts"), "{b}: {error}");
+        let message = mb.row(row.message_id.unwrap()).await.unwrap();
+        let inbox = mb.folder_id("INBOX").await;
+        assert_eq!(message.folder_id, inbox, "{b}: undone in the app");
+        assert_eq!(seen.cuts(), 3, "{b}");
+    })
+    .await;
 }
 
 /// The copy went through but its answer was lost in a cut: the next attempt finds the
@@ -231,4 +247,17 @@ async fn a_copy_already_in_the_target_is_not_taken_for_the_lost_one() {
 #[tokio::test]
 async fn an_earlier_copy_of_the_moved_message_is_not_taken_for_the_lost_one() {
     moved_beside_an_earlier_copy("acte", &[1]).await;
+}
+
+/// A UID COPY the server refused leaves nothing in doubt: the write-back fails for good
+/// without `copy_sent`, and the reader's retry copies as any move does.
+#[tokio::test]
+async fn a_refused_copy_leaves_nothing_in_doubt() {
+    let arm = |seen: &Seen| seen.refused_copies.store(1, Ordering::SeqCst);
+    failed_then_retried("actf", 3, arm, async |_, _, row, b| {
+        assert!(!row.copy_sent && !row.copied, "{b}: {row:?}");
+        let landing = (row.copy_uidvalidity, row.copy_uidnext);
+        assert_eq!(landing, (None, None), "{b}");
+    })
+    .await;
 }

@@ -2,8 +2,9 @@
 //! without MOVE (RFC 6851): it takes `MOVE` out of every CAPABILITY the app reads, and it
 //! can cut the app's connection at its next `\Deleted` stores, after the move's UID COPY
 //! went through and before the message left its folder; at a UID COPY, before Dovecot
-//! sees it; or after Dovecot's answer to one, which the app then never reads. For the
-//! "dropped mid-move" tests.
+//! sees it; or after Dovecot's answer to one, which the app then never reads. It can also
+//! have a UID COPY refused (sent on to a folder that does not exist). For the "dropped
+//! mid-move" tests.
 //!
 //! TLS is terminated with the stack's own certificate (the app trusts the stack's CA;
 //! verification stays on) and opened again to Dovecot's IMAPS port; the dialogue is
@@ -45,6 +46,9 @@ pub struct Seen {
     pub cuts_before_copy: AtomicU64,
     /// How many of the next UID COPY commands Dovecot runs, their answer lost in a cut.
     pub cuts_after_copy: AtomicU64,
+    /// How many of the next UID COPY commands Dovecot refuses (sent on to a folder that
+    /// does not exist: `NO [TRYCREATE]`).
+    pub refused_copies: AtomicU64,
     /// UID COPY commands Dovecot got.
     pub copies: AtomicU64,
     /// Connections cut on purpose.
@@ -146,6 +150,13 @@ where
             if armed(&seen.cuts_before_copy) {
                 seen.cuts.fetch_add(1, Ordering::SeqCst);
                 return Err("cut before the copy");
+            }
+            if armed(&seen.refused_copies) {
+                let text = String::from_utf8_lossy(&line);
+                let (command, _target) = text.trim_end().rsplit_once(' ').unwrap();
+                let refused = format!("{command} \"No such folder here\"\r\n");
+                write(&mut to, refused.as_bytes()).await?;
+                continue;
             }
             if armed(&seen.cuts_after_copy) {
                 let tag = upper.split(' ').next().unwrap_or_default().to_owned();
