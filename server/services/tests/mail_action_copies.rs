@@ -249,6 +249,24 @@ async fn an_earlier_copy_of_the_moved_message_is_not_taken_for_the_lost_one() {
     moved_beside_an_earlier_copy("acte", &[1]).await;
 }
 
+/// Every attempt cut while the COPY is in doubt (its answer lost, then each look in the
+/// target cut) until the write-back fails; the reader's retry keeps the doubt and where
+/// the copy landed, finds it there and only removes: one UID COPY in all.
+#[tokio::test]
+async fn a_failed_move_whose_copy_is_in_doubt_is_retried_without_a_second_copy() {
+    let arm = |seen: &Seen| {
+        seen.cuts_after_copy.store(1, Ordering::SeqCst);
+        // The worker's two other attempts (`fast()`: three in all).
+        seen.cuts_at_examine.store(2, Ordering::SeqCst);
+    };
+    failed_then_retried("actd", 3, arm, async |_, seen, row, b| {
+        assert!(row.copy_sent && !row.copied, "{b}: in doubt: {row:?}");
+        assert!(row.copy_uidnext.is_some(), "{b}: where it landed: {row:?}");
+        assert_eq!(seen.cuts(), 3, "{b}");
+    })
+    .await;
+}
+
 /// A UID COPY the server refused leaves nothing in doubt: the write-back fails for good
 /// without `copy_sent`, and the reader's retry copies as any move does.
 #[tokio::test]

@@ -3,8 +3,8 @@
 //! can cut the app's connection at its next `\Deleted` stores, after the move's UID COPY
 //! went through and before the message left its folder; at a UID COPY, before Dovecot
 //! sees it; or after Dovecot's answer to one, which the app then never reads. It can also
-//! have a UID COPY refused (sent on to a folder that does not exist). For the "dropped
-//! mid-move" tests.
+//! have a UID COPY refused (sent on to a folder that does not exist), or cut at an
+//! EXAMINE. For the "dropped mid-move" tests.
 //!
 //! TLS is terminated with the stack's own certificate (the app trusts the stack's CA;
 //! verification stays on) and opened again to Dovecot's IMAPS port; the dialogue is
@@ -49,6 +49,9 @@ pub struct Seen {
     /// How many of the next UID COPY commands Dovecot refuses (sent on to a folder that
     /// does not exist: `NO [TRYCREATE]`).
     pub refused_copies: AtomicU64,
+    /// How many of the next EXAMINE commands cut their connection (a write-back EXAMINEs
+    /// only the target of a COPY in doubt).
+    pub cuts_at_examine: AtomicU64,
     /// UID COPY commands Dovecot got.
     pub copies: AtomicU64,
     /// Connections cut on purpose.
@@ -145,6 +148,10 @@ where
         {
             seen.cuts.fetch_add(1, Ordering::SeqCst);
             return Err("cut at the delete");
+        }
+        if upper.contains(" EXAMINE ") && armed(&seen.cuts_at_examine) {
+            seen.cuts.fetch_add(1, Ordering::SeqCst);
+            return Err("cut at the examine");
         }
         if upper.contains(" UID COPY ") {
             if armed(&seen.cuts_before_copy) {
