@@ -22,33 +22,37 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection> {
             .with_context(|| format!("Cannot create database folder {}", dir.display()))?;
     }
     let pool = if url.starts_with("sqlite") { 8 } else { 16 };
+    // An in-memory database lives as long as its connections: migrated on its pool.
     let in_memory = url.starts_with("sqlite") && sqlite_file(url).is_none();
-    if in_memory {
-        // An in-memory database lives as long as its connections: migrated on the pool.
-        let db = Database::connect(options(url, pool))
+    if !in_memory {
+        // Migrated on a connection of its own first, closed before the pool opens: on a
+        // pool one migration's statements land on several connections, and a SQLite
+        // connection may still read the schema from before the previous statement's
+        // change (seen in the tests that undo and redo migrations: "trigger … already
+        // exists").
+        let once = connect(url, 1).await?;
+        migrate(&once).await?;
+        once.close()
             .await
-            .context("Cannot connect to the database")?;
-        Migrator::up(&db, None)
-            .await
-            .context("Cannot migrate the database")?;
-        return Ok(db);
+            .context("Cannot close the migration's connection")?;
     }
-    // Migrated on a connection of its own first, closed before the pool opens: on a pool
-    // one migration's statements land on several connections, and a SQLite connection
-    // may still read the schema from before the previous statement's change (seen in the
-    // tests that undo and redo migrations: "trigger … already exists").
-    let once = Database::connect(options(url, 1))
-        .await
-        .context("Cannot connect to the database")?;
-    Migrator::up(&once, None)
-        .await
-        .context("Cannot migrate the database")?;
-    once.close()
-        .await
-        .context("Cannot close the migration's connection")?;
-    Database::connect(options(url, pool))
+    let db = connect(url, pool).await?;
+    if in_memory {
+        migrate(&db).await?;
+    }
+    Ok(db)
+}
+
+async fn connect(url: &str, connections: u32) -> Result<DatabaseConnection> {
+    Database::connect(options(url, connections))
         .await
         .context("Cannot connect to the database")
+}
+
+async fn migrate(db: &DatabaseConnection) -> Result<()> {
+    Migrator::up(db, None)
+        .await
+        .context("Cannot migrate the database")
 }
 
 fn options(url: &str, connections: u32) -> ConnectOptions {

@@ -188,6 +188,7 @@ async fn step(
                 .into(),
         ));
     }
+    let ids: Vec<i64> = group.iter().map(|a| a.id).collect();
     // A copy sent by an earlier attempt and never answered: looked for in the target
     // first (which leaves the target folder examined).
     let doubt = copy_doubt::of(db, group)
@@ -200,7 +201,7 @@ async fn step(
             .await
             .map_err(|e| classify(&e))?;
         if in_target {
-            copy_doubt::settle(db, group).await.map_err(stored)?;
+            queue::mark_copied(db, &ids).await.map_err(stored)?;
         }
     }
     let folder = mailbox_folder::Entity::find_by_id(first.folder_id)
@@ -221,7 +222,6 @@ async fn step(
         *selected = Some(folder.id);
     }
     let uids: Vec<i64> = group.iter().map(|a| a.uid).collect();
-    let ids: Vec<i64> = group.iter().map(|a| a.id).collect();
     if let Some((flag, value)) = first.kind.flag() {
         imap::store(session, &uids, flag, value, t)
             .await
@@ -251,7 +251,7 @@ async fn step(
             .await
             .map_err(|e| classify(&e))?
     } else {
-        copy_then_remove(session, caps, t, db, group, &target.name, in_target).await?
+        copy_then_remove(session, caps, t, db, group, &target.name, copy_left).await?
     };
     for action in group {
         revert::moved(db, action, copied.as_ref(), target.selected)
@@ -268,7 +268,7 @@ async fn step(
 /// next attempt only removes: copying again would put a second copy in the target (and,
 /// after a `\Deleted` that went through, one marked deleted). One broken before the OK
 /// leaves them `copy_sent` only, and the next attempt looks in the target first
-/// ([`copy_doubt`]; `in_target` is its answer).
+/// ([`copy_doubt`]). `copy_left`: no earlier attempt's copy is known to be there.
 async fn copy_then_remove(
     session: &mut ImapSession,
     caps: Caps,
@@ -276,11 +276,11 @@ async fn copy_then_remove(
     db: &DatabaseConnection,
     group: &[Action],
     target: &str,
-    in_target: bool,
+    copy_left: bool,
 ) -> Result<Option<Copied>, Failure> {
     let stored = |e: crate::ServiceError| Failure::Transient(format!("storage: {e}"));
     let uids: Vec<i64> = group.iter().map(|a| a.uid).collect();
-    let copied = if group[0].copied || in_target {
+    let copied = if !copy_left {
         None
     } else {
         let ids: Vec<i64> = group.iter().map(|a| a.id).collect();

@@ -13,11 +13,11 @@
 //! (a second copy is possible then; losing the message is not); so is one with a message
 //! of unknown Message-ID when the server did not tell the UIDNEXT.
 
-use super::queue;
 use crate::{
     entities::{mailbox_folder, message, message_action::Model as Action},
     sync::{
         SyncError,
+        complete::timed,
         fetch::{self, ImapSession},
     },
 };
@@ -97,7 +97,7 @@ pub(super) async fn went_through(
     if doubt.ids.is_empty() {
         return Ok(false);
     }
-    let state = bounded(limit, fetch::examine(session, &doubt.target)).await?;
+    let state = timed(limit, fetch::examine(session, &doubt.target)).await?;
     let from = match doubt.landing {
         Some((uidvalidity, _)) if uidvalidity != state.uidvalidity => return Ok(false),
         Some((_, uidnext)) => uidnext.max(1),
@@ -106,7 +106,7 @@ pub(super) async fn went_through(
     let mut matches = Vec::new();
     for chunk in doubt.ids.chunks(IDS_PER_SEARCH) {
         let criteria = format!("UID {from}:* {}", query(chunk));
-        let found = bounded(limit, session.uid_search(criteria)).await?;
+        let found = timed(limit, async { Ok(session.uid_search(criteria).await?) }).await?;
         // `n:*` also names the folder's last message when every UID is below n.
         matches.extend(found.into_iter().map(i64::from).filter(|uid| *uid >= from));
     }
@@ -116,31 +116,12 @@ pub(super) async fn went_through(
     if newest.is_empty() {
         return Ok(false);
     }
-    let rows = bounded(limit, fetch::headers(session, newest, MAX_HEADER_BYTES)).await?;
+    let rows = timed(limit, fetch::headers(session, newest, MAX_HEADER_BYTES)).await?;
     let held: HashSet<String> = rows
         .into_iter()
         .filter_map(|r| r.envelope.message_id)
         .collect();
     Ok(doubt.ids.iter().all(|id| held.contains(id)))
-}
-
-/// Marks the group copied once [`went_through`] said so: later attempts only remove.
-pub(super) async fn settle(
-    db: &DatabaseConnection,
-    group: &[Action],
-) -> crate::error::ServiceResult<()> {
-    let ids: Vec<i64> = group.iter().map(|a| a.id).collect();
-    queue::mark_copied(db, &ids).await
-}
-
-async fn bounded<T, E: Into<SyncError>>(
-    limit: Duration,
-    step: impl std::future::Future<Output = Result<T, E>>,
-) -> Result<T, SyncError> {
-    tokio::time::timeout(limit, step)
-        .await
-        .map_err(|_| SyncError::Timeout)?
-        .map_err(Into::into)
 }
 
 /// A Message-ID that fits an IMAP quoted string: printable ASCII (the app stores it

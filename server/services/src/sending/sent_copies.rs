@@ -89,7 +89,8 @@ pub(super) async fn pass(engine: &SyncEngine, first_delay: Duration) -> ServiceR
             Err(_) => Err("the server did not finish in time".to_owned()),
         };
         match outcome {
-            Ok(state) => filed(db, row.id, state).await?,
+            // Filed (or found filed): `state` is where the copy stands now.
+            Ok(state) => no_longer_tried(db, row.id, state).await?,
             Err(err) => {
                 failed += 1;
                 tracing::info!(draft = row.id, %err, "copy in Sent: not filed this time");
@@ -123,20 +124,6 @@ async fn claim(db: &impl ConnectionTrait, row: &draft::Model) -> ServiceResult<O
     Ok((won.rows_affected == 1).then_some(tries))
 }
 
-/// Filed (or found filed): `state` is where the copy stands now.
-async fn filed(db: &impl ConnectionTrait, id: i64, state: &str) -> ServiceResult<()> {
-    draft::Entity::update_many()
-        .col_expr(draft::Column::SentCopy, Expr::value(state))
-        .col_expr(
-            draft::Column::CopyDueAt,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
-        .filter(draft::Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
 /// The `tries`-th try failed: the next after the back-off, or none after the last.
 async fn later(
     db: &impl ConnectionTrait,
@@ -162,8 +149,13 @@ async fn later(
 
 /// No longer tried.
 async fn give_up(db: &impl ConnectionTrait, id: i64) -> ServiceResult<()> {
+    no_longer_tried(db, id, GIVEN_UP_COPY).await
+}
+
+/// A failed copy leaves the queue as `state` (filed, or given up): nothing more to try.
+async fn no_longer_tried(db: &impl ConnectionTrait, id: i64, state: &str) -> ServiceResult<()> {
     draft::Entity::update_many()
-        .col_expr(draft::Column::SentCopy, Expr::value(GIVEN_UP_COPY))
+        .col_expr(draft::Column::SentCopy, Expr::value(state))
         .col_expr(
             draft::Column::CopyDueAt,
             Expr::value(Option::<DateTime<Utc>>::None),
