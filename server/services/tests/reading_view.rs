@@ -9,7 +9,7 @@ use domain::{FolderRole, ListCursor, MailScope, MessageList};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use services::{
     accounts::Actor,
-    entities::{mailbox, message},
+    entities::message,
     mail_view::{conversation, mail_tree, message_list},
     sync::schedule::Outcome,
 };
@@ -28,15 +28,6 @@ fn deliver(user: &str, folder: &str, file: &str) {
     std::fs::write(&path, text).unwrap();
     mail_stack(&["deliver", &address, folder, path.to_str().unwrap()]);
     std::fs::remove_file(path).unwrap();
-}
-
-async fn owner(db: &sea_orm::DatabaseConnection, mailbox_id: i64) -> Actor {
-    let row = mailbox::Entity::find_by_id(mailbox_id)
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap();
-    Actor::load(db, row.owner_id).await.unwrap()
 }
 
 async fn row_by_message_id(db: &sea_orm::DatabaseConnection, mid: &str) -> message::Model {
@@ -60,7 +51,7 @@ async fn a_conversation_assembles_across_inbox_and_sent() {
         let st = state(t.db.clone(), &s);
         let id = connected(&st, &s, &user, &["INBOX", "Sent"]).await;
         assert_eq!(engine(&st).sync_mailbox(id).await, Outcome::Synced);
-        let me = owner(&t.db, id).await;
+        let me = owner_of(&t.db, id).await;
 
         let first = row_by_message_id(&t.db, "kickoff-1@client.example").await;
         let c = conversation(&t.db, &me, first.id).await.unwrap();
@@ -142,7 +133,7 @@ async fn keyset_pages_cover_a_folder_once_newest_first_ties_included() {
         let st = state(t.db.clone(), &s);
         let id = connected(&st, &s, &user, &["INBOX", "Sent"]).await;
         assert_eq!(engine(&st).sync_mailbox(id).await, Outcome::Synced);
-        let me = owner(&t.db, id).await;
+        let me = owner_of(&t.db, id).await;
         let inbox = folder(&t.db, id, "INBOX").await;
         // Sixty messages received in the same second: pages must split the tie by id.
         let tied: Vec<i64> = message::Entity::find()

@@ -5,11 +5,15 @@
 
 use crate::common;
 
-use common::{cut_proxy::CutProxy, mail_stack::stack, mailbox_fixtures::state, sync_fixtures::*};
+use common::{
+    cut_proxy::{CutProxy, ipv4_upstream, through},
+    mail_stack::stack,
+    mailbox_fixtures::state,
+    sync_fixtures::*,
+};
 use rand::{Rng, SeedableRng, rngs::StdRng};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel};
-use services::{entities::mailbox, sync::schedule::Outcome};
-use std::{net::ToSocketAddrs, sync::atomic::Ordering, time::Duration};
+use services::sync::schedule::Outcome;
+use std::{sync::atomic::Ordering, time::Duration};
 
 const ROUNDS: usize = 24;
 
@@ -114,27 +118,6 @@ async fn connections_per_host_are_bounded() {
             }
         }
     }
-}
-
-fn ipv4_upstream(s: &common::mail_stack::Stack) -> std::net::SocketAddr {
-    (s.host.as_str(), s.imaps)
-        .to_socket_addrs()
-        .unwrap()
-        .find(|a| a.is_ipv4())
-        .unwrap()
-}
-
-/// Points the mailbox at the proxy; the certificate names 127.0.0.1, so TLS is verified.
-async fn through(db: &sea_orm::DatabaseConnection, id: i64, proxy: &CutProxy) {
-    let mut row = mailbox::Entity::find_by_id(id)
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap()
-        .into_active_model();
-    row.imap_host = Set("127.0.0.1".into());
-    row.imap_port = Set(i32::from(proxy.addr.port()));
-    row.update(db).await.unwrap();
 }
 
 /// Another device: a few new messages, a flag flipped, one expunged.

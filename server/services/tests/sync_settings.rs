@@ -10,20 +10,10 @@ use common::{mail_stack::stack, mailbox_fixtures::state, sync_fixtures::*};
 use domain::{Plan, SyncPeriod};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use services::{
-    accounts::Actor,
     entities::{mailbox, message},
     mail_view, mailboxes, plan,
     sync::schedule::{self, Outcome},
 };
-
-async fn owner_of(db: &sea_orm::DatabaseConnection, id: i64) -> Actor {
-    let row = mailbox::Entity::find_by_id(id)
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap();
-    Actor::load(db, row.owner_id).await.unwrap()
-}
 
 #[tokio::test]
 async fn a_shorter_period_or_fewer_folders_drop_mail_from_the_app_only() {

@@ -25,7 +25,8 @@ pub struct Range {
     pub criteria: String,
     /// What the fast path compares with the last run's (the period's code).
     pub code: String,
-    /// **Re-sync from date**: refetch bodies from then and skip the fast path.
+    /// **Re-sync from date**: skip the fast path (the request sent the bodies since then
+    /// back to pending, `request::request_run`).
     pub resync_from: Option<DateTime<Utc>>,
 }
 
@@ -164,9 +165,6 @@ pub async fn header_pass(
         changed.retain(|(uid, _)| !held.contains(uid));
         skipped_held = changed.len() < told;
         store::apply_flags(db, key, &stored, &changed).await?;
-    }
-    if let Some(from) = range.resync_from {
-        store::refetch_since(db, key, from).await?;
     }
     if !rest.is_empty() {
         // Remembered only once the rest is stored: a run cut before that must compare

@@ -119,7 +119,7 @@ impl SyncEngine {
         let mut session = self.log_in(&row).await?;
         let result = self.folders(&mut session, &row).await;
         if result.is_ok() {
-            clear_resync(&self.db, mailbox_id).await?;
+            clear_resync(&self.db, mailbox_id, row.resync_from).await?;
         }
         // A server that stopped answering would only make LOGOUT wait too.
         if result
@@ -265,13 +265,23 @@ async fn mark_syncing(db: &DatabaseConnection, mailbox_id: i64) -> Result<(), Sy
     Ok(())
 }
 
-async fn clear_resync(db: &DatabaseConnection, mailbox_id: i64) -> Result<(), SyncError> {
+/// A Re-sync request done: cleared only if it is still the one this run started with (one
+/// made during the run gets a run of its own).
+async fn clear_resync(
+    db: &DatabaseConnection,
+    mailbox_id: i64,
+    started_with: Option<DateTime<Utc>>,
+) -> Result<(), SyncError> {
+    let Some(from) = started_with else {
+        return Ok(());
+    };
     mailbox::Entity::update_many()
         .col_expr(
             mailbox::Column::ResyncFrom,
             Expr::value(Option::<DateTime<Utc>>::None),
         )
         .filter(mailbox::Column::Id.eq(mailbox_id))
+        .filter(mailbox::Column::ResyncFrom.eq(from))
         .exec(db)
         .await?;
     Ok(())

@@ -4,8 +4,13 @@
 
 #![allow(dead_code)]
 
+use super::mail_stack::Stack;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait, IntoActiveModel,
+};
+use services::entities::mailbox;
 use std::{
-    net::SocketAddr,
+    net::{SocketAddr, ToSocketAddrs},
     sync::{
         Arc,
         atomic::{AtomicU64, Ordering},
@@ -107,4 +112,26 @@ async fn copy(
             return true;
         }
     }
+}
+
+/// The mail stack's IMAPS address over IPv4 (what a proxy forwards to).
+pub fn ipv4_upstream(s: &Stack) -> SocketAddr {
+    (s.host.as_str(), s.imaps)
+        .to_socket_addrs()
+        .unwrap()
+        .find(|a| a.is_ipv4())
+        .unwrap()
+}
+
+/// Points the mailbox at the proxy; the certificate names 127.0.0.1, so TLS is verified.
+pub async fn through(db: &DatabaseConnection, id: i64, proxy: &CutProxy) {
+    let mut row = mailbox::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+        .into_active_model();
+    row.imap_host = Set("127.0.0.1".into());
+    row.imap_port = Set(i32::from(proxy.addr.port()));
+    row.update(db).await.unwrap();
 }

@@ -14,7 +14,8 @@ use futures_util::TryStreamExt;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use services::{
     AppState,
-    entities::{mailbox_folder, message},
+    accounts::Actor,
+    entities::{mailbox, mailbox_folder, message},
     mail::login::{CheckOptions, Login, Tls, open_session},
     mail::tls::MailTrust,
     mailboxes,
@@ -166,6 +167,16 @@ pub async fn folder(db: &DatabaseConnection, mailbox_id: i64, name: &str) -> mai
         .await
         .unwrap()
         .unwrap_or_else(|| panic!("no folder {name}"))
+}
+
+/// The mailbox's owner, as the server functions see them.
+pub async fn owner_of(db: &DatabaseConnection, mailbox_id: i64) -> Actor {
+    let row = mailbox::Entity::find_by_id(mailbox_id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    Actor::load(db, row.owner_id).await.unwrap()
 }
 
 /// Connects `user`'s mailbox for a new workspace admin, syncing `folders`.

@@ -8,7 +8,7 @@
 use crate::common::{
     mail_stack::Stack,
     mailbox_fixtures::{request, settings},
-    sync_fixtures::{connected, engine, mail_stack},
+    sync_fixtures::{connected, engine, mail_stack, owner_of},
 };
 use domain::{Access, CrmCreate, CrmKind, CrmMode, Plan, PlannedRecord, SyncPeriod};
 use sea_orm::{
@@ -19,7 +19,7 @@ use services::{
     accounts::Actor,
     entities::{
         crm_company, crm_company_domain, crm_contact, crm_contact_email, crm_deal, crm_link,
-        mailbox, message,
+        message,
     },
     mailboxes, plan,
     sync::{SyncEngine, schedule::Outcome},
@@ -60,12 +60,7 @@ impl Crm {
         create: CrmCreate,
     ) -> Crm {
         let id = connected(st, s, user, &["INBOX", "Sent"]).await;
-        let row = mailbox::Entity::find_by_id(id)
-            .one(&st.db)
-            .await
-            .unwrap()
-            .unwrap();
-        let owner = Actor::load(&st.db, row.owner_id).await.unwrap();
+        let owner = owner_of(&st.db, id).await;
         plan::set_plan(&st.db, &owner, Plan::Standard)
             .await
             .unwrap();

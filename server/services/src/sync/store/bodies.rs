@@ -144,10 +144,12 @@ async fn store_bodies_once(
     Ok(())
 }
 
-/// Sends bodies since `from` back to "pending" (Re-sync from date).
+/// Sends the mailbox's bodies of mail received since `from` back to "pending" (Re-sync
+/// from date). They no longer count against the quota: storing them again takes their
+/// room once (the text stays readable until then).
 pub async fn refetch_since(
     db: &impl ConnectionTrait,
-    key: FolderKey,
+    mailbox_id: i64,
     from: DateTime<Utc>,
 ) -> ServiceResult<()> {
     message::Entity::update_many()
@@ -155,7 +157,8 @@ pub async fn refetch_since(
             message::Column::BodyState,
             BodyState::Pending.as_str().into(),
         )
-        .filter(message::Column::FolderId.eq(key.folder_id))
+        .col_expr(message::Column::BodyBytes, 0i64.into())
+        .filter(message::Column::MailboxId.eq(mailbox_id))
         .filter(message::Column::ReceivedAt.gte(from))
         .filter(message::Column::BodyState.eq(BodyState::Stored.as_str()))
         .exec(db)

@@ -1,0 +1,145 @@
+//! **Re-sync from date** against the real Dovecot, on SQLite and PostgreSQL: the request
+//! sends the bodies since the date back to pending once, so runs cut short go on where the
+//! last one stopped (a refetch longer than one run still ends), and the refetched bodies
+//! count once against the mailbox's quota.
+
+use crate::common;
+
+use chrono::Utc;
+use common::{
+    cut_proxy::{CutProxy, ipv4_upstream, through},
+    mail_stack::stack,
+    mailbox_fixtures::state,
+    sync_fixtures::*,
+};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use services::{
+    AppState,
+    entities::{mailbox, message},
+    mail_view,
+    sync::{schedule::Outcome, store::BodyState},
+};
+use std::sync::atomic::Ordering;
+
+async fn rows(db: &DatabaseConnection, mailbox_id: i64) -> Vec<message::Model> {
+    message::Entity::find()
+        .filter(message::Column::MailboxId.eq(mailbox_id))
+        .all(db)
+        .await
+        .unwrap()
+}
+
+fn count(rows: &[message::Model], state: BodyState) -> usize {
+    rows.iter().filter(|r| r.body_state == state).count()
+}
+
+/// The owner asks for a re-sync of everything of the last 25 days (all the seeded mail).
+async fn resync(st: &AppState, id: i64) {
+    let owner = owner_of(&st.db, id).await;
+    let from = (Utc::now() - chrono::Duration::days(25))
+        .format("%Y-%m-%d")
+        .to_string();
+    mail_view::resync_from(st, &owner, id, &from).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_resync_cut_short_goes_on_where_the_last_run_stopped() {
+    let s = stack();
+    let user = mail_user("recut");
+    seed_capped(&user, 60, "INBOX", 60_000);
+    for t in common::databases().await {
+        let st = state(t.db.clone(), &s);
+        let id = connected(&st, &s, &user, &["INBOX"]).await;
+        let mut engine = engine(&st);
+        // One message a batch: every run that gets past the flags stores something.
+        engine.limits.body_batch = 1;
+        assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced);
+        let sizes: Vec<i64> = rows(&t.db, id).await.iter().map(|r| r.size).collect();
+        let total: i64 = sizes.iter().sum();
+        let largest = sizes.iter().copied().max().unwrap_or(0);
+
+        resync(&st, id).await;
+
+        // Each run's connection is cut after the log-in, the flags and about a quarter of
+        // the bodies' bytes (at least two of the largest): a refetch of several runs.
+        let proxy = CutProxy::start(ipv4_upstream(&s)).await;
+        through(&t.db, id, &proxy).await;
+        proxy.limit.store(
+            20_000 + (total / 4).max(2 * largest) as u64,
+            Ordering::SeqCst,
+        );
+        let mut left: Vec<usize> = Vec::new();
+        while left.len() < 12 && left.last() != Some(&0) {
+            let outcome = engine.sync_mailbox(id).await;
+            left.push(count(&rows(&t.db, id).await, BodyState::Pending));
+            eprintln!("{}: {outcome:?}, {left:?} pending", t.backend);
+        }
+        let cuts = proxy.cuts.load(Ordering::SeqCst);
+        assert!(
+            cuts >= 2,
+            "{}: {cuts} cuts: the runs were cut short",
+            t.backend
+        );
+        assert_eq!(
+            left.last(),
+            Some(&0),
+            "{}: pending after each cut run: {left:?}",
+            t.backend
+        );
+        assert!(
+            left.windows(2).all(|w| w[1] < w[0]),
+            "{}: every cut run went on where the last stopped: {left:?}",
+            t.backend
+        );
+
+        proxy.limit.store(u64::MAX, Ordering::SeqCst);
+        sync_and_compare(&engine, &st, &s, &user, id, &["INBOX"]).await;
+        let done = mailbox::Entity::find_by_id(id)
+            .one(&t.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            done.resync_from.is_none(),
+            "{}: a one-shot request",
+            t.backend
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_resync_counts_its_bodies_once_against_the_quota() {
+    let s = stack();
+    let user = mail_user("requota");
+    seed_capped(&user, 30, "INBOX", 20_000);
+    for t in common::databases().await {
+        let st = state(t.db.clone(), &s);
+        let id = connected(&st, &s, &user, &["INBOX"]).await;
+        let mut engine = engine(&st);
+        assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced);
+        let before = rows(&t.db, id).await;
+        assert_eq!(count(&before, BodyState::Stored), 30, "{}", t.backend);
+        let total: i64 = before.iter().map(|r| r.body_bytes).sum();
+
+        // Room for the mail once and a half: all of it, but not all of it twice.
+        engine.limits.mailbox_quota_bytes = total * 3 / 2;
+        resync(&st, id).await;
+        assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced);
+        let after = rows(&t.db, id).await;
+        assert_eq!(
+            (
+                count(&after, BodyState::Stored),
+                count(&after, BodyState::OverQuota)
+            ),
+            (30, 0),
+            "{}: every body refetched and kept",
+            t.backend
+        );
+        assert_eq!(
+            after.iter().map(|r| r.body_bytes).sum::<i64>(),
+            total,
+            "{}",
+            t.backend
+        );
+    }
+}
