@@ -17,7 +17,11 @@ use services::{
     AppState,
     entities::{mailbox, message},
     mail_view,
-    sync::{schedule::Outcome, store::BodyState},
+    sync::{
+        request::{COOLDOWN, request_run},
+        schedule::Outcome,
+        store::BodyState,
+    },
 };
 use std::sync::atomic::Ordering;
 
@@ -59,9 +63,27 @@ async fn a_resync_cut_short_goes_on_where_the_last_run_stopped() {
         let largest = sizes.iter().copied().max().unwrap_or(0);
 
         resync(&st, id).await;
+        // Until its body is stored again a message reads as it did, not as "downloading".
+        let owner = owner_of(&t.db, id).await;
+        let newest = rows(&t.db, id)
+            .await
+            .into_iter()
+            .max_by_key(|r| r.uid)
+            .unwrap();
+        assert_eq!(newest.body_state, BodyState::Pending, "{}", t.backend);
+        let opened = mail_view::conversation(&t.db, &owner, newest.id)
+            .await
+            .unwrap();
+        let shown = opened.messages.iter().find(|m| m.id == newest.id).unwrap();
+        assert!(
+            !shown.pending && (!shown.text.is_empty() || shown.has_html),
+            "{}: {shown:?}",
+            t.backend
+        );
 
         // Each run's connection is cut after the log-in, the flags and about a quarter of
-        // the bodies' bytes (at least two of the largest): a refetch of several runs.
+        // the bodies' bytes (at least three of the largest: a run stores a batch once the one
+        // two later is downloaded): a refetch of several runs.
         let proxy = CutProxy::start(ipv4_upstream(&s)).await;
         through(&t.db, id, &proxy).await;
         proxy.limit.store(
@@ -141,5 +163,40 @@ async fn a_resync_counts_its_bodies_once_against_the_quota() {
             "{}",
             t.backend
         );
+
+        // Room for half of it: the newest bodies are refetched and kept; what no longer
+        // fits is dropped whole (no old text left behind that the quota would not count).
+        engine.limits.mailbox_quota_bytes = total / 2;
+        // Asked again as of after the first request's cooldown.
+        let later = Utc::now() + chrono::Duration::seconds(31);
+        request_run(
+            &t.db,
+            id,
+            Some(later - chrono::Duration::days(25)),
+            later,
+            COOLDOWN,
+        )
+        .await
+        .unwrap();
+        assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced);
+        let half = rows(&t.db, id).await;
+        let kept: i64 = half.iter().map(|r| r.body_bytes).sum();
+        assert!(kept <= total / 2, "{}: {kept} > {}", t.backend, total / 2);
+        assert!(count(&half, BodyState::OverQuota) > 0, "{}", t.backend);
+        assert_eq!(count(&half, BodyState::Pending), 0, "{}", t.backend);
+        for row in half.iter().filter(|r| r.body_state != BodyState::Stored) {
+            assert_eq!(
+                (
+                    row.text_body.as_deref(),
+                    row.html_body.as_deref(),
+                    row.body_bytes
+                ),
+                (None, None, 0),
+                "{}: uid {} {:?}",
+                t.backend,
+                row.uid,
+                row.body_state
+            );
+        }
     }
 }

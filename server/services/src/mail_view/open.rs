@@ -162,7 +162,10 @@ fn view(m: message::Model, folder_name: String, folder_role: Option<FolderRole>)
             .collect(),
         too_large: m.body_state == BodyState::TooLarge,
         over_quota: m.body_state == BodyState::OverQuota,
-        pending: m.body_state == BodyState::Pending,
+        // A Re-sync from date's pending row still shows its old text: nothing to wait for.
+        pending: m.body_state == BodyState::Pending
+            && m.text_body.is_none()
+            && m.html_body.is_none(),
         crm_links_on: false,
         crm_links: Vec::new(),
     }

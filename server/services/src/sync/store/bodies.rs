@@ -5,8 +5,8 @@ use super::{BodyState, FolderKey, Quota, body_bytes};
 use crate::{db::retry_busy, entities::message, error::ServiceResult, sync::parse::Content};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Statement, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait, sea_query::Expr,
 };
 
 /// A message waiting for its body: UID, declared size, arrival.
@@ -70,17 +70,33 @@ pub async fn mark_too_large(
     uids: &[i64],
 ) -> ServiceResult<()> {
     for chunk in uids.chunks(500) {
-        message::Entity::update_many()
-            .col_expr(
-                message::Column::BodyState,
-                BodyState::TooLarge.as_str().into(),
-            )
-            .filter(message::Column::FolderId.eq(key.folder_id))
-            .filter(message::Column::Uidvalidity.eq(key.uidvalidity))
-            .filter(message::Column::Uid.is_in(chunk.iter().copied()))
-            .exec(db)
-            .await?;
+        kept_without_body(db, BodyState::TooLarge, key.rows(chunk)).await?;
     }
+    Ok(())
+}
+
+/// Gives the rows `which` selects `state` (too large, over the quota) and drops what they
+/// still held of a body: a row that Re-sync from date sent back to pending keeps its old
+/// text until stored again, and a body not kept must neither show nor escape the quota.
+pub(super) async fn kept_without_body(
+    db: &impl ConnectionTrait,
+    state: BodyState,
+    which: Condition,
+) -> ServiceResult<()> {
+    message::Entity::update_many()
+        .col_expr(message::Column::BodyState, Expr::value(state.as_str()))
+        .col_expr(
+            message::Column::TextBody,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            message::Column::HtmlBody,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(message::Column::BodyBytes, Expr::value(0i64))
+        .filter(which)
+        .exec(db)
+        .await?;
     Ok(())
 }
 

@@ -6,8 +6,8 @@ use super::parse::{Content, Envelope};
 use crate::{db::retry_busy, entities::message, error::ServiceResult};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
-    TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QuerySelect, TransactionTrait,
 };
 use std::collections::{HashMap, HashSet};
 
@@ -89,6 +89,16 @@ pub struct FolderKey {
     pub mailbox_id: i64,
     pub folder_id: i64,
     pub uidvalidity: i64,
+}
+
+impl FolderKey {
+    /// The rows of these UIDs in this folder generation.
+    pub fn rows(&self, uids: &[i64]) -> Condition {
+        Condition::all()
+            .add(message::Column::FolderId.eq(self.folder_id))
+            .add(message::Column::Uidvalidity.eq(self.uidvalidity))
+            .add(message::Column::Uid.is_in(uids.iter().copied()))
+    }
 }
 
 /// Stored UIDs of this folder generation with their flags.
@@ -202,9 +212,7 @@ pub async fn delete_uids(
     let mut removed = 0;
     for chunk in uids.chunks(500) {
         removed += message::Entity::delete_many()
-            .filter(message::Column::FolderId.eq(key.folder_id))
-            .filter(message::Column::Uidvalidity.eq(key.uidvalidity))
-            .filter(message::Column::Uid.is_in(chunk.iter().copied()))
+            .filter(key.rows(chunk))
             .exec(db)
             .await?
             .rows_affected;

@@ -3,12 +3,12 @@
 //! of the mailbox; what still does not fit keeps its headers only (`over_quota`), and the
 //! mailbox shows "storage quota reached: older mail is not downloaded".
 
-use super::{BodyState, FolderKey};
+use super::{BodyState, FolderKey, bodies::kept_without_body};
 use crate::{db::retry_busy, entities::message, error::ServiceResult, sync::parse::Content};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
     sea_query::{Expr, Func},
 };
 use std::sync::{
@@ -155,24 +155,12 @@ async fn evict_older(
 }
 
 async fn drop_bodies(db: &DatabaseConnection, ids: &[i64]) -> ServiceResult<()> {
-    message::Entity::update_many()
-        .col_expr(
-            message::Column::BodyState,
-            Expr::value(BodyState::OverQuota.as_str()),
-        )
-        .col_expr(
-            message::Column::TextBody,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            message::Column::HtmlBody,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(message::Column::BodyBytes, Expr::value(0i64))
-        .filter(message::Column::Id.is_in(ids.iter().copied()))
-        .exec(db)
-        .await?;
-    Ok(())
+    kept_without_body(
+        db,
+        BodyState::OverQuota,
+        Condition::all().add(message::Column::Id.is_in(ids.iter().copied())),
+    )
+    .await
 }
 
 /// Marks these messages as kept without their bodies because of the quota.
@@ -182,16 +170,7 @@ pub async fn mark_over_quota(
     uids: &[i64],
 ) -> ServiceResult<()> {
     for chunk in uids.chunks(500) {
-        message::Entity::update_many()
-            .col_expr(
-                message::Column::BodyState,
-                Expr::value(BodyState::OverQuota.as_str()),
-            )
-            .filter(message::Column::FolderId.eq(key.folder_id))
-            .filter(message::Column::Uidvalidity.eq(key.uidvalidity))
-            .filter(message::Column::Uid.is_in(chunk.iter().copied()))
-            .exec(db)
-            .await?;
+        kept_without_body(db, BodyState::OverQuota, key.rows(chunk)).await?;
     }
     Ok(())
 }
