@@ -1,17 +1,20 @@
 //! **Re-sync from date** against the real Dovecot, on SQLite and PostgreSQL: the request
 //! sends the bodies since the date back to pending once, so runs cut short go on where the
-//! last one stopped (a refetch longer than one run still ends), and the refetched bodies
-//! count once against the mailbox's quota.
+//! last one stopped (a refetch longer than one run still ends), the refetched bodies
+//! count once against the mailbox's quota, and a request made during a run is left to the
+//! next run.
 
 use crate::common;
 
-use chrono::Utc;
+use chrono::{SubsecRound, Utc};
 use common::{
     cut_proxy::{CutProxy, ipv4_upstream, through},
     mail_stack::stack,
     mailbox_fixtures::state,
     sync_fixtures::*,
+    wait::wait_for,
 };
+use domain::MailboxStatus;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use services::{
     AppState,
@@ -23,7 +26,7 @@ use services::{
         store::BodyState,
     },
 };
-use std::sync::atomic::Ordering;
+use std::{sync::atomic::Ordering, time::Duration};
 
 async fn rows(db: &DatabaseConnection, mailbox_id: i64) -> Vec<message::Model> {
     message::Entity::find()
@@ -198,5 +201,57 @@ async fn a_resync_counts_its_bodies_once_against_the_quota() {
                 row.body_state
             );
         }
+    }
+}
+
+#[tokio::test]
+async fn a_resync_asked_during_a_run_is_left_to_the_next_run() {
+    let s = stack();
+    let user = mail_user("redur");
+    seed_capped(&user, 60, "INBOX", 60_000);
+    for t in common::databases().await {
+        let st = state(t.db.clone(), &s);
+        let id = connected(&st, &s, &user, &["INBOX"]).await;
+        let engine = engine(&st);
+        let run = tokio::spawn({
+            let engine = engine.clone();
+            async move { engine.sync_mailbox(id).await }
+        });
+        // The run has read the mailbox (it marks it syncing right after): a request now
+        // comes after what the run started with. Its log-in alone outlasts the wait.
+        let syncing = wait_for(
+            Duration::from_secs(10),
+            Duration::from_millis(1),
+            || async {
+                let row = mailbox::Entity::find_by_id(id).one(&t.db).await.unwrap()?;
+                (row.status == MailboxStatus::Syncing).then_some(())
+            },
+        )
+        .await;
+        assert!(syncing.is_some(), "{}: the run started", t.backend);
+        let later = Utc::now() + chrono::Duration::seconds(31);
+        let from = (later - chrono::Duration::days(25)).trunc_subsecs(0);
+        request_run(&t.db, id, Some(from), later, COOLDOWN)
+            .await
+            .unwrap();
+        assert_eq!(run.await.unwrap(), Outcome::Synced, "{}", t.backend);
+        let row = mailbox::Entity::find_by_id(id)
+            .one(&t.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            row.resync_from.map(|d| d.timestamp()),
+            Some(from.timestamp()),
+            "{}: the request made during the run is still there for the next",
+            t.backend
+        );
+        sync_and_compare(&engine, &st, &s, &user, id, &["INBOX"]).await;
+        let done = mailbox::Entity::find_by_id(id)
+            .one(&t.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(done.resync_from.is_none(), "{}: then done", t.backend);
     }
 }
