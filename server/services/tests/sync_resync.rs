@@ -36,6 +36,12 @@ async fn rows(db: &DatabaseConnection, mailbox_id: i64) -> Vec<message::Model> {
         .unwrap()
 }
 
+/// What is left of a Re-sync request on the mailbox.
+async fn resync_asked(db: &DatabaseConnection, id: i64) -> Option<chrono::DateTime<Utc>> {
+    let row = mailbox::Entity::find_by_id(id).one(db).await.unwrap();
+    row.unwrap().resync_from
+}
+
 fn count(rows: &[message::Model], state: BodyState) -> usize {
     rows.iter().filter(|r| r.body_state == state).count()
 }
@@ -119,13 +125,8 @@ async fn a_resync_cut_short_goes_on_where_the_last_run_stopped() {
 
         proxy.limit.store(u64::MAX, Ordering::SeqCst);
         sync_and_compare(&engine, &st, &s, &user, id, &["INBOX"]).await;
-        let done = mailbox::Entity::find_by_id(id)
-            .one(&t.db)
-            .await
-            .unwrap()
-            .unwrap();
         assert!(
-            done.resync_from.is_none(),
+            resync_asked(&t.db, id).await.is_none(),
             "{}: a one-shot request",
             t.backend
         );
@@ -235,23 +236,17 @@ async fn a_resync_asked_during_a_run_is_left_to_the_next_run() {
             .await
             .unwrap();
         assert_eq!(run.await.unwrap(), Outcome::Synced, "{}", t.backend);
-        let row = mailbox::Entity::find_by_id(id)
-            .one(&t.db)
-            .await
-            .unwrap()
-            .unwrap();
         assert_eq!(
-            row.resync_from.map(|d| d.timestamp()),
+            resync_asked(&t.db, id).await.map(|d| d.timestamp()),
             Some(from.timestamp()),
             "{}: the request made during the run is still there for the next",
             t.backend
         );
         sync_and_compare(&engine, &st, &s, &user, id, &["INBOX"]).await;
-        let done = mailbox::Entity::find_by_id(id)
-            .one(&t.db)
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(done.resync_from.is_none(), "{}: then done", t.backend);
+        assert!(
+            resync_asked(&t.db, id).await.is_none(),
+            "{}: then done",
+            t.backend
+        );
     }
 }
