@@ -65,7 +65,7 @@ pub async fn pending_bodies(
 
 /// Marks these messages' bodies as too large to keep.
 pub async fn mark_too_large(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     key: FolderKey,
     uids: &[i64],
 ) -> ServiceResult<()> {
@@ -78,13 +78,21 @@ pub async fn mark_too_large(
 /// Gives the rows `which` selects `state` (too large, over the quota) and drops what they
 /// still held of a body: a row that Re-sync from date sent back to pending keeps its old
 /// text until stored again, and a body not kept must neither show nor escape the quota.
+/// Only rows holding text are written a second time (in the same transaction): writing
+/// `text_body` re-queues a row for the full-text index (its trigger).
 pub(super) async fn kept_without_body(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     state: BodyState,
     which: Condition,
 ) -> ServiceResult<()> {
+    let txn = db.begin().await?;
     message::Entity::update_many()
         .col_expr(message::Column::BodyState, Expr::value(state.as_str()))
+        .col_expr(message::Column::BodyBytes, Expr::value(0i64))
+        .filter(which.clone())
+        .exec(&txn)
+        .await?;
+    message::Entity::update_many()
         .col_expr(
             message::Column::TextBody,
             Expr::value(Option::<String>::None),
@@ -93,10 +101,15 @@ pub(super) async fn kept_without_body(
             message::Column::HtmlBody,
             Expr::value(Option::<String>::None),
         )
-        .col_expr(message::Column::BodyBytes, Expr::value(0i64))
         .filter(which)
-        .exec(db)
+        .filter(
+            Condition::any()
+                .add(message::Column::TextBody.is_not_null())
+                .add(message::Column::HtmlBody.is_not_null()),
+        )
+        .exec(&txn)
         .await?;
+    txn.commit().await?;
     Ok(())
 }
 

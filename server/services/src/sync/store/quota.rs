@@ -165,7 +165,7 @@ async fn drop_bodies(db: &DatabaseConnection, ids: &[i64]) -> ServiceResult<()> 
 
 /// Marks these messages as kept without their bodies because of the quota.
 pub async fn mark_over_quota(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     key: FolderKey,
     uids: &[i64],
 ) -> ServiceResult<()> {
