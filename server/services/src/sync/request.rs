@@ -1,8 +1,9 @@
 //! Runs a user asks for: **Sync now** and **Re-sync from date**. Each is one conditional
-//! UPDATE (with Re-sync's bodies sent back to pending in its transaction), so it holds across server processes: at most one request per mailbox per
-//! cooldown (each run logs in to the provider, and a burst of logins can get an account
-//! throttled or locked), and never for a mailbox whose password the server refused —
-//! only a new password resumes that one.
+//! UPDATE (with Re-sync's bodies sent back to pending in its transaction), so it holds
+//! across server processes: at most one request per mailbox per cooldown (each run logs
+//! in to the provider, and a burst of logins can get an account throttled or locked), and
+//! never for a mailbox whose password the server refused — only a new password resumes
+//! that one.
 
 use crate::{
     db::retry_busy,
