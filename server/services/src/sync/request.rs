@@ -31,6 +31,7 @@ pub async fn request_run(
     now: DateTime<Utc>,
     cooldown: Duration,
 ) -> ServiceResult<()> {
+    let cooldown = chrono::Duration::from_std(cooldown).unwrap_or(chrono::Duration::zero());
     if retry_busy(|| ask(db, mailbox_id, resync_from, now, cooldown)).await? {
         return Ok(());
     }
@@ -42,7 +43,6 @@ pub async fn request_run(
     if row.status == MailboxStatus::NeedsReconnect {
         return Err(needs_owner(&row));
     }
-    let cooldown = chrono::Duration::from_std(cooldown).unwrap_or(chrono::Duration::zero());
     let left = row
         .sync_requested_at
         .map_or(chrono::Duration::zero(), |at| at + cooldown - now);
@@ -63,9 +63,8 @@ async fn ask(
     mailbox_id: i64,
     resync_from: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
-    cooldown: Duration,
+    cooldown: chrono::Duration,
 ) -> ServiceResult<bool> {
-    let cooldown = chrono::Duration::from_std(cooldown).unwrap_or(chrono::Duration::zero());
     let mut update = mailbox::Entity::update_many()
         .col_expr(mailbox::Column::NextSyncAt, Expr::value(now))
         .col_expr(mailbox::Column::SyncRequestedAt, Expr::value(now));

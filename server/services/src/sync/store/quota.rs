@@ -149,18 +149,10 @@ async fn evict_older(
             ids.push(id);
             freed += bytes;
         }
-        retry_busy(|| drop_bodies(db, &ids)).await?;
+        let evicted = Condition::all().add(message::Column::Id.is_in(ids));
+        retry_busy(|| kept_without_body(db, BodyState::OverQuota, evicted.clone())).await?;
     }
     Ok(freed)
-}
-
-async fn drop_bodies(db: &DatabaseConnection, ids: &[i64]) -> ServiceResult<()> {
-    kept_without_body(
-        db,
-        BodyState::OverQuota,
-        Condition::all().add(message::Column::Id.is_in(ids.iter().copied())),
-    )
-    .await
 }
 
 /// Marks these messages as kept without their bodies because of the quota.
