@@ -1,6 +1,8 @@
 //! A loopback TCP proxy that cuts every connection after a chosen number of bytes (both
-//! directions counted), for "connection dropped mid-sync" tests. Bounded: it serves only
-//! while the test holds it.
+//! directions counted), for "connection dropped mid-sync" tests; or holds it after a chosen
+//! number of bytes until the test releases it, so that something (a server restart) lands
+//! while the client is surely still in the middle. Bounded: it serves only while the test
+//! holds it.
 
 #![allow(dead_code)]
 
@@ -19,6 +21,7 @@ use std::{
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::{TcpListener, TcpStream},
+    sync::watch,
     task::JoinHandle,
 };
 
@@ -31,6 +34,12 @@ pub struct CutProxy {
     /// Connections open now, and the most open at once.
     pub open: Arc<AtomicU64>,
     pub peak: Arc<AtomicU64>,
+    /// Bytes a new connection carries before it holds (`u64::MAX`: never): nothing more
+    /// passes either way until [`CutProxy::release`].
+    pub hold_after: Arc<AtomicU64>,
+    /// Connections holding so far.
+    pub held: Arc<AtomicU64>,
+    released: watch::Sender<bool>,
     task: JoinHandle<()>,
 }
 
@@ -48,16 +57,25 @@ impl CutProxy {
         let cuts = Arc::new(AtomicU64::new(0));
         let open = Arc::new(AtomicU64::new(0));
         let peak = Arc::new(AtomicU64::new(0));
+        let hold_after = Arc::new(AtomicU64::new(u64::MAX));
+        let held = Arc::new(AtomicU64::new(0));
+        let (released, _) = watch::channel(false);
         let (l, c, o, p) = (limit.clone(), cuts.clone(), open.clone(), peak.clone());
+        let (h, hd, r) = (hold_after.clone(), held.clone(), released.clone());
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let budget = l.load(Ordering::SeqCst);
+                let hold = Hold {
+                    after: h.load(Ordering::SeqCst),
+                    held: hd.clone(),
+                    released: r.subscribe(),
+                };
                 let (cuts, open, peak) = (c.clone(), o.clone(), p.clone());
                 let now = open.fetch_add(1, Ordering::SeqCst) + 1;
                 peak.fetch_max(now, Ordering::SeqCst);
                 tokio::spawn(async move {
                     if let Ok(server) = TcpStream::connect(upstream).await
-                        && pipe(client, server, budget).await
+                        && pipe(client, server, budget, hold).await
                     {
                         cuts.fetch_add(1, Ordering::SeqCst);
                     }
@@ -71,18 +89,52 @@ impl CutProxy {
             cuts,
             open,
             peak,
+            hold_after,
+            held,
+            released,
             task,
         }
+    }
+
+    /// Lets the connections holding go on, and no new one hold.
+    pub fn release(&self) {
+        self.hold_after.store(u64::MAX, Ordering::SeqCst);
+        self.released.send_replace(true);
+    }
+}
+
+/// A connection's hold: once `after` bytes passed, wait for the release.
+#[derive(Clone)]
+struct Hold {
+    after: u64,
+    held: Arc<AtomicU64>,
+    released: watch::Receiver<bool>,
+}
+
+impl Hold {
+    /// Waits for the release if the connection carried more than `after` bytes (counting
+    /// the connection once, by the direction that got there first).
+    async fn past(&mut self, used: u64, counted: &AtomicU64) {
+        if used <= self.after || *self.released.borrow() {
+            return;
+        }
+        if counted.swap(1, Ordering::SeqCst) == 0 {
+            self.held.fetch_add(1, Ordering::SeqCst);
+        }
+        // An error only says the proxy is gone.
+        let _ = self.released.wait_for(|r| *r).await;
     }
 }
 
 /// Copies both ways until either side closes or `budget` bytes passed; true if cut.
-async fn pipe(client: TcpStream, server: TcpStream, budget: u64) -> bool {
+async fn pipe(client: TcpStream, server: TcpStream, budget: u64, hold: Hold) -> bool {
     let used = Arc::new(AtomicU64::new(0));
+    let counted = Arc::new(AtomicU64::new(0));
     let (mut cr, mut cw) = client.into_split();
     let (mut sr, mut sw) = server.into_split();
-    let up = copy(&mut cr, &mut sw, used.clone(), budget);
-    let down = copy(&mut sr, &mut cw, used.clone(), budget);
+    let (up_hold, down_hold) = ((hold.clone(), counted.clone()), (hold, counted));
+    let up = copy(&mut cr, &mut sw, used.clone(), budget, up_hold);
+    let down = copy(&mut sr, &mut cw, used.clone(), budget, down_hold);
     let cut = tokio::select! {
         cut = up => cut,
         cut = down => cut,
@@ -96,6 +148,7 @@ async fn copy(
     to: &mut (impl AsyncWriteExt + Unpin),
     used: Arc<AtomicU64>,
     budget: u64,
+    (mut hold, counted): (Hold, Arc<AtomicU64>),
 ) -> bool {
     let mut buf = vec![0u8; 16 * 1024];
     loop {
@@ -104,6 +157,7 @@ async fn copy(
             Ok(n) => n,
         };
         let before = used.fetch_add(n as u64, Ordering::SeqCst);
+        hold.past(before + n as u64, &counted).await;
         let allowed = budget.saturating_sub(before).min(n as u64) as usize;
         if allowed > 0 && to.write_all(&buf[..allowed]).await.is_err() {
             return false;
