@@ -213,13 +213,18 @@ async fn a_resync_asked_during_a_run_is_left_to_the_next_run() {
     for t in common::databases().await {
         let st = state(t.db.clone(), &s);
         let id = connected(&st, &s, &user, &["INBOX"]).await;
+        // The run's connection holds from its first byte until the request is made, so
+        // the run cannot end first however fast the machine is.
+        let proxy = CutProxy::start(ipv4_upstream(&s)).await;
+        through(&t.db, id, &proxy).await;
+        proxy.hold_after.store(0, Ordering::SeqCst);
         let engine = engine(&st);
         let run = tokio::spawn({
             let engine = engine.clone();
             async move { engine.sync_mailbox(id).await }
         });
         // The run has read the mailbox (it marks it syncing right after): a request now
-        // comes after what the run started with. Its log-in alone outlasts the wait.
+        // comes after what the run started with.
         let syncing = wait_for(
             Duration::from_secs(10),
             Duration::from_millis(1),
@@ -235,6 +240,14 @@ async fn a_resync_asked_during_a_run_is_left_to_the_next_run() {
         request_run(&t.db, id, Some(from), later, COOLDOWN)
             .await
             .unwrap();
+        let held = wait_for(
+            Duration::from_secs(10),
+            Duration::from_millis(1),
+            || async { (proxy.held.load(Ordering::SeqCst) == 1).then_some(()) },
+        )
+        .await;
+        assert!(held.is_some(), "{}: the run's connection held", t.backend);
+        proxy.release();
         assert_eq!(run.await.unwrap(), Outcome::Synced, "{}", t.backend);
         assert_eq!(
             resync_asked(&t.db, id).await.map(|d| d.timestamp()),
