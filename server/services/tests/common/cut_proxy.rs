@@ -15,7 +15,7 @@ use std::{
     net::{SocketAddr, ToSocketAddrs},
     sync::{
         Arc,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
 };
 use tokio::{
@@ -68,6 +68,7 @@ impl CutProxy {
                 let hold = Hold {
                     after: h.load(Ordering::SeqCst),
                     held: hd.clone(),
+                    counted: Arc::new(AtomicBool::new(false)),
                     released: r.subscribe(),
                 };
                 let (cuts, open, peak) = (c.clone(), o.clone(), p.clone());
@@ -103,22 +104,25 @@ impl CutProxy {
     }
 }
 
-/// A connection's hold: once `after` bytes passed, wait for the release.
+/// A connection's hold (both directions share it): once `after` bytes passed, wait for
+/// the release.
 #[derive(Clone)]
 struct Hold {
     after: u64,
     held: Arc<AtomicU64>,
+    /// This connection is counted in `held`.
+    counted: Arc<AtomicBool>,
     released: watch::Receiver<bool>,
 }
 
 impl Hold {
     /// Waits for the release if the connection carried more than `after` bytes (counting
     /// the connection once, by the direction that got there first).
-    async fn past(&mut self, used: u64, counted: &AtomicU64) {
+    async fn past(&mut self, used: u64) {
         if used <= self.after || *self.released.borrow() {
             return;
         }
-        if counted.swap(1, Ordering::SeqCst) == 0 {
+        if !self.counted.swap(true, Ordering::SeqCst) {
             self.held.fetch_add(1, Ordering::SeqCst);
         }
         // An error only says the proxy is gone.
@@ -129,12 +133,10 @@ impl Hold {
 /// Copies both ways until either side closes or `budget` bytes passed; true if cut.
 async fn pipe(client: TcpStream, server: TcpStream, budget: u64, hold: Hold) -> bool {
     let used = Arc::new(AtomicU64::new(0));
-    let counted = Arc::new(AtomicU64::new(0));
     let (mut cr, mut cw) = client.into_split();
     let (mut sr, mut sw) = server.into_split();
-    let (up_hold, down_hold) = ((hold.clone(), counted.clone()), (hold, counted));
-    let up = copy(&mut cr, &mut sw, used.clone(), budget, up_hold);
-    let down = copy(&mut sr, &mut cw, used.clone(), budget, down_hold);
+    let up = copy(&mut cr, &mut sw, used.clone(), budget, hold.clone());
+    let down = copy(&mut sr, &mut cw, used.clone(), budget, hold);
     let cut = tokio::select! {
         cut = up => cut,
         cut = down => cut,
@@ -148,7 +150,7 @@ async fn copy(
     to: &mut (impl AsyncWriteExt + Unpin),
     used: Arc<AtomicU64>,
     budget: u64,
-    (mut hold, counted): (Hold, Arc<AtomicU64>),
+    mut hold: Hold,
 ) -> bool {
     let mut buf = vec![0u8; 16 * 1024];
     loop {
@@ -157,7 +159,7 @@ async fn copy(
             Ok(n) => n,
         };
         let before = used.fetch_add(n as u64, Ordering::SeqCst);
-        hold.past(before + n as u64, &counted).await;
+        hold.past(before + n as u64).await;
         let allowed = budget.saturating_sub(before).min(n as u64) as usize;
         if allowed > 0 && to.write_all(&buf[..allowed]).await.is_err() {
             return false;
