@@ -110,7 +110,13 @@ export function addMailUsers(...addresses: string[]): Promise<void> {
   });
 }
 
-export async function fillOwnDomain(page: Page, testInfo: TestInfo, user: string, password: string) {
+export async function fillOwnDomain(
+  page: Page,
+  testInfo: TestInfo,
+  user: string,
+  password: string,
+  imap: { host: string; port: string } = { host: mail.host, port: mail.imaps },
+) {
   await open(page, testInfo, '/mail/connect');
   await page.getByRole('link', { name: 'Own domain' }).click();
   await expect(page).toHaveURL(/\/mail\/connect\/own_domain$/);
@@ -120,8 +126,8 @@ export async function fillOwnDomain(page: Page, testInfo: TestInfo, user: string
   }
   await page.locator('input[name=email]').fill(`${user}@example.test`);
   await page.locator('input[name=password]').fill(password);
-  await page.locator('input[name=imap_host]').fill(mail.host);
-  await page.locator('input[name=imap_port]').fill(mail.imaps);
+  await page.locator('input[name=imap_host]').fill(imap.host);
+  await page.locator('input[name=imap_port]').fill(imap.port);
   await page.locator('input[name=smtp_host]').fill(mail.host);
   await page.locator('input[name=smtp_port]').fill(mail.submission);
   // A test port is not 587, so say STARTTLS explicitly (587 would imply it).

@@ -287,7 +287,6 @@ async fn undo_send_within_the_delay_delivers_nothing() {
         )
         .await;
         let bob = recipient("rcpundo");
-        let worker = snd.worker();
         sending::set_undo_seconds(&snd.st, &snd.owner, 3)
             .await
             .unwrap();
@@ -304,6 +303,9 @@ async fn undo_send_within_the_delay_delivers_nothing() {
         let back = sending::undo_send(&snd.st, &snd.owner, id).await.unwrap();
         assert_eq!(back.state, SendState::Editing, "{}: taken back", t.backend);
         assert_eq!(back.fields, fields, "{}: the text is kept", t.backend);
+        // The worker starts only now: the undo cannot race it however slow the machine is,
+        // and it is running well before the undone draft's send time.
+        let worker = snd.worker();
 
         // Past the moment it would have gone, a second message goes out through the same
         // worker; once it is in, only it is.

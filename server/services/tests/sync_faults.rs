@@ -65,8 +65,14 @@ async fn cuts_and_crashes_mid_sync_end_in_exactly_the_server_state() {
             t.backend,
             ROUNDS / 2
         );
+        // Certain whatever the machine's speed: the first round (a first sync of 1.7 MB cut
+        // after 113 KB) and every limit under 3 KB (every run carries more: the TLS
+        // handshake, the log-in and two EXAMINEs), five such rounds on SQLite and six on
+        // PostgreSQL with this seed. The other cut rounds fail only when the crash rounds
+        // before them left work to do, which depends on how far a run gets in 5–400 ms:
+        // 7–8 failed here, and a faster machine leaves fewer.
         assert!(
-            cuts as usize >= ROUNDS / 4 && failed >= ROUNDS / 4,
+            cuts as usize >= ROUNDS / 6 && failed >= ROUNDS / 6,
             "{cuts} cuts, {failed} failed runs"
         );
         proxy.limit.store(u64::MAX, Ordering::SeqCst);
