@@ -61,23 +61,23 @@ test('a connected mailbox fills up with its progress visible, then lists its mai
       // Without reloading, the bar moved: it was seen part-way before it was full.
       expect([...seen].some(partWay), `values seen: ${[...seen]}`).toBe(true);
     }
+    await expect(page.locator('.sync-panel .status')).toHaveText(/Up to date|Syncing/);
+
+    // The folder's message list: newest first, 50 a page (keyset), unread marked.
+    await inbox.getByRole('link', { name: 'INBOX' }).click();
+    await expect(page.getByRole('heading', { name: 'Inbox', level: 1 })).toBeVisible();
+    await expect(page.locator('[data-total]')).toHaveText(`${MESSAGES} messages`);
+    const rows = page.locator('ol.message-list > li');
+    await expect(rows).toHaveCount(50);
+    await expect(page.locator('li.message.unread').first()).toBeVisible();
+    const dates = await rows.locator('time').evaluateAll((els) => els.map((e) => e.getAttribute('datetime') ?? ''));
+    expect([...dates].sort().reverse()).toEqual(dates);
+    await page.getByRole('link', { name: 'Older →' }).click();
+    await expect(page).toHaveURL(/before=\d+\.\d+$/);
+    await expect(page.getByRole('link', { name: '← Newest' })).toBeVisible();
+    const older = await rows.locator('time').first().getAttribute('datetime');
+    expect(older! <= dates[dates.length - 1]).toBe(true);
   } finally {
     proxy.close();
   }
-  await expect(page.locator('.sync-panel .status')).toHaveText(/Up to date|Syncing/);
-
-  // The folder's message list: newest first, 50 a page (keyset), unread marked.
-  await inbox.getByRole('link', { name: 'INBOX' }).click();
-  await expect(page.getByRole('heading', { name: 'Inbox', level: 1 })).toBeVisible();
-  await expect(page.locator('[data-total]')).toHaveText(`${MESSAGES} messages`);
-  const rows = page.locator('ol.message-list > li');
-  await expect(rows).toHaveCount(50);
-  await expect(page.locator('li.message.unread').first()).toBeVisible();
-  const dates = await rows.locator('time').evaluateAll((els) => els.map((e) => e.getAttribute('datetime') ?? ''));
-  expect([...dates].sort().reverse()).toEqual(dates);
-  await page.getByRole('link', { name: 'Older →' }).click();
-  await expect(page).toHaveURL(/before=\d+\.\d+$/);
-  await expect(page.getByRole('link', { name: '← Newest' })).toBeVisible();
-  const older = await rows.locator('time').first().getAttribute('datetime');
-  expect(older! <= dates[dates.length - 1]).toBe(true);
 });
