@@ -16,6 +16,8 @@ pub fn is_automated_message(m: &mail_parser::Message<'_>, from: &str) -> bool {
     is_automated(m.headers_raw(), from)
 }
 
+/// A field read here must be in `sync::parse::ENVELOPE_FIELDS`: the header pass asks a
+/// server for those only.
 fn machine_field(name: &str, value: &str) -> bool {
     let name = name.trim().to_ascii_lowercase();
     // Lowered only for the few fields that are looked into (a message has dozens).

@@ -1,5 +1,5 @@
 //! The IMAP commands of a sync, on one logged-in session: EXAMINE (read-only, so nothing
-//! is ever marked read), UID SEARCH, and UID FETCH of flags, header blocks and whole
+//! is ever marked read), UID SEARCH, and UID FETCH of flags, header fields and whole
 //! messages, always with `BODY.PEEK`.
 //!
 //! What a server sends is bounded by the session's stream (`mail::bounded_stream`), not by
@@ -111,7 +111,7 @@ pub fn search_ranges(state: &FolderState, range_uids: i64) -> Vec<Option<String>
     ranges
 }
 
-/// Header blocks, flags, dates and sizes of these UIDs. A header block over
+/// The envelope's header fields, flags, dates and sizes of these UIDs. A header block over
 /// `max_header_bytes` is not kept (the row gets an empty envelope).
 pub async fn headers(
     session: &mut ImapSession,
@@ -123,12 +123,7 @@ pub async fn headers(
     session
         .get_mut()
         .limit_next_command(limits.max_response_bytes, max_header_bytes);
-    let mut stream = session
-        .uid_fetch(
-            uid_set(uids),
-            "(UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER])",
-        )
-        .await?;
+    let mut stream = session.uid_fetch(uid_set(uids), header_items()).await?;
     let mut rows = Vec::with_capacity(uids.len());
     let mut wanted = Wanted::new(uids);
     while let Some(f) = stream.try_next().await? {
@@ -147,6 +142,13 @@ pub async fn headers(
         });
     }
     Ok(rows)
+}
+
+/// The header pass's FETCH items: the header fields an envelope is made of
+/// ([`super::parse::ENVELOPE_FIELDS`]), not the whole block.
+fn header_items() -> String {
+    let fields = super::parse::ENVELOPE_FIELDS.join(" ");
+    format!("(UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS ({fields})])")
 }
 
 /// What a message is before its bytes: flags, arrival and declared size.

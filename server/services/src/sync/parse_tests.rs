@@ -202,3 +202,73 @@ fn preview_is_the_first_words_on_one_line() {
     }
     assert_eq!(preview("  Hello,\r\n\r\n  world  "), "Hello, world");
 }
+
+/// The fields of a header block named in `names`, as a server answers
+/// `BODY.PEEK[HEADER.FIELDS (…)]` (RFC 3501 §6.4.5): each kept field with its folded
+/// lines, in their order, then the blank line.
+fn only_fields(block: &[u8], names: &[&str]) -> Vec<u8> {
+    let mut kept = Vec::new();
+    let mut keep = false;
+    for line in block.split_inclusive(|b| *b == b'\n') {
+        if !line.starts_with(b" ") && !line.starts_with(b"\t") {
+            let name = line.split(|b| *b == b':').next().unwrap_or_default();
+            let name = String::from_utf8_lossy(name);
+            keep = names.iter().any(|n| n.eq_ignore_ascii_case(name.trim()));
+        }
+        if keep {
+            kept.extend_from_slice(line);
+        }
+    }
+    kept.extend_from_slice(b"\r\n");
+    kept
+}
+
+/// The header pass asks only for [`ENVELOPE_FIELDS`]: what they give is what the whole
+/// block gives, for a block heavy with transport fields and for every kind of machine
+/// mail `crm::machine` tells.
+#[test]
+fn the_envelope_fields_give_what_the_whole_block_gives() {
+    let common = "Received: from mx.example.test (mx.example.test [192.0.2.1])\r\n\
+        \tby in.example.test with ESMTPS id 1; Mon, 2 Nov 2026 09:00:00 +0000\r\n\
+        DKIM-Signature: v=1; a=rsa-sha256; d=example.test; s=s1;\r\n\
+        \tb=AAAABBBBCCCC\r\n\
+        Date: Mon, 2 Nov 2026 10:00:00 +0200\r\n\
+        From: =?windows-1251?B?zuvl6vHg7eTw?= <olek@example.test>\r\n\
+        Sender: relay@example.test\r\n\
+        To: Ann <ann@example.test>, bob@example.test\r\n\
+        Cc: Carol <carol@example.test>\r\n\
+        Reply-To: desk@example.test\r\n\
+        Subject: =?UTF-8?B?0J/RgNC+0L/QvtC30LjRhtGW0Y8=?=\r\n\
+        Message-ID: <m1@example.test>\r\n\
+        In-Reply-To: <p1@example.test>\r\n\
+        References: <r1@example.test>\r\n <p1@example.test>\r\n\
+        MIME-Version: 1.0\r\n\
+        X-Mailer: Thunderbird\r\n";
+    let machine = [
+        "",
+        "List-Id: Updates <updates.example.test>\r\n",
+        "List-Unsubscribe: <mailto:u@example.test>\r\n",
+        "Precedence: bulk\r\n",
+        "Auto-Submitted: auto-replied\r\n",
+        "X-Autoreply: yes\r\n",
+        "X-Autorespond: yes\r\n",
+        "X-Autoresponder: yes\r\n",
+        "Content-Type: multipart/report; report-type=delivery-status;\r\n boundary=b\r\n",
+        "Return-Path: <>\r\n",
+    ];
+    for extra in machine {
+        let block = format!("{common}{extra}\r\n");
+        let whole = envelope(block.as_bytes());
+        let fields = envelope(&only_fields(block.as_bytes(), &ENVELOPE_FIELDS));
+        assert_eq!(fields, whole, "{extra:?}");
+        assert_eq!(whole.automated, !extra.is_empty(), "{extra:?}");
+    }
+    // A raw 8-bit Subject ("Привіт" in KOI8-U) is read with the charset Content-Type
+    // declares, which the fields keep.
+    let mut block = b"From: a@example.test\r\nSubject: ".to_vec();
+    block.extend_from_slice(&[0xf0, 0xd2, 0xc9, 0xd7, 0xa6, 0xd4]);
+    block.extend_from_slice(b"\r\nContent-Type: text/plain; charset=koi8-u\r\n\r\n");
+    let whole = envelope(&block);
+    assert_eq!(whole.subject, "Привіт");
+    assert_eq!(envelope(&only_fields(&block, &ENVELOPE_FIELDS)), whole);
+}

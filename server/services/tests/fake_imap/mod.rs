@@ -193,11 +193,14 @@ where
                     )
                     .await?;
             }
-            "UID" if upper.contains("BODY.PEEK[HEADER]") => {
+            "UID" if upper.contains("BODY.PEEK[HEADER") => {
+                // The section asked for, named back as a server does (`HEADER` or
+                // `HEADER.FIELDS (…)`); the fields are few enough to send whole.
+                let section = section_of(&rest);
                 for uid in uids_of(word(&rest, 2), b.messages) {
                     let header = format!("{}\r\n", header(uid));
                     let part = format!(
-                        "* {uid} FETCH (UID {uid} FLAGS () INTERNALDATE \"{date}\" RFC822.SIZE {size} BODY[HEADER] {{{len}}}\r\n{header})\r\n",
+                        "* {uid} FETCH (UID {uid} FLAGS () INTERNALDATE \"{date}\" RFC822.SIZE {size} BODY[{section}] {{{len}}}\r\n{header})\r\n",
                         date = (Utc::now() - Days::minutes(i64::from(uid)))
                             .format("%d-%b-%Y %H:%M:%S +0000"),
                         size = b.declared_size,
@@ -331,6 +334,13 @@ fn header(uid: u32) -> String {
         "Message-ID: <fake-{uid}@hostile.test>\r\nFrom: Mallory <m@hostile.test>\r\nSubject: Message {uid}\r\nDate: {}\r\n",
         (Utc::now() - Days::minutes(i64::from(uid))).to_rfc2822()
     )
+}
+
+/// The section of a `BODY.PEEK[…]` FETCH item (`HEADER.FIELDS (DATE FROM)`).
+fn section_of(command: &str) -> &str {
+    let start = command.find("PEEK[").map_or(0, |at| at + 5);
+    let len = command[start..].find(']').unwrap_or(0);
+    &command[start..start + len]
 }
 
 /// The `n`th word of a command (`UID FETCH 1:3 …`: the set is word 2).
