@@ -2,7 +2,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { expect, Locator, Page, test, TestInfo } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { addMailUsers, fillOwnDomain, jsEnabled, open, signUp } from './helpers';
+import { addMailUsers, connectOwnDomain, jsEnabled, open, signUp } from './helpers';
 
 // Email ↔ CRM links end to end, hydrated and with JavaScript off: a mailbox in automatic
 // mode with "create leads from incoming mail" makes a lead of a new outside sender when
@@ -82,9 +82,8 @@ test('automatic mode makes a lead of a new sender; its card shows the message an
   await page.getByRole('button', { name: 'Save plan' }).click();
   await expect(page.getByTestId('current-plan')).toHaveText('Standard');
   await mailbox;
-  await fillOwnDomain(page, testInfo, user, `${user}-pass-1`);
-  await page.getByRole('button', { name: 'Connect' }).click();
-  await expect(page).toHaveURL(/\/mail\/accounts$/);
+  await connectOwnDomain(page, user, `${user}-pass-1`);
+  await open(page, testInfo, '/mail/accounts');
   const settings = await page
     .locator(`tr[data-mailbox="${address}"]`)
     .getByRole('link', { name: 'Settings' })

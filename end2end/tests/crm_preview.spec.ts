@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addMailUsers, fillOwnDomain, jsEnabled, open, signUp } from './helpers';
+import { addMailUsers, connectOwnDomain, jsEnabled, open, signUp } from './helpers';
 
 function mailStack(...args: string[]): string {
   return execFileSync('../scripts/mail-stack/mail-stack', args, { encoding: 'utf8' });
@@ -35,9 +35,8 @@ test('the preview lists what automatic creation would make; turning it on applie
   await page.getByLabel('Standard').check();
   await page.getByRole('button', { name: 'Save plan' }).click();
   await expect(page.getByTestId('current-plan')).toHaveText('Standard');
-  await fillOwnDomain(page, testInfo, user, `${user}-pass-1`);
-  await page.getByRole('button', { name: 'Connect' }).click();
-  await expect(page).toHaveURL(/\/mail\/accounts$/);
+  await connectOwnDomain(page, user, `${user}-pass-1`);
+  await open(page, testInfo, '/mail/accounts');
   const settings = await page
     .locator(`tr[data-mailbox="${user}@example.test"]`)
     .getByRole('link', { name: 'Settings' })

@@ -136,6 +136,55 @@ export async function fillOwnDomain(
 }
 
 /**
+ * Connects `user`'s mailbox of the test mail servers with the wizard's own requests, in
+ * the page's context: steps A–B (`check_mailbox`: real IMAP and SMTP log-ins, the folder
+ * list) and step C (`connect_mailbox`), the forms a page without JavaScript posts. The
+ * wizard's pages are what connect.spec.ts tests; a test that only needs a connected
+ * mailbox saves their loads and hydrations. `folders` are those step C selects (INBOX and
+ * Sent are preselected there).
+ */
+export async function connectOwnDomain(
+  page: Page,
+  user: string,
+  password: string,
+  folders: string[] = ['INBOX', 'Sent'],
+) {
+  const email = `${user}@example.test`;
+  const check = await page.request.post('/api/check_mailbox', {
+    form: {
+      provider: 'own_domain',
+      email,
+      password,
+      imap_host: mail.host,
+      imap_port: mail.imaps,
+      smtp_host: mail.host,
+      smtp_port: mail.submission,
+      smtp_security: 'starttls',
+    },
+    maxRedirects: 0,
+  });
+  const checked = await check.text();
+  expect(check.status(), checked).toBeLessThan(400);
+  // The draft step C opens: in the redirect, else the function's answer.
+  const location = check.headers()['location'] ?? '';
+  const draft = location ? location.split('/').pop() : JSON.parse(checked);
+  expect(draft, `the draft of ${email}`).toBeTruthy();
+  const settings: Record<string, string> = {
+    draft,
+    'settings[sender_name]': 'Olena Admin',
+    'settings[mailbox_name]': email,
+    'settings[access]': 'personal',
+    'settings[crm_mode]': 'off',
+    'settings[period]': '1m',
+  };
+  folders.forEach((folder, i) => {
+    settings[`settings[folders][${i}]`] = folder;
+  });
+  const connect = await page.request.post('/api/connect_mailbox', { form: settings, maxRedirects: 0 });
+  expect(connect.status(), await connect.text()).toBeLessThan(400);
+}
+
+/**
  * Waits until the first sync has stored every message whole: on Mail, each selected
  * folder of every mailbox says Done (the body pass reports it once every body is in).
  * The list shows a message as soon as its headers are in, before its body; a test that

@@ -1,7 +1,7 @@
 import { expect, Page, test, TestInfo } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { addMailUsers, fillOwnDomain, jsEnabled, open, signUp, untilSynced } from './helpers';
+import { addMailUsers, connectOwnDomain, jsEnabled, open, signUp, untilSynced } from './helpers';
 
 // Reading mail: real messages saved into the test Dovecot, synced by the app, opened in
 // Chromium — hydrated and with JavaScript off.
@@ -30,13 +30,7 @@ async function connectedReader(page: Page, testInfo: TestInfo): Promise<string> 
     deliver(address, 'INBOX', file);
   }
   deliver(address, 'Sent', 'kickoff-2.eml');
-  await fillOwnDomain(page, testInfo, user, `${user}-pass-1`);
-  await expect(page.getByRole('heading', { name: 'Sync settings' })).toBeVisible();
-  for (const folder of ['Trash', 'Archive']) {
-    await page.locator('fieldset.folders label', { hasText: new RegExp(`^\\s*${folder}`) }).locator('input').check();
-  }
-  await page.getByRole('button', { name: 'Connect' }).click();
-  await expect(page).toHaveURL(/\/mail\/accounts$/);
+  await connectOwnDomain(page, user, `${user}-pass-1`, ['INBOX', 'Sent', 'Trash', 'Archive']);
   // The first sync, bodies and all; then All inboxes lists the four messages.
   await untilSynced(page, testInfo);
   await open(page, testInfo, '/mail/inbox');

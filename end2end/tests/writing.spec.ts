@@ -2,7 +2,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { expect, Locator, Page, test, TestInfo } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { addMailUsers, fillOwnDomain, jsEnabled, open, signUp, untilSynced } from './helpers';
+import { addMailUsers, connectOwnDomain, jsEnabled, open, signUp, untilSynced } from './helpers';
 
 // Writing mail: new messages, replies, reply all, forwards, a failed send and an undone
 // one, sent through the test Postfix and checked in the recipients' Dovecot mailboxes —
@@ -80,10 +80,7 @@ async function connectedWriter(
     .replaceAll('PEER', peer)
     .replaceAll('COLLEAGUE', colleague);
   mailStack(['deliver', writer, 'INBOX'], text);
-  await fillOwnDomain(page, testInfo, user, `${user}-pass-1`);
-  await expect(page.getByRole('heading', { name: 'Sync settings' })).toBeVisible();
-  await page.getByRole('button', { name: 'Connect' }).click();
-  await expect(page).toHaveURL(/\/mail\/accounts$/);
+  await connectOwnDomain(page, user, `${user}-pass-1`);
   // Replies quote the body: wait until it is in, not only the headers.
   await untilSynced(page, testInfo);
   await open(page, testInfo, '/mail/inbox');

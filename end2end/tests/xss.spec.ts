@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { addMailUsers, fillOwnDomain, open, signUp, untilSynced } from './helpers';
+import { addMailUsers, connectOwnDomain, open, signUp, untilSynced } from './helpers';
 
 // The XSS corpus (server/services/tests/fixtures/xss): hostile HTML delivered as real mail
 // to the test Dovecot, synced, and opened one by one in Chromium. Nothing may run, show a
@@ -43,9 +43,7 @@ test('hostile mail runs nothing, loads nothing foreign, navigates nowhere', asyn
   await signUp(page, testInfo, null);
   await mailbox;
   mailStack('deliver', address, 'INBOX', ...files.map((f) => `${CORPUS}/${f}`));
-  await fillOwnDomain(page, testInfo, user, `${user}-pass-1`);
-  await page.getByRole('button', { name: 'Connect' }).click();
-  await expect(page).toHaveURL(/\/mail\/accounts$/);
+  await connectOwnDomain(page, user, `${user}-pass-1`);
   const rows = page.locator('ol.message-list > li');
   // Every body in, so each message below is looked at whole, not as a pending line.
   await untilSynced(page, testInfo);
