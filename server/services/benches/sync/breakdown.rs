@@ -48,7 +48,7 @@ pub fn raw_rust(user: &str) {
         let seconds = t0.elapsed().as_secs_f64();
         let bytes: usize = raw.iter().map(|(_, b)| b.len()).sum();
 
-        // The engine's header pass on the wire: header blocks in batches of 500, newest
+        // The engine's header pass on the wire: header fields in batches of 500, newest
         // first, envelopes parsed (`sync::fetch::headers`), nothing stored.
         let t = Instant::now();
         let mut uids: Vec<i64> = raw.iter().map(|(uid, _)| *uid).collect();

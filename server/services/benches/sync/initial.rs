@@ -228,7 +228,7 @@ pub fn sync10k(user: &str, reps: usize) {
         &[],
     );
     line(
-        "  header blocks in batches of 500 (sync::fetch::headers)",
+        "  header fields in batches of 500 (sync::fetch::headers)",
         median(&header_s),
         &[],
     );

@@ -1,4 +1,4 @@
-//! Machine and bulk mail, told from a message's header block: mailing lists, bulk
+//! Machine and bulk mail, told from a message's header fields: mailing lists, bulk
 //! senders, auto-replies, bounces and delivery reports, no-reply senders. The header pass
 //! stores the answer in `messages.automated`; automatic CRM creation never makes records
 //! from such mail (it may still link it to records that exist).

@@ -1,7 +1,7 @@
 //! The rest of a folder's new mail, after the header pass stored the newest batch: each
 //! message fetched once as a whole (`BODY.PEEK[]` after a small FETCH of flags, dates and
 //! sizes), parsed on every core while the next batch downloads, and inserted once as a
-//! complete row. No header block is downloaded twice and no row is written twice.
+//! complete row. No header is downloaded twice and no row is written twice.
 //!
 //! A run cut anywhere leaves those UIDs unstored, so the next run finds them missing and
 //! fetches them again; the unique (folder, UIDVALIDITY, UID) key keeps a row from ever
@@ -104,7 +104,7 @@ impl Rest<'_> {
     }
 
     /// Messages kept without their bodies (too large, or no room in the quota): their
-    /// header blocks, in header-pass batches.
+    /// header fields, in header-pass batches.
     async fn headers_only(
         &mut self,
         session: &mut ImapSession,

@@ -3,7 +3,7 @@
 //! messages, always with `BODY.PEEK`.
 //!
 //! What a server sends is bounded by the session's stream (`mail::bounded_stream`), not by
-//! the sizes it declares: header blocks and whole messages over their limits arrive as the
+//! the sizes it declares: header fields and whole messages over their limits arrive as the
 //! stream's marker and are kept as "too large".
 
 use super::{
@@ -111,8 +111,8 @@ pub fn search_ranges(state: &FolderState, range_uids: i64) -> Vec<Option<String>
     ranges
 }
 
-/// The envelope's header fields, flags, dates and sizes of these UIDs. A header block over
-/// `max_header_bytes` is not kept (the row gets an empty envelope).
+/// The envelope's header fields, flags, dates and sizes of these UIDs. Header fields over
+/// `max_header_bytes` are not kept (the row gets an empty envelope).
 pub async fn headers(
     session: &mut ImapSession,
     uids: &[i64],
@@ -132,13 +132,17 @@ pub async fn headers(
         };
         let header = f
             .header()
-            .filter(|h| *h != OVERSIZE_MARKER && *h != OVER_BUDGET_MARKER);
+            .filter(|h| *h != OVERSIZE_MARKER && *h != OVER_BUDGET_MARKER)
+            .unwrap_or_default();
+        let (received_at, size) = (received_at(&f), i64::from(f.size.unwrap_or(0)));
+        let mut envelope = super::parse::envelope_or_default(header);
+        super::parse::own_thread_by_arrival(&mut envelope, header, received_at.timestamp(), size);
         rows.push(HeaderRow {
             uid,
             flags: flags_of(&f),
-            received_at: received_at(&f),
-            size: i64::from(f.size.unwrap_or(0)),
-            envelope: super::parse::envelope_or_default(header.unwrap_or_default()),
+            received_at,
+            size,
+            envelope,
         });
     }
     Ok(rows)

@@ -18,7 +18,7 @@ pub struct FetchBounds {
     /// Larger messages keep their headers and show "too large, open on server"; the
     /// bytes a server actually sends count, not the size it declares.
     pub max_message_bytes: i64,
-    /// A header block over this is not kept (real ones are a few kilobytes).
+    /// Header fields over this are not kept (real ones are under a kilobyte or two).
     pub max_header_bytes: i64,
     /// One IMAP command may take this long before the run counts as failed.
     pub command_timeout: Duration,

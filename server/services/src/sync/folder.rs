@@ -40,7 +40,7 @@ pub struct HeaderPass {
     state: Option<(FolderState, String)>,
 }
 
-/// The header pass of one folder: header blocks of the newest batch of new mail (the list
+/// The header pass of one folder: header fields of the newest batch of new mail (the list
 /// shows at once), flag changes, removals. With `whole_rest`, the rest of the new mail is
 /// left to the body pass to fetch once as whole messages; without it (no room in the
 /// quota), every new message gets its header row here.
@@ -92,7 +92,7 @@ pub async fn header_pass(
     store::delete_uids(db, key, &gone).await?;
     let mut missing = store::missing(&on_server, &stored);
     missing.retain(|uid| !held.contains(uid) && !shown.contains(uid));
-    // After a UIDVALIDITY reset rows are adopted by their header blocks, so every new
+    // After a UIDVALIDITY reset rows are adopted by their header fields, so every new
     // message takes the header path then. A batch shown early was the one batch of header
     // rows.
     let header_rows = if shown.is_empty() {

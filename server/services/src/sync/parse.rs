@@ -254,9 +254,25 @@ pub fn base_subject(subject: &str) -> String {
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
+    fnv1a_on(0xcbf2_9ce4_8422_2325, bytes)
+}
+
+fn fnv1a_on(hash: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(hash, |hash, &b| {
         (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
+}
+
+/// A thread of its own for a message read from its [`ENVELOPE_FIELDS`] that names none
+/// ([`thread_id`]'s `raw:` case: no ids, no reply subject): those fields alone are alike
+/// for many such messages (empty for all without a header block), so the server's arrival
+/// time and size of the message are hashed with them.
+pub fn own_thread_by_arrival(envelope: &mut Envelope, fields: &[u8], received_at: i64, size: i64) {
+    if envelope.thread_id.starts_with("raw:") {
+        let hash = fnv1a_on(fnv1a(fields), &received_at.to_le_bytes());
+        let hash = fnv1a_on(hash, &size.to_le_bytes());
+        envelope.thread_id = format!("raw:{hash:016x}");
+    }
 }
 
 fn ids(value: &HeaderValue<'_>) -> Vec<String> {

@@ -272,3 +272,25 @@ fn the_envelope_fields_give_what_the_whole_block_gives() {
     assert_eq!(whole.subject, "Привіт");
     assert_eq!(envelope(&only_fields(&block, &ENVELOPE_FIELDS)), whole);
 }
+
+/// Messages read from their fields that name no thread (no ids, no reply subject) each get
+/// one of their own, the same at every read: alike fields (none at all, here) do not put
+/// them in one thread.
+#[test]
+fn unnamed_threads_of_the_header_path_are_told_apart_by_arrival_and_size() {
+    let fields = b"\r\n";
+    let thread = |received_at, size| {
+        let mut e = envelope(fields);
+        own_thread_by_arrival(&mut e, fields, received_at, size);
+        e.thread_id
+    };
+    assert!(thread(1_000, 50).starts_with("raw:"));
+    assert_eq!(thread(1_000, 50), thread(1_000, 50));
+    assert_ne!(thread(1_000, 50), thread(1_001, 50));
+    assert_ne!(thread(1_000, 50), thread(1_000, 51));
+    // A thread named by the message is left as it is.
+    let named = b"Message-ID: <m@x>\r\n\r\n";
+    let mut e = envelope(named);
+    own_thread_by_arrival(&mut e, named, 1_000, 50);
+    assert_eq!(e.thread_id, "id:m@x");
+}

@@ -1,5 +1,5 @@
 //! The messages table as the sync sees it: which UIDs of a folder are stored, new rows
-//! from header blocks, bodies, flags, and removal of what left the server or the range.
+//! from header fields, bodies, flags, and removal of what left the server or the range.
 //! Every write is idempotent, so a run cut at any point and run again converges.
 
 use super::parse::{Content, Envelope};
