@@ -16,10 +16,26 @@ pub fn is_automated_message(m: &mail_parser::Message<'_>, from: &str) -> bool {
     is_automated(m.headers_raw(), from)
 }
 
-/// A field read here must be in `sync::parse::ENVELOPE_FIELDS`: the header pass asks a
-/// server for those only.
+/// The header fields [`machine_field`] looks into, and only these: the header pass asks a
+/// server for `sync::parse::ENVELOPE_FIELDS` only, which must hold every one of them (a
+/// test there checks it).
+pub const FIELDS: [&str; 9] = [
+    "list-id",
+    "list-unsubscribe",
+    "precedence",
+    "auto-submitted",
+    "x-autoreply",
+    "x-autorespond",
+    "x-autoresponder",
+    "content-type",
+    "return-path",
+];
+
 fn machine_field(name: &str, value: &str) -> bool {
     let name = name.trim().to_ascii_lowercase();
+    if !FIELDS.contains(&name.as_str()) {
+        return false;
+    }
     // Lowered only for the few fields that are looked into (a message has dozens).
     let value = || value.trim().to_ascii_lowercase();
     match name.as_str() {

@@ -256,6 +256,13 @@ fn the_envelope_fields_give_what_the_whole_block_gives() {
         "Content-Type: multipart/report; report-type=delivery-status;\r\n boundary=b\r\n",
         "Return-Path: <>\r\n",
     ];
+    // Every field the machine-mail check reads is asked for.
+    for name in crate::crm::machine::FIELDS {
+        assert!(
+            ENVELOPE_FIELDS.iter().any(|f| f.eq_ignore_ascii_case(name)),
+            "{name} is read by crm::machine but not in ENVELOPE_FIELDS"
+        );
+    }
     for extra in machine {
         let block = format!("{common}{extra}\r\n");
         let whole = envelope(block.as_bytes());
