@@ -17,8 +17,8 @@ pub fn is_automated_message(m: &mail_parser::Message<'_>, from: &str) -> bool {
 }
 
 /// The header fields [`machine_field`] looks into, and only these: the header pass asks a
-/// server for `sync::parse::ENVELOPE_FIELDS` only, which must hold every one of them (a
-/// test there checks it).
+/// server for `sync::parse::ENVELOPE_FIELDS` only, which is made of these and the
+/// envelope's own.
 pub const FIELDS: [&str; 9] = [
     "list-id",
     "list-unsubscribe",

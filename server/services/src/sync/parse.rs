@@ -30,14 +30,17 @@ const MAX_PEOPLE: usize = 100;
 const MAX_REFERENCES: usize = 100;
 const MAX_ATTACHMENTS: usize = 1000;
 
-/// Every header field an envelope is made of: [`envelope_of`]'s and the machine-mail
-/// check's (`crm::machine`), and `Content-Type` for the charset of raw 8-bit lines
-/// ([`readable`]). What the header pass asks a server for (`fetch::headers`, RFC 3501
-/// `BODY.PEEK[HEADER.FIELDS (…)]`) instead of the whole header block: a fraction of its
-/// bytes in real-world mail, whose Received, DKIM and ARC fields are most of a block, and
-/// a server that caches header fields (Dovecot) answers from its cache without opening
+/// Every header field an envelope is made of: [`envelope_of`]'s own and the machine-mail
+/// check's (`crm::machine::FIELDS`, with `Content-Type`, which also gives [`readable`] the
+/// charset of raw 8-bit lines). What the header pass asks a server for (`fetch::headers`, RFC
+/// 3501 `BODY.PEEK[HEADER.FIELDS (…)]`) instead of the whole header block: a fraction of
+/// its bytes in real-world mail, whose Received, DKIM and ARC fields are most of a block,
+/// and a server that caches header fields (Dovecot) answers from its cache without opening
 /// the message files. A field read from a header block must be named here.
-pub const ENVELOPE_FIELDS: [&str; 18] = [
+pub const ENVELOPE_FIELDS: [&str; 18] = joined(OWN_FIELDS, crate::crm::machine::FIELDS);
+
+/// [`envelope_of`]'s fields.
+const OWN_FIELDS: [&str; 9] = [
     "Date",
     "From",
     "Subject",
@@ -47,16 +50,18 @@ pub const ENVELOPE_FIELDS: [&str; 18] = [
     "Message-ID",
     "In-Reply-To",
     "References",
-    "Content-Type",
-    "List-Id",
-    "List-Unsubscribe",
-    "Precedence",
-    "Auto-Submitted",
-    "X-Autoreply",
-    "X-Autorespond",
-    "X-Autoresponder",
-    "Return-Path",
 ];
+
+const fn joined(own: [&'static str; 9], machine: [&'static str; 9]) -> [&'static str; 18] {
+    let mut all = [""; 18];
+    let mut i = 0;
+    while i < 9 {
+        all[i] = own[i];
+        all[9 + i] = machine[i];
+        i += 1;
+    }
+    all
+}
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Person {
