@@ -38,7 +38,11 @@ export default defineConfig({
   timeout: 60_000,
   expect: { timeout: 10_000 },
   retries: 0,
-  workers: 2,
+  // Three workers on two cores: the tests wait on syncs, the undo window and the mail
+  // servers, so two workers kept the machine only 70-74 % busy. The whole suite in a
+  // built tree, alternated: two workers 144-150 s, three 121-125 s (86-89 % busy), four
+  // no faster than three (docs/benchmarks.md, thirty-third round).
+  workers: '150%',
   // Every test signs up a workspace and a mail user of its own, so the tests of one file
   // need not run one after another in one worker: spread over both, the last files no
   // longer leave a worker idle at the end (279 and 269 s against 287 and 290 s, alternated).
