@@ -70,7 +70,8 @@ export default defineConfig({
     env: {
       BIND_ADDR: `127.0.0.1:${port}`,
       DATA_DIR: dataDir,
-      SITE_ROOT: process.env.E2E_SITE_ROOT ?? '../target/site',
+      // The release wasm bundle `make run` serves (scripts/build --tests builds it).
+      SITE_ROOT: process.env.E2E_SITE_ROOT ?? '../target/site-serve',
       LOG_LEVEL: 'warn',
       ...(process.env.E2E_DATABASE_URL ? { DATABASE_URL: process.env.E2E_DATABASE_URL } : {}),
       // The test mail servers' throwaway CA: trusted, never a verification bypass.
