@@ -1,6 +1,7 @@
 //! The mail server restarts in the middle of a sync (its own test binary: it stops the
-//! shared Dovecot). The run fails with a retryable error; the next run completes and the
-//! app holds exactly what the server holds.
+//! Dovecot it runs against, which `make test` makes a second mail stack of its own). The
+//! run fails with a retryable error; the next run completes and the app holds exactly what
+//! the server holds.
 //!
 //! The run goes through a proxy that holds the connection once 1 MB of the mailbox's 9 MB
 //! has passed, until the server has restarted: so the restart lands inside the run however
