@@ -5,7 +5,7 @@
 #![allow(dead_code)]
 
 use super::{
-    mail_stack::Stack,
+    mail_stack::{Stack, stack_var},
     mailbox_fixtures::{admin, request, settings},
 };
 use async_imap::Session;
@@ -40,8 +40,12 @@ pub fn mail_stack(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// A fresh user `<prefix><random>@example.test` with password `<name>-pass-1`.
+/// A user no test has used, with password `<name>-pass-1`: one `make test` made ready
+/// (`mail-stack pool`), else a new `<prefix><random>@example.test`.
 pub fn mail_user(prefix: &str) -> String {
+    if let Some(name) = pooled_user() {
+        return name;
+    }
     let name = format!(
         "{prefix}{}",
         &uuid::Uuid::new_v4().simple().to_string()[..8]
@@ -52,6 +56,17 @@ pub fn mail_user(prefix: &str) -> String {
         &format!("{name}-pass-1"),
     ]);
     name
+}
+
+/// Takes a user from the running stack's pool: deleting its file is the claim, which exactly
+/// one process can make.
+fn pooled_user() -> Option<String> {
+    let pool = PathBuf::from(stack_var("MAILSTACK_DIR")).join("pool");
+    std::fs::read_dir(pool)
+        .ok()?
+        .flatten()
+        .find(|entry| std::fs::remove_file(entry.path()).is_ok())
+        .and_then(|entry| entry.file_name().into_string().ok())
 }
 
 pub fn seed(user: &str, n: usize, folder: &str) {
