@@ -18,17 +18,21 @@ pub struct Stack {
 /// A variable of the running stack: the environment `make test` exports, else the
 /// stack's env file.
 pub fn stack_var(k: &str) -> String {
+    std::env::var(k)
+        .ok()
+        .or_else(|| env_file().remove(k))
+        .unwrap_or_else(|| panic!("{k} missing: run scripts/mail-stack/mail-stack start"))
+}
+
+/// `target/mail-stack/env`, read only when the environment lacks a variable.
+fn env_file() -> HashMap<String, String> {
     let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/mail-stack/env");
-    let from_file: HashMap<String, String> = std::fs::read_to_string(&file)
+    std::fs::read_to_string(&file)
         .unwrap_or_default()
         .lines()
         .filter_map(|l| l.split_once('='))
         .map(|(k, v)| (k.to_owned(), v.trim_matches('"').to_owned()))
-        .collect();
-    std::env::var(k)
-        .ok()
-        .or_else(|| from_file.get(k).cloned())
-        .unwrap_or_else(|| panic!("{k} missing: run scripts/mail-stack/mail-stack start"))
+        .collect()
 }
 
 pub fn stack() -> Stack {
