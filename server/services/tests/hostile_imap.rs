@@ -1,6 +1,6 @@
 //! A hostile IMAP server cannot make the sync hold more than its bounds, whatever it
-//! declares: a small fake server over TLS lies about sizes and floods literals, lists
-//! thousands of folders, answers with garbage and long control-character texts. On SQLite
+//! declares: a small fake server over TLS lists thousands of folders, answers with garbage
+//! and long control-character texts (lying sizes: `hostile_imap_sizes.rs`). On SQLite
 //! and PostgreSQL where storage is involved. Needs the mail stack (its CA and certificate,
 //! and the real Postfix for the connect wizard's SMTP check).
 
@@ -24,115 +24,12 @@ use services::{
 };
 use std::time::{Duration, Instant};
 
-const MIB: u64 = 1 << 20;
-
-async fn messages(db: &DatabaseConnection, mailbox_id: i64) -> Vec<message::Model> {
+pub(crate) async fn messages(db: &DatabaseConnection, mailbox_id: i64) -> Vec<message::Model> {
     message::Entity::find()
         .filter(message::Column::MailboxId.eq(mailbox_id))
         .all(db)
         .await
         .unwrap()
-}
-
-fn status_kb(field: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap()
-}
-
-/// Resets the peak RSS to the current RSS (Linux `clear_refs` 5).
-fn reset_peak() {
-    std::fs::write("/proc/self/clear_refs", "5").unwrap();
-}
-
-#[tokio::test]
-async fn lying_sizes_and_flooded_literals_are_thrown_away_not_kept() {
-    let s = stack();
-    for t in common::databases().await {
-        let st = state(t.db.clone(), &s);
-        // Three messages "of 1000 bytes", 32 MiB each on the wire: 96 MiB in all.
-        let fake = fake_imap::start(
-            &s.ca,
-            Behaviour {
-                bodies: Bodies::Flood { bytes: 32 << 20 },
-                ..Behaviour::default()
-            },
-        )
-        .await;
-        let id = hostile_mailbox(&st, &s, fake.port).await;
-        let mut engine = engine(&st);
-        engine.limits.max_message_bytes = MIB as i64;
-        engine.limits.body_batch_bytes = MIB as i64;
-        reset_peak();
-        let rss_before = status_kb("VmRSS:");
-        let started = Instant::now();
-        let outcome = engine.sync_mailbox(id).await;
-        let took = started.elapsed();
-        let peak_growth_kb = status_kb("VmHWM:").saturating_sub(rss_before);
-        eprintln!(
-            "figures {}: {} MiB sent, peak RSS growth {} KiB, run {} ms",
-            t.backend,
-            fake.sent() / MIB,
-            peak_growth_kb,
-            took.as_millis()
-        );
-        assert_eq!(outcome, Outcome::Synced, "{}", t.backend);
-        assert_eq!(fake.sent(), 96 * MIB, "every byte was sent, and read");
-        assert!(
-            peak_growth_kb < 40 * 1024,
-            "{}: peak RSS grew {peak_growth_kb} KiB while 96 MiB arrived",
-            t.backend
-        );
-        let rows = messages(&t.db, id).await;
-        assert_eq!(rows.len(), 3, "{}: every message is listed", t.backend);
-        for row in &rows {
-            assert_eq!(row.body_state, BodyState::TooLarge, "{}", t.backend);
-            assert_eq!((row.text_body.as_ref(), row.body_bytes), (None, 0));
-        }
-    }
-}
-
-#[tokio::test]
-async fn a_batch_keeps_what_its_declared_sizes_allow_and_the_rest_comes_alone() {
-    let s = stack();
-    for t in common::databases().await {
-        let st = state(t.db.clone(), &s);
-        // Each 900 KiB body fits the 1 MiB message limit, but the three were declared
-        // at 1000 bytes: the batch holds about twice that plus 1 MiB, so one is kept from
-        // it; the other two are asked for again one at a time, and kept too.
-        let fake = fake_imap::start(
-            &s.ca,
-            Behaviour {
-                bodies: Bodies::Flood { bytes: 900 << 10 },
-                ..Behaviour::default()
-            },
-        )
-        .await;
-        let id = hostile_mailbox(&st, &s, fake.port).await;
-        let mut engine = engine(&st);
-        engine.limits.max_message_bytes = MIB as i64;
-        engine.limits.body_batch_bytes = MIB as i64;
-        assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced);
-        let rows = messages(&t.db, id).await;
-        let stored: Vec<_> = rows
-            .iter()
-            .filter(|r| r.body_state == BodyState::Stored)
-            .collect();
-        let too_large = rows
-            .iter()
-            .filter(|r| r.body_state == BodyState::TooLarge)
-            .count();
-        assert_eq!((stored.len(), too_large), (3, 0), "{}", t.backend);
-        let alone = fake
-            .commands()
-            .iter()
-            .filter(|c| c.contains("BODY.PEEK[]") && !c.contains(':') && !c.contains(','))
-            .count();
-        assert_eq!(alone, 2, "{}: {:?}", t.backend, fake.commands());
-    }
 }
 
 #[tokio::test]

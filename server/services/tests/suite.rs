@@ -37,6 +37,7 @@ mod discovery;
 mod fidelity_corpus;
 mod hostile_imap;
 mod hostile_imap_scheduler;
+mod hostile_imap_sizes;
 mod login_check;
 mod login_throttle;
 mod mail_action_copies;
