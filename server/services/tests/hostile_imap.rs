@@ -8,12 +8,14 @@ use crate::common;
 use crate::fake_imap;
 
 use common::{
-    hostile_mailbox::hostile_mailbox, mail_stack::stack, mailbox_fixtures::state,
-    sync_fixtures::engine,
+    hostile_mailbox::hostile_mailbox,
+    mail_stack::stack,
+    mailbox_fixtures::state,
+    sync_fixtures::{engine, rows},
 };
 use domain::{Security, ServerAddress};
 use fake_imap::{Behaviour, Bodies};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use services::{
     entities::{mailbox_folder, message},
     mail::{
@@ -23,14 +25,6 @@ use services::{
     sync::{error::MAX_ERROR_CHARS, schedule::Outcome, store::BodyState},
 };
 use std::time::{Duration, Instant};
-
-pub(crate) async fn messages(db: &DatabaseConnection, mailbox_id: i64) -> Vec<message::Model> {
-    message::Entity::find()
-        .filter(message::Column::MailboxId.eq(mailbox_id))
-        .all(db)
-        .await
-        .unwrap()
-}
 
 #[tokio::test]
 async fn the_folder_list_is_capped_in_count_and_name_length() {
@@ -144,7 +138,7 @@ async fn a_silent_server_ends_the_run_by_the_read_timeout() {
     );
     assert!(took < Duration::from_secs(10), "{took:?}");
     // Headers were kept before the silence; the bodies wait for the next run.
-    assert_eq!(messages(&t.db, id).await.len(), 3);
+    assert_eq!(rows(&t.db, id).await.len(), 3);
 }
 
 /// A server tells of other clients' flag changes in the middle of every FETCH (flags-only
@@ -162,7 +156,7 @@ async fn flag_news_in_the_middle_of_a_fetch_are_not_taken_for_messages() {
             ..Behaviour::default()
         };
         let (_fake, id, _) = synced_once(&st, &s, behaviour, t.backend).await;
-        let mut rows = messages(&t.db, id).await;
+        let mut rows = rows(&t.db, id).await;
         rows.sort_by_key(|r| r.uid);
         assert_eq!(
             rows.iter().map(|r| r.uid).collect::<Vec<_>>(),
@@ -222,7 +216,7 @@ async fn a_message_left_out_of_an_answer_is_asked_for_again_next_run() {
             uids
         };
         assert_eq!(
-            uids(messages(&t.db, id).await),
+            uids(rows(&t.db, id).await),
             [1, 3, 4, 5, 6],
             "{}",
             t.backend
@@ -235,7 +229,7 @@ async fn a_message_left_out_of_an_answer_is_asked_for_again_next_run() {
             "{}",
             t.backend
         );
-        let rows = messages(&t.db, id).await;
+        let rows = rows(&t.db, id).await;
         let two = rows.iter().find(|r| r.uid == 2);
         assert!(
             two.is_some_and(|r| r.body_state == BodyState::Stored

@@ -5,11 +5,12 @@
 
 use crate::common;
 use crate::fake_imap;
-use crate::hostile_imap::messages;
 
 use common::{
-    hostile_mailbox::hostile_mailbox, mail_stack::stack, mailbox_fixtures::state,
-    sync_fixtures::engine,
+    hostile_mailbox::hostile_mailbox,
+    mail_stack::stack,
+    mailbox_fixtures::state,
+    sync_fixtures::{engine, rows},
 };
 use fake_imap::{Behaviour, Bodies};
 use services::sync::{schedule::Outcome, store::BodyState};
@@ -81,7 +82,7 @@ async fn lying_sizes_and_flooded_literals_are_thrown_away_not_kept() {
             "{}: peak RSS grew {peak_growth_kb} KiB while 96 MiB arrived",
             t.backend
         );
-        let rows = messages(&t.db, id).await;
+        let rows = rows(&t.db, id).await;
         assert_eq!(rows.len(), 3, "{}: every message is listed", t.backend);
         for row in &rows {
             assert_eq!(row.body_state, BodyState::TooLarge, "{}", t.backend);
@@ -100,7 +101,7 @@ async fn a_batch_keeps_what_its_declared_sizes_allow_and_the_rest_comes_alone() 
         // it; the other two are asked for again one at a time, and kept too.
         let (fake, id, engine) = flooding(&st, &s, 900 << 10).await;
         assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced);
-        let rows = messages(&t.db, id).await;
+        let rows = rows(&t.db, id).await;
         let stored: Vec<_> = rows
             .iter()
             .filter(|r| r.body_state == BodyState::Stored)
@@ -132,7 +133,7 @@ async fn a_flood_in_the_rest_of_the_mail_still_leaves_every_header_row() {
         for run in 1..=2 {
             let outcome = engine.sync_mailbox(id).await;
             assert_eq!(outcome, Outcome::Synced, "{} run {run}", t.backend);
-            let rows = messages(&t.db, id).await;
+            let rows = rows(&t.db, id).await;
             assert_eq!(rows.len(), 3, "{} run {run}: each message once", t.backend);
             for row in &rows {
                 assert_eq!(row.body_state, BodyState::TooLarge, "{}", t.backend);

@@ -2,12 +2,12 @@
 //! SQLite and PostgreSQL: every column of every row holds its own message's value.
 
 use crate::common;
-use crate::sync_whole_rows::{inbox_fetch, passes, rows};
+use crate::sync_whole_rows::{inbox_fetch, passes};
 
 use common::{
     mail_stack::stack,
     mailbox_fixtures::state,
-    sync_fixtures::{assert_same, connected, engine, folder, mail_user, seed},
+    sync_fixtures::{assert_same, connected, engine, folder, mail_user, rows, seed},
 };
 use services::sync::{
     parse::{Content, Envelope, whole_or_raw},

@@ -11,15 +11,12 @@ use common::{
     mail_stack::stack,
     mailbox_fixtures::state,
     sync_fixtures::{
-        assert_same, connected, engine, folder, mail_user, other_client, seed, store_flags,
+        assert_same, connected, engine, folder, mail_user, other_client, rows, seed, store_flags,
         sync_and_compare,
     },
 };
 use futures_util::TryStreamExt;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait};
 use services::{
     entities::{mailbox, message},
     sync::{
@@ -64,15 +61,6 @@ async fn row_updates(db: &DatabaseConnection) -> i64 {
         .unwrap()
         .unwrap();
     row.try_get::<i64>("", "n").unwrap()
-}
-
-pub(crate) async fn rows(db: &DatabaseConnection, mailbox_id: i64) -> Vec<message::Model> {
-    message::Entity::find()
-        .filter(message::Column::MailboxId.eq(mailbox_id))
-        .order_by_desc(message::Column::Uid)
-        .all(db)
-        .await
-        .unwrap()
 }
 
 /// `items` of every message in the user's INBOX, as another client fetches them.

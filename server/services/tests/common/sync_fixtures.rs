@@ -11,7 +11,7 @@ use super::{
 use async_imap::Session;
 use domain::{Access, SyncPeriod};
 use futures_util::TryStreamExt;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use services::{
     AppState,
     accounts::Actor,
@@ -247,4 +247,14 @@ pub async fn sync_and_compare(
         assert_eq!(f.headers_done, f.in_range, "{name}: every header");
         assert_eq!(f.bodies_done, f.in_range, "{name}: every body");
     }
+}
+
+/// Every row of a mailbox, newest UID first.
+pub async fn rows(db: &DatabaseConnection, mailbox_id: i64) -> Vec<message::Model> {
+    message::Entity::find()
+        .filter(message::Column::MailboxId.eq(mailbox_id))
+        .order_by_desc(message::Column::Uid)
+        .all(db)
+        .await
+        .unwrap()
 }
