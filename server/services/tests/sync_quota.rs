@@ -8,10 +8,10 @@ use crate::common;
 use common::{
     mail_stack::{Stack, stack},
     mailbox_fixtures::{admin, request, settings, state},
-    sync_fixtures::{connected, engine, mail_user, other_client, seed_capped},
+    sync_fixtures::{connected, engine, mail_user, other_client, rows_by, seed_capped},
 };
 use domain::{Access, SyncPeriod};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::DatabaseConnection;
 use services::{
     AppState,
     entities::message,
@@ -36,13 +36,9 @@ async fn connected_again(st: &AppState, s: &Stack, user: &str) -> i64 {
         .unwrap()
 }
 
+/// The quota's assertions read the rows in order of arrival, newest first.
 async fn rows(db: &DatabaseConnection, mailbox_id: i64) -> Vec<message::Model> {
-    message::Entity::find()
-        .filter(message::Column::MailboxId.eq(mailbox_id))
-        .order_by_desc(message::Column::ReceivedAt)
-        .all(db)
-        .await
-        .unwrap()
+    rows_by(db, mailbox_id, message::Column::ReceivedAt).await
 }
 
 fn used(rows: &[message::Model]) -> i64 {

@@ -251,9 +251,18 @@ pub async fn sync_and_compare(
 
 /// Every row of a mailbox, newest UID first.
 pub async fn rows(db: &DatabaseConnection, mailbox_id: i64) -> Vec<message::Model> {
+    rows_by(db, mailbox_id, message::Column::Uid).await
+}
+
+/// Every row of a mailbox, the highest `newest_first` first.
+pub async fn rows_by(
+    db: &DatabaseConnection,
+    mailbox_id: i64,
+    newest_first: message::Column,
+) -> Vec<message::Model> {
     message::Entity::find()
         .filter(message::Column::MailboxId.eq(mailbox_id))
-        .order_by_desc(message::Column::Uid)
+        .order_by_desc(newest_first)
         .all(db)
         .await
         .unwrap()
