@@ -12,9 +12,10 @@ use super::{
     fetch::{self, Body, ImapSession, Meta},
     fetch_bounds::FetchBounds,
     parse,
-    pipeline::{self, Stored, Tally, Turn},
+    pipeline::{self, Stored, Tally},
     run_task::RunTask,
     store::{self, FolderKey, HeaderRow, NewBody, Pending, Quota},
+    turn::{self, Turn},
 };
 use sea_orm::DatabaseConnection;
 use std::{collections::HashMap, time::Duration};
@@ -153,7 +154,13 @@ async fn parse_and_insert(
     // The quota serves the newest first.
     parsed.sort_by_key(|(meta, _)| std::cmp::Reverse((meta.received_at, meta.uid)));
     let t1 = std::time::Instant::now();
-    turn.wait().await;
+    // After the batch before has taken its quota; after it has written too, unless the two
+    // writes may run side by side.
+    turn.wait_quota().await;
+    let bytes: i64 = parsed.iter().map(|(_, (_, c))| store::body_bytes(c)).sum();
+    if !turn::overlap(&db, &quota, bytes) {
+        turn.wait().await;
+    }
     let t2 = std::time::Instant::now();
     let mut rows = Vec::with_capacity(parsed.len());
     for (meta, (envelope, content)) in parsed {
@@ -179,6 +186,7 @@ async fn parse_and_insert(
         };
         rows.push((row, body));
     }
+    turn.quota_taken();
     let n = rows.len();
     store::insert_rows(&db, key, rows, false).await?;
     // Parsing, waiting for the batch before to finish writing, then quota and insert.

@@ -8,10 +8,11 @@ use super::{
     error::SyncError,
     fetch::{self, Body, FolderState, ImapSession},
     parse,
-    pipeline::{self, Stored, Tally, Turn},
+    pipeline::{self, Stored, Tally},
     progress::{self, Counts, Phase},
     run_task::RunTask,
     store::{self, FolderKey, Pending, Quota},
+    turn::Turn,
 };
 use crate::entities::mailbox_folder;
 use chrono::{DateTime, Utc};

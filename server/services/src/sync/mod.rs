@@ -17,6 +17,7 @@ pub mod run_task;
 pub mod schedule;
 pub mod scheduler;
 pub mod store;
+pub mod turn;
 
 pub use error::SyncError;
 pub use folder::FetchBounds;

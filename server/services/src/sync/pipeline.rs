@@ -1,8 +1,9 @@
 //! Whole messages in byte-bounded batches, newest first, in three overlapping steps: batch
 //! n+2 downloads while batch n+1 is parsed and batch n written, each batch on a task of its
-//! own; the writes keep the batches' order (a [`Turn`]). Shared by the body pass (bodies of rows the
-//! header pass stored) and the rest of the new mail (complete rows, `complete.rs`), which
-//! differ only in how a batch is stored and what becomes of what did not fit.
+//! own; the batches take their quota in order and write in order, or side by side on
+//! PostgreSQL (a [`Turn`]). Shared by the body pass (bodies of rows the header pass
+//! stored) and the rest of the new mail (complete rows, `complete.rs`), which differ only
+//! in how a batch is stored and what becomes of what did not fit.
 
 use super::{
     complete::timed,
@@ -12,30 +13,12 @@ use super::{
     progress::{self, Counts, Phase},
     run_task::RunTask,
     store::{self, FolderKey, Pending, Quota},
+    turn::{Line, Turn},
 };
 use sea_orm::DatabaseConnection;
-use tokio::sync::oneshot;
 
 /// A batch being parsed and stored; aborted if the run is dropped first.
 pub type StoreTask = RunTask<Result<Stored, SyncError>>;
-
-/// A batch's place in line for writing: its task parses at once, but writes only once the
-/// batch before it has finished (the quota serves the newest mail first). Dropping it, when
-/// the task ends in any way, lets the next batch write.
-pub struct Turn {
-    after: Option<oneshot::Receiver<()>>,
-    _done: oneshot::Sender<()>,
-}
-
-impl Turn {
-    /// Waits until the batch before has finished (stored, failed, or aborted with its run).
-    pub async fn wait(&mut self) {
-        if let Some(before) = self.after.take() {
-            // An error only says the sender is gone: that batch has finished too.
-            let _ = before.await;
-        }
-    }
-}
 
 /// What a batch's task did: messages it accounted for, and UIDs whose bytes went over the
 /// limit on the wire and are left to the caller.
@@ -77,7 +60,7 @@ impl Tally {
 
 /// Fetches `wanted` (newest first) whole, handing each batch to `store` with its [`Turn`]
 /// while the next one downloads, and waits for the last. At most two batches are in store
-/// at once (one parsing, one writing) beside the one downloading.
+/// at once (each parsing, waiting or writing) beside the one downloading.
 #[allow(clippy::too_many_arguments)]
 pub async fn fetch_whole(
     session: &mut ImapSession,
@@ -93,7 +76,7 @@ pub async fn fetch_whole(
     // The batch before the last one handed over (writing, or waiting for its turn), and the
     // last one (parsing); the last one's end, which the next batch waits for.
     let (mut older, mut newer): (Option<StoreTask>, Option<StoreTask>) = (None, None);
-    let mut last_done: Option<oneshot::Receiver<()>> = None;
+    let mut line = Line::default();
     let all = batches(wanted, limits);
     for (n, batch) in all.iter().enumerate() {
         let newest = batch
@@ -124,12 +107,7 @@ pub async fn fetch_whole(
             .into_iter()
             .filter_map(|(uid, body)| Some((*batch.iter().find(|p| p.uid == uid)?, body)))
             .collect();
-        let (done, next) = oneshot::channel();
-        let turn = Turn {
-            after: last_done.replace(next),
-            _done: done,
-        };
-        newer = Some(store(items, turn));
+        newer = Some(store(items, line.turn()));
     }
     finish(db, older.take(), tally, &mut left).await?;
     finish(db, newer.take(), tally, &mut left).await?;
