@@ -20,8 +20,8 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use services::{
     entities::message,
     mail_view::{message_list, search_index},
-    sync::schedule::Outcome,
     sync::store::BodyState,
+    sync::{request::request_run, schedule::Outcome},
 };
 use std::{
     collections::HashMap,
@@ -235,13 +235,48 @@ pub fn growth_once(user: &str, kind: &str, pg_name: Option<&str>) {
             pg.create().await;
         }
         let fresh = Fresh::connect_url(&s, user, &["INBOX"], &url, dir).await;
-        let line = measure(&fresh).await;
+        let mut line = measure(&fresh).await;
+        if std::env::var_os("MC_BENCH_REFETCH").is_some() {
+            line.push_str(&refetch(&fresh).await);
+        }
         fresh.remove().await;
         line
     });
     drop(rt);
     drop(scratch);
     println!("{line}");
+}
+
+/// `MC_BENCH_REFETCH=1`: after the first sync, Re-sync from a date before all the mail
+/// (every body back to pending, fetched again by the body pass), timed.
+async fn refetch(fresh: &Fresh) -> String {
+    let db = &fresh.st.db;
+    let id = fresh.mailbox_id;
+    let now = chrono::Utc::now();
+    request_run(
+        db,
+        id,
+        Some(chrono::DateTime::UNIX_EPOCH),
+        now,
+        Duration::ZERO,
+    )
+    .await
+    .expect("Re-sync request");
+    let cpu0 = cpu_seconds();
+    let t0 = Instant::now();
+    let outcome = fresh.engine().sync_mailbox(id).await;
+    let took = t0.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu0;
+    assert_eq!(outcome, Outcome::Synced, "the Re-sync run");
+    let pending = message::Entity::find()
+        .filter(message::Column::MailboxId.eq(id))
+        .filter(message::Column::BodyState.eq(BodyState::Pending.as_str()))
+        .count(db)
+        .await
+        .expect("count");
+    assert_eq!(pending, 0, "every body fetched again");
+    eprintln!("[growth] Re-sync of every body in {took:.2} s ({cpu:.2} s of CPU)");
+    format!(" refetch_seconds={took:.3} refetch_cpu_seconds={cpu:.3}")
 }
 
 /// One first sync of INBOX with the first page polled beside it; the `key=value` line.
