@@ -5,9 +5,9 @@
 //!
 //! On PostgreSQL two writes side by side are two transactions on two connections, and
 //! PostgreSQL runs them at once: a 10k first sync 0.90 s instead of 0.94 s, 100k 9.1 s
-//! instead of 10.2 s (medians of runs alternated with the writes one after another;
-//! docs/benchmarks.md, thirty-ninth round). SQLite has one writer, so there the writes
-//! stay one after another.
+//! instead of 10.2 s (medians of runs alternated with the writes one after another), and
+//! the body pass of a Re-sync likewise (docs/benchmarks.md, thirty-ninth round). SQLite
+//! has one writer, so there the writes stay one after another.
 
 use super::store::Quota;
 use sea_orm::{DatabaseConnection, DbBackend};
