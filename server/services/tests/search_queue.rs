@@ -172,3 +172,35 @@ async fn a_body_stored_later_waits_for_the_index_which_never_waits_for_a_row_bei
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_row_written_again_unchanged_stays_in_the_index() {
+    each_world(async |w| {
+        let db = w.db();
+        let b = w.backend;
+        let fig = w.titled(w.own, w.inbox, "fig", 1).await;
+        store_body(db, fig, "quince paste").await;
+        w.expect(&w.owner, ALL, &[("quince", &[fig])]).await;
+        assert_eq!(search_index::queued(db).await.unwrap(), 0, "{b}");
+        let before = search_bench::indexed(db).await;
+        // A Re-sync writes the same text again: nothing to index again.
+        store_body(db, fig, "quince paste").await;
+        assert_eq!(
+            search_index::queued(db).await.unwrap(),
+            0,
+            "{b}: not queued"
+        );
+        assert_eq!(
+            search_bench::indexed(db).await,
+            before,
+            "{b}: still indexed"
+        );
+        w.expect(&w.owner, ALL, &[("quince", &[fig])]).await;
+        // Other text is indexed again, and the old words no longer find it.
+        store_body(db, fig, "medlar jelly").await;
+        assert_eq!(search_index::queued(db).await.unwrap(), 1, "{b}: queued");
+        w.expect(&w.owner, ALL, &[("medlar", &[fig]), ("quince", &[])])
+            .await;
+    })
+    .await;
+}

@@ -275,8 +275,12 @@ async fn refetch(fresh: &Fresh) -> String {
         .await
         .expect("count");
     assert_eq!(pending, 0, "every body fetched again");
-    eprintln!("[growth] Re-sync of every body in {took:.2} s ({cpu:.2} s of CPU)");
-    format!(" refetch_seconds={took:.3} refetch_cpu_seconds={cpu:.3}")
+    // Rows the full-text index must take again (text that changed).
+    let queued = search_index::queued(db).await.expect("queued rows");
+    eprintln!(
+        "[growth] Re-sync of every body in {took:.2} s ({cpu:.2} s of CPU), {queued} rows to index again"
+    );
+    format!(" refetch_seconds={took:.3} refetch_cpu_seconds={cpu:.3} refetch_queued={queued}")
 }
 
 /// One first sync of INBOX with the first page polled beside it; the `key=value` line.
