@@ -15,7 +15,7 @@ use super::{
     pipeline::{self, Stored, Tally},
     run_task::RunTask,
     store::{self, FolderKey, HeaderRow, NewBody, Pending, Quota},
-    turn::{self, Turn},
+    turn::Turn,
 };
 use sea_orm::DatabaseConnection;
 use std::{collections::HashMap, time::Duration};
@@ -154,13 +154,8 @@ async fn parse_and_insert(
     // The quota serves the newest first.
     parsed.sort_by_key(|(meta, _)| std::cmp::Reverse((meta.received_at, meta.uid)));
     let t1 = std::time::Instant::now();
-    // After the batch before has taken its quota; after it has written too, unless the two
-    // writes may run side by side.
-    turn.wait_quota().await;
     let bytes: i64 = parsed.iter().map(|(_, (_, c))| store::body_bytes(c)).sum();
-    if !turn::overlap(&db, &quota, bytes) {
-        turn.wait().await;
-    }
+    turn.wait_to_write(&db, &quota, bytes).await;
     let t2 = std::time::Instant::now();
     let mut rows = Vec::with_capacity(parsed.len());
     for (meta, (envelope, content)) in parsed {

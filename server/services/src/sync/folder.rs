@@ -12,7 +12,7 @@ use super::{
     progress::{self, Counts, Phase},
     run_task::RunTask,
     store::{self, FolderKey, Pending, Quota},
-    turn::{self, Turn},
+    turn::Turn,
 };
 use crate::entities::mailbox_folder;
 use chrono::{DateTime, Utc};
@@ -369,13 +369,8 @@ async fn parse_and_store(
     .map_err(|e| SyncError::Imap(format!("parse task failed: {e}")))?;
     // Servers answer in UID order; the quota serves the newest first.
     parsed.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
-    // After the batch before has taken its quota; after it has written too, unless the two
-    // writes may run side by side.
-    turn.wait_quota().await;
     let bytes: i64 = parsed.iter().map(|(_, _, c)| store::body_bytes(c)).sum();
-    if !turn::overlap(&db, &quota, bytes) {
-        turn.wait().await;
-    }
+    turn.wait_to_write(&db, &quota, bytes).await;
     store::mark_too_large(&db, key, &too_large).await?;
     let mut fits = Vec::with_capacity(parsed.len());
     let mut over = Vec::new();

@@ -42,6 +42,16 @@ impl Turn {
         }
     }
 
+    /// Waits until this batch, whose bodies take `bytes`, may take its quota and write:
+    /// once the batch before has taken its own, and once it has written too unless
+    /// [`overlap`] lets the two writes run side by side.
+    pub async fn wait_to_write(&mut self, db: &DatabaseConnection, quota: &Quota, bytes: i64) {
+        self.wait_quota().await;
+        if !overlap(db, quota, bytes) {
+            self.wait().await;
+        }
+    }
+
     /// Lets the next batch take its share of the quota.
     pub fn quota_taken(&mut self) {
         self.quota_taken.take();
