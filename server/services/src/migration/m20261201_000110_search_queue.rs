@@ -18,6 +18,10 @@ use super::m20261130_000050_message_search::{SEARCHED, sqlite_insert_delete, sql
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{DbBackend, TransactionTrait};
 
+/// SQLite's trigger step that queues the row `new` for the index.
+pub(crate) const SQLITE_QUEUE: &str =
+    "INSERT OR IGNORE INTO message_search_queue(id) VALUES (new.id)";
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -30,7 +34,7 @@ impl MigrationTrait for Migration {
             _ => return Ok(()),
         }
         let (_, delete) = sqlite_insert_delete("new");
-        let queue = "INSERT OR IGNORE INTO message_search_queue(id) VALUES (new.id)";
+        let queue = SQLITE_QUEUE;
         run(
             manager,
             &[

@@ -9,7 +9,7 @@
 
 use super::{
     m20261130_000050_message_search::{SEARCHED, sqlite_insert_delete},
-    m20261201_000110_search_queue::run,
+    m20261201_000110_search_queue::{SQLITE_QUEUE, run},
 };
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
@@ -44,12 +44,11 @@ async fn triggers(manager: &SchemaManager<'_>, changed_only: bool) -> Result<(),
                 String::new()
             };
             let (_, delete) = sqlite_insert_delete("new");
-            let queue = "INSERT OR IGNORE INTO message_search_queue(id) VALUES (new.id)";
             vec![
                 "DROP TRIGGER IF EXISTS messages_search_update".to_owned(),
                 format!(
                     "CREATE TRIGGER messages_search_update AFTER UPDATE OF {columns} ON messages \
-                     {when}BEGIN {delete}; {queue}; END"
+                     {when}BEGIN {delete}; {SQLITE_QUEUE}; END"
                 ),
             ]
         }

@@ -25,7 +25,7 @@ pub struct Turn {
 impl Turn {
     /// Waits until the batch before has finished. Both waits can be given up and started
     /// again.
-    pub async fn wait(&mut self) {
+    async fn wait(&mut self) {
         self.wait_quota().await;
         if let Some(before) = &mut self.written_after {
             // An error only says the sender is gone: that batch has finished too.
@@ -35,7 +35,7 @@ impl Turn {
     }
 
     /// Waits until the batch before has taken its share of the quota (or finished).
-    pub async fn wait_quota(&mut self) {
+    async fn wait_quota(&mut self) {
         if let Some(before) = &mut self.quota_after {
             let _ = before.await;
             self.quota_after = None;
@@ -83,7 +83,7 @@ impl Line {
 /// (once that one has taken its quota): on PostgreSQL, and when the quota has room for the
 /// whole batch, so that no older body has to be pushed out while the batch before is still
 /// being written.
-pub fn overlap(db: &DatabaseConnection, quota: &Quota, bytes: i64) -> bool {
+fn overlap(db: &DatabaseConnection, quota: &Quota, bytes: i64) -> bool {
     db.get_database_backend() == DbBackend::Postgres && quota.room() >= bytes
 }
 

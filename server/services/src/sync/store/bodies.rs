@@ -138,7 +138,7 @@ async fn store_bodies_once(
 /// messages instead of one statement each (the body pass spent most of its time on
 /// per-statement overhead, docs/benchmarks.md). On PostgreSQL without hash and merge
 /// joins for the rest of the transaction: each body's row is then found by its unique key
-/// whatever the planner's statistics say ([`bodies_update`]).
+/// whatever the planner's statistics say (`bodies_update`).
 pub async fn store_bodies_in(
     txn: &DatabaseTransaction,
     key: FolderKey,
@@ -163,7 +163,7 @@ pub async fn store_bodies_in(
 /// joins off that join still read the whole folder once per statement, as the outer side
 /// of a nested loop (docs/benchmarks.md, thirty-ninth round). Placeholders appear in the
 /// text in the order they are pushed (SQLite's `?`).
-pub fn bodies_update(backend: DbBackend, key: FolderKey, chunk: &[(i64, Content)]) -> Statement {
+fn bodies_update(backend: DbBackend, key: FolderKey, chunk: &[(i64, Content)]) -> Statement {
     let mut params: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 6 + 2);
     let mut mark = |value: sea_orm::Value| {
         params.push(value);

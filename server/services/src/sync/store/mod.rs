@@ -17,8 +17,7 @@ mod quota;
 mod selection;
 
 pub use bodies::{
-    Pending, bodies_update, mark_too_large, pending_bodies, refetch_since, store_bodies,
-    store_bodies_in,
+    Pending, mark_too_large, pending_bodies, refetch_since, store_bodies, store_bodies_in,
 };
 pub use quota::{Quota, body_bytes, has_older_bodies, mark_over_quota, quota_reached};
 pub use selection::forget_unselected;
