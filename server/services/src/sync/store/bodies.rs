@@ -71,7 +71,12 @@ pub async fn mark_too_large(
     uids: &[i64],
 ) -> ServiceResult<()> {
     for chunk in uids.chunks(500) {
-        kept_without_body(db, BodyState::TooLarge, key.rows(chunk)).await?;
+        kept_without_body(
+            db,
+            BodyState::TooLarge,
+            key.rows(db.get_database_backend(), chunk),
+        )
+        .await?;
     }
     Ok(())
 }

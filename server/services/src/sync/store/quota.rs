@@ -162,7 +162,12 @@ pub async fn mark_over_quota(
     uids: &[i64],
 ) -> ServiceResult<()> {
     for chunk in uids.chunks(500) {
-        kept_without_body(db, BodyState::OverQuota, key.rows(chunk)).await?;
+        kept_without_body(
+            db,
+            BodyState::OverQuota,
+            key.rows(db.get_database_backend(), chunk),
+        )
+        .await?;
     }
     Ok(())
 }
