@@ -70,7 +70,7 @@ mod session_store;
 mod session_sweep;
 mod sqlite_settings;
 mod storage_cancel;
-mod sync_body_updates;
+mod sync_batch_writes;
 mod sync_engine;
 mod sync_faults;
 mod sync_first_view;

@@ -1,13 +1,15 @@
 //! Bodies of stored messages: which are pending, the too-large mark, storing parsed bodies
 //! in bulk, and sending them back to pending for **Re-sync from date**.
 
-use super::{BodyState, FolderKey, Quota, body_bytes};
+use super::{
+    BodyState, FolderKey, Quota, body_bytes,
+    by_uid::{join_by_key, update_by_uid},
+};
 use crate::{db::retry_busy, entities::message, error::ServiceResult, sync::parse::Content};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
-    sea_query::Expr,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait, sea_query::Expr,
 };
 
 /// A message waiting for its body: UID, declared size, arrival.
@@ -141,69 +143,38 @@ async fn store_bodies_once(
 
 /// Stores `bodies` within the transaction `txn`: one UPDATE … FROM (VALUES …) per 100
 /// messages instead of one statement each (the body pass spent most of its time on
-/// per-statement overhead, docs/benchmarks.md). On PostgreSQL without hash and merge
-/// joins for the rest of the transaction: each body's row is then found by its unique key
-/// whatever the planner's statistics say (`bodies_update`).
+/// per-statement overhead, docs/benchmarks.md), each body's row found by its unique key
+/// whatever the planner's statistics say (`update_by_uid`).
 pub async fn store_bodies_in(
     txn: &DatabaseTransaction,
     key: FolderKey,
     bodies: &[(i64, Content)],
 ) -> ServiceResult<()> {
     let backend = txn.get_database_backend();
-    if backend == DbBackend::Postgres {
-        txn.execute_unprepared("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
-            .await?;
-    }
+    join_by_key(txn).await?;
+    let set = format!(
+        "body_state = '{}', text_body = v.column2, html_body = v.column3, \
+         snippet = v.column4, attachments = v.column5, body_bytes = v.column6",
+        BodyState::Stored.as_str()
+    );
+    let types = ["BIGINT", "TEXT", "TEXT", "TEXT", "TEXT", "BIGINT"];
     for chunk in bodies.chunks(100) {
-        txn.execute_raw(bodies_update(backend, key, chunk)).await?;
-    }
-    Ok(())
-}
-
-/// The UPDATE that stores `chunk`'s bodies: each VALUES row finds its message's id
-/// through the unique (folder, UIDVALIDITY, UID) index in a subquery of its own, then the
-/// row by that id. Joined on the UID instead, PostgreSQL, its statistics taken while the
-/// table was smaller, hashed the VALUES and read every row of the folder for each
-/// statement, and a Re-sync of 100,000 bodies took minutes instead of seconds; with hash
-/// joins off that join still read the whole folder once per statement, as the outer side
-/// of a nested loop (docs/benchmarks.md, thirty-ninth round). Placeholders appear in the
-/// text in the order they are pushed (SQLite's `?`).
-fn bodies_update(backend: DbBackend, key: FolderKey, chunk: &[(i64, Content)]) -> Statement {
-    let mut params: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 6 + 2);
-    let mut mark = |value: sea_orm::Value| {
-        params.push(value);
-        match backend {
-            DbBackend::Postgres => format!("${}", params.len()),
-            _ => "?".to_owned(),
-        }
-    };
-    let rows: Vec<String> = chunk
-        .iter()
-        .map(|(uid, content)| {
+        let rows = chunk.iter().map(|(uid, content)| {
             let attachments =
                 serde_json::to_string(&content.attachments).unwrap_or_else(|_| "[]".into());
-            format!(
-                "(CAST({} AS BIGINT), CAST({} AS TEXT), CAST({} AS TEXT), CAST({} AS TEXT), CAST({} AS TEXT), CAST({} AS BIGINT))",
-                mark((*uid).into()),
-                mark(content.text.clone().into()),
-                mark(content.html.clone().into()),
-                mark(content.snippet.clone().into()),
-                mark(attachments.into()),
-                mark(body_bytes(content).into()),
-            )
-        })
-        .collect();
-    let sql = format!(
-        "UPDATE messages SET body_state = '{}', text_body = v.column2, html_body = v.column3, \
-         snippet = v.column4, attachments = v.column5, body_bytes = v.column6 FROM (VALUES {}) AS v \
-         WHERE messages.id = (SELECT m.id FROM messages AS m WHERE m.folder_id = {} \
-         AND m.uidvalidity = {} AND m.uid = v.column1)",
-        BodyState::Stored.as_str(),
-        rows.join(", "),
-        mark(key.folder_id.into()),
-        mark(key.uidvalidity.into()),
-    );
-    Statement::from_sql_and_values(backend, sql, params)
+            vec![
+                (*uid).into(),
+                content.text.clone().into(),
+                content.html.clone().into(),
+                content.snippet.clone().into(),
+                attachments.into(),
+                body_bytes(content).into(),
+            ]
+        });
+        txn.execute_raw(update_by_uid(backend, key, &set, &types, rows))
+            .await?;
+    }
+    Ok(())
 }
 
 /// Sends the mailbox's bodies of mail received since `from` back to "pending" (Re-sync

@@ -1,8 +1,9 @@
-//! Storing a batch of bodies, or removing a batch of expunged UIDs, finds each row through
-//! the unique (folder, UIDVALIDITY, UID) index, whatever the database's statistics say: a
-//! folder grown since they were taken once made PostgreSQL read every row of the folder
-//! for each statement of 100 bodies (a Re-sync of 100,000 bodies took minutes;
-//! docs/benchmarks.md, thirty-ninth round).
+//! Storing a batch of bodies or of flags changed elsewhere, or removing a batch of expunged
+//! UIDs, finds each row through the unique (folder, UIDVALIDITY, UID) index, whatever the
+//! database's statistics say: a folder grown since they were taken once made PostgreSQL
+//! read every row of the folder for each statement of 100 bodies (a Re-sync of 100,000
+//! bodies took minutes; docs/benchmarks.md, thirty-ninth round), and for each 500 expunged
+//! UIDs (fortieth round).
 
 use crate::search_fixtures::{Mail, World, each_world, put};
 use sea_orm::{
@@ -13,7 +14,7 @@ use services::{
     entities::message,
     sync::{
         parse::Content,
-        store::{FolderKey, delete_uids, store_bodies_in},
+        store::{Flags, FolderKey, delete_uids, store_bodies_in, stored_flags, write_flags_in},
     },
 };
 
@@ -133,6 +134,41 @@ async fn a_batch_of_expunged_uids_reads_only_its_own_rows() {
             .await
             .unwrap();
         assert_eq!(left, 0, "{b}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_batch_of_changed_flags_reads_only_its_own_rows() {
+    each_world(async |w| {
+        let db = w.db();
+        let b = w.backend;
+        let (key, first_uid) = big_folder(&w).await;
+        // More than one statement's 200 rows, each UID with its own mix of flags.
+        let changed: Vec<(i64, Flags)> = (1..=300)
+            .map(|n| {
+                let flags = Flags {
+                    seen: n % 2 == 0,
+                    flagged: n % 3 == 0,
+                    answered: n % 5 == 0,
+                    draft: n % 7 == 0,
+                };
+                (first_uid + n * 11, flags)
+            })
+            .collect();
+        let txn = db.begin().await.unwrap();
+        write_flags_in(&txn, key, &changed).await.unwrap();
+        assert_reads_only_its_own(&txn, &w, changed.len()).await;
+        txn.commit().await.unwrap();
+        let stored = stored_flags(db, key).await.unwrap();
+        for (uid, flags) in &changed {
+            assert_eq!(stored.get(uid), Some(flags), "{b}: UID {uid}");
+        }
+        // The rows between them kept the copied row's flags.
+        let first = stored[&first_uid];
+        for uid in [first_uid + 1, first_uid + 12, first_uid + 3_301] {
+            assert_eq!(stored[&uid], first, "{b}: UID {uid}");
+        }
     })
     .await;
 }

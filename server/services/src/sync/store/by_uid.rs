@@ -1,0 +1,66 @@
+//! Many rows of one folder generation written in one statement: an `UPDATE … FROM (VALUES
+//! …)` whose VALUES rows each find their message through the unique (folder, UIDVALIDITY,
+//! UID) index, whatever the database's statistics say. The bodies of a batch and the flags
+//! another client changed are written this way.
+
+use super::FolderKey;
+use crate::error::ServiceResult;
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement, Value};
+
+/// Prepares `txn` for [`update_by_uid`]: on PostgreSQL without hash and merge joins for the
+/// rest of the transaction, so that each VALUES row is joined to its message by the
+/// primary key (a nested loop) and nothing reads the whole folder.
+pub(super) async fn join_by_key(txn: &DatabaseTransaction) -> ServiceResult<()> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
+            .await?;
+    }
+    Ok(())
+}
+
+/// The UPDATE that gives the rows of `rows`' UIDs the values after each UID. `types` are the
+/// SQL types of a row's values, the UID's (`BIGINT`) first; `set` is the SET list, which
+/// names them `v.column2`, `v.column3`… Each VALUES row finds its message's id through the
+/// unique index in a subquery of its own, then the row by that id. Joined on the UID
+/// instead, PostgreSQL, its statistics taken while the table was smaller, hashed the VALUES
+/// and read every row of the folder for each statement, and a Re-sync of 100,000 bodies
+/// took minutes instead of seconds; with hash joins off that join still read the whole
+/// folder once per statement, as the outer side of a nested loop (docs/benchmarks.md,
+/// thirty-ninth round). Placeholders appear in the text in the order they are pushed
+/// (SQLite's `?`).
+pub(super) fn update_by_uid(
+    backend: DbBackend,
+    key: FolderKey,
+    set: &str,
+    types: &[&str],
+    rows: impl IntoIterator<Item = Vec<Value>>,
+) -> Statement {
+    let mut params: Vec<Value> = Vec::new();
+    let mut mark = |value: Value| {
+        params.push(value);
+        match backend {
+            DbBackend::Postgres => format!("${}", params.len()),
+            _ => "?".to_owned(),
+        }
+    };
+    let values: Vec<String> = rows
+        .into_iter()
+        .map(|row| {
+            let cells: Vec<String> = row
+                .into_iter()
+                .zip(types)
+                .map(|(value, ty)| format!("CAST({} AS {ty})", mark(value)))
+                .collect();
+            format!("({})", cells.join(", "))
+        })
+        .collect();
+    let sql = format!(
+        "UPDATE messages SET {set} FROM (VALUES {}) AS v \
+         WHERE messages.id = (SELECT m.id FROM messages AS m WHERE m.folder_id = {} \
+         AND m.uidvalidity = {} AND m.uid = v.column1)",
+        values.join(", "),
+        mark(key.folder_id.into()),
+        mark(key.uidvalidity.into()),
+    );
+    Statement::from_sql_and_values(backend, sql, params)
+}
