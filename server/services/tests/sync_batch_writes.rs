@@ -172,3 +172,25 @@ async fn a_batch_of_changed_flags_reads_only_its_own_rows() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_batch_of_the_search_index_reads_only_its_own_rows() {
+    each_world(async |w| {
+        let db = w.db();
+        let b = w.backend;
+        // Every copied row is queued for the index by the insert's trigger.
+        big_folder(&w).await;
+        let batch = services::mail_view::search_index::BATCH;
+        let txn = db.begin().await.unwrap();
+        let left = services::mail_view::search_index::catch_up(&txn, batch)
+            .await
+            .unwrap();
+        assert_reads_only_its_own(&txn, &w, batch as usize).await;
+        txn.commit().await.unwrap();
+        assert!(
+            left > 0 && left <= FOLDER_ROWS as u64 + 1 - batch,
+            "{b}: {left} left"
+        );
+    })
+    .await;
+}

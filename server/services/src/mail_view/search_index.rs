@@ -115,18 +115,25 @@ async fn sqlite_batch(
 /// here would deadlock). Skipped rows stay queued for a later batch; entries of rows
 /// deleted since they were queued are dropped. The rows get the lock their UPDATE takes
 /// anyway (`NO KEY UPDATE`), which does not stop other tables' foreign key checks.
+///
+/// Each set of ids is an array computed once (`= ANY(ARRAY(…))`), its rows then found by
+/// the primary key whatever the statistics say. Joined as `IN (SELECT …)`, PostgreSQL, its
+/// statistics taken while `messages` was smaller, hashed the batch and read the whole
+/// table twice for each 500 rows (docs/benchmarks.md, fortieth round).
 async fn postgres_batch(db: &impl ConnectionTrait, limit: u64) -> ServiceResult<u64> {
     let sql = format!(
         "WITH picked AS (SELECT id FROM message_search_queue ORDER BY id LIMIT {limit} \
          FOR UPDATE SKIP LOCKED), \
-         held AS (SELECT id FROM messages WHERE id IN (SELECT id FROM picked) \
+         held AS (SELECT id FROM messages WHERE id = ANY(ARRAY(SELECT id FROM picked)) \
          FOR NO KEY UPDATE SKIP LOCKED), \
-         batch AS (DELETE FROM message_search_queue AS q WHERE q.id IN (SELECT id FROM picked) \
-         AND (q.id IN (SELECT id FROM held) \
-         OR NOT EXISTS (SELECT 1 FROM messages WHERE messages.id = q.id)) \
+         existing AS (SELECT id FROM messages WHERE id = ANY(ARRAY(SELECT id FROM picked))), \
+         batch AS (DELETE FROM message_search_queue AS q \
+         WHERE q.id = ANY(ARRAY(SELECT id FROM picked)) \
+         AND (q.id = ANY(ARRAY(SELECT id FROM held)) \
+         OR q.id <> ALL(ARRAY(SELECT id FROM existing))) \
          RETURNING q.id), \
          indexed AS (UPDATE messages AS m SET search = {POSTGRES_VECTOR} \
-         FROM held WHERE m.id = held.id RETURNING 1) \
+         WHERE m.id = ANY(ARRAY(SELECT id FROM held)) RETURNING 1) \
          SELECT count(*) AS n FROM batch"
     );
     count(db, &sql).await
