@@ -1,11 +1,15 @@
 //! Many rows of one folder generation written in one statement: an `UPDATE … FROM (VALUES
 //! …)` whose VALUES rows each find their message through the unique (folder, UIDVALIDITY,
 //! UID) index, whatever the database's statistics say. The bodies of a batch and the flags
-//! another client changed are written this way.
+//! another client changed are written this way; on PostgreSQL, the rows of expunged,
+//! too-large and over-quota UIDs are picked the same way (`ids_of`).
 
 use super::FolderKey;
-use crate::error::ServiceResult;
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement, Value};
+use crate::{entities::message, error::ServiceResult};
+use sea_orm::{
+    ConnectionTrait, DatabaseTransaction, DbBackend, Statement, Value,
+    sea_query::{Expr, ExprTrait, Query},
+};
 
 /// Prepares `txn` for [`update_by_uid`]: on PostgreSQL without hash and merge joins for the
 /// rest of the transaction, so that each VALUES row is joined to its message by the
@@ -63,4 +67,32 @@ pub(super) fn update_by_uid(
         mark(key.uidvalidity.into()),
     );
     Statement::from_sql_and_values(backend, sql, params)
+}
+
+/// PostgreSQL: `messages.id = ANY(ARRAY(…))` over the ids of `uids`' rows, each looked up
+/// in the unique index by a subquery of its own. The array is computed once, then each id
+/// found by the primary key. As `folder_id = … AND uid IN (…)`, PostgreSQL, its statistics
+/// taken while the table was smaller, chose an index on the folder alone and read every row
+/// of the folder for each statement; as `id IN (lookups)` it hashed the lookups and read
+/// the whole table (docs/benchmarks.md, fortieth round).
+pub(super) fn ids_of(key: FolderKey, uids: &[i64]) -> Expr {
+    let (m, u) = ("m", "u");
+    let lookup = Query::select()
+        .expr(Expr::col((m, message::Column::Id)))
+        .from_as(message::Entity, m)
+        .and_where(Expr::col((m, message::Column::FolderId)).eq(key.folder_id))
+        .and_where(Expr::col((m, message::Column::Uidvalidity)).eq(key.uidvalidity))
+        .and_where(Expr::col((m, message::Column::Uid)).equals((u, "column1")))
+        .to_owned();
+    let ids = Query::select()
+        .expr(Expr::SubQuery(None, Box::new(lookup.into())))
+        .from_values(uids.iter().copied(), u)
+        .to_owned();
+    Expr::cust_with_exprs(
+        "$1 = ANY(ARRAY($2))",
+        [
+            Expr::col((message::Entity, message::Column::Id)),
+            Expr::SubQuery(None, Box::new(ids.into())),
+        ],
+    )
 }

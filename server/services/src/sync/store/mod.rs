@@ -8,7 +8,6 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
     EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
-    sea_query::{Expr, ExprTrait, Query},
 };
 use std::collections::{HashMap, HashSet};
 
@@ -21,7 +20,7 @@ mod selection;
 pub use bodies::{
     Pending, mark_too_large, pending_bodies, refetch_since, store_bodies, store_bodies_in,
 };
-use by_uid::{join_by_key, update_by_uid};
+use by_uid::{ids_of, join_by_key, update_by_uid};
 pub use quota::{Quota, body_bytes, has_older_bodies, mark_over_quota, quota_reached};
 pub use selection::forget_unselected;
 
@@ -97,42 +96,19 @@ pub struct FolderKey {
 }
 
 impl FolderKey {
-    /// The rows of these UIDs in this folder generation. On SQLite, whose planner takes
-    /// the unique (folder, UIDVALIDITY, UID) index for `folder_id = … AND uidvalidity = …
-    /// AND uid IN (…)`. On PostgreSQL each UID is looked up in that index by a subquery of
-    /// its own and the rows then by their ids, whatever the statistics say: as `uid IN
-    /// (…)`, PostgreSQL, its statistics taken while the table was smaller, chose an index
-    /// on the folder alone and read every row of the folder for each statement (5,000
-    /// expunged UIDs of 100,000 took 3 s instead of 0.05); as `id IN (lookups)` it
-    /// hashed the lookups and read the whole table (docs/benchmarks.md, fortieth round;
-    /// the bodies' and the flags' UPDATE have the same lookup, `by_uid`).
+    /// The rows of these UIDs in this folder generation. On SQLite as `folder_id = … AND
+    /// uidvalidity = … AND uid IN (…)`, which its planner serves from the unique (folder,
+    /// UIDVALIDITY, UID) index; on PostgreSQL each row found by that index whatever the
+    /// statistics say (`by_uid::ids_of`: as `uid IN (…)`, 5,000 expunged UIDs of 100,000
+    /// took 3 s instead of 0.05; docs/benchmarks.md, fortieth round).
     pub fn rows(&self, backend: DbBackend, uids: &[i64]) -> Condition {
-        if backend != DbBackend::Postgres || uids.is_empty() {
-            return Condition::all()
-                .add(message::Column::FolderId.eq(self.folder_id))
-                .add(message::Column::Uidvalidity.eq(self.uidvalidity))
-                .add(message::Column::Uid.is_in(uids.iter().copied()));
+        if backend == DbBackend::Postgres && !uids.is_empty() {
+            return Condition::all().add(ids_of(*self, uids));
         }
-        let (m, u) = ("m", "u");
-        let lookup = Query::select()
-            .expr(Expr::col((m, message::Column::Id)))
-            .from_as(message::Entity, m)
-            .and_where(Expr::col((m, message::Column::FolderId)).eq(self.folder_id))
-            .and_where(Expr::col((m, message::Column::Uidvalidity)).eq(self.uidvalidity))
-            .and_where(Expr::col((m, message::Column::Uid)).equals((u, "column1")))
-            .to_owned();
-        let ids = Query::select()
-            .expr(Expr::SubQuery(None, Box::new(lookup.into())))
-            .from_values(uids.iter().copied(), u)
-            .to_owned();
-        // `ANY(ARRAY(…))`: the ids are computed once, then found by the primary key.
-        Condition::all().add(Expr::cust_with_exprs(
-            "$1 = ANY(ARRAY($2))",
-            [
-                Expr::col((message::Entity, message::Column::Id)),
-                Expr::SubQuery(None, Box::new(ids.into())),
-            ],
-        ))
+        Condition::all()
+            .add(message::Column::FolderId.eq(self.folder_id))
+            .add(message::Column::Uidvalidity.eq(self.uidvalidity))
+            .add(message::Column::Uid.is_in(uids.iter().copied()))
     }
 }
 
