@@ -1,10 +1,7 @@
 //! Bodies of stored messages: which are pending, the too-large mark, storing parsed bodies
 //! in bulk, and sending them back to pending for **Re-sync from date**.
 
-use super::{
-    BodyState, FolderKey, Quota, body_bytes,
-    by_uid::{join_by_key, update_by_uid},
-};
+use super::{BodyState, FolderKey, Quota, body_bytes, by_uid::update_by_uid};
 use crate::{db::retry_busy, entities::message, error::ServiceResult, sync::parse::Content};
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -150,31 +147,25 @@ pub async fn store_bodies_in(
     key: FolderKey,
     bodies: &[(i64, Content)],
 ) -> ServiceResult<()> {
-    let backend = txn.get_database_backend();
-    join_by_key(txn).await?;
     let set = format!(
         "body_state = '{}', text_body = v.column2, html_body = v.column3, \
          snippet = v.column4, attachments = v.column5, body_bytes = v.column6",
         BodyState::Stored.as_str()
     );
     let types = ["BIGINT", "TEXT", "TEXT", "TEXT", "TEXT", "BIGINT"];
-    for chunk in bodies.chunks(100) {
-        let rows = chunk.iter().map(|(uid, content)| {
-            let attachments =
-                serde_json::to_string(&content.attachments).unwrap_or_else(|_| "[]".into());
-            vec![
-                (*uid).into(),
-                content.text.clone().into(),
-                content.html.clone().into(),
-                content.snippet.clone().into(),
-                attachments.into(),
-                body_bytes(content).into(),
-            ]
-        });
-        txn.execute_raw(update_by_uid(backend, key, &set, &types, rows))
-            .await?;
-    }
-    Ok(())
+    update_by_uid(txn, key, (&set, &types), bodies, 100, |(uid, content)| {
+        let attachments =
+            serde_json::to_string(&content.attachments).unwrap_or_else(|_| "[]".into());
+        vec![
+            (*uid).into(),
+            content.text.clone().into(),
+            content.html.clone().into(),
+            content.snippet.clone().into(),
+            attachments.into(),
+            body_bytes(content).into(),
+        ]
+    })
+    .await
 }
 
 /// Sends the mailbox's bodies of mail received since `from` back to "pending" (Re-sync

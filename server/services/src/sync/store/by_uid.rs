@@ -11,20 +11,34 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait, Query},
 };
 
-/// Prepares `txn` for [`update_by_uid`]: on PostgreSQL without hash and merge joins for the
-/// rest of the transaction, so that each VALUES row is joined to its message by the
-/// primary key (a nested loop) and nothing reads the whole folder.
-pub(super) async fn join_by_key(txn: &DatabaseTransaction) -> ServiceResult<()> {
-    if txn.get_database_backend() == DbBackend::Postgres {
+/// Gives the rows of `items`' UIDs new values, `per_statement` rows a statement, within the
+/// transaction `txn`. `row` turns an item into its values, the UID first; `types` are
+/// their SQL types (the UID's `BIGINT` first); `set` is the SET list, which names them
+/// `v.column2`, `v.column3`… On PostgreSQL the transaction's hash and merge joins are off
+/// from here on, so that each VALUES row is joined to its message by the primary key (a
+/// nested loop) and nothing reads the whole folder.
+pub(super) async fn update_by_uid<T>(
+    txn: &DatabaseTransaction,
+    key: FolderKey,
+    (set, types): (&str, &[&str]),
+    items: &[T],
+    per_statement: usize,
+    row: impl Fn(&T) -> Vec<Value>,
+) -> ServiceResult<()> {
+    let backend = txn.get_database_backend();
+    if backend == DbBackend::Postgres {
         txn.execute_unprepared("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
+            .await?;
+    }
+    for chunk in items.chunks(per_statement) {
+        let rows = chunk.iter().map(&row);
+        txn.execute_raw(statement(backend, key, set, types, rows))
             .await?;
     }
     Ok(())
 }
 
-/// The UPDATE that gives the rows of `rows`' UIDs the values after each UID. `types` are the
-/// SQL types of a row's values, the UID's (`BIGINT`) first; `set` is the SET list, which
-/// names them `v.column2`, `v.column3`… Each VALUES row finds its message's id through the
+/// One UPDATE of [`update_by_uid`]. Each VALUES row finds its message's id through the
 /// unique index in a subquery of its own, then the row by that id. Joined on the UID
 /// instead, PostgreSQL, its statistics taken while the table was smaller, hashed the VALUES
 /// and read every row of the folder for each statement, and a Re-sync of 100,000 bodies
@@ -32,12 +46,12 @@ pub(super) async fn join_by_key(txn: &DatabaseTransaction) -> ServiceResult<()> 
 /// folder once per statement, as the outer side of a nested loop (docs/benchmarks.md,
 /// thirty-ninth round). Placeholders appear in the text in the order they are pushed
 /// (SQLite's `?`).
-pub(super) fn update_by_uid(
+fn statement(
     backend: DbBackend,
     key: FolderKey,
     set: &str,
     types: &[&str],
-    rows: impl IntoIterator<Item = Vec<Value>>,
+    rows: impl Iterator<Item = Vec<Value>>,
 ) -> Statement {
     let mut params: Vec<Value> = Vec::new();
     let mut mark = |value: Value| {
@@ -48,7 +62,6 @@ pub(super) fn update_by_uid(
         }
     };
     let values: Vec<String> = rows
-        .into_iter()
         .map(|row| {
             let cells: Vec<String> = row
                 .into_iter()

@@ -20,7 +20,7 @@ mod selection;
 pub use bodies::{
     Pending, mark_too_large, pending_bodies, refetch_since, store_bodies, store_bodies_in,
 };
-use by_uid::{ids_of, join_by_key, update_by_uid};
+use by_uid::{ids_of, update_by_uid};
 pub use quota::{Quota, body_bytes, has_older_bodies, mark_over_quota, quota_reached};
 pub use selection::forget_unselected;
 
@@ -265,24 +265,18 @@ pub async fn write_flags_in(
     key: FolderKey,
     changed: &[(i64, Flags)],
 ) -> ServiceResult<()> {
-    let backend = txn.get_database_backend();
-    join_by_key(txn).await?;
     let set = "seen = v.column2, flagged = v.column3, answered = v.column4, draft = v.column5";
     let types = ["BIGINT", "BOOLEAN", "BOOLEAN", "BOOLEAN", "BOOLEAN"];
-    for chunk in changed.chunks(200) {
-        let rows = chunk.iter().map(|(uid, flags)| {
-            vec![
-                (*uid).into(),
-                flags.seen.into(),
-                flags.flagged.into(),
-                flags.answered.into(),
-                flags.draft.into(),
-            ]
-        });
-        txn.execute_raw(update_by_uid(backend, key, set, &types, rows))
-            .await?;
-    }
-    Ok(())
+    update_by_uid(txn, key, (set, &types), changed, 200, |(uid, flags)| {
+        vec![
+            (*uid).into(),
+            flags.seen.into(),
+            flags.flagged.into(),
+            flags.answered.into(),
+            flags.draft.into(),
+        ]
+    })
+    .await
 }
 
 /// UIDs in `server` but not in `stored`, newest (highest UID) first.
