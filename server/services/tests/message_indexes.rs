@@ -10,13 +10,6 @@ use services::migration::Migrator;
 /// The migration that dropped the (folder, received_at) index.
 const FOLDER_ORDER: &str = "m20261203_000130_one_folder_order_index";
 
-/// How many migrations `Migrator::down` undoes to undo `name` (it and every later one).
-fn steps_back_to(name: &str) -> u32 {
-    let all = Migrator::migrations();
-    let at = all.iter().position(|m| m.name() == name).unwrap();
-    u32::try_from(all.len() - at).unwrap()
-}
-
 /// The query of one list page after a cursor, as `mail_view::messages::keyset` builds it.
 const PAGE: &str = "SELECT id, subject FROM messages WHERE folder_id = 1 \
                     AND (received_at, id) < ('2026-06-01 00:00:00+00:00', 5000) \
@@ -39,7 +32,7 @@ async fn the_folder_order_has_one_index_and_a_list_page_walks_it_without_a_sort(
         // Undoing the migrations down to the one that dropped it brings the old index back;
         // done again, it goes.
         let own = common::own_connection(&t.url).await;
-        Migrator::down(&own, Some(steps_back_to(FOLDER_ORDER)))
+        Migrator::down(&own, Some(common::steps_back_to(FOLDER_ORDER)))
             .await
             .unwrap();
         let restored = index_names(db).await;

@@ -124,12 +124,7 @@ async fn copies_that_failed_before_the_upgrade_are_filed_after_it() {
         assert_eq!(snd.wait_sent_copy(id).await, "failed", "{b}");
 
         // The database as it was before the migration, then upgraded.
-        let all = Migrator::migrations();
-        let at = all
-            .iter()
-            .position(|m| m.name() == "m20261205_000170_sent_copy_retries")
-            .unwrap();
-        let back = u32::try_from(all.len() - at).unwrap();
+        let back = common::steps_back_to("m20261205_000170_sent_copy_retries");
         let own = common::own_connection(&t.url).await;
         Migrator::down(&own, Some(back)).await.unwrap();
         Migrator::up(&own, None).await.unwrap();

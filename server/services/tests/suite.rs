@@ -57,6 +57,7 @@ mod reading_access;
 mod reading_html;
 mod reading_view;
 mod search_queue;
+mod search_vector;
 mod secrets_in_logs;
 mod sending;
 mod sending_attachments;

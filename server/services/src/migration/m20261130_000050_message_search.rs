@@ -141,26 +141,36 @@ fn sqlite_up() -> Vec<String> {
     statements
 }
 
-fn postgres_up() -> Vec<String> {
-    // Every ASCII punctuation mark becomes a space before PostgreSQL's parser sees the
-    // text, so addresses, host names and "Invoice-2026" split into words as on SQLite.
-    // lower() as well as the `simple` dictionary's own lowercasing: Cyrillic is folded
-    // the same way on both sides whatever the parser makes of the locale. The body is
-    // the text part, or the HTML with its tags removed; at most 100,000 characters
-    // (a tsvector holds at most 1 MB).
-    let punctuation = r##"!"#$%&'()*+,-./:;<=>?@[\]^_`{|}~"##;
-    let vector = format!(
-        "CREATE FUNCTION message_search_vector(from_name text, from_address text, to_list text, \
+/// The ASCII punctuation marks the index splits words at.
+pub(crate) const PUNCTUATION: &str = r##"!"#$%&'()*+,-./:;<=>?@[\]^_`{|}~"##;
+
+/// The text a message's vector is made of: sender, recipients' names and addresses, subject,
+/// body. The body is the text part, or the HTML with its tags removed; at most 100,000
+/// characters (a tsvector holds at most 1 MB).
+pub(crate) const VECTOR_TEXT: &str = "concat_ws(' ', from_name, from_address, \
+     message_search_people(to_list), message_search_people(cc_list), subject, \
+     left(coalesce(text_body, regexp_replace(html_body, '<[^>]*>', ' ', 'g')), 100000))";
+
+/// `message_search_vector` as this migration defines it (`create`: `CREATE` here, `CREATE
+/// OR REPLACE` when a later migration puts it back on the way down).
+///
+/// Every ASCII punctuation mark becomes a space before PostgreSQL's parser sees the text,
+/// so addresses, host names and "Invoice-2026" split into words as on SQLite. lower() as
+/// well as the `simple` dictionary's own lowercasing: Cyrillic is folded the same way on
+/// both sides whatever the parser makes of the locale.
+pub(crate) fn sql_vector_function(create: &str) -> String {
+    format!(
+        "{create} FUNCTION message_search_vector(from_name text, from_address text, to_list text, \
          cc_list text, subject text, text_body text, html_body text) RETURNS tsvector \
          LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$ \
-         SELECT strip(to_tsvector('simple', lower(translate( \
-         concat_ws(' ', from_name, from_address, message_search_people(to_list), \
-         message_search_people(cc_list), subject, \
-         left(coalesce(text_body, regexp_replace(html_body, '<[^>]*>', ' ', 'g')), 100000)), \
-         '{}', '{}')))) $fn$",
-        punctuation.replace('\'', "''"),
-        " ".repeat(punctuation.len()),
-    );
+         SELECT strip(to_tsvector('simple', lower(translate({VECTOR_TEXT}, '{}', '{}')))) $fn$",
+        PUNCTUATION.replace('\'', "''"),
+        " ".repeat(PUNCTUATION.len()),
+    )
+}
+
+fn postgres_up() -> Vec<String> {
+    let vector = sql_vector_function("CREATE");
     vec![
         "ALTER TABLE messages ADD COLUMN search tsvector".to_owned(),
         // A search for a common word walks the mailbox's newest-first index and tests each

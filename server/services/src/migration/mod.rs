@@ -25,6 +25,7 @@ mod m20261205_000160_action_copies;
 mod m20261205_000170_sent_copy_retries;
 mod m20261205_000180_action_copy_sent;
 mod m20261206_000190_search_changed_only;
+mod m20261206_000200_search_vector_plpgsql;
 
 pub struct Migrator;
 
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000170_sent_copy_retries::Migration),
             Box::new(m20261205_000180_action_copy_sent::Migration),
             Box::new(m20261206_000190_search_changed_only::Migration),
+            Box::new(m20261206_000200_search_vector_plpgsql::Migration),
         ]
     }
 }

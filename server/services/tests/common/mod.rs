@@ -38,6 +38,14 @@ pub async fn own_connection(url: &str) -> DatabaseConnection {
     Database::connect(options).await.unwrap()
 }
 
+/// How many migrations `Migrator::down` undoes to undo `name` (it and every later one).
+pub fn steps_back_to(name: &str) -> u32 {
+    use sea_orm_migration::MigratorTrait;
+    let all = services::migration::Migrator::migrations();
+    let at = all.iter().position(|m| m.name() == name).unwrap();
+    u32::try_from(all.len() - at).unwrap()
+}
+
 pub fn postgres_admin_url() -> String {
     std::env::var("TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
