@@ -22,18 +22,20 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        match manager.get_database_backend() {
-            DbBackend::Postgres => run(manager, &[plpgsql_vector_function()]).await,
-            _ => Ok(()),
-        }
+        on_postgres(manager, plpgsql_vector_function()).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        match manager.get_database_backend() {
-            DbBackend::Postgres => run(manager, &[sql_vector_function("CREATE OR REPLACE")]).await,
-            _ => Ok(()),
-        }
+        on_postgres(manager, sql_vector_function("CREATE OR REPLACE")).await
     }
+}
+
+/// Defines the function on PostgreSQL; nothing to do on SQLite.
+async fn on_postgres(manager: &SchemaManager<'_>, function: String) -> Result<(), DbErr> {
+    if manager.get_database_backend() == DbBackend::Postgres {
+        run(manager, &[function]).await?;
+    }
+    Ok(())
 }
 
 /// Each punctuation mark escaped inside one bracket expression (in PostgreSQL's regular
