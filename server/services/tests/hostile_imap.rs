@@ -156,39 +156,107 @@ async fn flag_news_in_the_middle_of_a_fetch_are_not_taken_for_messages() {
             ..Behaviour::default()
         };
         let (_fake, id, _) = synced_once(&st, &s, behaviour, t.backend).await;
-        let mut rows = rows(&t.db, id).await;
-        rows.sort_by_key(|r| r.uid);
-        assert_eq!(
-            rows.iter().map(|r| r.uid).collect::<Vec<_>>(),
-            (1..=6).collect::<Vec<_>>(),
-            "{}: each message once",
-            t.backend
-        );
-        for row in &rows {
-            let uid = row.uid;
-            assert_eq!(row.subject, format!("Message {uid}"), "{}", t.backend);
+        each_once_and_whole(&t.db, id, 6, t.backend).await;
+    }
+}
+
+/// A server answers the header pass's FETCH with flags, dates and sizes but `NIL` for every
+/// message's header fields: each message is still listed, once, with the envelope of the
+/// whole message (also when a first sync of a large folder shows its newest batch early),
+/// and a second run changes nothing. With no room left for bodies, each is kept once
+/// without an envelope rather than lost.
+#[tokio::test]
+async fn header_fields_answered_nil_still_list_every_message_whole() {
+    let s = stack();
+    for t in common::databases().await {
+        let st = state(t.db.clone(), &s);
+        let backend = t.backend;
+        let shown_early = |e: &mut services::sync::SyncEngine| {
+            e.limits.search_range = 2;
+            e.limits.header_batch = 2;
+        };
+        for (case, tune) in [
+            ("plain", &(|_: &mut _| {}) as &dyn Fn(&mut _)),
+            ("early", &shown_early),
+        ] {
+            let (_fake, id, engine) = synced_with_nil_headers(&st, &s, tune).await;
+            for run in ["run 1", "run 2"] {
+                if run == "run 2" {
+                    assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced);
+                }
+                each_once_and_whole(&t.db, id, 6, &format!("{backend} {case} {run}")).await;
+            }
+        }
+        let no_room = |e: &mut services::sync::SyncEngine| e.limits.mailbox_quota_bytes = 0;
+        let (_fake, id, engine) = synced_with_nil_headers(&st, &s, &no_room).await;
+        for run in ["run 1", "run 2"] {
+            if run == "run 2" {
+                assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced);
+            }
+            let mut rows = rows(&t.db, id).await;
+            rows.sort_by_key(|r| r.uid);
             assert_eq!(
-                row.message_id.as_deref(),
-                Some(format!("fake-{uid}@hostile.test").as_str()),
-                "{}",
-                t.backend
-            );
-            assert!(row.received_at.timestamp() > 0, "{}: uid {uid}", t.backend);
-            assert_eq!(
-                row.body_state,
-                BodyState::Stored,
-                "{}: uid {uid}",
-                t.backend
-            );
-            assert!(
-                row.text_body
-                    .as_deref()
-                    .is_some_and(|b| b.contains(&format!("Hello {uid}."))),
-                "{}: uid {uid}: {:?}",
-                t.backend,
-                row.text_body
+                rows.iter()
+                    .map(|r| (r.uid, r.subject.as_str(), r.received_at.timestamp() > 0))
+                    .collect::<Vec<_>>(),
+                (1..=6).map(|uid| (uid, "", true)).collect::<Vec<_>>(),
+                "{backend} no room {run}: each message once, without an envelope"
             );
         }
+    }
+}
+
+/// A fake server of six messages answering header fields with `NIL`, its mailbox synced
+/// once by an engine tuned so. The server lives as long as the first value.
+async fn synced_with_nil_headers(
+    st: &services::AppState,
+    s: &common::mail_stack::Stack,
+    tune: &dyn Fn(&mut services::sync::SyncEngine),
+) -> (fake_imap::FakeImap, i64, services::sync::SyncEngine) {
+    let behaviour = Behaviour {
+        messages: 6,
+        nil_headers: true,
+        ..Behaviour::default()
+    };
+    let fake = fake_imap::start(&s.ca, behaviour).await;
+    let id = hostile_mailbox(st, s, fake.port).await;
+    let mut engine = engine(st);
+    tune(&mut engine);
+    assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced);
+    (fake, id, engine)
+}
+
+/// Messages 1..=`messages` of the fake server, each stored once with its envelope and body.
+async fn each_once_and_whole(
+    db: &sea_orm::DatabaseConnection,
+    id: i64,
+    messages: i64,
+    backend: &str,
+) {
+    let mut rows = rows(db, id).await;
+    rows.sort_by_key(|r| r.uid);
+    assert_eq!(
+        rows.iter().map(|r| r.uid).collect::<Vec<_>>(),
+        (1..=messages).collect::<Vec<_>>(),
+        "{backend}: each message once"
+    );
+    for row in &rows {
+        let uid = row.uid;
+        assert_eq!(row.subject, format!("Message {uid}"), "{backend}");
+        assert_eq!(
+            row.message_id.as_deref(),
+            Some(format!("fake-{uid}@hostile.test").as_str()),
+            "{backend}"
+        );
+        assert!(row.received_at.timestamp() > 0, "{backend}: uid {uid}");
+        assert_eq!(row.body_state, BodyState::Stored, "{backend}: uid {uid}");
+        assert!(
+            row.text_body
+                .as_deref()
+                .is_some_and(|b| b.contains(&format!("Hello {uid}."))),
+            "{backend}: uid {uid}: {:?}",
+            row.text_body
+        );
     }
 }
 

@@ -118,6 +118,7 @@ pub(super) async fn went_through(
     }
     let rows = timed(limit, fetch::headers(session, newest, MAX_HEADER_BYTES)).await?;
     let held: HashSet<String> = rows
+        .rows
         .into_iter()
         .filter_map(|r| r.envelope.message_id)
         .collect();

@@ -118,7 +118,8 @@ impl Rest<'_> {
                 self.limits.command_timeout,
                 fetch::headers(session, &uids, self.limits.header_limit()),
             )
-            .await?;
+            .await?
+            .all();
             let n = rows.len();
             let rows = rows.into_iter().map(|r| (r, body.clone())).collect();
             store::insert_rows(self.db, self.key, rows, false).await?;

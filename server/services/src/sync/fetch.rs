@@ -111,13 +111,33 @@ pub fn search_ranges(state: &FolderState, range_uids: i64) -> Vec<Option<String>
     ranges
 }
 
+/// What a header FETCH brought back.
+#[derive(Default)]
+pub struct Headers {
+    /// The messages answered with their header fields.
+    pub rows: Vec<HeaderRow>,
+    /// Messages the server answered (flags, date, size) without their header fields: NIL
+    /// (RFC 3501 allows it for a section the server will not give) or left out. Their
+    /// rows carry an empty envelope; fetched whole, they get their real one.
+    pub headerless: Vec<HeaderRow>,
+}
+
+impl Headers {
+    /// Every message answered, those without header fields with an empty envelope.
+    pub fn all(self) -> Vec<HeaderRow> {
+        let mut all = self.rows;
+        all.extend(self.headerless);
+        all
+    }
+}
+
 /// The envelope's header fields, flags, dates and sizes of these UIDs. Header fields over
 /// `max_header_bytes` are not kept (the row gets an empty envelope).
 pub async fn headers(
     session: &mut ImapSession,
     uids: &[i64],
     max_header_bytes: u64,
-) -> Result<Vec<HeaderRow>, SyncError> {
+) -> Result<Headers, SyncError> {
     drop_unsolicited(session);
     let limits = session.get_ref().limits();
     session
@@ -125,27 +145,44 @@ pub async fn headers(
         .limit_next_command(limits.max_response_bytes, max_header_bytes);
     let mut stream = session.uid_fetch(uid_set(uids), header_items()).await?;
     let mut rows = Vec::with_capacity(uids.len());
+    // An answer without the header fields is kept aside until the end: a server may send
+    // a message's items in several answers (RFC 3501 § 7.4.2), the fields in a later one.
+    let mut headerless = std::collections::HashMap::new();
     let mut wanted = Wanted::new(uids);
     while let Some(f) = stream.try_next().await? {
         let Some(uid) = wanted.answer(&f, f.header().is_some()) else {
+            if let Some(uid) = wanted.open_uid(&f)
+                && (f.internal_date().is_some() || f.size.is_some())
+            {
+                headerless.insert(uid, header_row(uid, &f, b""));
+            }
             continue;
         };
+        headerless.remove(&uid);
         let header = f
             .header()
             .filter(|h| *h != OVERSIZE_MARKER && *h != OVER_BUDGET_MARKER)
             .unwrap_or_default();
-        let (received_at, size) = (received_at(&f), i64::from(f.size.unwrap_or(0)));
-        let mut envelope = super::parse::envelope_or_default(header);
-        super::parse::own_thread_by_arrival(&mut envelope, header, received_at.timestamp(), size);
-        rows.push(HeaderRow {
-            uid,
-            flags: flags_of(&f),
-            received_at,
-            size,
-            envelope,
-        });
+        rows.push(header_row(uid, &f, header));
     }
-    Ok(rows)
+    Ok(Headers {
+        rows,
+        headerless: headerless.into_values().collect(),
+    })
+}
+
+/// A header row of `uid` from its FETCH answer and header fields.
+fn header_row(uid: i64, f: &Fetch, header: &[u8]) -> HeaderRow {
+    let (received_at, size) = (received_at(f), i64::from(f.size.unwrap_or(0)));
+    let mut envelope = super::parse::envelope_or_default(header);
+    super::parse::own_thread_by_arrival(&mut envelope, header, received_at.timestamp(), size);
+    HeaderRow {
+        uid,
+        flags: flags_of(f),
+        received_at,
+        size,
+        envelope,
+    }
 }
 
 /// The header pass's FETCH items: the header fields an envelope is made of

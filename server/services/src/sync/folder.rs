@@ -17,7 +17,10 @@ use super::{
 use crate::entities::mailbox_folder;
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
-use std::collections::HashSet;
+
+#[path = "folder_search.rs"]
+mod search;
+use search::search_newest_first;
 
 /// Which messages of each folder the mailbox keeps.
 #[derive(Clone, Debug)]
@@ -101,7 +104,8 @@ pub async fn header_pass(
     } else {
         0
     };
-    let rest = if whole_rest && !adopt && missing.len() > header_rows {
+    let whole_later = whole_rest && !adopt;
+    let mut rest = if whole_later && missing.len() > header_rows {
         missing.split_off(header_rows)
     } else {
         Vec::new()
@@ -116,12 +120,20 @@ pub async fn header_pass(
     // stored before anything else is fetched, so the list shows at once.
     let mut storing: Option<RunTask<Result<usize, SyncError>>> = None;
     for (n, chunk) in missing.chunks(limits.header_batch.max(1)).enumerate() {
-        let rows = timed(t, fetch::headers(session, chunk, limits.header_limit())).await?;
+        let fetched = timed(t, fetch::headers(session, chunk, limits.header_limit())).await?;
+        // Answered without their header fields: fetched whole with the rest, which gives
+        // them their envelope; kept with an empty one when nothing is fetched whole.
+        let rows = if whole_later {
+            rest.extend(fetched.headerless.iter().map(|r| r.uid));
+            fetched.rows
+        } else {
+            fetched.all()
+        };
         if let Some(previous) = storing.take() {
             counts.headers_done += joined(previous).await? as i64;
             progress::report(db, folder.id, Phase::Headers, counts).await?;
         }
-        let (db2, len) = (db.clone(), chunk.len());
+        let (db2, len) = (db.clone(), rows.len());
         let task = RunTask::spawn(async move {
             store::insert_headers(&db2, key, rows, adopt).await?;
             Ok(len)
@@ -137,6 +149,8 @@ pub async fn header_pass(
         counts.headers_done += joined(previous).await? as i64;
         progress::report(db, folder.id, Phase::Headers, counts).await?;
     }
+    // Newest first, as the body pass fetches them.
+    rest.sort_unstable_by(|a, b| b.cmp(a));
     if adopt {
         store::drop_other_generations(db, key).await?;
     }
@@ -184,39 +198,6 @@ pub async fn header_pass(
         rest,
         state: None,
     })
-}
-
-/// The folder's UIDs in range, its UID ranges (`fetch::search_ranges`) searched newest
-/// first. With `show_early` (a first sync: nothing of this generation stored), the newest
-/// batch's header rows are fetched and stored as soon as the ranges searched hold a whole
-/// batch, before the older ranges are searched: a large folder's list shows without
-/// waiting for its whole search. Returns every UID found and those stored.
-async fn search_newest_first(
-    session: &mut ImapSession,
-    db: &DatabaseConnection,
-    key: FolderKey,
-    criteria: &str,
-    state: &FolderState,
-    limits: &FetchBounds,
-    show_early: bool,
-) -> Result<(HashSet<i64>, HashSet<i64>), SyncError> {
-    let t = limits.command_timeout;
-    let batch = limits.header_batch.max(1);
-    let ranges = fetch::search_ranges(state, limits.search_range);
-    let (mut on_server, mut shown) = (HashSet::new(), HashSet::new());
-    for (n, part) in ranges.iter().rev().enumerate() {
-        on_server.extend(timed(t, fetch::search_range(session, criteria, part.as_deref())).await?);
-        let older_left = n + 1 < ranges.len();
-        if show_early && older_left && shown.is_empty() && on_server.len() >= batch {
-            let mut newest: Vec<i64> = on_server.iter().copied().collect();
-            newest.sort_unstable_by(|a, b| b.cmp(a));
-            newest.truncate(batch);
-            let rows = timed(t, fetch::headers(session, &newest, limits.header_limit())).await?;
-            store::insert_headers(db, key, rows, false).await?;
-            shown.extend(newest);
-        }
-    }
-    Ok((on_server, shown))
 }
 
 /// Nothing changed on the server since the last complete pass: same generation, same

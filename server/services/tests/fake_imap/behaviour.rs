@@ -31,6 +31,9 @@ pub struct Behaviour {
     /// Every UID FETCH first hears of "another client's" flag changes: a flags-only
     /// `* n FETCH (UID n FLAGS (\Seen))` for every message, asked for or not.
     pub unsolicited_flags: bool,
+    /// The header FETCH answers every message with its flags, date and size but `NIL` for
+    /// its header fields (as a server does that will not give a section).
+    pub nil_headers: bool,
     /// CONDSTORE offered, EXAMINE telling `HIGHESTMODSEQ 1` (nothing ever changes).
     pub condstore: bool,
     /// The UID whose whole-message FETCH answer leaves its body out (flags only); 0 for
@@ -49,6 +52,7 @@ impl Default for Behaviour {
             garbage: None,
             refuse_examine: None,
             unsolicited_flags: false,
+            nil_headers: false,
             condstore: false,
             bodiless: Arc::new(AtomicU32::new(0)),
         }

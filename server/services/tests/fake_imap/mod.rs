@@ -198,13 +198,17 @@ where
                 // `HEADER.FIELDS (…)`); the fields are few enough to send whole.
                 let section = section_of(&rest);
                 for uid in uids_of(word(&rest, 2), b.messages) {
-                    let header = format!("{}\r\n", header(uid));
+                    let fields = if b.nil_headers {
+                        "NIL".to_owned()
+                    } else {
+                        let header = format!("{}\r\n", header(uid));
+                        format!("{{{}}}\r\n{header}", header.len())
+                    };
                     let part = format!(
-                        "* {uid} FETCH (UID {uid} FLAGS () INTERNALDATE \"{date}\" RFC822.SIZE {size} BODY[{section}] {{{len}}}\r\n{header})\r\n",
+                        "* {uid} FETCH (UID {uid} FLAGS () INTERNALDATE \"{date}\" RFC822.SIZE {size} BODY[{section}] {fields})\r\n",
                         date = (Utc::now() - Days::minutes(i64::from(uid)))
                             .format("%d-%b-%Y %H:%M:%S +0000"),
                         size = b.declared_size,
-                        len = header.len(),
                     );
                     write.write_all(part.as_bytes()).await?;
                 }

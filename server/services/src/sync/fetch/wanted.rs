@@ -25,4 +25,10 @@ impl Wanted {
         let uid = i64::from(fetch.uid?);
         (has_items && self.open.remove(&uid)).then_some(uid)
     }
+
+    /// The UID `fetch` answers if it is one still open, leaving it open.
+    pub(super) fn open_uid(&self, fetch: &Fetch) -> Option<i64> {
+        let uid = i64::from(fetch.uid?);
+        self.open.contains(&uid).then_some(uid)
+    }
 }
