@@ -155,7 +155,7 @@ async fn flag_news_in_the_middle_of_a_fetch_are_not_taken_for_messages() {
             unsolicited_flags: true,
             ..Behaviour::default()
         };
-        let (_fake, id, _) = synced_once(&st, &s, behaviour, t.backend).await;
+        let (_fake, id, _) = synced_once(&st, &s, behaviour, 1, t.backend).await;
         each_once_and_whole(&t.db, id, 6, t.backend).await;
     }
 }
@@ -262,68 +262,63 @@ async fn each_once_and_whole(
 
 /// A message the server leaves out of its answer is not forgotten: the folder's state is
 /// not remembered, so the next run compares again (no "nothing changed" shortcut, even
-/// with CONDSTORE saying so) and stores it once the server gives it.
+/// with CONDSTORE saying so) and stores it once the server gives it; whether it was to
+/// come whole or in the header pass.
 #[tokio::test]
 async fn a_message_left_out_of_an_answer_is_asked_for_again_next_run() {
     let s = stack();
     for t in common::databases().await {
         let st = state(t.db.clone(), &s);
-        let behaviour = Behaviour {
-            messages: 6,
-            condstore: true,
-            ..Behaviour::default()
-        };
-        behaviour
-            .bodiless
-            .store(2, std::sync::atomic::Ordering::SeqCst);
-        let bodiless = behaviour.bodiless.clone();
-        let (_fake, id, engine) = synced_once(&st, &s, behaviour, t.backend).await;
-        let uids = |rows: Vec<message::Model>| {
-            let mut uids: Vec<i64> = rows.iter().map(|r| r.uid).collect();
-            uids.sort_unstable();
-            uids
-        };
-        assert_eq!(
-            uids(rows(&t.db, id).await),
-            [1, 3, 4, 5, 6],
-            "{}",
-            t.backend
-        );
+        for (path, header_batch) in [("whole", 1), ("header pass", 500)] {
+            let backend = format!("{} {path}", t.backend);
+            let behaviour = Behaviour {
+                messages: 6,
+                condstore: true,
+                ..Behaviour::default()
+            };
+            behaviour
+                .bodiless
+                .store(2, std::sync::atomic::Ordering::SeqCst);
+            let bodiless = behaviour.bodiless.clone();
+            let (_fake, id, engine) = synced_once(&st, &s, behaviour, header_batch, &backend).await;
+            let uids = |rows: Vec<message::Model>| {
+                let mut uids: Vec<i64> = rows.iter().map(|r| r.uid).collect();
+                uids.sort_unstable();
+                uids
+            };
+            assert_eq!(uids(rows(&t.db, id).await), [1, 3, 4, 5, 6], "{backend}");
 
-        bodiless.store(0, std::sync::atomic::Ordering::SeqCst);
-        assert_eq!(
-            engine.sync_mailbox(id).await,
-            Outcome::Synced,
-            "{}",
-            t.backend
-        );
-        let rows = rows(&t.db, id).await;
-        let two = rows.iter().find(|r| r.uid == 2);
-        assert!(
-            two.is_some_and(|r| r.body_state == BodyState::Stored
-                && r.text_body
-                    .as_deref()
-                    .is_some_and(|b| b.contains("Hello 2."))),
-            "{}: {:?}",
-            t.backend,
-            two.map(|r| (&r.body_state, &r.text_body))
-        );
-        assert_eq!(uids(rows), [1, 2, 3, 4, 5, 6], "{}", t.backend);
+            bodiless.store(0, std::sync::atomic::Ordering::SeqCst);
+            assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced, "{backend}");
+            let rows = rows(&t.db, id).await;
+            let two = rows.iter().find(|r| r.uid == 2);
+            assert!(
+                two.is_some_and(|r| r.body_state == BodyState::Stored
+                    && r.text_body
+                        .as_deref()
+                        .is_some_and(|b| b.contains("Hello 2."))),
+                "{backend}: {:?}",
+                two.map(|r| (&r.body_state, &r.text_body))
+            );
+            assert_eq!(uids(rows), [1, 2, 3, 4, 5, 6], "{backend}");
+        }
     }
 }
 
 /// A fake server behaving so, its mailbox synced once: the header pass takes the newest
-/// message, the rest come whole. The server lives as long as the first value.
+/// `header_batch` messages, the rest come whole. The server lives as long as the first
+/// value.
 async fn synced_once(
     st: &services::AppState,
     s: &common::mail_stack::Stack,
     behaviour: Behaviour,
+    header_batch: usize,
     backend: &str,
 ) -> (fake_imap::FakeImap, i64, services::sync::SyncEngine) {
     let fake = fake_imap::start(&s.ca, behaviour).await;
     let id = hostile_mailbox(st, s, fake.port).await;
     let mut engine = engine(st);
-    engine.limits.header_batch = 1;
+    engine.limits.header_batch = header_batch;
     assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced, "{backend}");
     (fake, id, engine)
 }

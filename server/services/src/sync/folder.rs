@@ -119,8 +119,12 @@ pub async fn header_pass(
     // Fetching batch n+1 overlaps storing batch n; the first batch (the newest mail) is
     // stored before anything else is fetched, so the list shows at once.
     let mut storing: Option<RunTask<Result<usize, SyncError>>> = None;
+    // A message the server left out of its answer has no row: the state is then not
+    // remembered, so the next run compares the folder again and asks for it.
+    let mut left_out = false;
     for (n, chunk) in missing.chunks(limits.header_batch.max(1)).enumerate() {
         let fetched = timed(t, fetch::headers(session, chunk, limits.header_limit())).await?;
+        left_out |= fetched.rows.len() + fetched.headerless.len() < chunk.len();
         // Answered without their header fields: fetched whole with the rest, which gives
         // them their envelope; kept with an empty one when nothing is fetched whole.
         let rows = if whole_later {
@@ -181,16 +185,17 @@ pub async fn header_pass(
         skipped_held = changed.len() < told;
         store::apply_flags(db, key, &stored, &changed).await?;
     }
+    let remember = !skipped_held && !left_out;
     if !rest.is_empty() {
         // Remembered only once the rest is stored: a run cut before that must compare
         // again next time, or the unstored rest would never be fetched.
         return Ok(HeaderPass {
             key,
             rest,
-            state: (!skipped_held).then(|| (state, range.code.clone())),
+            state: remember.then(|| (state, range.code.clone())),
         });
     }
-    if !skipped_held {
+    if remember {
         progress::remember_state(db, folder.id, state, &range.code).await?;
     }
     Ok(HeaderPass {

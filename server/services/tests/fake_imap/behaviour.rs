@@ -36,8 +36,8 @@ pub struct Behaviour {
     pub nil_headers: bool,
     /// CONDSTORE offered, EXAMINE telling `HIGHESTMODSEQ 1` (nothing ever changes).
     pub condstore: bool,
-    /// The UID whose whole-message FETCH answer leaves its body out (flags only); 0 for
-    /// none. Shared: a test may change it between runs.
+    /// The UID whose header and whole-message FETCH answers leave what was asked out
+    /// (flags only); 0 for none. Shared: a test may change it between runs.
     pub bodiless: Arc<AtomicU32>,
 }
 

@@ -198,6 +198,11 @@ where
                 // `HEADER.FIELDS (…)`); the fields are few enough to send whole.
                 let section = section_of(&rest);
                 for uid in uids_of(word(&rest, 2), b.messages) {
+                    if uid == b.bodiless.load(Ordering::SeqCst) {
+                        let part = format!("* {uid} FETCH (UID {uid} FLAGS ())\r\n");
+                        write.write_all(part.as_bytes()).await?;
+                        continue;
+                    }
                     let fields = if b.nil_headers {
                         "NIL".to_owned()
                     } else {
