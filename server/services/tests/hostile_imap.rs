@@ -22,7 +22,7 @@ use services::{
         login::{CheckOptions, Login, MAX_FOLDER_NAME_BYTES, MAX_FOLDERS, check_imap},
         tls::MailTrust,
     },
-    sync::{error::MAX_ERROR_CHARS, schedule::Outcome, store::BodyState},
+    sync::{SyncEngine, error::MAX_ERROR_CHARS, schedule::Outcome, store::BodyState},
 };
 use std::time::{Duration, Instant};
 
@@ -171,39 +171,39 @@ async fn header_fields_answered_nil_still_list_every_message_whole() {
     for t in common::databases().await {
         let st = state(t.db.clone(), &s);
         let backend = t.backend;
-        let shown_early = |e: &mut services::sync::SyncEngine| {
+        let plain = |_: &mut SyncEngine| {};
+        let shown_early = |e: &mut SyncEngine| {
             e.limits.search_range = 2;
             e.limits.header_batch = 2;
         };
         for (case, tune) in [
-            ("plain", &(|_: &mut _| {}) as &dyn Fn(&mut _)),
+            ("plain", &plain as &dyn Fn(&mut SyncEngine)),
             ("early", &shown_early),
         ] {
             let (_fake, id, engine) = synced_with_nil_headers(&st, &s, tune).await;
-            for run in ["run 1", "run 2"] {
-                if run == "run 2" {
-                    assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced);
-                }
-                each_once_and_whole(&t.db, id, 6, &format!("{backend} {case} {run}")).await;
-            }
+            each_once_and_whole(&t.db, id, 6, &format!("{backend} {case} run 1")).await;
+            assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced);
+            each_once_and_whole(&t.db, id, 6, &format!("{backend} {case} run 2")).await;
         }
-        let no_room = |e: &mut services::sync::SyncEngine| e.limits.mailbox_quota_bytes = 0;
+        let no_room = |e: &mut SyncEngine| e.limits.mailbox_quota_bytes = 0;
         let (_fake, id, engine) = synced_with_nil_headers(&st, &s, &no_room).await;
-        for run in ["run 1", "run 2"] {
-            if run == "run 2" {
-                assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced);
-            }
-            let mut rows = rows(&t.db, id).await;
-            rows.sort_by_key(|r| r.uid);
-            assert_eq!(
-                rows.iter()
-                    .map(|r| (r.uid, r.subject.as_str(), r.received_at.timestamp() > 0))
-                    .collect::<Vec<_>>(),
-                (1..=6).map(|uid| (uid, "", true)).collect::<Vec<_>>(),
-                "{backend} no room {run}: each message once, without an envelope"
-            );
-        }
+        each_once_without_envelope(&t.db, id, &format!("{backend} no room run 1")).await;
+        assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced);
+        each_once_without_envelope(&t.db, id, &format!("{backend} no room run 2")).await;
     }
+}
+
+/// Messages 1..=6 of the fake server, each stored once with its date and no envelope.
+async fn each_once_without_envelope(db: &sea_orm::DatabaseConnection, id: i64, label: &str) {
+    let mut rows = rows(db, id).await;
+    rows.sort_by_key(|r| r.uid);
+    assert_eq!(
+        rows.iter()
+            .map(|r| (r.uid, r.subject.as_str(), r.received_at.timestamp() > 0))
+            .collect::<Vec<_>>(),
+        (1..=6).map(|uid| (uid, "", true)).collect::<Vec<_>>(),
+        "{label}: each message once, without an envelope"
+    );
 }
 
 /// A fake server of six messages answering header fields with `NIL`, its mailbox synced
@@ -211,8 +211,8 @@ async fn header_fields_answered_nil_still_list_every_message_whole() {
 async fn synced_with_nil_headers(
     st: &services::AppState,
     s: &common::mail_stack::Stack,
-    tune: &dyn Fn(&mut services::sync::SyncEngine),
-) -> (fake_imap::FakeImap, i64, services::sync::SyncEngine) {
+    tune: &dyn Fn(&mut SyncEngine),
+) -> (fake_imap::FakeImap, i64, SyncEngine) {
     let behaviour = Behaviour {
         messages: 6,
         nil_headers: true,
@@ -314,7 +314,7 @@ async fn synced_once(
     behaviour: Behaviour,
     header_batch: usize,
     backend: &str,
-) -> (fake_imap::FakeImap, i64, services::sync::SyncEngine) {
+) -> (fake_imap::FakeImap, i64, SyncEngine) {
     let fake = fake_imap::start(&s.ca, behaviour).await;
     let id = hostile_mailbox(st, s, fake.port).await;
     let mut engine = engine(st);
