@@ -58,3 +58,10 @@ impl Default for Behaviour {
         }
     }
 }
+
+impl Behaviour {
+    /// Whether the answers of `uid` leave out what was asked ([`Behaviour::bodiless`]).
+    pub fn left_out(&self, uid: u32) -> bool {
+        uid == self.bodiless.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}

@@ -198,9 +198,8 @@ where
                 // `HEADER.FIELDS (…)`); the fields are few enough to send whole.
                 let section = section_of(&rest);
                 for uid in uids_of(word(&rest, 2), b.messages) {
-                    if uid == b.bodiless.load(Ordering::SeqCst) {
-                        let part = format!("* {uid} FETCH (UID {uid} FLAGS ())\r\n");
-                        write.write_all(part.as_bytes()).await?;
+                    if b.left_out(uid) {
+                        write.write_all(flags_only(uid).as_bytes()).await?;
                         continue;
                     }
                     let fields = if b.nil_headers {
@@ -231,9 +230,8 @@ where
                 }
                 Bodies::Honest => {
                     for uid in uids_of(word(&rest, 2), b.messages) {
-                        if uid == b.bodiless.load(Ordering::SeqCst) {
-                            let part = format!("* {uid} FETCH (UID {uid} FLAGS ())\r\n");
-                            write.write_all(part.as_bytes()).await?;
+                        if b.left_out(uid) {
+                            write.write_all(flags_only(uid).as_bytes()).await?;
                             continue;
                         }
                         let message = format!("{}\r\nHello {uid}.\r\n", header(uid));
@@ -281,9 +279,7 @@ where
             "UID" => {
                 // UID FETCH … (UID FLAGS)
                 for uid in uids_of(word(&rest, 2), b.messages) {
-                    write
-                        .write_all(format!("* {uid} FETCH (UID {uid} FLAGS ())\r\n").as_bytes())
-                        .await?;
+                    write.write_all(flags_only(uid).as_bytes()).await?;
                 }
                 write
                     .write_all(format!("{tag} OK done\r\n").as_bytes())
@@ -336,6 +332,11 @@ async fn flood<W: AsyncWrite + Unpin>(
         left -= n;
     }
     Ok(())
+}
+
+/// A FETCH answer of `uid` with its (empty) flags and nothing else.
+fn flags_only(uid: u32) -> String {
+    format!("* {uid} FETCH (UID {uid} FLAGS ())\r\n")
 }
 
 fn header(uid: u32) -> String {
