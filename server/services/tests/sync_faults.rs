@@ -12,7 +12,7 @@ use common::{
     sync_fixtures::*,
 };
 use rand::{Rng, SeedableRng, rngs::StdRng};
-use services::sync::schedule::Outcome;
+use services::sync::{schedule::Outcome, store::BodyState};
 use std::{sync::atomic::Ordering, time::Duration};
 
 const ROUNDS: usize = 24;
@@ -124,6 +124,81 @@ async fn connections_per_host_are_bounded() {
             }
         }
     }
+}
+
+/// While a first sync's body pass waits on the wire, the folder's "n of m" is exactly what
+/// is stored: each batch adds itself to the counts in the transaction that stores it, not
+/// once the next batch has downloaded (the reports used to lag two batches behind).
+#[tokio::test]
+async fn counts_are_what_is_stored_while_the_wire_waits() {
+    const MESSAGES: usize = 200;
+    let s = stack();
+    let user = mail_user("heldcount");
+    seed(&user, MESSAGES, "INBOX");
+    let upstream = ipv4_upstream(&s);
+    for t in common::databases().await {
+        let b = t.backend;
+        let st = state(t.db.clone(), &s);
+        let id = connected(&st, &s, &user, &["INBOX"]).await;
+        let proxy = CutProxy::start(upstream).await;
+        through(&t.db, id, &proxy).await;
+        let mut engine = engine(&st);
+        engine.limits.header_batch = 20;
+        engine.limits.body_batch = 20;
+        // The 200 seeded messages take 1.8 MB: the run holds in the batches of whole rows
+        // (the first 20 bodies are of the header pass's rows), with the batch before the
+        // one on the wire still being stored.
+        proxy.hold_after.store(700_000, Ordering::SeqCst);
+        // Every look while the run holds: the batches before the one on the wire finish
+        // storing meanwhile, and each look must find the counts and the rows agreeing.
+        let watch = async {
+            let mut looks = Vec::new();
+            for _ in 0..1000 {
+                if proxy.held.load(Ordering::SeqCst) > 0 {
+                    // The counts, then the rows: a look during which a batch was stored
+                    // (the counts changed) is not counted.
+                    let counts = counts_of(&t.db, id).await;
+                    let all = rows(&t.db, id).await;
+                    let bodies = all
+                        .iter()
+                        .filter(|r| r.body_state == BodyState::Stored)
+                        .count();
+                    if counts_of(&t.db, id).await == counts {
+                        looks.push((counts, (all.len(), bodies)));
+                    }
+                    if looks.len() == 30 {
+                        break;
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            proxy.release();
+            looks
+        };
+        let (outcome, looks) = tokio::join!(engine.sync_mailbox(id), watch);
+        assert_eq!(looks.len(), 30, "{b}: the run held");
+        for (counts, stored) in &looks {
+            assert_eq!(counts, stored, "{b}: counts against rows stored, {looks:?}");
+        }
+        let (_, (_, bodies)) = looks[looks.len() - 1];
+        assert!(
+            (40..MESSAGES).contains(&bodies),
+            "{b}: held mid-way through the whole rows ({bodies} bodies)"
+        );
+        assert_eq!(outcome, Outcome::Synced, "{b}");
+        let inbox = folder(&t.db, id, "INBOX").await;
+        assert_eq!(
+            (inbox.headers_done, inbox.bodies_done),
+            (MESSAGES as i32, MESSAGES as i32),
+            "{b}"
+        );
+    }
+}
+
+/// A folder's headers and bodies done.
+async fn counts_of(db: &sea_orm::DatabaseConnection, id: i64) -> (usize, usize) {
+    let inbox = folder(db, id, "INBOX").await;
+    (inbox.headers_done as usize, inbox.bodies_done as usize)
 }
 
 /// Another device: a few new messages, a flag flipped, one expunged.

@@ -98,7 +98,7 @@ pub fn raw_rust(user: &str) {
                 .iter()
                 .map(|(uid, _, (_, content))| (*uid, content.clone()))
                 .collect();
-            store::store_bodies(&fresh.st.db, key, bodies)
+            store::store_bodies(&fresh.st.db, key, bodies, None)
                 .await
                 .expect("store bodies");
         }

@@ -148,7 +148,7 @@ async fn store_row(
         envelope,
     };
     let stored = match insert_headers(&engine.db, key, vec![header], false).await {
-        Ok(()) => store_bodies(&engine.db, key, vec![(uid, content)]).await,
+        Ok(()) => store_bodies(&engine.db, key, vec![(uid, content)], None).await,
         Err(err) => Err(err),
     };
     match stored {

@@ -13,6 +13,7 @@ use super::{
     fetch_bounds::FetchBounds,
     parse,
     pipeline::{self, Stored, Tally},
+    progress::Advance,
     run_task::RunTask,
     store::{self, FolderKey, HeaderRow, NewBody, Pending, Quota},
     turn::Turn,
@@ -122,7 +123,7 @@ impl Rest<'_> {
             .all();
             let n = rows.len();
             let rows = rows.into_iter().map(|r| (r, body.clone())).collect();
-            store::insert_rows(self.db, self.key, rows, false).await?;
+            store::insert_rows(self.db, self.key, rows, false, None).await?;
             self.tally.add(self.db, n).await?;
         }
         Ok(())
@@ -184,7 +185,12 @@ async fn parse_and_insert(
     }
     turn.quota_taken();
     let n = rows.len();
-    store::insert_rows(&db, key, rows, false).await?;
+    let advance = Advance {
+        folder_id: key.folder_id,
+        rows: n as i64,
+        new_rows: true,
+    };
+    store::insert_rows(&db, key, rows, false, Some(advance)).await?;
     // Parsing, waiting for the batch before to finish writing, then quota and insert.
     tracing::debug!(
         parse_ms = (t1 - t0).as_millis() as u64,

@@ -9,7 +9,7 @@ use super::{
     fetch::{self, Body, FolderState, ImapSession},
     parse,
     pipeline::{self, Stored, Tally},
-    progress::{self, Counts, Phase},
+    progress::{self, Advance, Counts, Phase},
     run_task::RunTask,
     store::{self, FolderKey, Pending, Quota},
     turn::Turn,
@@ -296,7 +296,6 @@ async fn pending_bodies(
     let too_large: Vec<i64> = too_large.into_iter().map(|p| p.uid).collect();
     store::mark_too_large(db, key, &too_large).await?;
     counts.bodies_done += too_large.len() as i64;
-    progress::report(db, folder_id, Phase::Bodies, counts).await?;
     let mut tally = Tally {
         folder_id,
         counts,
@@ -372,7 +371,12 @@ async fn parse_and_store(
     }
     turn.quota_taken();
     store::mark_over_quota(&db, key, &over).await?;
-    store::store_bodies(&db, key, fits).await?;
+    let advance = Advance {
+        folder_id: key.folder_id,
+        rows: n as i64,
+        new_rows: false,
+    };
+    store::store_bodies(&db, key, fits, Some(advance)).await?;
     // Too large on the wire: marked above, nothing left to the caller.
     Ok(Stored {
         rows: n,

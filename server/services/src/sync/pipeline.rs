@@ -20,8 +20,9 @@ use sea_orm::DatabaseConnection;
 /// A batch being parsed and stored; aborted if the run is dropped first.
 pub type StoreTask = RunTask<Result<Stored, SyncError>>;
 
-/// What a batch's task did: messages it accounted for, and UIDs whose bytes went over the
-/// limit on the wire and are left to the caller.
+/// What a batch's task did: messages it accounted for (and added to the folder's counts,
+/// [`progress::advance`]), and UIDs whose bytes went over the limit on the wire and are left
+/// to the caller.
 pub struct Stored {
     pub rows: usize,
     pub too_large: Vec<i64>,
@@ -45,14 +46,21 @@ pub struct Tally {
 }
 
 impl Tally {
-    pub async fn add(&mut self, db: &DatabaseConnection, rows: usize) -> Result<(), SyncError> {
-        if rows == 0 {
-            return Ok(());
-        }
+    /// Counts a batch whose transaction already added it to the folder's row
+    /// ([`progress::advance`]).
+    fn count(&mut self, rows: usize) {
         self.counts.bodies_done += rows as i64;
         if self.new_rows {
             self.counts.headers_done += rows as i64;
         }
+    }
+
+    /// Counts rows stored outside the batches and reports the folder's counts.
+    pub async fn add(&mut self, db: &DatabaseConnection, rows: usize) -> Result<(), SyncError> {
+        if rows == 0 {
+            return Ok(());
+        }
+        self.count(rows);
         progress::report(db, self.folder_id, Phase::Bodies, self.counts).await?;
         Ok(())
     }
@@ -60,7 +68,9 @@ impl Tally {
 
 /// Fetches `wanted` (newest first) whole, handing each batch to `store` with its [`Turn`]
 /// while the next one downloads, and waits for the last. At most two batches are in store
-/// at once (each parsing, waiting or writing) beside the one downloading.
+/// at once (each parsing, waiting or writing) beside the one downloading. The folder's
+/// counts are reported first; each batch then adds itself to them in its own transaction
+/// ([`progress::advance`]).
 #[allow(clippy::too_many_arguments)]
 pub async fn fetch_whole(
     session: &mut ImapSession,
@@ -72,6 +82,7 @@ pub async fn fetch_whole(
     tally: &mut Tally,
     store: impl Fn(Vec<(Pending, Body)>, Turn) -> StoreTask,
 ) -> Result<Leftover, SyncError> {
+    progress::report(db, tally.folder_id, Phase::Bodies, tally.counts).await?;
     let mut left = Leftover::default();
     // The batch before the last one handed over (writing, or waiting for its turn), and the
     // last one (parsing); the last one's end, which the next batch waits for.
@@ -95,7 +106,7 @@ pub async fn fetch_whole(
         )
         .await?;
         let t1 = std::time::Instant::now();
-        finish(db, older.take(), tally, &mut left).await?;
+        finish(older.take(), tally, &mut left).await?;
         older = newer.take();
         tracing::debug!(
             batch = n,
@@ -109,14 +120,13 @@ pub async fn fetch_whole(
             .collect();
         newer = Some(store(items, line.turn()));
     }
-    finish(db, older.take(), tally, &mut left).await?;
-    finish(db, newer.take(), tally, &mut left).await?;
+    finish(older.take(), tally, &mut left).await?;
+    finish(newer.take(), tally, &mut left).await?;
     Ok(left)
 }
 
 /// Waits for a batch being stored and counts it.
 async fn finish(
-    db: &DatabaseConnection,
     task: Option<StoreTask>,
     tally: &mut Tally,
     left: &mut Leftover,
@@ -127,5 +137,6 @@ async fn finish(
         .await
         .map_err(|e| SyncError::Imap(format!("store task failed: {e}")))??;
     left.cut_on_wire.extend(stored.too_large);
-    tally.add(db, stored.rows).await
+    tally.count(stored.rows);
+    Ok(())
 }

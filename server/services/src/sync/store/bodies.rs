@@ -2,7 +2,15 @@
 //! in bulk, and sending them back to pending for **Re-sync from date**.
 
 use super::{BodyState, FolderKey, Quota, body_bytes, by_uid::update_by_uid};
-use crate::{db::retry_busy, entities::message, error::ServiceResult, sync::parse::Content};
+use crate::{
+    db::retry_busy,
+    entities::message,
+    error::ServiceResult,
+    sync::{
+        parse::Content,
+        progress::{self, Advance},
+    },
+};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
@@ -118,22 +126,28 @@ pub(super) async fn kept_without_body(
     Ok(())
 }
 
-/// Stores a batch of parsed bodies in one transaction.
+/// Stores a batch of parsed bodies in one transaction, which also adds the batch to its
+/// folder's counts when given an `advance`.
 pub async fn store_bodies(
     db: &DatabaseConnection,
     key: FolderKey,
     bodies: Vec<(i64, Content)>,
+    advance: Option<Advance>,
 ) -> ServiceResult<()> {
-    retry_busy(|| store_bodies_once(db, key, bodies.clone())).await
+    retry_busy(|| store_bodies_once(db, key, &bodies, advance)).await
 }
 
 async fn store_bodies_once(
     db: &DatabaseConnection,
     key: FolderKey,
-    bodies: Vec<(i64, Content)>,
+    bodies: &[(i64, Content)],
+    advance: Option<Advance>,
 ) -> ServiceResult<()> {
     let txn = db.begin().await?;
-    store_bodies_in(&txn, key, &bodies).await?;
+    store_bodies_in(&txn, key, bodies).await?;
+    if let Some(step) = advance {
+        progress::advance(&txn, step).await?;
+    }
     txn.commit().await?;
     Ok(())
 }

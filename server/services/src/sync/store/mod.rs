@@ -2,7 +2,10 @@
 //! from header fields, bodies, flags, and removal of what left the server or the range.
 //! Every write is idempotent, so a run cut at any point and run again converges.
 
-use super::parse::{Content, Envelope};
+use super::{
+    parse::{Content, Envelope},
+    progress::Advance,
+};
 use crate::{db::retry_busy, entities::message, error::ServiceResult};
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -185,20 +188,22 @@ pub async fn insert_headers(
     adopt: bool,
 ) -> ServiceResult<()> {
     let rows = rows.into_iter().map(|r| (r, NewBody::Pending)).collect();
-    insert_rows(db, key, rows, adopt).await
+    insert_rows(db, key, rows, adopt, None).await
 }
 
 /// Stores a batch of new rows, each with what is known of its body, in one transaction
-/// (see [`insert_headers`] for `adopt`).
+/// (see [`insert_headers`] for `adopt`), which also adds the batch to its folder's counts
+/// when given an `advance`.
 pub async fn insert_rows(
     db: &DatabaseConnection,
     key: FolderKey,
     rows: Vec<(HeaderRow, NewBody)>,
     adopt: bool,
+    advance: Option<Advance>,
 ) -> ServiceResult<()> {
     // Each attempt copies the rows into its statements once: the batch (every body of it)
     // is not cloned beforehand for an attempt that is rarely repeated.
-    retry_busy(|| new_rows::insert_rows_once(db, key, &rows, adopt)).await
+    retry_busy(|| new_rows::insert_rows_once(db, key, &rows, adopt, advance)).await
 }
 
 /// Drops every row of the folder that is not of the current UIDVALIDITY.

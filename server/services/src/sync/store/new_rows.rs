@@ -7,7 +7,11 @@
 //! 6–8 MB higher, and spent a little more CPU (docs/benchmarks.md, twenty-seventh round).
 
 use super::{BodyState, FolderKey, HeaderRow, NewBody, body_bytes};
-use crate::{entities::message, error::ServiceResult};
+use crate::{
+    entities::message,
+    error::ServiceResult,
+    sync::progress::{self, Advance},
+};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
     QuerySelect, Statement, TransactionTrait, Value,
@@ -63,13 +67,15 @@ const COLUMNS: [message::Column; 28] = [
     message::Column::Automated,
 ];
 
-/// Stores `rows` in one transaction; with `adopt`, a row of an older UIDVALIDITY that is
-/// the same message is moved to its new UID instead (`super::insert_headers`).
+/// Stores `rows` in one transaction, with the batch's `advance` of its folder's counts;
+/// with `adopt`, a row of an older UIDVALIDITY that is the same message is moved to its new
+/// UID instead (`super::insert_headers`).
 pub async fn insert_rows_once(
     db: &DatabaseConnection,
     key: FolderKey,
     rows: &[(HeaderRow, NewBody)],
     adopt: bool,
+    advance: Option<Advance>,
 ) -> ServiceResult<()> {
     let txn = db.begin().await?;
     let mut fresh = Vec::with_capacity(rows.len());
@@ -91,6 +97,9 @@ pub async fn insert_rows_once(
         txn.execute_raw(Statement::from_sql_and_values(backend, sql.as_str(), bound))
             .await?;
         rest = tail;
+    }
+    if let Some(step) = advance {
+        progress::advance(&txn, step).await?;
     }
     txn.commit().await?;
     Ok(())
