@@ -235,7 +235,7 @@ async fn header_pass_rows_are_what_the_whole_header_block_gives() {
         let st = state(t.db.clone(), &s);
         let id = connected(&st, &s, &user, &["INBOX"]).await;
         let mut engine = engine(&st);
-        engine.limits.header_batch = 150;
+        engine.limits.first_rows = 150;
         let (mut session, _) = inbox_header_pass(&engine, &t.db, id).await;
         session.logout().await.ok();
         let b = t.backend;

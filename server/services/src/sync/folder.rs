@@ -99,11 +99,7 @@ pub async fn header_pass(
     // After a UIDVALIDITY reset rows are adopted by their header fields, so every new
     // message takes the header path then. A batch shown early was the one batch of header
     // rows.
-    let header_rows = if shown.is_empty() {
-        limits.header_batch.max(1)
-    } else {
-        0
-    };
+    let header_rows = if shown.is_empty() { limits.first() } else { 0 };
     let whole_later = whole_rest && !adopt;
     let mut rest = if whole_later && missing.len() > header_rows {
         missing.split_off(header_rows)

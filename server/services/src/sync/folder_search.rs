@@ -26,7 +26,7 @@ pub(super) async fn search_newest_first(
     show_early: bool,
 ) -> Result<(HashSet<i64>, HashSet<i64>), SyncError> {
     let t = limits.command_timeout;
-    let batch = limits.header_batch.max(1);
+    let batch = limits.first();
     let ranges = fetch::search_ranges(state, limits.search_range);
     let (mut on_server, mut shown) = (HashSet::new(), HashSet::new());
     for (n, part) in ranges.iter().rev().enumerate() {
