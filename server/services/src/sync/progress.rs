@@ -58,14 +58,14 @@ pub struct Advance {
 
 /// Adds a stored batch to its folder's counts within the batch's transaction. A report of
 /// its own after each batch was a commit more per batch and, on SQLite, a wait for its one
-/// writer while the next batch was being written: a 10k first sync took about 7 % longer
-/// (docs/benchmarks.md, forty-third round). Adding rather than setting keeps the counts
-/// right when two batches are written side by side (PostgreSQL).
+/// writer while the next batch was being written: a 10k first sync took about a tenth
+/// longer (docs/benchmarks.md, forty-third round). Adding rather than setting keeps the
+/// counts right when two batches are written side by side (PostgreSQL).
 pub async fn advance(db: &impl ConnectionTrait, step: Advance) -> Result<(), DbErr> {
+    use sea_orm::sea_query::ExprTrait as _;
     if step.rows == 0 {
         return Ok(());
     }
-    use sea_orm::sea_query::ExprTrait as _;
     let n = clamp(step.rows);
     let add = |column: mailbox_folder::Column| Expr::col(column).add(n);
     let mut update = mailbox_folder::Entity::update_many()
