@@ -10,6 +10,7 @@ use common::{
     mail_stack::stack,
     mailbox_fixtures::state,
     sync_fixtures::*,
+    wait::wait_until,
 };
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use services::sync::{schedule::Outcome, store::BodyState};
@@ -149,28 +150,30 @@ async fn counts_are_what_is_stored_while_the_wire_waits() {
         // (the first 20 bodies are of the header pass's rows), with the batch before the
         // one on the wire still being stored.
         proxy.hold_after.store(700_000, Ordering::SeqCst);
-        // Every look while the run holds: the batches before the one on the wire finish
-        // storing meanwhile, and each look must find the counts and the rows agreeing.
+        // Once the run holds, looks one after another: the batches before the one on the
+        // wire finish storing meanwhile, and each look must find the counts and the rows
+        // agreeing.
         let watch = async {
             let mut looks = Vec::new();
+            let holding = wait_until(Duration::from_secs(30), || async {
+                proxy.held.load(Ordering::SeqCst) != 0
+            })
+            .await;
             for _ in 0..1000 {
-                if proxy.held.load(Ordering::SeqCst) > 0 {
-                    // The counts, then the rows: a look during which a batch was stored
-                    // (the counts changed) is not counted.
-                    let counts = counts_of(&t.db, id).await;
-                    let all = rows(&t.db, id).await;
-                    let bodies = all
-                        .iter()
-                        .filter(|r| r.body_state == BodyState::Stored)
-                        .count();
-                    if counts_of(&t.db, id).await == counts {
-                        looks.push((counts, (all.len(), bodies)));
-                    }
-                    if looks.len() == 30 {
-                        break;
-                    }
+                if holding.is_none() || looks.len() == 30 {
+                    break;
                 }
-                tokio::time::sleep(Duration::from_millis(10)).await;
+                // The counts, then the rows: a look during which a batch was stored (the
+                // counts changed) is not counted.
+                let counts = counts_of(&t.db, id).await;
+                let all = rows(&t.db, id).await;
+                let bodies = all
+                    .iter()
+                    .filter(|r| r.body_state == BodyState::Stored)
+                    .count();
+                if counts_of(&t.db, id).await == counts {
+                    looks.push((counts, (all.len(), bodies)));
+                }
             }
             proxy.release();
             looks
