@@ -14,7 +14,7 @@ use services::{
     entities::message,
     sync::{
         parse::Content,
-        store::{Flags, FolderKey, delete_uids, store_bodies_in, stored_flags, write_flags_in},
+        store::{Flags, FolderKey, delete_uids, store_bodies_in, stored_rows, write_flags_in},
     },
 };
 
@@ -160,7 +160,7 @@ async fn a_batch_of_changed_flags_reads_only_its_own_rows() {
         write_flags_in(&txn, key, &changed).await.unwrap();
         assert_reads_only_its_own(&txn, &w, changed.len()).await;
         txn.commit().await.unwrap();
-        let stored = stored_flags(db, key).await.unwrap();
+        let stored = stored_rows(db, key).await.unwrap().flags;
         for (uid, flags) in &changed {
             assert_eq!(stored.get(uid), Some(flags), "{b}: UID {uid}");
         }

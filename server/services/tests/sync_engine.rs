@@ -121,6 +121,59 @@ async fn changes_by_another_client_are_applied() {
     }
 }
 
+/// A later run's header pass shows the bodies earlier runs stored, not none: every run that
+/// found something new showed "0 / n" bodies and its folder's progress bar at half until
+/// its body pass began.
+#[tokio::test]
+async fn a_later_header_pass_counts_the_bodies_already_stored() {
+    let s = stack();
+    let user = mail_user("later");
+    seed(&user, 40, "INBOX");
+    for t in common::databases().await {
+        let st = state(t.db.clone(), &s);
+        let id = connected(&st, &s, &user, &["INBOX"]).await;
+        let engine = engine(&st);
+        assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced);
+        // One message gone from the server and five new ones since.
+        let mut other = other_client(&s, &user).await;
+        other.select("INBOX").await.unwrap();
+        let first = other
+            .uid_search("ALL")
+            .await
+            .unwrap()
+            .into_iter()
+            .min()
+            .unwrap();
+        store_flags(&mut other, &first.to_string(), "+FLAGS (\\Deleted)").await;
+        expunge(&mut other).await;
+        other.logout().await.ok();
+        let kept = server_view(&s, &user, "INBOX").await.len() as i32;
+        seed(&user, 5, "INBOX");
+
+        let (mut session, _) = crate::sync_whole_rows::inbox_header_pass(&engine, &t.db, id).await;
+        session.logout().await.ok();
+        let inbox = folder(&t.db, id, "INBOX").await;
+        assert_eq!(
+            inbox.phase,
+            Some(domain::SyncPhase::Headers),
+            "{}",
+            t.backend
+        );
+        assert_eq!(
+            (inbox.in_range, inbox.headers_done, inbox.bodies_done),
+            (kept + 5, kept + 5, kept),
+            "{}: bodies stored by the first run, headers of the new ones too",
+            t.backend
+        );
+        assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced);
+        let inbox = folder(&t.db, id, "INBOX").await;
+        assert_eq!(
+            (inbox.headers_done, inbox.bodies_done),
+            (kept + 5, kept + 5)
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_uidvalidity_reset_resyncs_the_folder_without_duplicates() {
     let s = stack();

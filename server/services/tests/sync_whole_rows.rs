@@ -146,7 +146,7 @@ pub(crate) async fn passes(
 }
 
 /// Logs in and runs INBOX's header pass only; the session is left open.
-async fn inbox_header_pass(
+pub(crate) async fn inbox_header_pass(
     engine: &SyncEngine,
     db: &DatabaseConnection,
     id: i64,

@@ -71,13 +71,13 @@ pub async fn header_pass(
         });
     }
     let same_generation = folder.uidvalidity == Some(state.uidvalidity);
-    let stored = store::stored_flags(db, key).await?;
+    let stored = store::stored_rows(db, key).await?;
     // Readers' actions on their way to the server (`mail_actions`): those rows stay as
     // the reader left them until the write-back is done or has failed.
     let held = crate::mail_actions::held_uids(db, folder.id, state.uidvalidity).await?;
     let adopt = !same_generation && store::has_other_generation(db, key).await?;
     // A first sync stores the newest batch as soon as the search has found it.
-    let show_early = stored.is_empty() && !adopt;
+    let show_early = stored.flags.is_empty() && !adopt;
     let (on_server, shown) = search_newest_first(
         session,
         db,
@@ -89,12 +89,13 @@ pub async fn header_pass(
     )
     .await?;
     let gone: Vec<i64> = stored
+        .flags
         .keys()
         .filter(|uid| !on_server.contains(uid) && !held.contains(uid))
         .copied()
         .collect();
     store::delete_uids(db, key, &gone).await?;
-    let mut missing = store::missing(&on_server, &stored);
+    let mut missing = store::missing(&on_server, &stored.flags);
     missing.retain(|uid| !held.contains(uid) && !shown.contains(uid));
     // After a UIDVALIDITY reset rows are adopted by their header fields, so every new
     // message takes the header path then. A batch shown early was the one batch of header
@@ -109,7 +110,13 @@ pub async fn header_pass(
     let mut counts = Counts {
         in_range: on_server.len() as i64,
         headers_done: (on_server.len() - missing.len() - rest.len()) as i64,
-        bodies_done: 0,
+        // The bodies stored by earlier runs: a later run's header pass would otherwise show
+        // none until its body pass, and the progress bar drop to half on every run that
+        // finds anything new.
+        bodies_done: on_server
+            .iter()
+            .filter(|uid| stored.flags.contains_key(uid) && !stored.pending.contains(uid))
+            .count() as i64,
     };
     progress::report(db, folder.id, Phase::Headers, counts).await?;
     // Fetching batch n+1 overlaps storing batch n; the first batch (the newest mail) is
@@ -164,8 +171,9 @@ pub async fn header_pass(
     // once the write-back is done (a write-back that changes nothing on the server, as
     // `\Seen` set by another client first, would not bring it back).
     let mut skipped_held = false;
-    if !stored.is_empty() {
+    if !stored.flags.is_empty() {
         let kept: Vec<i64> = stored
+            .flags
             .keys()
             .filter(|uid| on_server.contains(uid))
             .copied()
@@ -179,7 +187,7 @@ pub async fn header_pass(
         let told = changed.len();
         changed.retain(|(uid, _)| !held.contains(uid));
         skipped_held = changed.len() < told;
-        store::apply_flags(db, key, &stored, &changed).await?;
+        store::apply_flags(db, key, &stored.flags, &changed).await?;
     }
     let remember = !skipped_held && !left_out;
     if !rest.is_empty() {

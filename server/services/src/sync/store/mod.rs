@@ -115,12 +115,19 @@ impl FolderKey {
     }
 }
 
-/// Stored UIDs of this folder generation with their flags.
-pub async fn stored_flags(
-    db: &impl ConnectionTrait,
-    key: FolderKey,
-) -> ServiceResult<HashMap<i64, Flags>> {
-    let rows: Vec<(i64, bool, bool, bool, bool)> = message::Entity::find()
+/// The rows of one folder generation as a header pass finds them.
+#[derive(Debug, Default)]
+pub struct StoredRows {
+    /// Every stored UID with its flags.
+    pub flags: HashMap<i64, Flags>,
+    /// The UIDs whose body is still to be fetched ([`BodyState::Pending`]).
+    pub pending: HashSet<i64>,
+}
+
+/// Stored UIDs of this folder generation with their flags, and which of them wait for
+/// their bodies: one read of the folder's rows.
+pub async fn stored_rows(db: &impl ConnectionTrait, key: FolderKey) -> ServiceResult<StoredRows> {
+    let rows: Vec<(i64, bool, bool, bool, bool, BodyState)> = message::Entity::find()
         .select_only()
         .columns([
             message::Column::Uid,
@@ -128,26 +135,27 @@ pub async fn stored_flags(
             message::Column::Flagged,
             message::Column::Answered,
             message::Column::Draft,
+            message::Column::BodyState,
         ])
         .filter(message::Column::FolderId.eq(key.folder_id))
         .filter(message::Column::Uidvalidity.eq(key.uidvalidity))
         .into_tuple()
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(uid, seen, flagged, answered, draft)| {
-            (
-                uid,
-                Flags {
-                    seen,
-                    flagged,
-                    answered,
-                    draft,
-                },
-            )
-        })
-        .collect())
+    let mut stored = StoredRows::default();
+    for (uid, seen, flagged, answered, draft, body) in rows {
+        let flags = Flags {
+            seen,
+            flagged,
+            answered,
+            draft,
+        };
+        stored.flags.insert(uid, flags);
+        if body == BodyState::Pending {
+            stored.pending.insert(uid);
+        }
+    }
+    Ok(stored)
 }
 
 /// Whether the folder holds rows of another UIDVALIDITY (the server reset the folder).
