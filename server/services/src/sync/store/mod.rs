@@ -142,7 +142,10 @@ pub async fn stored_rows(db: &impl ConnectionTrait, key: FolderKey) -> ServiceRe
         .into_tuple()
         .all(db)
         .await?;
-    let mut stored = StoredRows::default();
+    let mut stored = StoredRows {
+        flags: HashMap::with_capacity(rows.len()),
+        pending: HashSet::new(),
+    };
     for (uid, seen, flagged, answered, draft, body) in rows {
         let flags = Flags {
             seen,
