@@ -185,11 +185,7 @@ async fn parse_and_insert(
     }
     turn.quota_taken();
     let n = rows.len();
-    let advance = Advance {
-        folder_id: key.folder_id,
-        rows: n as i64,
-        new_rows: true,
-    };
+    let advance = Advance::new_rows(key.folder_id, n);
     store::insert_rows(&db, key, rows, false, Some(advance)).await?;
     // Parsing, waiting for the batch before to finish writing, then quota and insert.
     tracing::debug!(

@@ -375,11 +375,7 @@ async fn parse_and_store(
     }
     turn.quota_taken();
     store::mark_over_quota(&db, key, &over).await?;
-    let advance = Advance {
-        folder_id: key.folder_id,
-        rows: n as i64,
-        new_rows: false,
-    };
+    let advance = Advance::bodies(key.folder_id, n);
     store::store_bodies(&db, key, fits, Some(advance)).await?;
     // Too large on the wire: marked above, nothing left to the caller.
     Ok(Stored {

@@ -56,6 +56,26 @@ pub struct Advance {
     pub new_rows: bool,
 }
 
+impl Advance {
+    /// A batch of new rows, each with its body or its reason for none.
+    pub fn new_rows(folder_id: i64, rows: usize) -> Advance {
+        Advance {
+            folder_id,
+            rows: rows as i64,
+            new_rows: true,
+        }
+    }
+
+    /// A batch that gave rows already there their bodies (or their reason for none).
+    pub fn bodies(folder_id: i64, rows: usize) -> Advance {
+        Advance {
+            folder_id,
+            rows: rows as i64,
+            new_rows: false,
+        }
+    }
+}
+
 /// Adds a stored batch to its folder's counts within the batch's transaction. A report of
 /// its own after each batch was a commit more per batch and, on SQLite, a wait for its one
 /// writer while the next batch was being written: a 10k first sync took about a tenth

@@ -116,7 +116,7 @@ impl FolderKey {
 }
 
 /// The rows of one folder generation as a header pass finds them.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct StoredRows {
     /// Every stored UID with its flags.
     pub flags: HashMap<i64, Flags>,
