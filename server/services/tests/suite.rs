@@ -81,6 +81,7 @@ mod sync_next_look;
 mod sync_quota;
 mod sync_requests;
 mod sync_resync;
+mod sync_round_trips;
 mod sync_row_columns;
 mod sync_schedule;
 mod sync_scheduler;

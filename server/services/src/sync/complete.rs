@@ -219,7 +219,15 @@ pub async fn timed<T>(
     limit: Duration,
     step: impl std::future::Future<Output = Result<T, SyncError>>,
 ) -> Result<T, SyncError> {
-    tokio::time::timeout(limit, step)
+    within(tokio::time::Instant::now() + limit, step).await
+}
+
+/// Runs an IMAP step, or gives [`SyncError::Timeout`] once `deadline` has passed.
+pub async fn within<T>(
+    deadline: tokio::time::Instant,
+    step: impl std::future::Future<Output = Result<T, SyncError>>,
+) -> Result<T, SyncError> {
+    tokio::time::timeout_at(deadline, step)
         .await
         .unwrap_or(Err(SyncError::Timeout))
 }

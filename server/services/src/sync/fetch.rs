@@ -22,7 +22,7 @@ use std::collections::HashSet;
 mod bodies;
 mod wanted;
 
-pub use bodies::{Body, bodies};
+pub use bodies::{Answers, Body, asked_alone, bodies};
 use wanted::Wanted;
 
 pub type ImapSession = Session<Tls>;

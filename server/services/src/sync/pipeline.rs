@@ -1,21 +1,24 @@
 //! Whole messages in byte-bounded batches, newest first, in three overlapping steps: batch
 //! n+2 downloads while batch n+1 is parsed and batch n written, each batch on a task of its
 //! own; the batches take their quota in order and write in order, or side by side on
-//! PostgreSQL (a [`Turn`]). Shared by the body pass (bodies of rows the header pass
+//! PostgreSQL (a [`Turn`]). One UID FETCH asks for several batches, cut from its answer as
+//! it arrives. Shared by the body pass (bodies of rows the header pass
 //! stored) and the rest of the new mail (complete rows, `complete.rs`), which differ only
 //! in how a batch is stored and what becomes of what did not fit.
 
 use super::{
-    complete::timed,
+    complete::{timed, within},
     error::SyncError,
     fetch::{self, Body, ImapSession},
-    fetch_bounds::{FetchBounds, batches},
+    fetch_bounds::{FetchBounds, fetches},
     progress::{self, Counts, Phase},
     run_task::RunTask,
     store::{self, FolderKey, Pending, Quota},
     turn::{Line, Turn},
 };
 use sea_orm::DatabaseConnection;
+use std::collections::HashMap;
+use tokio::time::Instant;
 
 /// A batch being parsed and stored; aborted if the run is dropped first.
 pub type StoreTask = RunTask<Result<Stored, SyncError>>;
@@ -67,9 +70,11 @@ impl Tally {
 }
 
 /// Fetches `wanted` (newest first) whole, handing each batch to `store` with its [`Turn`]
-/// while the next one downloads, and waits for the last. At most two batches are in store
-/// at once (each parsing, waiting or writing) beside the one downloading. The folder's
-/// counts are reported first; each batch then adds itself to them in its own transaction
+/// while the rest downloads, and waits for the last. One UID FETCH asks for several
+/// batches ([`fetches`]): its answer is cut into batches as it arrives, so a link's round
+/// trip is paid once a fetch, not once a batch. At most two batches are in store at once
+/// (each parsing, waiting or writing) beside the one downloading. The folder's counts are
+/// reported first; each batch then adds itself to them in its own transaction
 /// ([`progress::advance`]).
 #[allow(clippy::too_many_arguments)]
 pub async fn fetch_whole(
@@ -84,45 +89,117 @@ pub async fn fetch_whole(
 ) -> Result<Leftover, SyncError> {
     progress::report(db, tally.folder_id, Phase::Bodies, tally.counts).await?;
     let mut left = Leftover::default();
-    // The batch before the last one handed over (writing, or waiting for its turn), and the
-    // last one (parsing); the last one's end, which the next batch waits for.
-    let (mut older, mut newer): (Option<StoreTask>, Option<StoreTask>) = (None, None);
-    let mut line = Line::default();
-    let all = batches(wanted, limits);
-    for (n, batch) in all.iter().enumerate() {
-        let newest = batch
+    let mut in_store = InStore::default();
+    let all = fetches(wanted, limits);
+    for (n, asked) in all.iter().enumerate() {
+        let newest = asked
             .first()
             .map_or(chrono::DateTime::UNIX_EPOCH, |p| p.received_at);
         if quota.is_full() && !store::has_older_bodies(db, key.mailbox_id, newest).await? {
             left.no_room = all[n..].iter().flatten().copied().collect();
             break;
         }
-        let uids: Vec<i64> = batch.iter().map(|p| p.uid).collect();
-        let declared: i64 = batch.iter().map(|p| p.size.max(0)).sum();
-        let t0 = std::time::Instant::now();
-        let raw = timed(
+        let by_uid: HashMap<i64, Pending> = asked.iter().map(|p| (p.uid, *p)).collect();
+        let uids: Vec<i64> = asked.iter().map(|p| p.uid).collect();
+        let declared: i64 = asked.iter().map(|p| p.size.max(0)).sum();
+        let max = limits.max_message_bytes;
+        // Each batch's download is bounded as a command of its own was.
+        let mut deadline = Instant::now() + limits.command_timeout;
+        let mut answers =
+            within(deadline, fetch::Answers::ask(session, &uids, declared, max)).await?;
+        let mut batch = Batch::default();
+        while let Some((uid, body)) = within(deadline, answers.next()).await? {
+            let Some(p) = by_uid.get(&uid) else { continue };
+            batch.push(*p, body);
+            if batch.is_full(limits) {
+                in_store
+                    .hand_over(batch.take(), &store, tally, &mut left)
+                    .await?;
+                deadline = Instant::now() + limits.command_timeout;
+            }
+        }
+        let again = std::mem::take(&mut answers.again);
+        drop(answers);
+        let alone = timed(
             limits.command_timeout,
-            fetch::bodies(session, &uids, declared, limits.max_message_bytes),
+            fetch::asked_alone(session, &again, max),
         )
         .await?;
-        let t1 = std::time::Instant::now();
-        finish(older.take(), tally, &mut left).await?;
-        older = newer.take();
+        for (uid, body) in alone {
+            if let Some(p) = by_uid.get(&uid) {
+                batch.push(*p, body);
+            }
+        }
+        if !batch.items.is_empty() {
+            in_store
+                .hand_over(batch.take(), &store, tally, &mut left)
+                .await?;
+        }
+    }
+    finish(in_store.older.take(), tally, &mut left).await?;
+    finish(in_store.newer.take(), tally, &mut left).await?;
+    Ok(left)
+}
+
+/// The batch being filled from a fetch's answer.
+#[derive(Default)]
+struct Batch {
+    items: Vec<(Pending, Body)>,
+    bytes: i64,
+    started: Option<Instant>,
+}
+
+impl Batch {
+    fn push(&mut self, p: Pending, body: Body) {
+        self.started.get_or_insert_with(Instant::now);
+        if let Body::Kept(bytes) = &body {
+            self.bytes += bytes.len() as i64;
+        }
+        self.items.push((p, body));
+    }
+
+    /// At `body_batch` messages or `body_batch_bytes` of them.
+    fn is_full(&self, limits: &FetchBounds) -> bool {
+        self.items.len() >= limits.body_batch || self.bytes >= limits.body_batch_bytes
+    }
+
+    fn take(&mut self) -> Batch {
+        std::mem::take(self)
+    }
+}
+
+/// The batches in store: the one before the last handed over (writing, or waiting for its
+/// turn) and the last one (parsing), in line for their turns.
+#[derive(Default)]
+struct InStore {
+    older: Option<StoreTask>,
+    newer: Option<StoreTask>,
+    line: Line,
+    handed: usize,
+}
+
+impl InStore {
+    /// Waits for the older batch, then hands `batch` to `store`.
+    async fn hand_over(
+        &mut self,
+        batch: Batch,
+        store: &impl Fn(Vec<(Pending, Body)>, Turn) -> StoreTask,
+        tally: &mut Tally,
+        left: &mut Leftover,
+    ) -> Result<(), SyncError> {
+        let t1 = Instant::now();
+        finish(self.older.take(), tally, left).await?;
+        self.older = self.newer.take();
         tracing::debug!(
-            batch = n,
-            download_ms = (t1 - t0).as_millis() as u64,
+            batch = self.handed,
+            download_ms = batch.started.map_or(0, |t| (t1 - t).as_millis() as u64),
             wait_ms = t1.elapsed().as_millis() as u64,
             "batch"
         );
-        let items: Vec<(Pending, Body)> = raw
-            .into_iter()
-            .filter_map(|(uid, body)| Some((*batch.iter().find(|p| p.uid == uid)?, body)))
-            .collect();
-        newer = Some(store(items, line.turn()));
+        self.handed += 1;
+        self.newer = Some(store(batch.items, self.line.turn()));
+        Ok(())
     }
-    finish(older.take(), tally, &mut left).await?;
-    finish(newer.take(), tally, &mut left).await?;
-    Ok(left)
 }
 
 /// Waits for a batch being stored and counts it.

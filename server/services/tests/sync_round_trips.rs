@@ -1,0 +1,74 @@
+//! A link's round trip is paid once a fetch of several body batches, not once a batch:
+//! the fake server (`tests/fake_imap`) logs every command it gets. On SQLite and
+//! PostgreSQL; needs the mail stack (its CA and certificate, and the real Postfix for the
+//! connect wizard's SMTP check). The same path against the real Dovecot is in
+//! `sync_whole_rows.rs` (batches of 7 and 9, several to a fetch).
+
+use crate::common;
+use crate::fake_imap;
+
+use common::{
+    hostile_mailbox::hostile_mailbox,
+    mail_stack::stack,
+    mailbox_fixtures::state,
+    sync_fixtures::{engine, folder, rows},
+};
+use fake_imap::Behaviour;
+use services::sync::{schedule::Outcome, store::BodyState};
+
+/// UIDs a UID set names (`1:3,7` is four).
+fn set_len(set: &str) -> usize {
+    set.split(',')
+        .map(|part| match part.split_once(':') {
+            Some((a, b)) => {
+                let (a, b): (usize, usize) = (a.parse().unwrap(), b.parse().unwrap());
+                a.abs_diff(b) + 1
+            }
+            None => 1,
+        })
+        .sum()
+}
+
+#[tokio::test]
+async fn one_fetch_asks_for_eight_batches_of_bodies() {
+    let s = stack();
+    for t in common::databases().await {
+        let b = t.backend;
+        let st = state(t.db.clone(), &s);
+        let fake = fake_imap::start(
+            &s.ca,
+            Behaviour {
+                messages: 2000,
+                ..Behaviour::default()
+            },
+        )
+        .await;
+        let id = hostile_mailbox(&st, &s, fake.port).await;
+        let mut engine = engine(&st);
+        engine.limits.body_batch = 50;
+        assert_eq!(engine.limits.batches_per_fetch, 8, "the default");
+        assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced, "{b}");
+
+        let rows = rows(&t.db, id).await;
+        assert_eq!(rows.len(), 2000, "{b}: every message once");
+        assert!(
+            rows.iter().all(|r| r.body_state == BodyState::Stored),
+            "{b}: every body stored"
+        );
+        let inbox = folder(&t.db, id, "INBOX").await;
+        assert_eq!(
+            (inbox.in_range, inbox.headers_done, inbox.bodies_done),
+            (2000, 2000, 2000),
+            "{b}: the folder's counts"
+        );
+        // The header pass's newest 100 (two batches: one fetch), then the other 1,900
+        // in fetches of at most 400 (eight batches of 50): five of them.
+        let sizes: Vec<usize> = fake
+            .commands()
+            .iter()
+            .filter(|c| c.contains("BODY.PEEK[]"))
+            .map(|c| set_len(c.split(' ').nth(2).unwrap()))
+            .collect();
+        assert_eq!(sizes, vec![100, 400, 400, 400, 400, 300], "{b}");
+    }
+}
