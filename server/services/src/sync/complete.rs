@@ -21,8 +21,13 @@ use super::{
 use sea_orm::DatabaseConnection;
 use std::{collections::HashMap, time::Duration};
 
-/// UIDs per FETCH of flags, dates and sizes (about 60 bytes of answer each).
-const META_CHUNK: usize = 5000;
+/// UIDs per FETCH of flags, dates and sizes (about 60 bytes of answer each, 1.2 MB for
+/// them all): ten fetches of bodies at the default bounds. Each part costs about two
+/// round trips of a link (its own fetch, and a last fetch of bodies less than full): with
+/// 5,000 a part a 100k first sync over a 200 ms round trip took 34–36 s instead of 29 s
+/// (docs/benchmarks.md, forty-fifth round). A set with gaps is cut shorter
+/// ([`fetch::in_short_sets`]).
+const META_CHUNK: usize = 20_000;
 
 /// Where the rest of one folder goes, and how far the folder's counts are.
 pub struct Rest<'a> {
@@ -40,7 +45,10 @@ impl Rest<'_> {
         session: &mut ImapSession,
         uids: &[i64],
     ) -> Result<(), SyncError> {
-        for part in uids.chunks(META_CHUNK) {
+        let parts = uids
+            .chunks(META_CHUNK)
+            .flat_map(|chunk| fetch::in_short_sets(chunk, |u| *u));
+        for part in parts {
             let mut metas = timed(self.limits.command_timeout, fetch::meta(session, part)).await?;
             metas.sort_unstable_by_key(|m| std::cmp::Reverse(m.uid));
             let (too_large, wanted): (Vec<Meta>, Vec<Meta>) = metas

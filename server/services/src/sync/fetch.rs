@@ -20,9 +20,11 @@ use futures_util::TryStreamExt;
 use std::collections::HashSet;
 
 mod bodies;
+mod sets;
 mod wanted;
 
 pub use bodies::{Answers, Body, asked_alone, bodies};
+pub use sets::{MAX_SET_CHARS, in_short_sets};
 use wanted::Wanted;
 
 pub type ImapSession = Session<Tls>;

@@ -1,6 +1,9 @@
 //! The sizes and bounds of a run (`FetchBounds`) and the body pass's batching under them.
 
-use super::{fetch::uid_set, store::Pending};
+use super::{
+    fetch::{MAX_SET_CHARS, in_short_sets},
+    store::Pending,
+};
 use crate::mail::bounded_stream::StreamLimits;
 use std::time::Duration;
 
@@ -108,48 +111,34 @@ impl FetchBounds {
     }
 }
 
-/// Characters of a UID set in one command at most: RFC 7162 §4 asks clients to keep a
-/// command line to about 8,192 octets, and servers refuse longer ones.
-const MAX_SET_CHARS: usize = 8000;
-
 /// Groups pending messages (newest first) into UID FETCHes of at most
 /// [`FetchBounds::fetch_messages`] messages and [`FetchBounds::fetch_bytes`] declared
 /// bytes (a single larger message goes alone), each UID set within [`MAX_SET_CHARS`].
 pub(super) fn fetches(wanted: &[Pending], limits: &FetchBounds) -> Vec<Vec<Pending>> {
     let (count, max_bytes) = (limits.fetch_messages(), limits.fetch_bytes());
-    let mut out = Vec::new();
+    let mut groups = Vec::new();
     let mut current: Vec<Pending> = Vec::new();
     let mut bytes = 0;
     for p in wanted {
         if !current.is_empty() && (current.len() >= count || bytes + p.size > max_bytes) {
-            split_long_sets(std::mem::take(&mut current), &mut out);
+            groups.push(std::mem::take(&mut current));
             bytes = 0;
         }
         current.push(*p);
         bytes += p.size.max(0);
     }
-    if !current.is_empty() {
-        split_long_sets(current, &mut out);
-    }
-    out
-}
-
-/// `group` as it is, or halved until each half's UID set is short enough.
-fn split_long_sets(group: Vec<Pending>, out: &mut Vec<Vec<Pending>>) {
-    let uids: Vec<i64> = group.iter().map(|p| p.uid).collect();
-    if group.len() < 2 || uid_set(&uids).len() <= MAX_SET_CHARS {
-        out.push(group);
-        return;
-    }
-    let mut first = group;
-    let second = first.split_off(first.len() / 2);
-    split_long_sets(first, out);
-    split_long_sets(second, out);
+    groups.push(current);
+    groups
+        .iter()
+        .flat_map(|g| in_short_sets(g, |p| p.uid))
+        .map(<[_]>::to_vec)
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sync::fetch::uid_set;
     use chrono::{DateTime, Utc};
 
     fn pending(uids_sizes: &[(i64, i64)]) -> Vec<Pending> {
