@@ -1,9 +1,6 @@
 //! The sizes and bounds of a run (`FetchBounds`) and the body pass's batching under them.
 
-use super::{
-    fetch::{MAX_SET_CHARS, in_short_sets},
-    store::Pending,
-};
+use super::{fetch::in_short_sets, store::Pending};
 use crate::mail::bounded_stream::StreamLimits;
 use std::time::Duration;
 
@@ -113,7 +110,7 @@ impl FetchBounds {
 
 /// Groups pending messages (newest first) into UID FETCHes of at most
 /// [`FetchBounds::fetch_messages`] messages and [`FetchBounds::fetch_bytes`] declared
-/// bytes (a single larger message goes alone), each UID set within [`MAX_SET_CHARS`].
+/// bytes (a single larger message goes alone), each UID set within [`MAX_SET_CHARS`](super::fetch::MAX_SET_CHARS).
 pub(super) fn fetches(wanted: &[Pending], limits: &FetchBounds) -> Vec<Vec<Pending>> {
     let (count, max_bytes) = (limits.fetch_messages(), limits.fetch_bytes());
     let mut groups = Vec::new();
@@ -138,7 +135,7 @@ pub(super) fn fetches(wanted: &[Pending], limits: &FetchBounds) -> Vec<Vec<Pendi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sync::fetch::uid_set;
+    use crate::sync::fetch::{MAX_SET_CHARS, uid_set};
     use chrono::{DateTime, Utc};
 
     fn pending(uids_sizes: &[(i64, i64)]) -> Vec<Pending> {
