@@ -110,13 +110,13 @@ pub async fn fetch_whole(
         let mut batch = Batch::default();
         while let Some((uid, body)) = within(deadline, answers.next()).await? {
             let Some(p) = by_uid.get(&uid) else { continue };
-            batch.push(*p, body);
-            if batch.is_full(limits) {
+            if batch.is_full_before(&body, limits) {
                 in_store
                     .hand_over(batch.take(), &store, tally, &mut left)
                     .await?;
                 deadline = Instant::now() + limits.command_timeout;
             }
+            batch.push(*p, body);
         }
         let again = std::mem::take(&mut answers.again);
         drop(answers);
@@ -152,19 +152,27 @@ struct Batch {
 impl Batch {
     fn push(&mut self, p: Pending, body: Body) {
         self.started.get_or_insert_with(Instant::now);
-        if let Body::Kept(bytes) = &body {
-            self.bytes += bytes.len() as i64;
-        }
+        self.bytes += bytes_of(&body);
         self.items.push((p, body));
     }
 
-    /// At `body_batch` messages or `body_batch_bytes` of them.
-    fn is_full(&self, limits: &FetchBounds) -> bool {
-        self.items.len() >= limits.body_batch || self.bytes >= limits.body_batch_bytes
+    /// Whether `body` would take the batch over `body_batch` messages or
+    /// `body_batch_bytes` (a single larger message goes alone).
+    fn is_full_before(&self, body: &Body, limits: &FetchBounds) -> bool {
+        !self.items.is_empty()
+            && (self.items.len() >= limits.body_batch
+                || self.bytes + bytes_of(body) > limits.body_batch_bytes)
     }
 
     fn take(&mut self) -> Batch {
         std::mem::take(self)
+    }
+}
+
+fn bytes_of(body: &Body) -> i64 {
+    match body {
+        Body::Kept(bytes) => bytes.len() as i64,
+        Body::TooLarge => 0,
     }
 }
 
