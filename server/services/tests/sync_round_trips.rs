@@ -1,5 +1,6 @@
-//! A link's round trip is paid once a fetch of several body batches, not once a batch:
-//! the fake server (`tests/fake_imap`) logs every command it gets. On SQLite and
+//! A link's round trip is paid once a fetch of several body batches, not once a batch, and
+//! a sync run does not wait for ENABLE's answer: the fake server (`tests/fake_imap`) logs
+//! every command it gets. On SQLite and
 //! PostgreSQL; needs the mail stack (its CA and certificate, and the real Postfix for the
 //! connect wizard's SMTP check). The same path against the real Dovecot is in
 //! `sync_whole_rows.rs` (batches of 7 and 9, several to a fetch).
@@ -15,6 +16,7 @@ use common::{
 };
 use fake_imap::Behaviour;
 use services::sync::{schedule::Outcome, store::BodyState};
+use std::time::Duration;
 
 /// UIDs a UID set names (`1:3,7` is four).
 fn set_len(set: &str) -> usize {
@@ -70,5 +72,47 @@ async fn one_fetch_asks_for_eight_batches_of_bodies() {
             .map(|c| set_len(c.split(' ').nth(2).unwrap()))
             .collect();
         assert_eq!(sizes, vec![100, 400, 400, 400, 400, 300], "{b}");
+    }
+}
+
+#[tokio::test]
+async fn a_sync_run_sends_its_first_examine_without_waiting_for_enable() {
+    let s = stack();
+    for t in common::databases().await {
+        let b = t.backend;
+        let st = state(t.db.clone(), &s);
+        // ENABLE answered only once the next command has arrived: a run that waited for
+        // it would wait out its command timeout.
+        let fake = fake_imap::start(
+            &s.ca,
+            Behaviour {
+                condstore: true,
+                late_enable: true,
+                ..Behaviour::default()
+            },
+        )
+        .await;
+        let id = hostile_mailbox(&st, &s, fake.port).await;
+        let mut engine = engine(&st);
+        engine.limits.command_timeout = Duration::from_secs(3);
+        assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced, "{b}");
+        let commands = fake.commands();
+        let enable = commands
+            .iter()
+            .position(|c| c == "ENABLE CONDSTORE")
+            .expect("ENABLE sent");
+        assert!(
+            commands[enable + 1].starts_with("EXAMINE"),
+            "{b}: ENABLE, then EXAMINE: {commands:?}"
+        );
+        let rows = rows(&t.db, id).await;
+        assert_eq!(rows.len(), 3, "{b}: every message once");
+        assert!(
+            rows.iter().all(|r| r.body_state == BodyState::Stored),
+            "{b}"
+        );
+        // The CONDSTORE shortcut works: HIGHESTMODSEQ remembered.
+        let inbox = folder(&t.db, id, "INBOX").await;
+        assert_eq!(inbox.highest_modseq, Some(1), "{b}");
     }
 }

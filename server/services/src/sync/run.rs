@@ -116,7 +116,7 @@ impl SyncEngine {
             .acquire_owned()
             .await
             .map_err(|_| SyncError::Imap("host limiter closed".into()))?;
-        let mut session = self.log_in(&row).await?;
+        let mut session = self.log_in_to_sync(&row).await?;
         let result = self.folders(&mut session, &row).await;
         if result.is_ok() {
             clear_resync(&self.db, mailbox_id, row.resync_from).await?;
@@ -142,6 +142,41 @@ impl SyncEngine {
     /// A logged-in session for the mailbox, CONDSTORE enabled where offered. Not counted
     /// against the host limit: callers that need that hold a permit.
     pub async fn log_in(&self, row: &mailbox::Model) -> Result<ImapSession, SyncError> {
+        let (mut session, condstore) = self.logged_in(row).await?;
+        if condstore {
+            tokio::time::timeout(
+                self.limits.command_timeout,
+                session.run_command_and_check_ok("ENABLE CONDSTORE"),
+            )
+            .await
+            .map_err(|_| SyncError::Timeout)??;
+        }
+        Ok(session)
+    }
+
+    /// [`SyncEngine::log_in`] for a sync run, whose first command is an EXAMINE: ENABLE
+    /// CONDSTORE is sent without waiting for its answer, a link's round trip less a run
+    /// (docs/benchmarks.md, forty-fifth round). The EXAMINE reads past that answer
+    /// (async-imap hands another command's answers to the session's unsolicited channel,
+    /// which `fetch` empties before each command). A refused ENABLE only leaves the run
+    /// without the CONDSTORE shortcut: no HIGHESTMODSEQ is remembered, and flags are
+    /// compared in full. Not for a session whose next command waits for a continuation
+    /// (APPEND): another command's answer would come first.
+    async fn log_in_to_sync(&self, row: &mailbox::Model) -> Result<ImapSession, SyncError> {
+        let (mut session, condstore) = self.logged_in(row).await?;
+        if condstore {
+            tokio::time::timeout(
+                self.limits.command_timeout,
+                session.run_command("ENABLE CONDSTORE"),
+            )
+            .await
+            .map_err(|_| SyncError::Timeout)??;
+        }
+        Ok(session)
+    }
+
+    /// A logged-in session and whether it offers CONDSTORE (and ENABLE).
+    async fn logged_in(&self, row: &mailbox::Model) -> Result<(ImapSession, bool), SyncError> {
         let login = credentials::imap_login(self.keys(), row)
             .await
             .map_err(SyncError::Connect)?;
@@ -169,16 +204,9 @@ impl SyncEngine {
             }
             other => other,
         };
-        let (mut session, caps) = opened?;
-        if caps.iter().any(|c| c == "CONDSTORE") && caps.iter().any(|c| c == "ENABLE") {
-            tokio::time::timeout(
-                self.limits.command_timeout,
-                session.run_command_and_check_ok("ENABLE CONDSTORE"),
-            )
-            .await
-            .map_err(|_| SyncError::Timeout)??;
-        }
-        Ok(session)
+        let (session, caps) = opened?;
+        let condstore = caps.iter().any(|c| c == "CONDSTORE") && caps.iter().any(|c| c == "ENABLE");
+        Ok((session, condstore))
     }
 
     /// What a login needs to open the mailbox's secrets or its OAuth2 grant.

@@ -36,6 +36,9 @@ pub struct Behaviour {
     pub nil_headers: bool,
     /// CONDSTORE offered, EXAMINE telling `HIGHESTMODSEQ 1` (nothing ever changes).
     pub condstore: bool,
+    /// ENABLE is answered only once the next command has arrived, as a server may answer
+    /// pipelined commands: a client waiting for that answer first waits forever.
+    pub late_enable: bool,
     /// The UID whose header and whole-message FETCH answers leave what was asked out
     /// (flags only); 0 for none. Shared: a test may change it between runs.
     pub bodiless: Arc<AtomicU32>,
@@ -54,6 +57,7 @@ impl Default for Behaviour {
             unsolicited_flags: false,
             nil_headers: false,
             condstore: false,
+            late_enable: false,
             bodiless: Arc::new(AtomicU32::new(0)),
         }
     }

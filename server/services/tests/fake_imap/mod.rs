@@ -119,6 +119,8 @@ where
         .write_all(format!("* OK [CAPABILITY {caps}] fake server ready\r\n").as_bytes())
         .await?;
     let mut line = String::new();
+    // The tag of an ENABLE held back until the next command ([`Behaviour::late_enable`]).
+    let mut held_enable: Option<String> = None;
     loop {
         line.clear();
         if lines.read_line(&mut line).await? == 0 {
@@ -130,6 +132,15 @@ where
         let upper = rest.to_ascii_uppercase();
         log.lock().unwrap().push(rest.clone());
         let command = upper.split(' ').next().unwrap_or("");
+        if let Some(enable) = held_enable.take() {
+            write
+                .write_all(format!("* ENABLED CONDSTORE\r\n{enable} OK enabled\r\n").as_bytes())
+                .await?;
+        }
+        if command == "ENABLE" && b.late_enable {
+            held_enable = Some(tag);
+            continue;
+        }
         if b.unsolicited_flags && upper.starts_with("UID FETCH") {
             // Told first; then the command is answered as usual.
             for uid in 1..=b.messages {
