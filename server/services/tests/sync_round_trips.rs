@@ -31,22 +31,28 @@ fn set_len(set: &str) -> usize {
         .sum()
 }
 
+/// The fake server with `behaviour`, its mailbox connected, and an engine for it.
+async fn on_fake(
+    st: &services::AppState,
+    s: &common::mail_stack::Stack,
+    behaviour: Behaviour,
+) -> (fake_imap::FakeImap, i64, services::sync::SyncEngine) {
+    let fake = fake_imap::start(&s.ca, behaviour).await;
+    let id = hostile_mailbox(st, s, fake.port).await;
+    (fake, id, engine(st))
+}
+
 #[tokio::test]
 async fn one_fetch_asks_for_eight_batches_of_bodies() {
     let s = stack();
     for t in common::databases().await {
         let b = t.backend;
         let st = state(t.db.clone(), &s);
-        let fake = fake_imap::start(
-            &s.ca,
-            Behaviour {
-                messages: 2000,
-                ..Behaviour::default()
-            },
-        )
-        .await;
-        let id = hostile_mailbox(&st, &s, fake.port).await;
-        let mut engine = engine(&st);
+        let behaviour = Behaviour {
+            messages: 2000,
+            ..Behaviour::default()
+        };
+        let (fake, id, mut engine) = on_fake(&st, &s, behaviour).await;
         engine.limits.body_batch = 50;
         assert_eq!(engine.limits.batches_per_fetch, 8, "the default");
         assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced, "{b}");
@@ -83,17 +89,12 @@ async fn a_sync_run_sends_its_first_examine_without_waiting_for_enable() {
         let st = state(t.db.clone(), &s);
         // ENABLE answered only once the next command has arrived: a run that waited for
         // it would wait out its command timeout.
-        let fake = fake_imap::start(
-            &s.ca,
-            Behaviour {
-                condstore: true,
-                late_enable: true,
-                ..Behaviour::default()
-            },
-        )
-        .await;
-        let id = hostile_mailbox(&st, &s, fake.port).await;
-        let mut engine = engine(&st);
+        let behaviour = Behaviour {
+            condstore: true,
+            late_enable: true,
+            ..Behaviour::default()
+        };
+        let (fake, id, mut engine) = on_fake(&st, &s, behaviour).await;
         engine.limits.command_timeout = Duration::from_secs(3);
         assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced, "{b}");
         let commands = fake.commands();

@@ -142,16 +142,7 @@ impl SyncEngine {
     /// A logged-in session for the mailbox, CONDSTORE enabled where offered. Not counted
     /// against the host limit: callers that need that hold a permit.
     pub async fn log_in(&self, row: &mailbox::Model) -> Result<ImapSession, SyncError> {
-        let (mut session, condstore) = self.logged_in(row).await?;
-        if condstore {
-            tokio::time::timeout(
-                self.limits.command_timeout,
-                session.run_command_and_check_ok("ENABLE CONDSTORE"),
-            )
-            .await
-            .map_err(|_| SyncError::Timeout)??;
-        }
-        Ok(session)
+        self.log_in_enabling(row, true).await
     }
 
     /// [`SyncEngine::log_in`] for a sync run, whose first command is an EXAMINE: ENABLE
@@ -163,14 +154,27 @@ impl SyncEngine {
     /// compared in full. Not for a session whose next command waits for a continuation
     /// (APPEND): another command's answer would come first.
     async fn log_in_to_sync(&self, row: &mailbox::Model) -> Result<ImapSession, SyncError> {
+        self.log_in_enabling(row, false).await
+    }
+
+    /// Logs in and enables CONDSTORE where offered, waiting for its answer or not.
+    async fn log_in_enabling(
+        &self,
+        row: &mailbox::Model,
+        wait: bool,
+    ) -> Result<ImapSession, SyncError> {
         let (mut session, condstore) = self.logged_in(row).await?;
         if condstore {
-            tokio::time::timeout(
-                self.limits.command_timeout,
-                session.run_command("ENABLE CONDSTORE"),
-            )
-            .await
-            .map_err(|_| SyncError::Timeout)??;
+            let enable = async {
+                if wait {
+                    session.run_command_and_check_ok("ENABLE CONDSTORE").await
+                } else {
+                    session.run_command("ENABLE CONDSTORE").await.map(drop)
+                }
+            };
+            tokio::time::timeout(self.limits.command_timeout, enable)
+                .await
+                .map_err(|_| SyncError::Timeout)??;
         }
         Ok(session)
     }
