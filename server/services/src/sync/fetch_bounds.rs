@@ -24,8 +24,8 @@ pub struct FetchBounds {
     pub body_batch_bytes: i64,
     /// Batches asked for in one UID FETCH, its answer cut into batches as it arrives: a
     /// link's round trip is paid once a fetch instead of once a batch (a 10k first sync
-    /// over a link of 50 ms round trip took 4.1 s with one batch a fetch; docs/benchmarks.md,
-    /// forty-fifth round).
+    /// over a link of 50 ms round trip took 3.5–5.0 s with one batch a fetch, 2.0–2.1 s
+    /// with eight; docs/benchmarks.md, forty-fifth round).
     pub batches_per_fetch: usize,
     /// Larger messages keep their headers and show "too large, open on server"; the
     /// bytes a server actually sends count, not the size it declares.
