@@ -136,8 +136,7 @@ pub async fn fetch_whole(
                 .await?;
         }
     }
-    finish(in_store.older.take(), tally, &mut left).await?;
-    finish(in_store.newer.take(), tally, &mut left).await?;
+    in_store.drain(tally, &mut left).await?;
     Ok(left)
 }
 
@@ -207,6 +206,12 @@ impl InStore {
         self.handed += 1;
         self.newer = Some(store(batch.items, self.line.turn()));
         Ok(())
+    }
+
+    /// Waits for both batches still in store, in their order.
+    async fn drain(&mut self, tally: &mut Tally, left: &mut Leftover) -> Result<(), SyncError> {
+        finish(self.older.take(), tally, left).await?;
+        finish(self.newer.take(), tally, left).await
     }
 }
 
