@@ -1,6 +1,6 @@
-//! A link's round trip is paid once a fetch of several body batches, not once a batch, and
-//! a sync run does not wait for ENABLE's answer: the fake server (`tests/fake_imap`) logs
-//! every command it gets. On SQLite and
+//! A link's round trip is paid once a fetch of several body batches, not once a batch; a
+//! sync run does not wait for ENABLE's answer, nor ask for the capabilities a LOGIN's OK
+//! told: the fake server (`tests/fake_imap`) logs every command it gets. On SQLite and
 //! PostgreSQL; needs the mail stack (its CA and certificate, and the real Postfix for the
 //! connect wizard's SMTP check). The same path against the real Dovecot is in
 //! `sync_whole_rows.rs` (batches of 7 and 9, several to a fetch).
@@ -12,9 +12,11 @@ use common::{
     hostile_mailbox::hostile_mailbox,
     mail_stack::stack,
     mailbox_fixtures::state,
-    sync_fixtures::{engine, folder, rows},
+    sync_fixtures::{connected, engine, folder, mail_user, rows},
 };
 use fake_imap::Behaviour;
+use sea_orm::EntityTrait;
+use services::entities::mailbox;
 use services::sync::{schedule::Outcome, store::BodyState};
 use std::time::Duration;
 
@@ -115,5 +117,90 @@ async fn a_sync_run_sends_its_first_examine_without_waiting_for_enable() {
         // The CONDSTORE shortcut works: HIGHESTMODSEQ remembered.
         let inbox = folder(&t.db, id, "INBOX").await;
         assert_eq!(inbox.highest_modseq, Some(1), "{b}");
+    }
+}
+
+/// The names of the commands the fake server got after its last LOGIN.
+fn after_last_login(fake: &fake_imap::FakeImap) -> Vec<String> {
+    let commands = fake.commands();
+    let login = commands
+        .iter()
+        .rposition(|c| c.starts_with("LOGIN"))
+        .expect("LOGIN sent");
+    commands[login + 1..]
+        .iter()
+        .filter_map(|c| c.split(' ').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test]
+async fn no_session_asks_for_the_capabilities_its_log_in_told() {
+    let s = stack();
+    for t in common::databases().await {
+        let b = t.backend;
+        let st = state(t.db.clone(), &s);
+        for told in [true, false] {
+            // CONDSTORE offered; whether the LOGIN's OK says so or only CAPABILITY does.
+            let behaviour = Behaviour {
+                condstore: true,
+                caps_on_login: told,
+                ..Behaviour::default()
+            };
+            let (fake, id, engine) = on_fake(&st, &s, behaviour).await;
+            let asked: &[&str] = if told { &[] } else { &["CAPABILITY"] };
+
+            // A sync run: then ENABLE and EXAMINE.
+            assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced, "{b} {told}");
+            let sent = after_last_login(&fake);
+            assert_eq!(
+                sent[..asked.len() + 2],
+                [asked, &["ENABLE", "EXAMINE"]].concat(),
+                "{b}, told on LOGIN: {told}: {sent:?}"
+            );
+            // Either way CONDSTORE is known and used: HIGHESTMODSEQ remembered.
+            let inbox = folder(&t.db, id, "INBOX").await;
+            assert_eq!(inbox.highest_modseq, Some(1), "{b} {told}");
+            let stored = rows(&t.db, id).await.len();
+            assert_eq!(stored, 3, "{b} {told}: every message once");
+
+            // A write-back's session: no ENABLE (it needs no CONDSTORE) either.
+            let row = mailbox::Entity::find_by_id(id)
+                .one(&t.db)
+                .await
+                .unwrap()
+                .unwrap();
+            let (mut session, offered) = engine.log_in_offering(&row).await.unwrap();
+            assert!(offered.iter().any(|c| c == "CONDSTORE"), "{b} {told}");
+            session.logout().await.unwrap();
+            let sent = after_last_login(&fake);
+            assert_eq!(sent, [asked, &["LOGOUT"]].concat(), "{b} {told}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn dovecot_tells_its_capabilities_on_login() {
+    let s = stack();
+    for t in common::databases().await {
+        let b = t.backend;
+        let st = state(t.db.clone(), &s);
+        let user = mail_user("caps");
+        let id = connected(&st, &s, &user, &["INBOX"]).await;
+        let row = mailbox::Entity::find_by_id(id)
+            .one(&t.db)
+            .await
+            .unwrap()
+            .unwrap();
+        // What a write-back uses (MOVE, UIDPLUS) and what a sync run enables, from the
+        // real server's LOGIN answer or its CAPABILITY.
+        let (mut session, offered) = engine(&st).log_in_offering(&row).await.unwrap();
+        for name in ["MOVE", "UIDPLUS", "CONDSTORE", "ENABLE"] {
+            assert!(
+                offered.iter().any(|c| c == name),
+                "{b}: {name} in {offered:?}"
+            );
+        }
+        session.logout().await.unwrap();
     }
 }

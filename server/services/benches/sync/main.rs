@@ -17,6 +17,8 @@
 //! growth USER...                 growth of the initial sync with the mailbox (users of
 //!                                1k, 10k, 100k messages), SQLite and PostgreSQL: time,
 //!                                first page, peak RSS, ratio to a raw fetch of the same run
+//! sessions USER [REPS]           log-in to an EXAMINE answered, each kind of session
+//!                                against a bare client (`scripts/bench-link` for a link)
 //! ```
 //! Internal (run as child processes): `sync-once USER`, `raw-rust USER`,
 //! `scaleout-worker URL OWNER LOG DEADLINE_S`, `crm-once USER off|automatic`,
@@ -37,6 +39,7 @@ mod resync;
 mod scaleout;
 mod sched;
 mod scratch;
+mod sessions;
 
 use std::{
     collections::HashMap,
@@ -69,6 +72,7 @@ fn main() {
         Some("crm") => crm::crm(arg(1).expect("USER"), num(2, 3)),
         Some("crm-once") => crm::crm_once(arg(1).expect("USER"), arg(2).expect("off|automatic")),
         Some("growth") => growth::growth(&args[1..]),
+        Some("sessions") => sessions::sessions(arg(1).expect("USER"), num(2, 10)),
         Some("growth-once") => growth::growth_once(
             arg(1).expect("USER"),
             arg(2).expect("sqlite|postgres"),
@@ -86,7 +90,7 @@ fn main() {
             eprintln!(
                 "usage: sync (sync10k USER [REPS] | first-page USER | resync10 USER FOLDER... | \
                  scheduler [N] [SPREAD_S] | scaleout [N] [PROCS] [BASE_N] | crm USER [REPS] | \
-                 growth USER...)"
+                 growth USER... | sessions USER [REPS])"
             );
             std::process::exit(2);
         }

@@ -95,13 +95,8 @@ async fn write(ctx: &Ctx, mailbox_id: i64) -> ServiceResult<()> {
         return give_up(db, &all, "the mailbox needs its new password").await;
     }
     let t = ctx.engine.limits.command_timeout;
-    let login = async {
-        let mut session = ctx.engine.log_in(&row).await?;
-        let caps = imap::caps(&mut session, t).await?;
-        Ok::<_, SyncError>((session, caps))
-    };
-    let (mut session, caps) = match login.await {
-        Ok(open) => open,
+    let (mut session, caps) = match ctx.engine.log_in_offering(&row).await {
+        Ok((session, offered)) => (session, Caps::of(&offered)),
         Err(err) => {
             return match classify(&err) {
                 Failure::Permanent(text) => {

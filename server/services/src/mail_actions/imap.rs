@@ -33,17 +33,18 @@ pub struct Copied {
 /// The most UID pairs read from one COPYUID (a server cannot make us expand more).
 const MAX_PAIRS: usize = 10_000;
 
-/// Every command below is bounded by `limit`: a silent server is a [`SyncError::Timeout`].
-pub async fn caps(session: &mut ImapSession, limit: Duration) -> Result<Caps, SyncError> {
-    let caps = tokio::time::timeout(limit, session.capabilities())
-        .await
-        .map_err(|_| SyncError::Timeout)??;
-    Ok(Caps {
-        moves: caps.has_str("MOVE"),
-        uidplus: caps.has_str("UIDPLUS"),
-    })
+impl Caps {
+    /// From the capability names a log-in told ([`crate::sync::SyncEngine::log_in_offering`]).
+    pub fn of(offered: &[String]) -> Caps {
+        let has = |name: &str| offered.iter().any(|c| c.eq_ignore_ascii_case(name));
+        Caps {
+            moves: has("MOVE"),
+            uidplus: has("UIDPLUS"),
+        }
+    }
 }
 
+/// Every command below is bounded by `limit`: a silent server is a [`SyncError::Timeout`].
 /// SELECTs a folder read-write; its UIDVALIDITY.
 pub async fn select(
     session: &mut ImapSession,

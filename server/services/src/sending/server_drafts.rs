@@ -9,7 +9,7 @@ use super::outgoing::{self, folder_with_role};
 use crate::{
     entities::{draft, mailbox, mailbox_folder},
     error::ServiceResult,
-    mail_actions::imap::{caps, expunge, select},
+    mail_actions::imap::{Caps, expunge, select},
     sync::{SyncEngine, SyncError, fetch::ImapSession},
 };
 use chrono::{DateTime, Utc};
@@ -109,8 +109,9 @@ async fn one(engine: &SyncEngine, row: &draft::Model) -> Result<(), SyncError> {
         // No Drafts folder: nothing to keep on the server.
         return forget(db, row).await.map_err(storage);
     };
-    let mut session = engine.log_in(&mailbox).await?;
-    let result = copy(engine, &mut session, &mailbox, &folder, row).await;
+    let (mut session, offered) = engine.log_in_offering(&mailbox).await?;
+    let offers = Caps::of(&offered);
+    let result = copy(engine, &mut session, offers, &mailbox, &folder, row).await;
     let _ = tokio::time::timeout(COMMAND_LIMIT, session.logout()).await;
     result
 }
@@ -118,13 +119,13 @@ async fn one(engine: &SyncEngine, row: &draft::Model) -> Result<(), SyncError> {
 async fn copy(
     engine: &SyncEngine,
     session: &mut ImapSession,
+    offers: Caps,
     mailbox: &mailbox::Model,
     folder: &mailbox_folder::Model,
     row: &draft::Model,
 ) -> Result<(), SyncError> {
     let db = &engine.db;
     let storage = |e: sea_orm::DbErr| SyncError::Imap(e.to_string());
-    let offers = caps(session, COMMAND_LIMIT).await?;
     let keep = row.state != SendState::Sent && row.state != SendState::Discarded;
     if keep {
         let raw = outgoing::draft_copy(db, mailbox, row)

@@ -230,7 +230,7 @@ impl Watch {
         else {
             return Ok(());
         };
-        let mut session = self.engine.log_in(&row).await?;
+        let mut session = self.engine.log_in_to_examine(&row).await?;
         loop {
             let state = tokio::time::timeout(
                 self.config.command_timeout,

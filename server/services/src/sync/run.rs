@@ -116,7 +116,7 @@ impl SyncEngine {
             .acquire_owned()
             .await
             .map_err(|_| SyncError::Imap("host limiter closed".into()))?;
-        let mut session = self.log_in_to_sync(&row).await?;
+        let mut session = self.log_in_to_examine(&row).await?;
         let result = self.folders(&mut session, &row).await;
         if result.is_ok() {
             clear_resync(&self.db, mailbox_id, row.resync_from).await?;
@@ -139,48 +139,51 @@ impl SyncEngine {
         result
     }
 
-    /// A logged-in session for the mailbox, CONDSTORE enabled where offered. Not counted
-    /// against the host limit: callers that need that hold a permit.
+    /// A logged-in session for the mailbox, for work that needs no CONDSTORE (a
+    /// write-back, a body fetched on opening, a Sent copy, a draft): no ENABLE, and no
+    /// CAPABILITY where the LOGIN's answer told them, so a link's round trips less before
+    /// the first command (docs/benchmarks.md, forty-sixth round). Not counted against the
+    /// host limit: callers that need that hold a permit.
     pub async fn log_in(&self, row: &mailbox::Model) -> Result<ImapSession, SyncError> {
-        self.log_in_enabling(row, true).await
+        self.logged_in(row).await.map(|(session, _)| session)
     }
 
-    /// [`SyncEngine::log_in`] for a sync run, whose first command is an EXAMINE: ENABLE
-    /// CONDSTORE is sent without waiting for its answer, a link's round trip less a run
-    /// (docs/benchmarks.md, forty-fifth round). The EXAMINE reads past that answer
-    /// (async-imap hands another command's answers to the session's unsolicited channel,
-    /// which `fetch` empties before each command). A refused ENABLE only leaves the run
-    /// without the CONDSTORE shortcut: no HIGHESTMODSEQ is remembered, and flags are
-    /// compared in full. Not for a session whose next command waits for a continuation
-    /// (APPEND): another command's answer would come first.
-    async fn log_in_to_sync(&self, row: &mailbox::Model) -> Result<ImapSession, SyncError> {
-        self.log_in_enabling(row, false).await
-    }
-
-    /// Logs in and enables CONDSTORE where offered, waiting for its answer or not.
-    async fn log_in_enabling(
+    /// [`SyncEngine::log_in`], and what the server offers once logged in (capability
+    /// names, upper case): a write-back asks no CAPABILITY of its own.
+    pub async fn log_in_offering(
         &self,
         row: &mailbox::Model,
-        wait: bool,
-    ) -> Result<ImapSession, SyncError> {
-        let (mut session, condstore) = self.logged_in(row).await?;
-        if condstore {
-            let enable = async {
-                if wait {
-                    session.run_command_and_check_ok("ENABLE CONDSTORE").await
-                } else {
-                    session.run_command("ENABLE CONDSTORE").await.map(drop)
-                }
-            };
-            tokio::time::timeout(self.limits.command_timeout, enable)
-                .await
-                .map_err(|_| SyncError::Timeout)??;
+    ) -> Result<(ImapSession, Vec<String>), SyncError> {
+        self.logged_in(row).await
+    }
+
+    /// A session whose first command is an EXAMINE that should tell HIGHESTMODSEQ (a sync
+    /// run, an IDLE watch): ENABLE CONDSTORE where offered, sent without waiting for its
+    /// answer, a link's round trip less (docs/benchmarks.md, forty-fifth round). The
+    /// EXAMINE reads past that answer (async-imap hands another command's answers to the
+    /// session's unsolicited channel, which `fetch` empties before each command). A
+    /// refused ENABLE only leaves the session without CONDSTORE: no HIGHESTMODSEQ is
+    /// remembered, and flags are compared in full. Not for a session whose next command
+    /// waits for a continuation (APPEND, IDLE): another command's answer would come first.
+    pub async fn log_in_to_examine(&self, row: &mailbox::Model) -> Result<ImapSession, SyncError> {
+        let (mut session, caps) = self.logged_in(row).await?;
+        let offered = |name: &str| caps.iter().any(|c| c == name);
+        if offered("CONDSTORE") && offered("ENABLE") {
+            tokio::time::timeout(
+                self.limits.command_timeout,
+                session.run_command("ENABLE CONDSTORE"),
+            )
+            .await
+            .map_err(|_| SyncError::Timeout)??;
         }
         Ok(session)
     }
 
-    /// A logged-in session and whether it offers CONDSTORE (and ENABLE).
-    async fn logged_in(&self, row: &mailbox::Model) -> Result<(ImapSession, bool), SyncError> {
+    /// A logged-in session and what the server offers once logged in.
+    async fn logged_in(
+        &self,
+        row: &mailbox::Model,
+    ) -> Result<(ImapSession, Vec<String>), SyncError> {
         let login = credentials::imap_login(self.keys(), row)
             .await
             .map_err(SyncError::Connect)?;
@@ -198,7 +201,7 @@ impl SyncEngine {
             .map_err(|_| SyncError::Connect(domain::ConnectProblem::Timeout))?
             .map_err(SyncError::Connect)
         };
-        let opened = match open(login.clone()).await {
+        match open(login.clone()).await {
             // A token refused before its time: one refresh and one more try.
             Err(SyncError::Connect(domain::ConnectProblem::SignInExpired)) => {
                 match credentials::login_after_refusal(self.keys(), row, &login).await {
@@ -207,10 +210,7 @@ impl SyncEngine {
                 }
             }
             other => other,
-        };
-        let (session, caps) = opened?;
-        let condstore = caps.iter().any(|c| c == "CONDSTORE") && caps.iter().any(|c| c == "ENABLE");
-        Ok((session, condstore))
+        }
     }
 
     /// What a login needs to open the mailbox's secrets or its OAuth2 grant.

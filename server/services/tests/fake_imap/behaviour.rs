@@ -39,6 +39,8 @@ pub struct Behaviour {
     /// ENABLE is answered only once the next command has arrived, as a server may answer
     /// pipelined commands: a client waiting for that answer first waits forever.
     pub late_enable: bool,
+    /// The log-in's tagged OK tells the capabilities (`OK [CAPABILITY …]`), as Dovecot's does.
+    pub caps_on_login: bool,
     /// The UID whose header and whole-message FETCH answers leave what was asked out
     /// (flags only); 0 for none. Shared: a test may change it between runs.
     pub bodiless: Arc<AtomicU32>,
@@ -58,6 +60,7 @@ impl Default for Behaviour {
             nil_headers: false,
             condstore: false,
             late_enable: false,
+            caps_on_login: false,
             bodiless: Arc::new(AtomicU32::new(0)),
         }
     }

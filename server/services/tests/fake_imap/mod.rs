@@ -156,8 +156,12 @@ where
                     .await?
             }
             "LOGIN" | "AUTHENTICATE" => {
+                let told = match b.caps_on_login {
+                    true => format!("[CAPABILITY {caps}] "),
+                    false => String::new(),
+                };
                 write
-                    .write_all(format!("{tag} OK logged in\r\n").as_bytes())
+                    .write_all(format!("{tag} OK {told}logged in\r\n").as_bytes())
                     .await?
             }
             "LIST" => list(&mut write, &tag, b).await?,

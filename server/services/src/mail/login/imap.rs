@@ -121,23 +121,15 @@ pub async fn open_session_within(
         Some(caps) => caps,
         None => capabilities(&mut client).await?,
     };
-    let mut session = authenticate(client, &caps, login).await?;
-    // Logging in may change what is offered (RFC 3501 §6.2.3).
-    let caps = match session.capabilities().await {
-        Ok(list) => list
-            .iter()
-            .map(|cap| match cap {
-                // The same three cases as the wire type, owned.
-                async_imap::types::Capability::Imap4rev1 => capability_text(&Capability::Imap4rev1),
-                async_imap::types::Capability::Auth(mech) => {
-                    capability_text(&Capability::Auth(mech.as_str().into()))
-                }
-                async_imap::types::Capability::Atom(atom) => {
-                    capability_text(&Capability::Atom(atom.as_str().into()))
-                }
-            })
-            .collect(),
-        Err(_) => caps,
+    let (mut session, told) = authenticate(client, &caps, login).await?;
+    // Logging in may change what is offered (RFC 3501 §6.2.3). A LOGIN's OK that says so
+    // (Dovecot's does) spares the CAPABILITY command: a round trip less a session.
+    let caps = match told {
+        Some(told) => told,
+        None => match session.capabilities().await {
+            Ok(list) => owned(&list),
+            Err(_) => caps,
+        },
     };
     Ok((session, caps))
 }
@@ -231,11 +223,12 @@ async fn capabilities(client: &mut Client<Tls>) -> Result<Vec<String>, ConnectPr
 /// LOGIN, or AUTHENTICATE PLAIN (RFC 4616) when the server disabled LOGIN or the
 /// password is not ASCII (LOGIN's quoted strings are 7-bit, RFC 3501 §9); an OAuth2
 /// token goes with AUTHENTICATE XOAUTH2, and a refused token means the sign-in expired.
+/// With the session, the capabilities the tagged OK told, where it told them.
 async fn authenticate(
     client: Client<Tls>,
     caps: &[String],
     login: &Login,
-) -> Result<Session<Tls>, ConnectProblem> {
+) -> Result<(Session<Tls>, Option<Vec<String>>), ConnectProblem> {
     let password = match &login.credential {
         Credential::Password(password) => password,
         Credential::Bearer(token) => {
@@ -243,6 +236,7 @@ async fn authenticate(
             return client
                 .authenticate("XOAUTH2", answer)
                 .await
+                .map(|session| (session, None))
                 .map_err(|(err, _client)| match classify::imap_login_problem(&err) {
                     ConnectProblem::WrongPassword => ConnectProblem::SignInExpired,
                     other => other,
@@ -254,15 +248,38 @@ async fn authenticate(
     let needs_plain = login_disabled || !password.is_ascii() || !login.username.is_ascii();
     let result = if needs_plain && plain_offered {
         let plain = OneAnswer(Some(format!("\0{}\0{}", login.username, password)));
-        client.authenticate("PLAIN", plain).await
+        client
+            .authenticate("PLAIN", plain)
+            .await
+            .map(|session| (session, None))
     } else if login_disabled {
         return Err(ConnectProblem::LoginRefused {
             server_text: "LOGINDISABLED, and no AUTH=PLAIN".into(),
         });
     } else {
-        client.login(&login.username, password).await
+        // The OK's CAPABILITY code, where there is one (RFC 3501 §6.2.3).
+        client
+            .login_with_capabilities(&login.username, password)
+            .await
+            .map(|(session, told)| (session, told.map(|told| owned(&told))))
     };
     result.map_err(|(err, _client)| classify::imap_login_problem(&err))
+}
+
+/// async-imap's capabilities as the texts [`capability_text`] gives.
+fn owned(list: &async_imap::types::Capabilities) -> Vec<String> {
+    list.iter()
+        .map(|cap| match cap {
+            // The same three cases as the wire type, owned.
+            async_imap::types::Capability::Imap4rev1 => capability_text(&Capability::Imap4rev1),
+            async_imap::types::Capability::Auth(mech) => {
+                capability_text(&Capability::Auth(mech.as_str().into()))
+            }
+            async_imap::types::Capability::Atom(atom) => {
+                capability_text(&Capability::Atom(atom.as_str().into()))
+            }
+        })
+        .collect()
 }
 
 /// A single-message SASL exchange (PLAIN, XOAUTH2): the message to the first challenge,
