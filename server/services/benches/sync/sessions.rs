@@ -2,7 +2,9 @@
 //! of session logs in — a write-back's, a body fetched on opening, a Sent copy
 //! (`SyncEngine::log_in`), and a sync run's or IDLE's (`log_in_to_examine`) — against a
 //! bare client in the same run (TCP, TLS, greeting, LOGIN, EXAMINE: the round trips no
-//! client can skip). Run behind `scripts/bench-link RTT_MS` to see a link's round trips.
+//! client can skip), and against what a write-back's session sent before the forty-sixth
+//! round (CAPABILITY after LOGIN, ENABLE CONDSTORE waited for, CAPABILITY again). Run
+//! behind `scripts/bench-link RTT_MS` to see a link's round trips.
 
 use super::{common::mail_stack::stack, initial::Fresh, median, runtime};
 use sea_orm::EntityTrait;
@@ -19,8 +21,9 @@ pub fn sessions(user: &str, reps: usize) {
             .expect("mailbox row")
             .expect("mailbox connected");
         let engine = fresh.engine();
-        let (mut bare, mut other, mut examine) = (Vec::new(), Vec::new(), Vec::new());
-        // Alternated, so a drift of the machine's speed falls on all three alike.
+        let (mut bare, mut other, mut examine, mut before) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        // Alternated, so a drift of the machine's speed falls on all four alike.
         for _ in 0..reps {
             let t = Instant::now();
             let mut session = bare_session(&s, user).await;
@@ -39,16 +42,28 @@ pub fn sessions(user: &str, reps: usize) {
             session.examine("INBOX").await.expect("EXAMINE");
             examine.push(t.elapsed().as_secs_f64());
             session.logout().await.ok();
+
+            let t = Instant::now();
+            let mut session = engine.log_in(&row).await.expect("log_in");
+            session.capabilities().await.expect("CAPABILITY");
+            session
+                .run_command_and_check_ok("ENABLE CONDSTORE")
+                .await
+                .expect("ENABLE");
+            session.capabilities().await.expect("CAPABILITY");
+            session.examine("INBOX").await.expect("EXAMINE");
+            before.push(t.elapsed().as_secs_f64());
+            session.logout().await.ok();
         }
-        let (bare, other, examine) = (median(&bare), median(&other), median(&examine));
+        let bare = median(&bare);
+        let ms_x = |v: &[f64]| format!("{:.1} ms ({:.2}x)", median(v) * 1e3, median(v) / bare);
         println!(
-            "to an EXAMINE answered, median of {reps}: bare client {:.1} ms; \
-             other work (log_in) {:.1} ms ({:.2}x); sync/IDLE (log_in_to_examine) {:.1} ms ({:.2}x)",
+            "to an EXAMINE answered, median of {reps}: bare client {:.1} ms; write-back etc. \
+             (log_in) {}; sync/IDLE (log_in_to_examine) {}; a write-back's before {}",
             bare * 1e3,
-            other * 1e3,
-            other / bare,
-            examine * 1e3,
-            examine / bare
+            ms_x(&other),
+            ms_x(&examine),
+            ms_x(&before)
         );
         fresh.remove().await;
     });
