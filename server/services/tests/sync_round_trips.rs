@@ -80,6 +80,13 @@ async fn one_fetch_asks_for_eight_batches_of_bodies() {
             .map(|c| set_len(c.split(' ').nth(2).unwrap()))
             .collect();
         assert_eq!(sizes, vec![100, 400, 400, 400, 400, 300], "{b}");
+        // One folder: still selected after its header pass, not examined again.
+        let examined = fake
+            .commands()
+            .iter()
+            .filter(|c| c.starts_with("EXAMINE"))
+            .count();
+        assert_eq!(examined, 1, "{b}");
     }
 }
 

@@ -138,9 +138,19 @@ pub(crate) async fn passes(
         .unwrap();
     let after_headers = rows(db, id).await;
     let inbox = folder(db, id, "INBOX").await;
-    body_pass(&mut session, db, &inbox, pass, &engine.limits, &quota)
-        .await
-        .unwrap();
+    // INBOX is still selected after its header pass, as in a run of one folder.
+    let mut selected = Some(inbox.id);
+    body_pass(
+        &mut session,
+        db,
+        &inbox,
+        pass,
+        &engine.limits,
+        &quota,
+        &mut selected,
+    )
+    .await
+    .unwrap();
     session.logout().await.ok();
     after_headers
 }

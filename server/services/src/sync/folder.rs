@@ -223,7 +223,8 @@ fn unchanged(folder: &mailbox_folder::Model, state: &FolderState, range: &Range)
 }
 
 /// The body pass of one folder: whole messages still pending (newest first), then the
-/// rest of the new mail as complete rows, within the mailbox's storage quota.
+/// rest of the new mail as complete rows, within the mailbox's storage quota. `selected`:
+/// the folder the session has selected, examined only when it is another (and then noted).
 pub async fn body_pass(
     session: &mut ImapSession,
     db: &DatabaseConnection,
@@ -231,6 +232,7 @@ pub async fn body_pass(
     pass: HeaderPass,
     limits: &FetchBounds,
     quota: &Quota,
+    selected: &mut Option<i64>,
 ) -> Result<(), SyncError> {
     let key = pass.key;
     let pending = store::pending_bodies(db, key, quota).await?;
@@ -242,14 +244,20 @@ pub async fn body_pass(
     if pending.is_empty() && pass.rest.is_empty() {
         return Ok(progress::report(db, folder.id, Phase::Done, counts).await?);
     }
-    let state = timed(
-        limits.command_timeout,
-        fetch::examine(session, &folder.name),
-    )
-    .await?;
-    if state.uidvalidity != key.uidvalidity {
-        // Reset since the header pass: the next run starts the folder over.
-        return Ok(());
+    // Still selected since its header pass (a run of one folder): within a session its
+    // UIDVALIDITY cannot change, and the EXAMINE's round trip is spared.
+    if *selected != Some(folder.id) {
+        *selected = None;
+        let state = timed(
+            limits.command_timeout,
+            fetch::examine(session, &folder.name),
+        )
+        .await?;
+        *selected = Some(folder.id);
+        if state.uidvalidity != key.uidvalidity {
+            // Reset since the header pass: the next run starts the folder over.
+            return Ok(());
+        }
     }
     if !pending.is_empty() {
         counts = pending_bodies(session, db, key, pending, limits, quota, counts).await?;

@@ -231,12 +231,19 @@ impl SyncEngine {
         super::store::forget_unselected(&self.db, row.id).await?;
         let quota = Quota::load(&self.db, row.id, self.limits.mailbox_quota_bytes).await?;
         let mut done = Vec::new();
+        // The folder the session has selected: the last one examined, if that succeeded
+        // (a refused EXAMINE leaves none selected, RFC 3501 §6.3.1).
+        let mut selected = None;
         for folder in selected_folders(&self.db, row.id).await? {
             let whole_rest = !quota.is_full();
             let pass =
                 folder::header_pass(session, &self.db, &folder, &range, &self.limits, whole_rest);
+            selected = None;
             match pass.await {
-                Ok(pass) => done.push((folder.id, pass)),
+                Ok(pass) => {
+                    selected = Some(folder.id);
+                    done.push((folder.id, pass));
+                }
                 // The folder is gone or unreadable on the server: note it, sync the rest.
                 Err(err @ SyncError::Refused(_)) => {
                     progress::folder_error(&self.db, folder.id, &err.user_text()).await?;
@@ -251,7 +258,16 @@ impl SyncEngine {
             else {
                 continue;
             };
-            folder::body_pass(session, &self.db, &folder, pass, &self.limits, &quota).await?;
+            let pass = folder::body_pass(
+                session,
+                &self.db,
+                &folder,
+                pass,
+                &self.limits,
+                &quota,
+                &mut selected,
+            );
+            pass.await?;
         }
         Ok(())
     }
