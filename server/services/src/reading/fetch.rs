@@ -31,8 +31,6 @@ const CACHE_TTL: Duration = Duration::from_secs(120);
 const CACHE_BYTES: usize = 64 << 20;
 /// Fetches from mail servers at once, for all readers of this process.
 const CONCURRENT_FETCHES: usize = 8;
-/// How long a LOGOUT may take after a fetch (it runs after the answer is on its way).
-const LOGOUT_WAIT: Duration = Duration::from_secs(5);
 
 /// Whole messages for readers, from the mailbox's server; cheap to clone.
 #[derive(Clone)]
@@ -184,9 +182,7 @@ impl Reader {
             .err()
             .is_none_or(SyncError::connection_usable)
         {
-            tokio::spawn(async move {
-                let _ = tokio::time::timeout(LOGOUT_WAIT, session.logout()).await;
-            });
+            crate::sync::run::log_out_later(session);
         }
         match result.map_err(server_error)? {
             Some((_, Body::Kept(bytes))) => Ok(bytes.into()),

@@ -14,6 +14,7 @@ use crate::{
         SyncEngine, SyncError,
         fetch::{ImapSession, examine},
         parse,
+        run::log_out_later,
         store::{Flags, FolderKey, HeaderRow, insert_headers, store_bodies},
     },
 };
@@ -54,7 +55,7 @@ pub(super) async fn file_copy(
     };
     let mut session = engine.log_in(row).await?;
     let result = copy_in(engine, &mut session, row, &folder, message_id, raw).await;
-    let _ = tokio::time::timeout(COMMAND_LIMIT, session.logout()).await;
+    log_out_later(session);
     result
 }
 
@@ -97,7 +98,7 @@ pub(super) async fn is_in_sent(
     };
     let mut session = engine.log_in(row).await?;
     let found = find(&mut session, &folder.name, message_id).await;
-    let _ = tokio::time::timeout(COMMAND_LIMIT, session.logout()).await;
+    log_out_later(session);
     Ok(found?.is_some())
 }
 

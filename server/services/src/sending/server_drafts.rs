@@ -10,7 +10,7 @@ use crate::{
     entities::{draft, mailbox, mailbox_folder},
     error::ServiceResult,
     mail_actions::imap::{Caps, expunge, select},
-    sync::{SyncEngine, SyncError, fetch::ImapSession},
+    sync::{SyncEngine, SyncError, fetch::ImapSession, run::log_out_later},
 };
 use chrono::{DateTime, Utc};
 use domain::{FolderRole, SendState};
@@ -112,7 +112,7 @@ async fn one(engine: &SyncEngine, row: &draft::Model) -> Result<(), SyncError> {
     let (mut session, offered) = engine.log_in_offering(&mailbox).await?;
     let offers = Caps::of(&offered);
     let result = copy(engine, &mut session, offers, &mailbox, &folder, row).await;
-    let _ = tokio::time::timeout(COMMAND_LIMIT, session.logout()).await;
+    log_out_later(session);
     result
 }
 
