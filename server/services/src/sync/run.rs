@@ -141,20 +141,11 @@ impl SyncEngine {
 
     /// A logged-in session for the mailbox, for work that needs no CONDSTORE (a
     /// write-back, a body fetched on opening, a Sent copy, a draft): no ENABLE, and no
-    /// CAPABILITY where the LOGIN's answer told them, so a link's round trips less before
-    /// the first command (docs/benchmarks.md, forty-sixth round). Not counted against the
-    /// host limit: callers that need that hold a permit.
+    /// CAPABILITY where the LOGIN's answer told them, so two round trips of a link fewer
+    /// before its first command (docs/benchmarks.md, forty-sixth round). Not counted
+    /// against the host limit: callers that need that hold a permit.
     pub async fn log_in(&self, row: &mailbox::Model) -> Result<ImapSession, SyncError> {
-        self.logged_in(row).await.map(|(session, _)| session)
-    }
-
-    /// [`SyncEngine::log_in`], and what the server offers once logged in (capability
-    /// names, upper case): a write-back asks no CAPABILITY of its own.
-    pub async fn log_in_offering(
-        &self,
-        row: &mailbox::Model,
-    ) -> Result<(ImapSession, Vec<String>), SyncError> {
-        self.logged_in(row).await
+        self.log_in_offering(row).await.map(|(session, _)| session)
     }
 
     /// A session whose first command is an EXAMINE that should tell HIGHESTMODSEQ (a sync
@@ -163,10 +154,10 @@ impl SyncEngine {
     /// EXAMINE reads past that answer (async-imap hands another command's answers to the
     /// session's unsolicited channel, which `fetch` empties before each command). A
     /// refused ENABLE only leaves the session without CONDSTORE: no HIGHESTMODSEQ is
-    /// remembered, and flags are compared in full. Not for a session whose next command
-    /// waits for a continuation (APPEND, IDLE): another command's answer would come first.
+    /// remembered, and flags are compared in full. Not for a session whose first command
+    /// waits for a continuation (APPEND, or IDLE at once): ENABLE's answer would come first.
     pub async fn log_in_to_examine(&self, row: &mailbox::Model) -> Result<ImapSession, SyncError> {
-        let (mut session, caps) = self.logged_in(row).await?;
+        let (mut session, caps) = self.log_in_offering(row).await?;
         let offered = |name: &str| caps.iter().any(|c| c == name);
         if offered("CONDSTORE") && offered("ENABLE") {
             tokio::time::timeout(
@@ -179,8 +170,9 @@ impl SyncEngine {
         Ok(session)
     }
 
-    /// A logged-in session and what the server offers once logged in.
-    async fn logged_in(
+    /// [`SyncEngine::log_in`], and what the server offers once logged in (capability
+    /// names, upper case): a write-back asks no CAPABILITY of its own.
+    pub async fn log_in_offering(
         &self,
         row: &mailbox::Model,
     ) -> Result<(ImapSession, Vec<String>), SyncError> {
