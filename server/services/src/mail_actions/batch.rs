@@ -95,8 +95,8 @@ async fn write(ctx: &Ctx, mailbox_id: i64) -> ServiceResult<()> {
         return give_up(db, &all, "the mailbox needs its new password").await;
     }
     let t = ctx.engine.limits.command_timeout;
-    let (mut session, caps) = match ctx.engine.log_in_offering(&row).await {
-        Ok((session, offered)) => (session, Caps::of(&offered)),
+    let (mut session, caps) = match imap::log_in(&ctx.engine, &row).await {
+        Ok(open) => open,
         Err(err) => {
             return match classify(&err) {
                 Failure::Permanent(text) => {

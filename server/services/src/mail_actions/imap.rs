@@ -4,7 +4,10 @@
 //! UIDs the moved messages got.
 
 use super::kind::Flag;
-use crate::sync::{SyncError, fetch::ImapSession, fetch::uid_set};
+use crate::{
+    entities::mailbox,
+    sync::{SyncEngine, SyncError, fetch::ImapSession, fetch::uid_set},
+};
 use async_imap::{
     error::Error as ImapError,
     imap_proto::{Response, ResponseCode, Status, rfc4315::UidSetMember},
@@ -33,18 +36,23 @@ pub struct Copied {
 /// The most UID pairs read from one COPYUID (a server cannot make us expand more).
 const MAX_PAIRS: usize = 10_000;
 
-impl Caps {
-    /// From the capability names a log-in told ([`crate::sync::SyncEngine::log_in_offering`]).
-    pub fn of(offered: &[String]) -> Caps {
-        let has = |name: &str| offered.iter().any(|c| c.eq_ignore_ascii_case(name));
-        Caps {
-            moves: has("MOVE"),
-            uidplus: has("UIDPLUS"),
-        }
-    }
+/// A session for a write-back (or a draft's copy) and what it offers, from the log-in's
+/// answer ([`SyncEngine::log_in_offering`]): no CAPABILITY of its own.
+pub async fn log_in(
+    engine: &SyncEngine,
+    row: &mailbox::Model,
+) -> Result<(ImapSession, Caps), SyncError> {
+    let (session, offered) = engine.log_in_offering(row).await?;
+    let has = |name: &str| offered.iter().any(|c| c.eq_ignore_ascii_case(name));
+    let caps = Caps {
+        moves: has("MOVE"),
+        uidplus: has("UIDPLUS"),
+    };
+    Ok((session, caps))
 }
 
-/// Every command below is bounded by `limit`: a silent server is a [`SyncError::Timeout`].
+// Every command below is bounded by `limit`: a silent server is a [`SyncError::Timeout`].
+
 /// SELECTs a folder read-write; its UIDVALIDITY.
 pub async fn select(
     session: &mut ImapSession,

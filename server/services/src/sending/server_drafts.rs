@@ -9,7 +9,7 @@ use super::outgoing::{self, folder_with_role};
 use crate::{
     entities::{draft, mailbox, mailbox_folder},
     error::ServiceResult,
-    mail_actions::imap::{Caps, expunge, select},
+    mail_actions::imap::{self, Caps, expunge, select},
     sync::{SyncEngine, SyncError, fetch::ImapSession, run::log_out_later},
 };
 use chrono::{DateTime, Utc};
@@ -109,8 +109,7 @@ async fn one(engine: &SyncEngine, row: &draft::Model) -> Result<(), SyncError> {
         // No Drafts folder: nothing to keep on the server.
         return forget(db, row).await.map_err(storage);
     };
-    let (mut session, offered) = engine.log_in_offering(&mailbox).await?;
-    let offers = Caps::of(&offered);
+    let (mut session, offers) = imap::log_in(engine, &mailbox).await?;
     let result = copy(engine, &mut session, offers, &mailbox, &folder, row).await;
     log_out_later(session);
     result

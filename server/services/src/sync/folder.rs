@@ -247,7 +247,6 @@ pub async fn body_pass(
     // Still selected since its header pass (a run of one folder): within a session its
     // UIDVALIDITY cannot change, and the EXAMINE's round trip is spared.
     if *selected != Some(folder.id) {
-        *selected = None;
         let state = timed(
             limits.command_timeout,
             fetch::examine(session, &folder.name),

@@ -266,7 +266,7 @@ impl SyncEngine {
 }
 
 /// How long a LOGOUT may take at the end of a run, or after other work.
-pub const LOGOUT_WAIT: Duration = Duration::from_secs(5);
+const LOGOUT_WAIT: Duration = Duration::from_secs(5);
 
 /// Ends a session whose work is done without waiting for the server's answer: LOGOUT
 /// goes out and is read on a task of its own, bounded by [`LOGOUT_WAIT`], so what a user
