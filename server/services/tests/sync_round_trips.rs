@@ -1,6 +1,6 @@
 //! A link's round trip is paid once a fetch of several body batches, not once a batch; a
 //! sync run does not wait for ENABLE's answer, nor ask for the capabilities a LOGIN's OK
-//! told: the fake server (`tests/fake_imap`) logs every command it gets. On SQLite and
+//! told, nor wait for a first sync's first search before asking for the newest headers: the fake server (`tests/fake_imap`) logs every command it gets. On SQLite and
 //! PostgreSQL; needs the mail stack (its CA and certificate, and the real Postfix for the
 //! connect wizard's SMTP check). The same path against the real Dovecot is in
 //! `sync_whole_rows.rs` (batches of 7 and 9, several to a fetch).
@@ -124,6 +124,53 @@ async fn a_sync_run_sends_its_first_examine_without_waiting_for_enable() {
         // The CONDSTORE shortcut works: HIGHESTMODSEQ remembered.
         let inbox = folder(&t.db, id, "INBOX").await;
         assert_eq!(inbox.highest_modseq, Some(1), "{b}");
+    }
+}
+
+#[tokio::test]
+async fn a_first_sync_sends_its_newest_headers_without_waiting_for_its_search() {
+    let s = stack();
+    for t in common::databases().await {
+        let b = t.backend;
+        let st = state(t.db.clone(), &s);
+        // The first SEARCH answered only after the next command, out of order: a run that
+        // waited for it before asking for the newest headers would wait out its command
+        // timeout.
+        let behaviour = Behaviour {
+            messages: 30,
+            late_search: true,
+            ..Behaviour::default()
+        };
+        let (fake, id, mut engine) = on_fake(&st, &s, behaviour).await;
+        engine.limits.command_timeout = Duration::from_secs(3);
+        engine.limits.header_batch = 20;
+        assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced, "{b}");
+        let sent = after_last_login(&fake);
+        let search = sent.iter().position(|c| c == "UID").expect("SEARCH sent");
+        assert_eq!(
+            sent[search - 1..search + 2],
+            ["EXAMINE", "UID", "FETCH"],
+            "{b}: SEARCH, then the newest headers by sequence number: {sent:?}"
+        );
+        let commands = fake.commands();
+        assert!(
+            commands.iter().any(|c| c.starts_with("FETCH 11:* ")),
+            "{b}: the newest 20"
+        );
+        let searches = commands
+            .iter()
+            .filter(|c| c.starts_with("UID SEARCH"))
+            .count();
+        assert_eq!(
+            searches, 1,
+            "{b}: its answer read after the FETCH's: {commands:?}"
+        );
+        let rows = rows(&t.db, id).await;
+        assert_eq!(rows.len(), 30, "{b}: every message once");
+        assert!(
+            rows.iter().all(|r| r.body_state == BodyState::Stored),
+            "{b}"
+        );
     }
 }
 

@@ -17,13 +17,14 @@ use crate::mail::{
 use async_imap::{Session, types::Fetch, types::Flag};
 use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
-use std::collections::HashSet;
 
 mod bodies;
+mod search;
 mod sets;
 mod wanted;
 
 pub use bodies::{Answers, Body, asked_alone, bodies};
+pub use search::{range_start, search, search_range, search_with_newest};
 pub use sets::{MAX_SET_CHARS, in_short_sets};
 use wanted::Wanted;
 
@@ -54,36 +55,6 @@ pub async fn examine(session: &mut ImapSession, name: &str) -> Result<FolderStat
         exists: i64::from(mailbox.exists),
         highest_modseq: mailbox.highest_modseq.and_then(|m| i64::try_from(m).ok()),
     })
-}
-
-/// UIDs matching the criteria (`ALL` or `SINCE 1-Jan-2026`) in the folder EXAMINE
-/// described. A large folder is searched in UID ranges (see [`search_ranges`]).
-pub async fn search(
-    session: &mut ImapSession,
-    criteria: &str,
-    state: &FolderState,
-    range_uids: i64,
-) -> Result<HashSet<i64>, SyncError> {
-    let mut found = HashSet::new();
-    for range in search_ranges(state, range_uids) {
-        found.extend(search_range(session, criteria, range.as_deref()).await?);
-    }
-    Ok(found)
-}
-
-/// UIDs matching the criteria within one of [`search_ranges`] (`None`: the whole folder).
-pub async fn search_range(
-    session: &mut ImapSession,
-    criteria: &str,
-    range: Option<&str>,
-) -> Result<Vec<i64>, SyncError> {
-    drop_unsolicited(session);
-    let query = match range {
-        Some(uids) => format!("UID {uids} {criteria}"),
-        None => criteria.to_owned(),
-    };
-    let uids = session.uid_search(&query).await?;
-    Ok(uids.into_iter().map(i64::from).collect())
 }
 
 /// The most ranges one search is split into.
@@ -161,16 +132,24 @@ pub async fn headers(
             continue;
         };
         headerless.remove(&uid);
-        let header = f
-            .header()
-            .filter(|h| *h != OVERSIZE_MARKER && *h != OVER_BUDGET_MARKER)
-            .unwrap_or_default();
-        rows.push(header_row(uid, &f, header));
+        rows.push(header_row(
+            uid,
+            &f,
+            stored_header(f.header().unwrap_or_default()),
+        ));
     }
     Ok(Headers {
         rows,
         headerless: headerless.into_values().collect(),
     })
+}
+
+/// Header fields as a row keeps them: none when they were over the limit.
+fn stored_header(header: &[u8]) -> &[u8] {
+    match header == OVERSIZE_MARKER || header == OVER_BUDGET_MARKER {
+        true => b"",
+        false => header,
+    }
 }
 
 /// A header row of `uid` from its FETCH answer and header fields.

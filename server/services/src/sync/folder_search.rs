@@ -6,16 +6,17 @@ use super::super::{
     error::SyncError,
     fetch::{self, FolderState, ImapSession},
     fetch_bounds::FetchBounds,
-    store::{self, FolderKey},
+    store::{self, FolderKey, HeaderRow},
 };
 use sea_orm::DatabaseConnection;
 use std::collections::HashSet;
 
 /// The folder's UIDs in range, its UID ranges (`fetch::search_ranges`) searched newest
 /// first. With `show_early` (a first sync: nothing of this generation stored), the newest
-/// batch's header rows are fetched and stored as soon as the ranges searched hold a whole
-/// batch, before the older ranges are searched: a large folder's list shows without
-/// waiting for its whole search. Returns every UID found and those stored.
+/// batch's header fields are fetched with the first search, in the same round trip
+/// (`fetch::search_with_newest`), and each of those rows is stored as soon as a search has
+/// found its UID in range: the list shows without waiting for the rest of the search, and
+/// a message outside the period is never stored. Returns every UID found and those stored.
 pub(super) async fn search_newest_first(
     session: &mut ImapSession,
     db: &DatabaseConnection,
@@ -26,20 +27,38 @@ pub(super) async fn search_newest_first(
     show_early: bool,
 ) -> Result<(HashSet<i64>, HashSet<i64>), SyncError> {
     let t = limits.command_timeout;
-    let batch = limits.first();
     let ranges = fetch::search_ranges(state, limits.search_range);
     let (mut on_server, mut shown) = (HashSet::new(), HashSet::new());
+    // The newest messages' rows whose UIDs no search has covered yet.
+    let mut undecided = Vec::new();
     for (n, part) in ranges.iter().rev().enumerate() {
-        on_server.extend(timed(t, fetch::search_range(session, criteria, part.as_deref())).await?);
-        let older_left = n + 1 < ranges.len();
-        if show_early && older_left && shown.is_empty() && on_server.len() >= batch {
-            let mut newest: Vec<i64> = on_server.iter().copied().collect();
-            newest.sort_unstable_by(|a, b| b.cmp(a));
-            newest.truncate(batch);
-            let fetched = timed(t, fetch::headers(session, &newest, limits.header_limit())).await?;
-            // Those answered without header fields are left to the header pass's batches.
-            shown.extend(fetched.rows.iter().map(|r| r.uid));
-            store::insert_headers(db, key, fetched.rows, false).await?;
+        let part = part.as_deref();
+        let found = if n == 0 && show_early {
+            let (count, max) = (limits.first(), limits.header_limit());
+            let newest =
+                fetch::search_with_newest(session, criteria, part, state.exists, count, max);
+            let (found, rows) = timed(t, newest).await?;
+            undecided = rows;
+            found
+        } else {
+            timed(t, fetch::search_range(session, criteria, part)).await?
+        };
+        on_server.extend(found);
+        if undecided.is_empty() {
+            continue;
+        }
+        // Ranges run newest first: every UID from this one's start up has been searched.
+        let from = fetch::range_start(part);
+        let (decided, rest): (Vec<HeaderRow>, Vec<HeaderRow>) =
+            undecided.into_iter().partition(|row| row.uid >= from);
+        undecided = rest;
+        let rows: Vec<HeaderRow> = decided
+            .into_iter()
+            .filter(|row| on_server.contains(&row.uid))
+            .collect();
+        if !rows.is_empty() {
+            shown.extend(rows.iter().map(|row| row.uid));
+            store::insert_headers(db, key, rows, false).await?;
         }
     }
     Ok((on_server, shown))

@@ -1,6 +1,9 @@
 //! What the fake server does: the knobs a test turns.
 
-use std::sync::{Arc, atomic::AtomicU32};
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, AtomicU32},
+};
 
 /// What the body fetch (`UID FETCH … BODY.PEEK[]`) gets.
 #[derive(Clone, Debug)]
@@ -39,6 +42,13 @@ pub struct Behaviour {
     /// ENABLE is answered only once the next command has arrived, as a server may answer
     /// pipelined commands: a client waiting for that answer first waits forever.
     pub late_enable: bool,
+    /// The first UID SEARCH is answered only once the next command has been answered, out
+    /// of order, as a server that runs pipelined commands side by side may (Dovecot does):
+    /// a client that waits for that answer before sending anything else waits forever.
+    pub late_search: bool,
+    /// UID SEARCH is refused (`NO`) while this is set. Shared: a test may change it
+    /// between runs.
+    pub refuse_search: Arc<AtomicBool>,
     /// The log-in's tagged OK tells the capabilities (`OK [CAPABILITY …]`), as Dovecot's does.
     pub caps_on_login: bool,
     /// The UID whose header and whole-message FETCH answers leave what was asked out
@@ -61,6 +71,8 @@ impl Default for Behaviour {
             condstore: false,
             late_enable: false,
             caps_on_login: false,
+            late_search: false,
+            refuse_search: Arc::new(AtomicBool::new(false)),
             bodiless: Arc::new(AtomicU32::new(0)),
         }
     }

@@ -121,6 +121,9 @@ where
     let mut line = String::new();
     // The tag of an ENABLE held back until the next command ([`Behaviour::late_enable`]).
     let mut held_enable: Option<String> = None;
+    // The first SEARCH's answer, held back until the next command has been answered
+    // ([`Behaviour::late_search`]).
+    let (mut held_search, mut searched): (Option<String>, bool) = (None, false);
     loop {
         line.clear();
         if lines.read_line(&mut line).await? == 0 {
@@ -137,6 +140,7 @@ where
                 .write_all(format!("* ENABLED CONDSTORE\r\n{enable} OK enabled\r\n").as_bytes())
                 .await?;
         }
+        let late_answer = held_search.take();
         if command == "ENABLE" && b.late_enable {
             held_enable = Some(tag);
             continue;
@@ -202,17 +206,25 @@ where
                 .iter()
                 .map(|u| u.to_string())
                 .collect();
-                write
-                    .write_all(
-                        format!("* SEARCH {}\r\n{tag} OK done\r\n", uids.join(" ")).as_bytes(),
-                    )
-                    .await?;
+                let answer = if b.refuse_search.load(Ordering::SeqCst) {
+                    format!("{tag} NO search failed\r\n")
+                } else {
+                    format!("* SEARCH {}\r\n{tag} OK done\r\n", uids.join(" "))
+                };
+                if b.late_search && !searched {
+                    searched = true;
+                    held_search = Some(answer);
+                    continue;
+                }
+                write.write_all(answer.as_bytes()).await?;
             }
-            "UID" if upper.contains("BODY.PEEK[HEADER") => {
+            "UID" | "FETCH" if upper.contains("BODY.PEEK[HEADER") => {
                 // The section asked for, named back as a server does (`HEADER` or
-                // `HEADER.FIELDS (…)`); the fields are few enough to send whole.
+                // `HEADER.FIELDS (…)`); the fields are few enough to send whole. Sequence
+                // numbers are UIDs here (1..=messages, none expunged).
                 let section = section_of(&rest);
-                for uid in uids_of(word(&rest, 2), b.messages) {
+                let set = word(&rest, if command == "UID" { 2 } else { 1 });
+                for uid in uids_of(set, b.messages) {
                     if b.left_out(uid) {
                         write.write_all(flags_only(uid).as_bytes()).await?;
                         continue;
@@ -311,6 +323,9 @@ where
                     .write_all(format!("{tag} OK done\r\n").as_bytes())
                     .await?
             }
+        }
+        if let Some(answer) = late_answer {
+            write.write_all(answer.as_bytes()).await?;
         }
         write.flush().await?;
     }

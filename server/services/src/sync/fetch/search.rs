@@ -1,0 +1,191 @@
+//! `UID SEARCH`, its answer's status checked, and on a first sync the newest messages'
+//! header fields fetched in the same round trip as the first search.
+//!
+//! async-imap's `uid_search` ends at its tagged answer without looking at it: a search the
+//! server refused (`NO`, `BAD`) would read as "no message in range", and a later run would
+//! take every stored message for deleted on the server. Here a refusal is an error.
+
+use super::{
+    ImapSession, drop_unsolicited, header_items, header_row, search_ranges, stored_header,
+};
+use crate::sync::{error::SyncError, fetch::FolderState, store::HeaderRow};
+use async_imap::{
+    error::Error as ImapError,
+    imap_proto::{MailboxDatum, Outcome, RequestId, Response, Status},
+    types::UnsolicitedResponse,
+};
+use futures_util::TryStreamExt;
+use std::collections::HashSet;
+
+/// UIDs matching the criteria (`ALL` or `SINCE 1-Jan-2026`) in the folder EXAMINE
+/// described. A large folder is searched in UID ranges (see [`search_ranges`]).
+pub async fn search(
+    session: &mut ImapSession,
+    criteria: &str,
+    state: &FolderState,
+    range_uids: i64,
+) -> Result<HashSet<i64>, SyncError> {
+    let mut found = HashSet::new();
+    for range in search_ranges(state, range_uids) {
+        found.extend(search_range(session, criteria, range.as_deref()).await?);
+    }
+    Ok(found)
+}
+
+/// UIDs matching the criteria within one of [`search_ranges`] (`None`: the whole folder).
+pub async fn search_range(
+    session: &mut ImapSession,
+    criteria: &str,
+    range: Option<&str>,
+) -> Result<Vec<i64>, SyncError> {
+    drop_unsolicited(session);
+    let tag = session.run_command(command(criteria, range)).await?;
+    SearchAnswer::default().read_rest(session, &tag).await
+}
+
+/// The first search of a first sync, and the header fields of the folder's newest
+/// `count` messages (by sequence number, from EXISTS: the highest UIDs), sent together: a
+/// round trip of the link less before the list shows. async-imap hands what of the
+/// search's answer comes before the FETCH's end to the unsolicited channel; the rest is
+/// read after it. Returns the
+/// UIDs found and the header rows of the newest messages, **found or not**: the caller
+/// keeps those of the UIDs its searches find (a message outside the period is never
+/// stored). A server that filled the channel (a part of the search's answer may have been
+/// dropped) is asked the search again.
+pub async fn search_with_newest(
+    session: &mut ImapSession,
+    criteria: &str,
+    range: Option<&str>,
+    exists: i64,
+    count: usize,
+    max_header_bytes: u64,
+) -> Result<(Vec<i64>, Vec<HeaderRow>), SyncError> {
+    let count = i64::try_from(count).unwrap_or(i64::MAX);
+    if exists <= 0 || count <= 0 {
+        return Ok((search_range(session, criteria, range).await?, Vec::new()));
+    }
+    drop_unsolicited(session);
+    let tag = session.run_command(command(criteria, range)).await?;
+    let first = exists.saturating_sub(count).saturating_add(1).max(1);
+    let rows = newest_headers(session, first, max_header_bytes).await?;
+    // What of the search's answer came before the FETCH's end was set aside; all of it,
+    // unless the channel filled up (a server sending more than it holds on its own).
+    let full = session.unsolicited_responses.is_full();
+    let mut answer = SearchAnswer::default();
+    while let Ok(response) = session.unsolicited_responses.try_recv() {
+        if let UnsolicitedResponse::Other(response) = response {
+            answer.take(response.parsed(), &tag);
+        }
+    }
+    let found = answer.read_rest(session, &tag).await?;
+    let found = match full {
+        true => search_range(session, criteria, range).await?,
+        false => found,
+    };
+    Ok((found, rows))
+}
+
+/// Header rows of the messages from sequence number `first` to the last, one per UID.
+async fn newest_headers(
+    session: &mut ImapSession,
+    first: i64,
+    max_header_bytes: u64,
+) -> Result<Vec<HeaderRow>, SyncError> {
+    let limits = session.get_ref().limits();
+    session
+        .get_mut()
+        .limit_next_command(limits.max_response_bytes, max_header_bytes);
+    let mut stream = session.fetch(format!("{first}:*"), header_items()).await?;
+    let (mut rows, mut seen) = (Vec::new(), HashSet::new());
+    while let Some(f) = stream.try_next().await? {
+        // Flags-only answers (another client's changes, or a message answered without
+        // its fields) are left to the header pass's own batches.
+        let (Some(uid), Some(header)) = (f.uid, f.header()) else {
+            continue;
+        };
+        let uid = i64::from(uid);
+        if seen.insert(uid) {
+            rows.push(header_row(uid, &f, stored_header(header)));
+        }
+    }
+    Ok(rows)
+}
+
+/// A search's answer as it is read: the UIDs so far, and its tagged status once read.
+#[derive(Default)]
+struct SearchAnswer {
+    uids: Vec<i64>,
+    status: Option<Result<(), SyncError>>,
+}
+
+impl SearchAnswer {
+    /// Takes what of `response` belongs to the search tagged `tag` (the one search in
+    /// flight); anything else the server says is dropped, as before every command.
+    fn take(&mut self, response: &Response<'_>, tag: &RequestId) {
+        if self.status.is_some() {
+            return;
+        }
+        match response {
+            Response::MailboxData(MailboxDatum::Search(found)) => {
+                self.uids.extend(found.iter().map(|&uid| i64::from(uid)));
+            }
+            Response::Done {
+                tag: done,
+                status,
+                outcome,
+            } if done == tag => self.status = Some(checked(status, outcome)),
+            _ => {}
+        }
+    }
+
+    /// Reads the session up to the search's tagged answer (at once if it was read). A
+    /// server may answer pipelined commands out of order (Dovecot runs them side by
+    /// side): a FETCH sent after the search may end first.
+    async fn read_rest(
+        mut self,
+        session: &mut ImapSession,
+        tag: &RequestId,
+    ) -> Result<Vec<i64>, SyncError> {
+        loop {
+            if let Some(status) = self.status.take() {
+                return status.map(|()| self.uids);
+            }
+            let response = session
+                .read_response()
+                .await
+                .map_err(ImapError::Io)?
+                .ok_or(ImapError::ConnectionLost)?;
+            self.take(response.parsed(), tag);
+        }
+    }
+}
+
+fn command(criteria: &str, range: Option<&str>) -> String {
+    match range {
+        Some(uids) => format!("UID SEARCH UID {uids} {criteria}"),
+        None => format!("UID SEARCH {criteria}"),
+    }
+}
+
+/// A tagged answer's status as the sync's error, in async-imap's words (what
+/// `SyncError` reads a throttle from).
+fn checked(status: &Status, outcome: &Outcome<'_>) -> Result<(), SyncError> {
+    let text = format!(
+        "code: {:?}, info: {:?}",
+        outcome.code,
+        outcome.information.as_deref()
+    );
+    match status {
+        Status::Ok => Ok(()),
+        Status::No => Err(ImapError::No(text).into()),
+        _ => Err(ImapError::Bad(text).into()),
+    }
+}
+
+/// Where one of [`search_ranges`] starts (`None`, the whole folder: at UID 1).
+pub fn range_start(range: Option<&str>) -> i64 {
+    range
+        .and_then(|r| r.split(':').next())
+        .and_then(|start| start.parse().ok())
+        .unwrap_or(1)
+}
