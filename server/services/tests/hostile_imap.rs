@@ -24,13 +24,7 @@ use services::{
     },
     sync::{SyncEngine, error::MAX_ERROR_CHARS, schedule::Outcome, store::BodyState},
 };
-use std::{
-    sync::{
-        Arc,
-        atomic::{AtomicBool, Ordering},
-    },
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 #[tokio::test]
 async fn the_folder_list_is_capped_in_count_and_name_length() {
@@ -108,7 +102,7 @@ async fn server_text_in_errors_is_printable_and_capped() {
 }
 
 /// What the mailbox's one folder noted of its last run's failure.
-async fn noted_error(db: &sea_orm::DatabaseConnection, id: i64) -> String {
+pub(crate) async fn noted_error(db: &sea_orm::DatabaseConnection, id: i64) -> String {
     let inbox = mailbox_folder::Entity::find()
         .filter(mailbox_folder::Column::MailboxId.eq(id))
         .one(db)
@@ -116,31 +110,6 @@ async fn noted_error(db: &sea_orm::DatabaseConnection, id: i64) -> String {
         .unwrap()
         .unwrap();
     inbox.last_error.unwrap_or_default()
-}
-
-#[tokio::test]
-async fn a_refused_search_keeps_every_stored_message() {
-    let s = stack();
-    for t in common::databases().await {
-        let b = t.backend;
-        let st = state(t.db.clone(), &s);
-        let refuse = Arc::new(AtomicBool::new(false));
-        let behaviour = Behaviour {
-            refuse_search: refuse.clone(),
-            ..Behaviour::default()
-        };
-        let fake = fake_imap::start(&s.ca, behaviour).await;
-        let id = hostile_mailbox(&st, &s, fake.port).await;
-        assert_eq!(engine(&st).sync_mailbox(id).await, Outcome::Synced, "{b}");
-        assert_eq!(rows(&t.db, id).await.len(), 3, "{b}");
-        // A search the server refuses says nothing of what it holds: nothing is taken
-        // for deleted, and the folder notes the refusal.
-        refuse.store(true, Ordering::SeqCst);
-        assert_eq!(engine(&st).sync_mailbox(id).await, Outcome::Synced, "{b}");
-        assert_eq!(rows(&t.db, id).await.len(), 3, "{b}: nothing removed");
-        let noted = noted_error(&t.db, id).await;
-        assert!(noted.starts_with("the server refused"), "{b}: {noted:?}");
-    }
 }
 
 #[tokio::test]

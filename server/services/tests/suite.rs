@@ -79,6 +79,7 @@ mod sync_idle;
 mod sync_leases;
 mod sync_next_look;
 mod sync_quota;
+mod sync_refusals;
 mod sync_requests;
 mod sync_resync;
 mod sync_round_trips;

@@ -19,11 +19,13 @@ use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
 
 mod bodies;
+mod flags;
 mod search;
 mod sets;
 mod wanted;
 
 pub use bodies::{Answers, Body, asked_alone, bodies};
+pub use flags::flags;
 pub use search::{range_start, search, search_range, search_with_newest};
 pub use sets::{MAX_SET_CHARS, in_short_sets};
 use wanted::Wanted;
@@ -216,53 +218,14 @@ fn received_at(fetch: &Fetch) -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
 }
 
-/// Flags of these UIDs, or with `changed_since` (CONDSTORE, RFC 7162) of every message
-/// whose flags changed after that mod-sequence.
-pub async fn flags(
-    session: &mut ImapSession,
-    uids: &[i64],
-    changed_since: Option<i64>,
-) -> Result<Vec<(i64, Flags)>, SyncError> {
-    if let Some(modseq) = changed_since {
-        let query = format!("(UID FLAGS) (CHANGEDSINCE {modseq})");
-        return flags_of_set(session, "1:*".to_owned(), &query).await;
-    }
-    let mut out = Vec::with_capacity(uids.len());
-    for set in flag_sets(uids) {
-        out.extend(flags_of_set(session, set, "(UID FLAGS)").await?);
-    }
-    Ok(out)
-}
-
-/// UIDs per FETCH of flags by UID set: the set of a folder full of gaps stays under
-/// 8,000 characters (700 ten-digit UIDs and their commas), the line length RFC 7162 § 4 asks every server to accept (a longer
-/// line gets BAD, and the folder's flags would never sync again).
-const FLAGS_PER_FETCH: usize = 700;
-
-/// `uids` as the sets of successive flag FETCHes.
-fn flag_sets(uids: &[i64]) -> Vec<String> {
-    let mut sorted = uids.to_vec();
-    sorted.sort_unstable();
-    sorted.dedup();
-    sorted.chunks(FLAGS_PER_FETCH).map(uid_set).collect()
-}
-
-async fn flags_of_set(
-    session: &mut ImapSession,
-    set: String,
-    query: &str,
-) -> Result<Vec<(i64, Flags)>, SyncError> {
-    drop_unsolicited(session);
-    let fetches: Vec<Fetch> = session.uid_fetch(set, query).await?.try_collect().await?;
-    Ok(fetches
-        .iter()
-        .filter_map(|f| Some((i64::from(f.uid?), flags_of(f))))
-        .collect())
-}
-
 fn flags_of(fetch: &Fetch) -> Flags {
+    flags_from(fetch.flags())
+}
+
+/// The flags the app keeps, of a message's flags.
+fn flags_from<'a>(all: impl Iterator<Item = Flag<'a>>) -> Flags {
     let mut flags = Flags::default();
-    for flag in fetch.flags() {
+    for flag in all {
         match flag {
             Flag::Seen => flags.seen = true,
             Flag::Flagged => flags.flagged = true,
@@ -303,36 +266,7 @@ pub fn uid_set(uids: &[i64]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{FolderState, flag_sets, search_ranges, uid_set};
-
-    #[test]
-    fn flags_of_a_folder_full_of_gaps_are_fetched_in_short_sets() {
-        // Every other UID, ten digits each: one set would be 110,000 characters.
-        let uids: Vec<i64> = (0..10_000).map(|n| 4_000_000_000 + 2 * n).rev().collect();
-        let sets = flag_sets(&uids);
-        assert!(sets.iter().all(|s| s.len() < 8_000), "{:?}", sets[0].len());
-        let back: Vec<i64> = sets
-            .iter()
-            .flat_map(|s| s.split(',').map(|u| u.parse::<i64>().unwrap()))
-            .collect();
-        let mut want = uids.clone();
-        want.sort_unstable();
-        assert_eq!(back, want, "every UID, once");
-        // Runs stay runs.
-        assert_eq!(
-            flag_sets(&(1..=5_000).collect::<Vec<_>>()),
-            [
-                "1:700",
-                "701:1400",
-                "1401:2100",
-                "2101:2800",
-                "2801:3500",
-                "3501:4200",
-                "4201:4900",
-                "4901:5000"
-            ]
-        );
-    }
+    use super::{FolderState, search_ranges, uid_set};
 
     #[test]
     fn uid_sets_are_compact() {

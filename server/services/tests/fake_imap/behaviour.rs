@@ -2,7 +2,7 @@
 
 use std::sync::{
     Arc,
-    atomic::{AtomicBool, AtomicU32},
+    atomic::{AtomicBool, AtomicU32, AtomicU64},
 };
 
 /// What the body fetch (`UID FETCH … BODY.PEEK[]`) gets.
@@ -37,7 +37,7 @@ pub struct Behaviour {
     /// The header FETCH answers every message with its flags, date and size but `NIL` for
     /// its header fields (as a server does that will not give a section).
     pub nil_headers: bool,
-    /// CONDSTORE offered, EXAMINE telling `HIGHESTMODSEQ 1` (nothing ever changes).
+    /// CONDSTORE offered, EXAMINE telling [`Behaviour::highest_modseq`].
     pub condstore: bool,
     /// ENABLE is answered only once the next command has arrived, as a server may answer
     /// pipelined commands: a client waiting for that answer first waits forever.
@@ -49,6 +49,12 @@ pub struct Behaviour {
     /// UID SEARCH is refused (`NO`) while this is set. Shared: a test may change it
     /// between runs.
     pub refuse_search: Arc<AtomicBool>,
+    /// What EXAMINE tells as HIGHESTMODSEQ when CONDSTORE is offered. Shared: a test may
+    /// change it between runs.
+    pub highest_modseq: Arc<AtomicU64>,
+    /// A FETCH of flags alone (`UID FETCH … (UID FLAGS)`, with CHANGEDSINCE or not) is
+    /// refused (`NO`) while this is set. Shared, as above.
+    pub refuse_flags: Arc<AtomicBool>,
     /// The log-in's tagged OK tells the capabilities (`OK [CAPABILITY …]`), as Dovecot's does.
     pub caps_on_login: bool,
     /// The UID whose header and whole-message FETCH answers leave what was asked out
@@ -72,6 +78,8 @@ impl Default for Behaviour {
             late_enable: false,
             caps_on_login: false,
             late_search: false,
+            highest_modseq: Arc::new(AtomicU64::new(1)),
+            refuse_flags: Arc::new(AtomicBool::new(false)),
             refuse_search: Arc::new(AtomicBool::new(false)),
             bodiless: Arc::new(AtomicU32::new(0)),
         }

@@ -22,8 +22,10 @@ use tokio::{
 use tokio_rustls::TlsAcceptor;
 
 mod behaviour;
+mod words;
 
 pub use behaviour::{Behaviour, Bodies};
+use words::{flags_only, header, section_of, uids_of, word};
 
 pub struct FakeImap {
     pub port: u16,
@@ -188,9 +190,10 @@ where
                         n = b.messages,
                         next = b.messages + 1,
                         modseq = if b.condstore {
-                            "* OK [HIGHESTMODSEQ 1] ok\r\n"
+                            let modseq = b.highest_modseq.load(Ordering::SeqCst);
+                            format!("* OK [HIGHESTMODSEQ {modseq}] ok\r\n")
                         } else {
-                            ""
+                            String::new()
                         },
                     );
                     write.write_all(answer.as_bytes()).await?;
@@ -303,6 +306,11 @@ where
                     .write_all(format!("{tag} OK done\r\n").as_bytes())
                     .await?;
             }
+            "UID" if b.refuse_flags.load(Ordering::SeqCst) => {
+                write
+                    .write_all(format!("{tag} NO flags unavailable\r\n").as_bytes())
+                    .await?
+            }
             "UID" => {
                 // UID FETCH … (UID FLAGS)
                 for uid in uids_of(word(&rest, 2), b.messages) {
@@ -362,51 +370,4 @@ async fn flood<W: AsyncWrite + Unpin>(
         left -= n;
     }
     Ok(())
-}
-
-/// A FETCH answer of `uid` with its (empty) flags and nothing else.
-fn flags_only(uid: u32) -> String {
-    format!("* {uid} FETCH (UID {uid} FLAGS ())\r\n")
-}
-
-fn header(uid: u32) -> String {
-    format!(
-        "Message-ID: <fake-{uid}@hostile.test>\r\nFrom: Mallory <m@hostile.test>\r\nSubject: Message {uid}\r\nDate: {}\r\n",
-        (Utc::now() - Days::minutes(i64::from(uid))).to_rfc2822()
-    )
-}
-
-/// The section of a `BODY.PEEK[…]` FETCH item (`HEADER.FIELDS (DATE FROM)`).
-fn section_of(command: &str) -> &str {
-    let start = command.find("PEEK[").map_or(0, |at| at + 5);
-    let len = command[start..].find(']').unwrap_or(0);
-    &command[start..start + len]
-}
-
-/// The `n`th word of a command (`UID FETCH 1:3 …`: the set is word 2).
-fn word(command: &str, n: usize) -> &str {
-    command.split(' ').nth(n).unwrap_or("")
-}
-
-/// The UIDs of a set (`1:3`, `1,2`, `1:*`).
-fn uids_of(set: &str, max: u32) -> Vec<u32> {
-    let mut uids = Vec::new();
-    for part in set.split(',') {
-        let bound = |s: &str| {
-            if s == "*" {
-                max
-            } else {
-                s.parse().unwrap_or(0)
-            }
-        };
-        match part.split_once(':') {
-            Some((a, b)) => {
-                let (a, b) = (bound(a), bound(b));
-                uids.extend(a.min(b)..=a.max(b).min(max));
-            }
-            None => uids.push(bound(part)),
-        }
-    }
-    uids.retain(|u| (1..=max).contains(u));
-    uids
 }

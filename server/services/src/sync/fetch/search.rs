@@ -169,7 +169,7 @@ fn command(criteria: &str, range: Option<&str>) -> String {
 
 /// A tagged answer's status as the sync's error, in async-imap's words (what
 /// `SyncError` reads a throttle from).
-fn checked(status: &Status, outcome: &Outcome<'_>) -> Result<(), SyncError> {
+pub(super) fn checked(status: &Status, outcome: &Outcome<'_>) -> Result<(), SyncError> {
     let text = format!(
         "code: {:?}, info: {:?}",
         outcome.code,

@@ -1,0 +1,51 @@
+//! What the fake server writes and reads word by word: FETCH answers' parts, a command's
+//! words and sets.
+
+use chrono::{Duration as Days, Utc};
+
+/// A FETCH answer of `uid` with its (empty) flags and nothing else.
+pub(super) fn flags_only(uid: u32) -> String {
+    format!("* {uid} FETCH (UID {uid} FLAGS ())\r\n")
+}
+
+pub(super) fn header(uid: u32) -> String {
+    format!(
+        "Message-ID: <fake-{uid}@hostile.test>\r\nFrom: Mallory <m@hostile.test>\r\nSubject: Message {uid}\r\nDate: {}\r\n",
+        (Utc::now() - Days::minutes(i64::from(uid))).to_rfc2822()
+    )
+}
+
+/// The section of a `BODY.PEEK[…]` FETCH item (`HEADER.FIELDS (DATE FROM)`).
+pub(super) fn section_of(command: &str) -> &str {
+    let start = command.find("PEEK[").map_or(0, |at| at + 5);
+    let len = command[start..].find(']').unwrap_or(0);
+    &command[start..start + len]
+}
+
+/// The `n`th word of a command (`UID FETCH 1:3 …`: the set is word 2).
+pub(super) fn word(command: &str, n: usize) -> &str {
+    command.split(' ').nth(n).unwrap_or("")
+}
+
+/// The UIDs of a set (`1:3`, `1,2`, `1:*`).
+pub(super) fn uids_of(set: &str, max: u32) -> Vec<u32> {
+    let mut uids = Vec::new();
+    for part in set.split(',') {
+        let bound = |s: &str| {
+            if s == "*" {
+                max
+            } else {
+                s.parse().unwrap_or(0)
+            }
+        };
+        match part.split_once(':') {
+            Some((a, b)) => {
+                let (a, b) = (bound(a), bound(b));
+                uids.extend(a.min(b)..=a.max(b).min(max));
+            }
+            None => uids.push(bound(part)),
+        }
+    }
+    uids.retain(|u| (1..=max).contains(u));
+    uids
+}

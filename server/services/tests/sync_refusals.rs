@@ -1,0 +1,85 @@
+//! A server that refuses a command mid-sync costs a run, never a message nor a change:
+//! async-imap ends a SEARCH or a FETCH at its tagged answer without looking at it, and a
+//! refusal read as "nothing found" would take every stored message for deleted, or let a
+//! run remember a HIGHESTMODSEQ past flag changes it never applied. Against the fake IMAP
+//! server (`tests/fake_imap`), on SQLite and PostgreSQL.
+
+use crate::common;
+use crate::fake_imap;
+use crate::hostile_imap::noted_error;
+
+use common::{
+    hostile_mailbox::hostile_mailbox,
+    mail_stack::stack,
+    mailbox_fixtures::state,
+    sync_fixtures::{engine, folder, rows},
+};
+use fake_imap::Behaviour;
+use services::sync::schedule::Outcome;
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
+};
+
+#[tokio::test]
+async fn a_refused_search_keeps_every_stored_message() {
+    let s = stack();
+    for t in common::databases().await {
+        let b = t.backend;
+        let st = state(t.db.clone(), &s);
+        let refuse = Arc::new(AtomicBool::new(false));
+        let behaviour = Behaviour {
+            refuse_search: refuse.clone(),
+            ..Behaviour::default()
+        };
+        let fake = fake_imap::start(&s.ca, behaviour).await;
+        let id = hostile_mailbox(&st, &s, fake.port).await;
+        assert_eq!(engine(&st).sync_mailbox(id).await, Outcome::Synced, "{b}");
+        assert_eq!(rows(&t.db, id).await.len(), 3, "{b}");
+        // A search the server refuses says nothing of what it holds: nothing is taken
+        // for deleted, and the folder notes the refusal.
+        refuse.store(true, Ordering::SeqCst);
+        assert_eq!(engine(&st).sync_mailbox(id).await, Outcome::Synced, "{b}");
+        assert_eq!(rows(&t.db, id).await.len(), 3, "{b}: nothing removed");
+        let noted = noted_error(&t.db, id).await;
+        assert!(noted.starts_with("the server refused"), "{b}: {noted:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_refused_flags_fetch_leaves_the_changes_to_the_next_run() {
+    let s = stack();
+    for t in common::databases().await {
+        let b = t.backend;
+        let st = state(t.db.clone(), &s);
+        let behaviour = Behaviour {
+            condstore: true,
+            ..Behaviour::default()
+        };
+        let (modseq, refuse) = (
+            behaviour.highest_modseq.clone(),
+            behaviour.refuse_flags.clone(),
+        );
+        let fake = fake_imap::start(&s.ca, behaviour).await;
+        let id = hostile_mailbox(&st, &s, fake.port).await;
+        let remembered = || async { folder(&t.db, id, "INBOX").await.highest_modseq };
+        assert_eq!(engine(&st).sync_mailbox(id).await, Outcome::Synced, "{b}");
+        assert_eq!(remembered().await, Some(1), "{b}");
+        // Flags changed on the server, and their FETCH refused: the run must not
+        // remember HIGHESTMODSEQ 2, or the changes before it would never be asked again.
+        modseq.store(2, Ordering::SeqCst);
+        refuse.store(true, Ordering::SeqCst);
+        assert_eq!(engine(&st).sync_mailbox(id).await, Outcome::Synced, "{b}");
+        assert_eq!(
+            remembered().await,
+            Some(1),
+            "{b}: still the last one applied"
+        );
+        let noted = noted_error(&t.db, id).await;
+        assert!(noted.starts_with("the server refused"), "{b}: {noted:?}");
+        refuse.store(false, Ordering::SeqCst);
+        assert_eq!(engine(&st).sync_mailbox(id).await, Outcome::Synced, "{b}");
+        assert_eq!(remembered().await, Some(2), "{b}");
+        assert_eq!(rows(&t.db, id).await.len(), 3, "{b}");
+    }
+}
