@@ -16,33 +16,44 @@ use common::{
 };
 use fake_imap::Behaviour;
 use services::sync::schedule::Outcome;
-use std::sync::{
-    Arc,
-    atomic::{AtomicBool, Ordering},
-};
+use std::sync::atomic::Ordering;
 
 #[tokio::test]
 async fn a_refused_search_keeps_every_stored_message() {
     let s = stack();
     for t in common::databases().await {
-        let b = t.backend;
         let st = state(t.db.clone(), &s);
-        let refuse = Arc::new(AtomicBool::new(false));
-        let behaviour = Behaviour {
-            refuse_search: refuse.clone(),
-            ..Behaviour::default()
-        };
-        let fake = fake_imap::start(&s.ca, behaviour).await;
-        let id = hostile_mailbox(&st, &s, fake.port).await;
-        assert_eq!(engine(&st).sync_mailbox(id).await, Outcome::Synced, "{b}");
-        assert_eq!(rows(&t.db, id).await.len(), 3, "{b}");
-        // A search the server refuses says nothing of what it holds: nothing is taken
-        // for deleted, and the folder notes the refusal.
-        refuse.store(true, Ordering::SeqCst);
-        assert_eq!(engine(&st).sync_mailbox(id).await, Outcome::Synced, "{b}");
-        assert_eq!(rows(&t.db, id).await.len(), 3, "{b}: nothing removed");
-        let noted = noted_error(&t.db, id).await;
-        assert!(noted.starts_with("the server refused"), "{b}: {noted:?}");
+        // Without CONDSTORE the search goes alone; with it, beside the FETCH of the flags
+        // changed, and the refusal must not leave the session out of step either.
+        for condstore in [false, true] {
+            let b = format!("{} CONDSTORE {condstore}", t.backend);
+            let behaviour = Behaviour {
+                condstore,
+                ..Behaviour::default()
+            };
+            let (modseq, refuse) = (
+                behaviour.highest_modseq.clone(),
+                behaviour.refuse_search.clone(),
+            );
+            let fake = fake_imap::start(&s.ca, behaviour).await;
+            let id = hostile_mailbox(&st, &s, fake.port).await;
+            assert_eq!(engine(&st).sync_mailbox(id).await, Outcome::Synced, "{b}");
+            assert_eq!(rows(&t.db, id).await.len(), 3, "{b}");
+            // A search the server refuses says nothing of what it holds: nothing is taken
+            // for deleted, and the folder notes the refusal.
+            modseq.store(2, Ordering::SeqCst);
+            refuse.store(true, Ordering::SeqCst);
+            assert_eq!(engine(&st).sync_mailbox(id).await, Outcome::Synced, "{b}");
+            assert_eq!(rows(&t.db, id).await.len(), 3, "{b}: nothing removed");
+            let noted = noted_error(&t.db, id).await;
+            assert!(noted.starts_with("the server refused"), "{b}: {noted:?}");
+            let remembered = folder(&t.db, id, "INBOX").await.highest_modseq;
+            assert_eq!(
+                remembered,
+                condstore.then_some(1),
+                "{b}: no state of a refused run"
+            );
+        }
     }
 }
 

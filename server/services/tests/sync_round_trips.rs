@@ -18,7 +18,7 @@ use fake_imap::Behaviour;
 use sea_orm::EntityTrait;
 use services::entities::mailbox;
 use services::sync::{schedule::Outcome, store::BodyState};
-use std::time::Duration;
+use std::{sync::atomic::Ordering, time::Duration};
 
 /// UIDs a UID set names (`1:3,7` is four).
 fn set_len(set: &str) -> usize {
@@ -171,6 +171,53 @@ async fn a_first_sync_sends_its_newest_headers_without_waiting_for_its_search() 
             rows.iter().all(|r| r.body_state == BodyState::Stored),
             "{b}"
         );
+    }
+}
+
+#[tokio::test]
+async fn a_later_run_asks_for_the_changed_flags_with_its_first_search() {
+    let s = stack();
+    for t in common::databases().await {
+        let b = t.backend;
+        let st = state(t.db.clone(), &s);
+        // Each connection's first SEARCH answered only after the next command, out of
+        // order: a later run that waited for it before asking for the flags changed would
+        // wait out its command timeout.
+        let behaviour = Behaviour {
+            condstore: true,
+            late_search: true,
+            ..Behaviour::default()
+        };
+        let modseq = behaviour.highest_modseq.clone();
+        let (fake, id, mut engine) = on_fake(&st, &s, behaviour).await;
+        engine.limits.command_timeout = Duration::from_secs(3);
+        assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced, "{b}");
+        modseq.store(2, Ordering::SeqCst);
+        assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced, "{b}");
+        let commands = fake.commands();
+        let login = commands
+            .iter()
+            .rposition(|c| c.starts_with("LOGIN"))
+            .unwrap();
+        let sent = &commands[login + 1..];
+        let search = sent
+            .iter()
+            .position(|c| c.starts_with("UID SEARCH "))
+            .unwrap();
+        assert!(
+            sent[search - 1].starts_with("EXAMINE")
+                && sent[search + 1].contains("(CHANGEDSINCE 1)"),
+            "{b}: EXAMINE, the search and the flags changed: {sent:?}"
+        );
+        let searches = sent.iter().filter(|c| c.starts_with("UID SEARCH")).count();
+        let changed = sent.iter().filter(|c| c.contains("CHANGEDSINCE")).count();
+        assert_eq!((searches, changed), (1, 1), "{b}: {sent:?}");
+        assert_eq!(
+            folder(&t.db, id, "INBOX").await.highest_modseq,
+            Some(2),
+            "{b}"
+        );
+        assert_eq!(rows(&t.db, id).await.len(), 3, "{b}: every message once");
     }
 }
 

@@ -20,7 +20,7 @@ use sea_orm::DatabaseConnection;
 
 #[path = "folder_search.rs"]
 mod search;
-use search::search_newest_first;
+use search::{Searched, WithFirst, search_newest_first};
 
 /// Which messages of each folder the mailbox keeps.
 #[derive(Clone, Debug)]
@@ -76,18 +76,26 @@ pub async fn header_pass(
     // the reader left them until the write-back is done or has failed.
     let held = crate::mail_actions::held_uids(db, folder.id, state.uidvalidity).await?;
     let adopt = !same_generation && store::has_other_generation(db, key).await?;
-    // A first sync stores the newest batch as soon as the search has found it.
-    let show_early = stored.flags.is_empty() && !adopt;
-    let (on_server, shown) = search_newest_first(
+    // The changes since the remembered HIGHESTMODSEQ of this generation (CONDSTORE).
+    let since = state
+        .highest_modseq
+        .and(folder.highest_modseq)
+        .filter(|_| same_generation);
+    let with_first = WithFirst::of(stored.flags.is_empty(), adopt, since);
+    let searched = search_newest_first(
         session,
         db,
         key,
         &range.criteria,
         &state,
         limits,
-        show_early,
-    )
-    .await?;
+        with_first,
+    );
+    let Searched {
+        on_server,
+        shown,
+        changed: changed_early,
+    } = searched.await?;
     let gone: Vec<i64> = stored
         .flags
         .keys()
@@ -178,12 +186,10 @@ pub async fn header_pass(
             .filter(|uid| on_server.contains(uid))
             .copied()
             .collect();
-        let since = if same_generation {
-            state.highest_modseq.and(folder.highest_modseq)
-        } else {
-            None
+        let mut changed = match changed_early {
+            Some(changed) => changed,
+            None => timed(t, fetch::flags(session, &kept, since)).await?,
         };
-        let mut changed = timed(t, fetch::flags(session, &kept, since)).await?;
         let told = changed.len();
         changed.retain(|(uid, _)| !held.contains(uid));
         skipped_held = changed.len() < told;

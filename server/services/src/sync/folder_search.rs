@@ -6,17 +6,50 @@ use super::super::{
     error::SyncError,
     fetch::{self, FolderState, ImapSession},
     fetch_bounds::FetchBounds,
-    store::{self, FolderKey, HeaderRow},
+    store::{self, Flags, FolderKey, HeaderRow},
 };
 use sea_orm::DatabaseConnection;
 use std::collections::HashSet;
 
+/// What goes out with a folder's first search, in the same round trip.
+pub(super) enum WithFirst {
+    Nothing,
+    /// A first sync (nothing of this generation stored): the newest batch's header fields
+    /// (`fetch::search_with_newest`).
+    NewestHeaders,
+    /// A later run with CONDSTORE: the flags changed since this mod-sequence
+    /// (`fetch::search_with_flags`).
+    FlagsSince(i64),
+}
+
+impl WithFirst {
+    /// A first sync (nothing of this generation stored, no rows of another to adopt)
+    /// stores the newest batch as soon as the search has found it; a later run with
+    /// `since`, the changes since its remembered HIGHESTMODSEQ, asks for them with its
+    /// first search. Without it, every stored row's flags are asked for after the search.
+    pub(super) fn of(nothing_stored: bool, adopt: bool, since: Option<i64>) -> WithFirst {
+        match since {
+            _ if nothing_stored && !adopt => WithFirst::NewestHeaders,
+            Some(modseq) if !nothing_stored => WithFirst::FlagsSince(modseq),
+            _ => WithFirst::Nothing,
+        }
+    }
+}
+
+/// What a folder's search found.
+pub(super) struct Searched {
+    /// Every UID in range.
+    pub on_server: HashSet<i64>,
+    /// The UIDs whose header rows were stored (the newest batch of a first sync).
+    pub shown: HashSet<i64>,
+    /// The flags changed since [`WithFirst::FlagsSince`], when asked for.
+    pub changed: Option<Vec<(i64, Flags)>>,
+}
+
 /// The folder's UIDs in range, its UID ranges (`fetch::search_ranges`) searched newest
-/// first. With `show_early` (a first sync: nothing of this generation stored), the newest
-/// batch's header fields are fetched with the first search, in the same round trip
-/// (`fetch::search_with_newest`), and each of those rows is stored as soon as a search has
-/// found its UID in range: the list shows without waiting for the rest of the search, and
-/// a message outside the period is never stored. Returns every UID found and those stored.
+/// first, the first with what [`WithFirst`] says. The newest batch's rows of a first sync
+/// are each stored as soon as a search has found its UID in range: the list shows without
+/// waiting for the rest of the search, and a message outside the period is never stored.
 pub(super) async fn search_newest_first(
     session: &mut ImapSession,
     db: &DatabaseConnection,
@@ -24,24 +57,31 @@ pub(super) async fn search_newest_first(
     criteria: &str,
     state: &FolderState,
     limits: &FetchBounds,
-    show_early: bool,
-) -> Result<(HashSet<i64>, HashSet<i64>), SyncError> {
+    with_first: WithFirst,
+) -> Result<Searched, SyncError> {
     let t = limits.command_timeout;
     let ranges = fetch::search_ranges(state, limits.search_range);
-    let (mut on_server, mut shown) = (HashSet::new(), HashSet::new());
+    let (mut on_server, mut shown, mut changed) = (HashSet::new(), HashSet::new(), None);
     // The newest messages' rows whose UIDs no search has covered yet.
     let mut undecided = Vec::new();
     for (n, part) in ranges.iter().rev().enumerate() {
         let part = part.as_deref();
-        let found = if n == 0 && show_early {
-            let (count, max) = (limits.first(), limits.header_limit());
-            let newest =
-                fetch::search_with_newest(session, criteria, part, state.exists, count, max);
-            let (found, rows) = timed(t, newest).await?;
-            undecided = rows;
-            found
-        } else {
-            timed(t, fetch::search_range(session, criteria, part)).await?
+        let found = match (n, &with_first) {
+            (0, WithFirst::NewestHeaders) => {
+                let (count, max) = (limits.first(), limits.header_limit());
+                let newest =
+                    fetch::search_with_newest(session, criteria, part, state.exists, count, max);
+                let (found, rows) = timed(t, newest).await?;
+                undecided = rows;
+                found
+            }
+            (0, WithFirst::FlagsSince(modseq)) => {
+                let both = fetch::search_with_flags(session, criteria, part, *modseq);
+                let (found, flags) = timed(t, both).await?;
+                changed = Some(flags);
+                found
+            }
+            _ => timed(t, fetch::search_range(session, criteria, part)).await?,
         };
         on_server.extend(found);
         if undecided.is_empty() {
@@ -61,5 +101,9 @@ pub(super) async fn search_newest_first(
             store::insert_headers(db, key, rows, false).await?;
         }
     }
-    Ok((on_server, shown))
+    Ok(Searched {
+        on_server,
+        shown,
+        changed,
+    })
 }

@@ -3,11 +3,14 @@
 //! as "no flag changed", and with CONDSTORE the run would then remember a HIGHESTMODSEQ
 //! past changes it never applied, losing them for good. Here a refusal is an error.
 
-use super::{ImapSession, drop_unsolicited, flags_from, search::checked, uid_set};
+use super::{
+    ImapSession, drop_unsolicited, flags_from,
+    search::{checked, read},
+    uid_set,
+};
 use crate::sync::{error::SyncError, store::Flags};
 use async_imap::{
-    error::Error as ImapError,
-    imap_proto::{AttributeValue, Response},
+    imap_proto::{AttributeValue, RequestId, Response},
     types::Flag,
 };
 
@@ -19,8 +22,7 @@ pub async fn flags(
     changed_since: Option<i64>,
 ) -> Result<Vec<(i64, Flags)>, SyncError> {
     if let Some(modseq) = changed_since {
-        let query = format!("(UID FLAGS) (CHANGEDSINCE {modseq})");
-        return flags_of_set(session, "1:*", &query).await;
+        return flags_of_set(session, "1:*", &changed_since_query(modseq)).await;
     }
     let mut out = Vec::with_capacity(uids.len());
     for set in flag_sets(uids) {
@@ -43,8 +45,7 @@ fn flag_sets(uids: &[i64]) -> Vec<String> {
     sorted.chunks(FLAGS_PER_FETCH).map(uid_set).collect()
 }
 
-/// Every answer of the FETCH that carries a UID and its flags (one without FLAGS, such
-/// as a bare `MODSEQ`, says nothing of them); its tagged answer checked.
+/// Every answer of the FETCH that carries a UID and its flags; its tagged answer checked.
 async fn flags_of_set(
     session: &mut ImapSession,
     set: &str,
@@ -54,14 +55,36 @@ async fn flags_of_set(
     let tag = session
         .run_command(format!("UID FETCH {set} {query}"))
         .await?;
-    let mut out = Vec::new();
+    let mut answer = FlagsAnswer::default();
     loop {
-        let response = session
-            .read_response()
-            .await
-            .map_err(ImapError::Io)?
-            .ok_or(ImapError::ConnectionLost)?;
-        match response.parsed() {
+        if let Some(status) = answer.status.take() {
+            return status.map(|()| answer.flags);
+        }
+        read(session, |response| answer.take(response, &tag)).await?;
+    }
+}
+
+/// The items of a CONDSTORE flags FETCH of `1:*`: every message changed after `modseq`.
+pub(super) fn changed_since_query(modseq: i64) -> String {
+    format!("(UID FLAGS) (CHANGEDSINCE {modseq})")
+}
+
+/// A flags FETCH's answer as it is read: the flags so far, and its tagged status once read.
+#[derive(Default)]
+pub(super) struct FlagsAnswer {
+    pub(super) flags: Vec<(i64, Flags)>,
+    pub(super) status: Option<Result<(), SyncError>>,
+}
+
+impl FlagsAnswer {
+    /// Takes a FETCH answer that carries a UID and its flags (one without FLAGS, such as
+    /// a bare `MODSEQ`, says nothing of them; one the server sent on its own tells the
+    /// message's flags as well), and the tagged answer of `tag`.
+    pub(super) fn take(&mut self, response: &Response<'_>, tag: &RequestId) {
+        if self.status.is_some() {
+            return;
+        }
+        match response {
             Response::Fetch(_, attributes) => {
                 let uid = attributes.iter().find_map(|a| match a {
                     AttributeValue::Uid(uid) => Some(i64::from(*uid)),
@@ -73,18 +96,14 @@ async fn flags_of_set(
                 });
                 if let (Some(uid), Some(names)) = (uid, names) {
                     let flags = flags_from(names.iter().map(|n| Flag::from(n.as_ref())));
-                    out.push((uid, flags));
+                    self.flags.push((uid, flags));
                 }
             }
             Response::Done {
                 tag: done,
                 status,
                 outcome,
-            } if *done == tag => {
-                checked(status, outcome)?;
-                return Ok(out);
-            }
-            // Anything else the server says on its own is dropped, as before every command.
+            } if done == tag => self.status = Some(checked(status, outcome)),
             _ => {}
         }
     }

@@ -6,9 +6,15 @@
 //! take every stored message for deleted on the server. Here a refusal is an error.
 
 use super::{
-    ImapSession, drop_unsolicited, header_items, header_row, search_ranges, stored_header,
+    ImapSession, drop_unsolicited,
+    flags::{FlagsAnswer, changed_since_query},
+    header_items, header_row, search_ranges, stored_header,
 };
-use crate::sync::{error::SyncError, fetch::FolderState, store::HeaderRow};
+use crate::sync::{
+    error::SyncError,
+    fetch::FolderState,
+    store::{Flags, HeaderRow},
+};
 use async_imap::{
     error::Error as ImapError,
     imap_proto::{MailboxDatum, Outcome, RequestId, Response, Status},
@@ -85,6 +91,33 @@ pub async fn search_with_newest(
     Ok((found, rows))
 }
 
+/// A later run's first search and, with CONDSTORE, the flags changed since `modseq`
+/// (RFC 7162), sent together: neither needs the other's answer, so a round trip of the
+/// link less. A server may answer them in either order (Dovecot runs them side by side);
+/// both answers are read whole, whatever either says, so the session goes on in step.
+pub async fn search_with_flags(
+    session: &mut ImapSession,
+    criteria: &str,
+    range: Option<&str>,
+    modseq: i64,
+) -> Result<(Vec<i64>, Vec<(i64, Flags)>), SyncError> {
+    drop_unsolicited(session);
+    let search_tag = session.run_command(command(criteria, range)).await?;
+    let flags_command = format!("UID FETCH 1:* {}", changed_since_query(modseq));
+    let flags_tag = session.run_command(flags_command).await?;
+    let (mut search, mut flags) = (SearchAnswer::default(), FlagsAnswer::default());
+    while search.status.is_none() || flags.status.is_none() {
+        read(session, |response| {
+            search.take(response, &search_tag);
+            flags.take(response, &flags_tag);
+        })
+        .await?;
+    }
+    let found = search.read_rest(session, &search_tag).await?;
+    flags.status.take().unwrap_or(Ok(()))?;
+    Ok((found, flags.flags))
+}
+
 /// Header rows of the messages from sequence number `first` to the last, one per UID.
 async fn newest_headers(
     session: &mut ImapSession,
@@ -150,14 +183,23 @@ impl SearchAnswer {
             if let Some(status) = self.status.take() {
                 return status.map(|()| self.uids);
             }
-            let response = session
-                .read_response()
-                .await
-                .map_err(ImapError::Io)?
-                .ok_or(ImapError::ConnectionLost)?;
-            self.take(response.parsed(), tag);
+            read(session, |response| self.take(response, tag)).await?;
         }
     }
+}
+
+/// Reads the session's next response into `take`; the connection's end is an error.
+pub(super) async fn read(
+    session: &mut ImapSession,
+    take: impl FnOnce(&Response<'_>),
+) -> Result<(), SyncError> {
+    let response = session
+        .read_response()
+        .await
+        .map_err(ImapError::Io)?
+        .ok_or(ImapError::ConnectionLost)?;
+    take(response.parsed());
+    Ok(())
 }
 
 fn command(criteria: &str, range: Option<&str>) -> String {
