@@ -19,6 +19,8 @@
 //!                                first page, peak RSS, ratio to a raw fetch of the same run
 //! sessions USER [REPS]           log-in to an EXAMINE answered, each kind of session
 //!                                against a bare client (`scripts/bench-link` for a link)
+//! later USER [REPS]              a later run with 5 new messages and 20 flags changed,
+//!                                against a run that finds nothing changed
 //! ```
 //! Internal (run as child processes): `sync-once USER`, `raw-rust USER`,
 //! `scaleout-worker URL OWNER LOG DEADLINE_S`, `crm-once USER off|automatic`,
@@ -35,6 +37,7 @@ mod crm;
 mod first_page;
 mod growth;
 mod initial;
+mod later;
 mod resync;
 mod scaleout;
 mod sched;
@@ -73,6 +76,7 @@ fn main() {
         Some("crm-once") => crm::crm_once(arg(1).expect("USER"), arg(2).expect("off|automatic")),
         Some("growth") => growth::growth(&args[1..]),
         Some("sessions") => sessions::sessions(arg(1).expect("USER"), num(2, 10)),
+        Some("later") => later::later(arg(1).expect("USER"), num(2, 10)),
         Some("growth-once") => growth::growth_once(
             arg(1).expect("USER"),
             arg(2).expect("sqlite|postgres"),
@@ -90,7 +94,7 @@ fn main() {
             eprintln!(
                 "usage: sync (sync10k USER [REPS] | first-page USER | resync10 USER FOLDER... | \
                  scheduler [N] [SPREAD_S] | scaleout [N] [PROCS] [BASE_N] | crm USER [REPS] | \
-                 growth USER... | sessions USER [REPS])"
+                 growth USER... | sessions USER [REPS] | later USER [REPS])"
             );
             std::process::exit(2);
         }
