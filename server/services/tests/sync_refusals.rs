@@ -15,7 +15,11 @@ use common::{
     sync_fixtures::{engine, folder, rows},
 };
 use fake_imap::Behaviour;
-use services::sync::schedule::Outcome;
+use sea_orm::EntityTrait;
+use services::{
+    entities::mailbox,
+    sync::{SyncError, fetch, schedule::Outcome},
+};
 use std::sync::atomic::Ordering;
 
 #[tokio::test]
@@ -93,4 +97,32 @@ async fn a_refused_flags_fetch_leaves_the_changes_to_the_next_run() {
         assert_eq!(remembered().await, Some(2), "{b}");
         assert_eq!(rows(&t.db, id).await.len(), 3, "{b}");
     }
+}
+
+/// The search every other command path uses (a copy in doubt, a Sent copy or a draft
+/// found by Message-ID, the check for other clients' deletions before EXPUNGE): a refusal
+/// is an error there too, never "not there" (which would copy or append twice, or expunge
+/// what another client marked).
+#[tokio::test]
+async fn every_search_of_the_app_reads_a_refusal_as_an_error() {
+    let s = stack();
+    let t = common::sqlite().await;
+    let st = state(t.db.clone(), &s);
+    let behaviour = Behaviour::default();
+    let refuse = behaviour.refuse_search.clone();
+    let fake = fake_imap::start(&s.ca, behaviour).await;
+    let id = hostile_mailbox(&st, &s, fake.port).await;
+    let row = mailbox::Entity::find_by_id(id)
+        .one(&t.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut session = engine(&st).log_in(&row).await.unwrap();
+    session.select("INBOX").await.unwrap();
+    let found = fetch::uid_search(&mut session, "DELETED").await.unwrap();
+    assert_eq!(found, [1, 2, 3], "the fake finds every message");
+    refuse.store(true, Ordering::SeqCst);
+    let refused = fetch::uid_search(&mut session, "DELETED").await;
+    assert!(matches!(refused, Err(SyncError::Refused(_))), "{refused:?}");
+    session.logout().await.unwrap();
 }

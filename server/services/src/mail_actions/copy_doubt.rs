@@ -106,9 +106,9 @@ pub(super) async fn went_through(
     let mut matches = Vec::new();
     for chunk in doubt.ids.chunks(IDS_PER_SEARCH) {
         let criteria = format!("UID {from}:* {}", query(chunk));
-        let found = timed(limit, async { Ok(session.uid_search(criteria).await?) }).await?;
+        let found = timed(limit, fetch::uid_search(session, &criteria)).await?;
         // `n:*` also names the folder's last message when every UID is below n.
-        matches.extend(found.into_iter().map(i64::from).filter(|uid| *uid >= from));
+        matches.extend(found.into_iter().filter(|uid| *uid >= from));
     }
     matches.sort_unstable();
     matches.dedup();

@@ -6,7 +6,7 @@
 use super::kind::Flag;
 use crate::{
     entities::mailbox,
-    sync::{SyncEngine, SyncError, fetch::ImapSession, fetch::uid_set},
+    sync::{SyncEngine, SyncError, fetch::ImapSession, fetch::uid_search, fetch::uid_set},
 };
 use async_imap::{
     error::Error as ImapError,
@@ -200,12 +200,12 @@ async fn only_ours_deleted(
     tokio::time::timeout(limit, session.noop())
         .await
         .map_err(|_| SyncError::Timeout)??;
-    let marked = tokio::time::timeout(limit, session.uid_search("DELETED"))
+    let marked = tokio::time::timeout(limit, uid_search(session, "DELETED"))
         .await
         .map_err(|_| SyncError::Timeout)??;
     drop_unsolicited(session);
     let ours: HashSet<i64> = uids.iter().copied().collect();
-    if marked.iter().any(|uid| !ours.contains(&i64::from(*uid))) {
+    if marked.iter().any(|uid| !ours.contains(uid)) {
         return Err(SyncError::Refused(
             "other messages in this folder are marked deleted by another mail client, and \
              this server (no UIDPLUS) can only remove them together with these"

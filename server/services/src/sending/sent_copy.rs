@@ -12,7 +12,7 @@ use crate::{
     entities::{mailbox, mailbox_folder},
     sync::{
         SyncEngine, SyncError,
-        fetch::{ImapSession, examine},
+        fetch::{ImapSession, examine, uid_search},
         parse,
         run::log_out_later,
         store::{Flags, FolderKey, HeaderRow, insert_headers, store_bodies},
@@ -113,13 +113,10 @@ async fn find(
         .map_err(|_| SyncError::Timeout)??;
     // Our Message-IDs are `hex@domain`: nothing to quote or escape.
     let query = format!("HEADER Message-ID \"<{message_id}>\"");
-    let uids = tokio::time::timeout(COMMAND_LIMIT, session.uid_search(query))
+    let uids = tokio::time::timeout(COMMAND_LIMIT, uid_search(session, &query))
         .await
         .map_err(|_| SyncError::Timeout)??;
-    Ok(uids
-        .into_iter()
-        .max()
-        .map(|uid| (state.uidvalidity, i64::from(uid))))
+    Ok(uids.into_iter().max().map(|uid| (state.uidvalidity, uid)))
 }
 
 /// Stores the copy as a row of the Sent folder (as the sync would), so it shows at once.

@@ -10,7 +10,7 @@ use crate::{
     entities::{draft, mailbox, mailbox_folder},
     error::ServiceResult,
     mail_actions::imap::{self, Caps, expunge, select},
-    sync::{SyncEngine, SyncError, fetch::ImapSession, run::log_out_later},
+    sync::{SyncEngine, SyncError, fetch::ImapSession, fetch::uid_search, run::log_out_later},
 };
 use chrono::{DateTime, Utc};
 use domain::{FolderRole, SendState};
@@ -139,12 +139,9 @@ async fn copy(
     }
     select(session, &folder.name, COMMAND_LIMIT).await?;
     let query = format!("HEADER Message-ID \"<{}>\"", row.message_id);
-    let mut uids: Vec<i64> = tokio::time::timeout(COMMAND_LIMIT, session.uid_search(query))
+    let mut uids = tokio::time::timeout(COMMAND_LIMIT, uid_search(session, &query))
         .await
-        .map_err(|_| SyncError::Timeout)??
-        .into_iter()
-        .map(i64::from)
-        .collect();
+        .map_err(|_| SyncError::Timeout)??;
     uids.sort_unstable();
     let newest = if keep { uids.pop() } else { None };
     if !uids.is_empty() {

@@ -26,7 +26,9 @@ mod wanted;
 
 pub use bodies::{Answers, Body, asked_alone, bodies};
 pub use flags::flags;
-pub use search::{range_start, search, search_range, search_with_flags, search_with_newest};
+pub use search::{
+    range_start, search, search_range, search_with_flags, search_with_newest, uid_search,
+};
 pub use sets::{MAX_SET_CHARS, in_short_sets};
 use wanted::Wanted;
 

@@ -44,8 +44,14 @@ pub async fn search_range(
     criteria: &str,
     range: Option<&str>,
 ) -> Result<Vec<i64>, SyncError> {
+    uid_search(session, &query(criteria, range)).await
+}
+
+/// `UID SEARCH query`, its answer's status checked: what every search of the app uses
+/// instead of async-imap's (see the module documentation).
+pub async fn uid_search(session: &mut ImapSession, query: &str) -> Result<Vec<i64>, SyncError> {
     drop_unsolicited(session);
-    let tag = session.run_command(command(criteria, range)).await?;
+    let tag = session.run_command(format!("UID SEARCH {query}")).await?;
     SearchAnswer::default().read_rest(session, &tag).await
 }
 
@@ -202,10 +208,15 @@ pub(super) async fn read(
     Ok(())
 }
 
+/// The command of a search within one of [`search_ranges`].
 fn command(criteria: &str, range: Option<&str>) -> String {
+    format!("UID SEARCH {}", query(criteria, range))
+}
+
+fn query(criteria: &str, range: Option<&str>) -> String {
     match range {
-        Some(uids) => format!("UID SEARCH UID {uids} {criteria}"),
-        None => format!("UID SEARCH {criteria}"),
+        Some(uids) => format!("UID {uids} {criteria}"),
+        None => criteria.to_owned(),
     }
 }
 
