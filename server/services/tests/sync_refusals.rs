@@ -39,9 +39,7 @@ async fn a_refused_search_keeps_every_stored_message() {
                 behaviour.highest_modseq.clone(),
                 behaviour.refuse_search.clone(),
             );
-            let fake = fake_imap::start(&s.ca, behaviour).await;
-            let id = hostile_mailbox(&st, &s, fake.port).await;
-            assert_eq!(engine(&st).sync_mailbox(id).await, Outcome::Synced, "{b}");
+            let (_fake, id) = synced_once(&st, &s, behaviour, &b).await;
             assert_eq!(rows(&t.db, id).await.len(), 3, "{b}");
             // A search the server refuses says nothing of what it holds: nothing is taken
             // for deleted, and the folder notes the refusal.
@@ -75,10 +73,8 @@ async fn a_refused_flags_fetch_leaves_the_changes_to_the_next_run() {
             behaviour.highest_modseq.clone(),
             behaviour.refuse_flags.clone(),
         );
-        let fake = fake_imap::start(&s.ca, behaviour).await;
-        let id = hostile_mailbox(&st, &s, fake.port).await;
+        let (_fake, id) = synced_once(&st, &s, behaviour, b).await;
         let remembered = || async { folder(&t.db, id, "INBOX").await.highest_modseq };
-        assert_eq!(engine(&st).sync_mailbox(id).await, Outcome::Synced, "{b}");
         assert_eq!(remembered().await, Some(1), "{b}");
         // Flags changed on the server, and their FETCH refused: the run must not
         // remember HIGHESTMODSEQ 2, or the changes before it would never be asked again.
@@ -99,12 +95,65 @@ async fn a_refused_flags_fetch_leaves_the_changes_to_the_next_run() {
     }
 }
 
+#[tokio::test]
+async fn a_refused_changedsince_falls_back_to_every_stored_rows_flags() {
+    let s = stack();
+    for t in common::databases().await {
+        let b = t.backend;
+        let st = state(t.db.clone(), &s);
+        let behaviour = Behaviour {
+            condstore: true,
+            ..Behaviour::default()
+        };
+        let (modseq, refuse) = (
+            behaviour.highest_modseq.clone(),
+            behaviour.refuse_changedsince.clone(),
+        );
+        let (fake, id) = synced_once(&st, &s, behaviour, b).await;
+        // A server whose CONDSTORE refuses CHANGEDSINCE: the folder still syncs, its
+        // flags compared in full, and the new state is remembered.
+        modseq.store(2, Ordering::SeqCst);
+        refuse.store(true, Ordering::SeqCst);
+        assert_eq!(engine(&st).sync_mailbox(id).await, Outcome::Synced, "{b}");
+        let inbox = folder(&t.db, id, "INBOX").await;
+        assert_eq!(
+            (inbox.highest_modseq, inbox.last_error),
+            (Some(2), None),
+            "{b}"
+        );
+        let commands = fake.commands();
+        let refused = commands
+            .iter()
+            .rposition(|c| c.contains("CHANGEDSINCE"))
+            .unwrap();
+        assert!(
+            commands[refused + 1..]
+                .iter()
+                .any(|c| c == "UID FETCH 1:3 (UID FLAGS)"),
+            "{b}: every stored row's flags asked for: {commands:?}"
+        );
+    }
+}
+
+/// The fake server with `behaviour`, its mailbox connected and synced once.
+async fn synced_once(
+    st: &services::AppState,
+    s: &common::mail_stack::Stack,
+    behaviour: Behaviour,
+    b: &str,
+) -> (fake_imap::FakeImap, i64) {
+    let fake = fake_imap::start(&s.ca, behaviour).await;
+    let id = hostile_mailbox(st, s, fake.port).await;
+    assert_eq!(engine(st).sync_mailbox(id).await, Outcome::Synced, "{b}");
+    (fake, id)
+}
+
 /// The search every other command path uses (a copy in doubt, a Sent copy or a draft
 /// found by Message-ID, the check for other clients' deletions before EXPUNGE): a refusal
 /// is an error there too, never "not there" (which would copy or append twice, or expunge
 /// what another client marked).
 #[tokio::test]
-async fn every_search_of_the_app_reads_a_refusal_as_an_error() {
+async fn the_search_every_other_path_uses_reads_a_refusal_as_an_error() {
     let s = stack();
     let t = common::sqlite().await;
     let st = state(t.db.clone(), &s);

@@ -187,7 +187,9 @@ pub async fn header_pass(
             .copied()
             .collect();
         let mut changed = match changed_early {
-            Some(changed) => changed,
+            Some(Ok(changed)) => changed,
+            // CHANGEDSINCE refused: every stored row's flags, compared in full.
+            Some(Err(_)) => timed(t, fetch::flags(session, &kept, None)).await?,
             None => timed(t, fetch::flags(session, &kept, since)).await?,
         };
         let told = changed.len();

@@ -42,8 +42,9 @@ pub(super) struct Searched {
     pub on_server: HashSet<i64>,
     /// The UIDs whose header rows were stored (the newest batch of a first sync).
     pub shown: HashSet<i64>,
-    /// The flags changed since [`WithFirst::FlagsSince`], when asked for.
-    pub changed: Option<Vec<(i64, Flags)>>,
+    /// The flags changed since [`WithFirst::FlagsSince`], when asked for, or the
+    /// server's refusal.
+    pub changed: Option<Result<Vec<(i64, Flags)>, SyncError>>,
 }
 
 /// The folder's UIDs in range, its UID ranges (`fetch::search_ranges`) searched newest

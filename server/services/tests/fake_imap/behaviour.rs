@@ -55,6 +55,9 @@ pub struct Behaviour {
     /// A FETCH of flags alone (`UID FETCH … (UID FLAGS)`, with CHANGEDSINCE or not) is
     /// refused (`NO`) while this is set. Shared, as above.
     pub refuse_flags: Arc<AtomicBool>,
+    /// Only a flags FETCH with CHANGEDSINCE is refused while this is set (a server whose
+    /// CONDSTORE is broken). Shared, as above.
+    pub refuse_changedsince: Arc<AtomicBool>,
     /// The log-in's tagged OK tells the capabilities (`OK [CAPABILITY …]`), as Dovecot's does.
     pub caps_on_login: bool,
     /// The UID whose header and whole-message FETCH answers leave what was asked out
@@ -80,6 +83,7 @@ impl Default for Behaviour {
             late_search: false,
             highest_modseq: Arc::new(AtomicU64::new(1)),
             refuse_flags: Arc::new(AtomicBool::new(false)),
+            refuse_changedsince: Arc::new(AtomicBool::new(false)),
             refuse_search: Arc::new(AtomicBool::new(false)),
             bodiless: Arc::new(AtomicU32::new(0)),
         }

@@ -306,7 +306,11 @@ where
                     .write_all(format!("{tag} OK done\r\n").as_bytes())
                     .await?;
             }
-            "UID" if b.refuse_flags.load(Ordering::SeqCst) => {
+            "UID"
+                if b.refuse_flags.load(Ordering::SeqCst)
+                    || (b.refuse_changedsince.load(Ordering::SeqCst)
+                        && upper.contains("CHANGEDSINCE")) =>
+            {
                 write
                     .write_all(format!("{tag} NO flags unavailable\r\n").as_bytes())
                     .await?

@@ -62,8 +62,8 @@ pub async fn uid_search(session: &mut ImapSession, query: &str) -> Result<Vec<i6
 /// read after it. Returns the
 /// UIDs found and the header rows of the newest messages, **found or not**: the caller
 /// keeps those of the UIDs its searches find (a message outside the period is never
-/// stored). A server that filled the channel (a part of the search's answer may have been
-/// dropped) is asked the search again.
+/// stored). A server that filled the channel before the search's end (a part of its answer
+/// may have been dropped) is an error.
 pub async fn search_with_newest(
     session: &mut ImapSession,
     criteria: &str,
@@ -80,8 +80,10 @@ pub async fn search_with_newest(
     let tag = session.run_command(command(criteria, range)).await?;
     let first = exists.saturating_sub(count).saturating_add(1).max(1);
     let rows = newest_headers(session, first, max_header_bytes).await?;
-    // What of the search's answer came before the FETCH's end was set aside; all of it,
-    // unless the channel filled up (a server sending more than it holds on its own).
+    // What of the search's answer came before the FETCH's end was set aside, in order:
+    // nothing of it was dropped if its tagged answer is there, or if the channel has
+    // room left (nothing was refused a place). Otherwise its end may be lost, and waiting
+    // for it would only wait out the command's time.
     let full = session.unsolicited_responses.is_full();
     let mut answer = SearchAnswer::default();
     while let Ok(response) = session.unsolicited_responses.try_recv() {
@@ -89,24 +91,28 @@ pub async fn search_with_newest(
             answer.take(response.parsed(), &tag);
         }
     }
-    let found = answer.read_rest(session, &tag).await?;
-    let found = match full {
-        true => search_range(session, criteria, range).await?,
-        false => found,
-    };
-    Ok((found, rows))
+    if full && answer.status.is_none() {
+        return Err(SyncError::Imap(FLOODED.into()));
+    }
+    Ok((answer.read_rest(session, &tag).await?, rows))
 }
+
+/// Why a first search's answer could not be read: the server sent more than async-imap
+/// keeps of what it says on its own while the newest headers were read.
+const FLOODED: &str = "the server sent too many unrequested answers during a search";
 
 /// A later run's first search and, with CONDSTORE, the flags changed since `modseq`
 /// (RFC 7162), sent together: neither needs the other's answer, so a round trip of the
 /// link less. A server may answer them in either order (Dovecot runs them side by side);
 /// both answers are read whole, whatever either says, so the session goes on in step.
+/// The flags come as their own result: a server that refuses CHANGEDSINCE
+/// ([`SyncError::Refused`]) can still be asked for every stored row's flags.
 pub async fn search_with_flags(
     session: &mut ImapSession,
     criteria: &str,
     range: Option<&str>,
     modseq: i64,
-) -> Result<(Vec<i64>, Vec<(i64, Flags)>), SyncError> {
+) -> Result<(Vec<i64>, Result<Vec<(i64, Flags)>, SyncError>), SyncError> {
     drop_unsolicited(session);
     let search_tag = session.run_command(command(criteria, range)).await?;
     let flags_command = format!("UID FETCH 1:* {}", changed_since_query(modseq));
@@ -120,8 +126,12 @@ pub async fn search_with_flags(
         .await?;
     }
     let found = search.read_rest(session, &search_tag).await?;
-    flags.status.take().unwrap_or(Ok(()))?;
-    Ok((found, flags.flags))
+    let changed = match flags.status.take().unwrap_or(Ok(())) {
+        Ok(()) => Ok(flags.flags),
+        Err(refused @ SyncError::Refused(_)) => Err(refused),
+        Err(other) => return Err(other),
+    };
+    Ok((found, changed))
 }
 
 /// Header rows of the messages from sequence number `first` to the last, one per UID.
