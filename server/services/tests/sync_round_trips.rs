@@ -12,7 +12,7 @@ use common::{
     hostile_mailbox::hostile_mailbox,
     mail_stack::stack,
     mailbox_fixtures::state,
-    sync_fixtures::{connected, engine, folder, mail_user, rows},
+    sync_fixtures::{connected, engine, folder, mail_user, other_client, rows, seed, store_flags},
 };
 use fake_imap::Behaviour;
 use sea_orm::EntityTrait;
@@ -218,6 +218,40 @@ async fn a_later_run_asks_for_the_changed_flags_with_its_first_search() {
             "{b}"
         );
         assert_eq!(rows(&t.db, id).await.len(), 3, "{b}: every message once");
+    }
+}
+
+#[tokio::test]
+async fn dovecot_answers_a_later_runs_search_and_changed_flags_in_step() {
+    let s = stack();
+    for t in common::databases().await {
+        let b = t.backend;
+        let st = state(t.db.clone(), &s);
+        let user = mail_user("later");
+        seed(&user, 30, "INBOX");
+        let id = connected(&st, &s, &user, &["INBOX"]).await;
+        let engine = engine(&st);
+        assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced, "{b}");
+        let first = rows(&t.db, id).await;
+        let before: Vec<(i64, i64)> = first.iter().map(|r| (r.id, r.uid)).collect();
+        let mut want: Vec<i64> = first.iter().filter(|r| r.flagged).map(|r| r.uid).collect();
+        want.extend([3, 17]);
+        want.sort_unstable_by(|a, b| b.cmp(a));
+        want.dedup();
+        // Another device flags two messages: a later run asks for the changes with its
+        // search and keeps every row (the same ids), the flags applied.
+        let mut other = other_client(&s, &user).await;
+        other.select("INBOX").await.unwrap();
+        store_flags(&mut other, "3,17", "+FLAGS (\\Flagged)").await;
+        other.logout().await.ok();
+        assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced, "{b}");
+        let after = rows(&t.db, id).await;
+        let kept: Vec<(i64, i64)> = after.iter().map(|r| (r.id, r.uid)).collect();
+        assert_eq!(kept, before, "{b}: no row removed or added again");
+        let flagged: Vec<i64> = after.iter().filter(|r| r.flagged).map(|r| r.uid).collect();
+        assert_eq!(flagged, want, "{b}");
+        let inbox = folder(&t.db, id, "INBOX").await;
+        assert!(inbox.last_error.is_none(), "{b}: {:?}", inbox.last_error);
     }
 }
 
