@@ -5,7 +5,7 @@
 
 use super::{
     ImapSession, drop_unsolicited, flags_from,
-    search::{checked, read},
+    search::{done_of, read},
     uid_set,
 };
 use crate::sync::{error::SyncError, store::Flags};
@@ -99,12 +99,7 @@ impl FlagsAnswer {
                     self.flags.push((uid, flags));
                 }
             }
-            Response::Done {
-                tag: done,
-                status,
-                outcome,
-            } if done == tag => self.status = Some(checked(status, outcome)),
-            _ => {}
+            _ => self.status = done_of(response, tag),
         }
     }
 }

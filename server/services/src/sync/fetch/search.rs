@@ -17,7 +17,7 @@ use crate::sync::{
 };
 use async_imap::{
     error::Error as ImapError,
-    imap_proto::{MailboxDatum, Outcome, RequestId, Response, Status},
+    imap_proto::{MailboxDatum, RequestId, Response, Status},
     types::UnsolicitedResponse,
 };
 use futures_util::TryStreamExt;
@@ -178,12 +178,7 @@ impl SearchAnswer {
             Response::MailboxData(MailboxDatum::Search(found)) => {
                 self.uids.extend(found.iter().map(|&uid| i64::from(uid)));
             }
-            Response::Done {
-                tag: done,
-                status,
-                outcome,
-            } if done == tag => self.status = Some(checked(status, outcome)),
-            _ => {}
+            _ => self.status = done_of(response, tag),
         }
     }
 
@@ -230,19 +225,30 @@ fn query(criteria: &str, range: Option<&str>) -> String {
     }
 }
 
-/// A tagged answer's status as the sync's error, in async-imap's words (what
-/// `SyncError` reads a throttle from).
-pub(super) fn checked(status: &Status, outcome: &Outcome<'_>) -> Result<(), SyncError> {
+/// The status of `response` if it is the tagged answer of `tag`, as the sync's error, in
+/// async-imap's words (what `SyncError` reads a throttle from).
+pub(super) fn done_of(response: &Response<'_>, tag: &RequestId) -> Option<Result<(), SyncError>> {
+    let Response::Done {
+        tag: done,
+        status,
+        outcome,
+    } = response
+    else {
+        return None;
+    };
+    if done != tag {
+        return None;
+    }
     let text = format!(
         "code: {:?}, info: {:?}",
         outcome.code,
         outcome.information.as_deref()
     );
-    match status {
+    Some(match status {
         Status::Ok => Ok(()),
         Status::No => Err(ImapError::No(text).into()),
         _ => Err(ImapError::Bad(text).into()),
-    }
+    })
 }
 
 /// Where one of [`search_ranges`] starts (`None`, the whole folder: at UID 1).
