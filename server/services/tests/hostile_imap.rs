@@ -66,39 +66,53 @@ async fn server_text_in_errors_is_printable_and_capped() {
     let s = stack();
     let t = common::sqlite().await;
     let st = state(t.db.clone(), &s);
-    // Garbage no parser accepts: the run fails, its error quotes none of it.
-    let garbage = fake_imap::start(
-        &s.ca,
-        Behaviour {
-            garbage: Some(100_000),
-            ..Behaviour::default()
-        },
-    )
-    .await;
-    let id = hostile_mailbox(&st, &s, garbage.port).await;
-    let outcome = engine(&st).sync_mailbox(id).await;
-    let Outcome::Failed { error } = outcome else {
-        panic!("expected a failure, got {outcome:?}");
-    };
-    eprintln!(
-        "figures: garbage error kept as {} chars: {error}",
-        error.chars().count()
-    );
-    assert!(printable_and_short(&error), "{error:?}");
-    // A refusal with 50,000 characters of text and escapes: the folder notes it, capped.
-    let refusing = fake_imap::start(
-        &s.ca,
-        Behaviour {
-            refuse_examine: Some(50_000),
-            ..Behaviour::default()
-        },
-    )
-    .await;
-    let id = hostile_mailbox(&st, &s, refusing.port).await;
-    assert_eq!(engine(&st).sync_mailbox(id).await, Outcome::Synced);
-    let noted = noted_error(&t.db, id).await;
-    assert!(noted.starts_with("the server refused"), "{noted:?}");
-    assert!(printable_and_short(&noted), "{noted:?}");
+    // Garbage no parser accepts: the run fails, its error quotes none of it; the same as
+    // the answer to the EXAMINE sent with the LOGIN (a greeting that offers ENABLE).
+    for condstore in [false, true] {
+        let garbage = fake_imap::start(
+            &s.ca,
+            Behaviour {
+                garbage: Some(100_000),
+                condstore,
+                ..Behaviour::default()
+            },
+        )
+        .await;
+        let id = hostile_mailbox(&st, &s, garbage.port).await;
+        let outcome = engine(&st).sync_mailbox(id).await;
+        let Outcome::Failed { error } = outcome else {
+            panic!("expected a failure, got {outcome:?}");
+        };
+        eprintln!(
+            "figures: garbage error kept as {} chars: {error}",
+            error.chars().count()
+        );
+        assert!(printable_and_short(&error), "{error:?}");
+    }
+    // A refusal with 50,000 characters of text and escapes: the folder notes it, capped;
+    // the same for the EXAMINE sent with the LOGIN (a greeting that offers ENABLE).
+    for condstore in [false, true] {
+        let refusing = fake_imap::start(
+            &s.ca,
+            Behaviour {
+                refuse_examine: Some(50_000),
+                condstore,
+                ..Behaviour::default()
+            },
+        )
+        .await;
+        let id = hostile_mailbox(&st, &s, refusing.port).await;
+        assert_eq!(engine(&st).sync_mailbox(id).await, Outcome::Synced);
+        let noted = noted_error(&t.db, id).await;
+        assert!(noted.starts_with("the server refused"), "{noted:?}");
+        assert!(printable_and_short(&noted), "{noted:?}");
+        let examined = refusing
+            .commands()
+            .iter()
+            .filter(|c| c.starts_with("EXAMINE"))
+            .count();
+        assert_eq!(examined, 1, "condstore {condstore}: one EXAMINE, refused");
+    }
 }
 
 /// What the mailbox's one folder noted of its last run's failure.

@@ -262,3 +262,24 @@ fn login_debug_hides_the_password() {
     assert!(shown.contains("alice@example.test"), "{shown}");
     assert!(!shown.contains("alice-pass-1"), "{shown}");
 }
+
+/// A password that is not ASCII cannot go in a LOGIN (RFC 3501 §9): AUTHENTICATE PLAIN,
+/// its message sent with the command (Dovecot offers SASL-IR before login).
+#[tokio::test]
+async fn a_password_that_is_not_ascii_signs_in_with_authenticate_plain() {
+    let s = stack();
+    let user = format!(
+        "plain{}@example.test",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
+    let password = "пароль-ї-1";
+    common::sync_fixtures::mail_stack(&["add-user", &user, password]);
+    let o = opts(true, 5);
+    let imap = at(&s.host, s.imaps, Tls);
+    let right = Login::new(&user, password);
+    let folders = timed("not ascii", LIMIT, check_imap(&imap, &right, &o)).await;
+    assert_eq!(folders.unwrap()[0].display_name, "INBOX");
+    let wrong = Login::new(&user, "пароль-ї-2");
+    let refused = timed("not ascii, wrong", LIMIT, check_imap(&imap, &wrong, &o)).await;
+    assert_eq!(refused.unwrap_err(), P::WrongPassword);
+}

@@ -77,6 +77,7 @@ mod sync_faults;
 mod sync_first_view;
 mod sync_idle;
 mod sync_leases;
+mod sync_log_in;
 mod sync_next_look;
 mod sync_quota;
 mod sync_refusals;

@@ -1,9 +1,11 @@
 //! A link's round trip is paid once a fetch of several body batches, not once a batch; a
-//! sync run does not wait for ENABLE's answer, nor ask for the capabilities a LOGIN's OK
-//! told, nor wait for a first sync's first search before asking for the newest headers: the fake server (`tests/fake_imap`) logs every command it gets. On SQLite and
-//! PostgreSQL; needs the mail stack (its CA and certificate, and the real Postfix for the
-//! connect wizard's SMTP check). The same path against the real Dovecot is in
-//! `sync_whole_rows.rs` (batches of 7 and 9, several to a fetch).
+//! sync run does not wait for ENABLE's answer, nor for a first sync's first search before
+//! asking for the newest headers, and a later run asks for the changed flags with its
+//! first search: the fake server (`tests/fake_imap`) logs every command it gets. On
+//! SQLite and PostgreSQL; needs the mail stack (its CA and certificate, and the real
+//! Postfix for the connect wizard's SMTP check). The same paths against the real Dovecot
+//! are here and in `sync_whole_rows.rs` (batches of 7 and 9, several to a fetch); a sync
+//! run's log-in is in `sync_log_in.rs`.
 
 use crate::common;
 use crate::fake_imap;
@@ -15,8 +17,6 @@ use common::{
     sync_fixtures::{connected, engine, folder, mail_user, other_client, rows, seed, store_flags},
 };
 use fake_imap::Behaviour;
-use sea_orm::EntityTrait;
-use services::entities::mailbox;
 use services::sync::{schedule::Outcome, store::BodyState};
 use std::{sync::atomic::Ordering, time::Duration};
 
@@ -34,7 +34,7 @@ fn set_len(set: &str) -> usize {
 }
 
 /// The fake server with `behaviour`, its mailbox connected, and an engine for it.
-async fn on_fake(
+pub(crate) async fn on_fake(
     st: &services::AppState,
     s: &common::mail_stack::Stack,
     behaviour: Behaviour,
@@ -97,10 +97,12 @@ async fn a_sync_run_sends_its_first_examine_without_waiting_for_enable() {
         let b = t.backend;
         let st = state(t.db.clone(), &s);
         // ENABLE answered only once the next command has arrived: a run that waited for
-        // it would wait out its command timeout.
+        // it would wait out its command timeout. Offered only once logged in, so ENABLE
+        // does not go with the LOGIN (`sync_log_in`).
         let behaviour = Behaviour {
             condstore: true,
             late_enable: true,
+            enable_after_login: true,
             ..Behaviour::default()
         };
         let (fake, id, mut engine) = on_fake(&st, &s, behaviour).await;
@@ -115,16 +117,26 @@ async fn a_sync_run_sends_its_first_examine_without_waiting_for_enable() {
             commands[enable + 1].starts_with("EXAMINE"),
             "{b}: ENABLE, then EXAMINE: {commands:?}"
         );
-        let rows = rows(&t.db, id).await;
-        assert_eq!(rows.len(), 3, "{b}: every message once");
-        assert!(
-            rows.iter().all(|r| r.body_state == BodyState::Stored),
-            "{b}"
-        );
-        // The CONDSTORE shortcut works: HIGHESTMODSEQ remembered.
-        let inbox = folder(&t.db, id, "INBOX").await;
-        assert_eq!(inbox.highest_modseq, Some(1), "{b}");
+        three_stored_with_modseq(&t.db, id, b).await;
     }
+}
+
+/// The fake server's three messages each stored once, whole, and the CONDSTORE shortcut
+/// at work: INBOX's HIGHESTMODSEQ remembered. Returns INBOX's row.
+pub(crate) async fn three_stored_with_modseq(
+    db: &sea_orm::DatabaseConnection,
+    id: i64,
+    b: &str,
+) -> services::entities::mailbox_folder::Model {
+    let rows = rows(db, id).await;
+    assert_eq!(rows.len(), 3, "{b}: every message once");
+    assert!(
+        rows.iter().all(|r| r.body_state == BodyState::Stored),
+        "{b}"
+    );
+    let inbox = folder(db, id, "INBOX").await;
+    assert_eq!(inbox.highest_modseq, Some(1), "{b}");
+    inbox
 }
 
 #[tokio::test]
@@ -256,7 +268,7 @@ async fn dovecot_answers_a_later_runs_search_and_changed_flags_in_step() {
 }
 
 /// The names of the commands the fake server got after its last LOGIN.
-fn after_last_login(fake: &fake_imap::FakeImap) -> Vec<String> {
+pub(crate) fn after_last_login(fake: &fake_imap::FakeImap) -> Vec<String> {
     let commands = fake.commands();
     let login = commands
         .iter()
@@ -267,75 +279,4 @@ fn after_last_login(fake: &fake_imap::FakeImap) -> Vec<String> {
         .filter_map(|c| c.split(' ').next())
         .map(str::to_owned)
         .collect()
-}
-
-#[tokio::test]
-async fn no_session_asks_for_the_capabilities_its_log_in_told() {
-    let s = stack();
-    for t in common::databases().await {
-        let b = t.backend;
-        let st = state(t.db.clone(), &s);
-        for told in [true, false] {
-            // CONDSTORE offered; whether the LOGIN's OK says so or only CAPABILITY does.
-            let behaviour = Behaviour {
-                condstore: true,
-                caps_on_login: told,
-                ..Behaviour::default()
-            };
-            let (fake, id, engine) = on_fake(&st, &s, behaviour).await;
-            let asked: &[&str] = if told { &[] } else { &["CAPABILITY"] };
-
-            // A sync run: then ENABLE and EXAMINE.
-            assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced, "{b} {told}");
-            let sent = after_last_login(&fake);
-            assert_eq!(
-                sent[..asked.len() + 2],
-                [asked, &["ENABLE", "EXAMINE"]].concat(),
-                "{b}, told on LOGIN: {told}: {sent:?}"
-            );
-            // Either way CONDSTORE is known and used: HIGHESTMODSEQ remembered.
-            let inbox = folder(&t.db, id, "INBOX").await;
-            assert_eq!(inbox.highest_modseq, Some(1), "{b} {told}");
-            let stored = rows(&t.db, id).await.len();
-            assert_eq!(stored, 3, "{b} {told}: every message once");
-
-            // A write-back's session: no ENABLE (it needs no CONDSTORE) either.
-            let row = mailbox::Entity::find_by_id(id)
-                .one(&t.db)
-                .await
-                .unwrap()
-                .unwrap();
-            let (mut session, offered) = engine.log_in_offering(&row).await.unwrap();
-            assert!(offered.iter().any(|c| c == "CONDSTORE"), "{b} {told}");
-            session.logout().await.unwrap();
-            let sent = after_last_login(&fake);
-            assert_eq!(sent, [asked, &["LOGOUT"]].concat(), "{b} {told}");
-        }
-    }
-}
-
-#[tokio::test]
-async fn dovecot_tells_its_capabilities_on_login() {
-    let s = stack();
-    for t in common::databases().await {
-        let b = t.backend;
-        let st = state(t.db.clone(), &s);
-        let user = mail_user("caps");
-        let id = connected(&st, &s, &user, &["INBOX"]).await;
-        let row = mailbox::Entity::find_by_id(id)
-            .one(&t.db)
-            .await
-            .unwrap()
-            .unwrap();
-        // What a write-back uses (MOVE, UIDPLUS) and what a sync run enables, from the
-        // real server's LOGIN answer or its CAPABILITY.
-        let (mut session, offered) = engine(&st).log_in_offering(&row).await.unwrap();
-        for name in ["MOVE", "UIDPLUS", "CONDSTORE", "ENABLE"] {
-            assert!(
-                offered.iter().any(|c| c == name),
-                "{b}: {name} in {offered:?}"
-            );
-        }
-        session.logout().await.unwrap();
-    }
 }

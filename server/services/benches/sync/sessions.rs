@@ -1,10 +1,11 @@
 //! `sessions USER [REPS]`: from nothing to a folder's EXAMINE answered, the way each kind
 //! of session logs in — a write-back's, a body fetched on opening, a Sent copy
-//! (`SyncEngine::log_in`), and a sync run's or IDLE's (`log_in_to_examine`) — against a
-//! bare client in the same run (TCP, TLS, greeting, LOGIN, EXAMINE: the round trips no
-//! client can skip), and against what a write-back's session sent before the forty-sixth
-//! round (CAPABILITY after LOGIN, ENABLE CONDSTORE waited for, CAPABILITY again). Run
-//! behind `scripts/bench-link RTT_MS` to see a link's round trips.
+//! (`SyncEngine::log_in`), and a sync run's or IDLE's (`log_in_examining`, its EXAMINE
+//! sent with the LOGIN) — against a bare client in the same run (TCP, TLS, greeting,
+//! LOGIN, EXAMINE: the round trips of a client that waits for each answer), and against
+//! a sync run's before the forty-eighth round (ENABLE and EXAMINE after the LOGIN's
+//! answer: `log_in_examining` with no folder). Run behind `scripts/bench-link RTT_MS` to
+//! see a link's round trips.
 
 use super::{common::mail_stack::stack, initial::Fresh, median, runtime};
 use sea_orm::EntityTrait;
@@ -40,19 +41,17 @@ pub fn sessions(user: &str, reps: usize) {
             session.logout().await.ok();
 
             let t = Instant::now();
-            let mut session = engine.log_in_to_examine(&row).await.expect("log_in");
-            session.examine("INBOX").await.expect("EXAMINE");
+            let (mut session, told) = engine
+                .log_in_examining(&row, Some("INBOX"))
+                .await
+                .expect("log_in");
+            assert!(matches!(told, Some(Ok(_))), "EXAMINE sent with the LOGIN");
             examine.push(t.elapsed().as_secs_f64());
             session.logout().await.ok();
 
             let t = Instant::now();
-            let mut session = engine.log_in(&row).await.expect("log_in");
-            session.capabilities().await.expect("CAPABILITY");
-            session
-                .run_command_and_check_ok("ENABLE CONDSTORE")
-                .await
-                .expect("ENABLE");
-            session.capabilities().await.expect("CAPABILITY");
+            let (mut session, told) = engine.log_in_examining(&row, None).await.expect("log_in");
+            assert!(told.is_none());
             session.examine("INBOX").await.expect("EXAMINE");
             before.push(t.elapsed().as_secs_f64());
             session.logout().await.ok();
@@ -61,7 +60,7 @@ pub fn sessions(user: &str, reps: usize) {
         let ms_x = |v: &[f64]| format!("{:.1} ms ({:.2}x)", median(v) * 1e3, median(v) / bare);
         println!(
             "to an EXAMINE answered, median of {reps}: bare client {:.1} ms; write-back etc. \
-             (log_in) {}; sync/IDLE (log_in_to_examine) {}; a write-back's before {}",
+             (log_in) {}; sync/IDLE (log_in_examining) {}; sync/IDLE before {}",
             bare * 1e3,
             ms_x(&other),
             ms_x(&examine),

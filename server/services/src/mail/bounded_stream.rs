@@ -90,6 +90,9 @@ pub struct BoundedStream<S> {
     idle: Idle,
     timer: Option<Pin<Box<tokio::time::Sleep>>>,
     failed: Option<StreamLimitError>,
+    /// Command lines that go out at the next flush, after what was written before it
+    /// ([`BoundedStream::send_at_next_flush`]).
+    staged: Vec<u8>,
 }
 
 impl<S> BoundedStream<S> {
@@ -114,7 +117,15 @@ impl<S> BoundedStream<S> {
             idle: Idle::Off,
             timer: None,
             failed: None,
+            staged: Vec::new(),
         }
+    }
+
+    /// Whole command lines (each ending in CRLF) to send right after the next command,
+    /// at its flush: pipelined behind a command that async-imap writes and then waits on
+    /// (a LOGIN), so their answers come in the same round trip as its answer.
+    pub fn send_at_next_flush(&mut self, lines: &[u8]) {
+        self.staged.extend_from_slice(lines);
     }
 
     /// The answer to the next command may hold `max_response_bytes` and literals of up to
@@ -219,7 +230,16 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for BoundedStream<S> {
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
+        let this = &mut *self;
+        while !this.staged.is_empty() {
+            let n = ready!(Pin::new(&mut this.inner).poll_write(cx, &this.staged))?;
+            if n == 0 {
+                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+            }
+            let sent: Vec<u8> = this.staged.drain(..n).collect();
+            this.remember_written(&sent);
+        }
+        Pin::new(&mut this.inner).poll_flush(cx)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -286,7 +286,7 @@ fn expand(set: &[UidSetMember]) -> impl Iterator<Item = i64> + '_ {
 }
 
 /// A folder name as an IMAP quoted string (names come from the server's LIST).
-fn quoted(name: &str) -> Result<String, SyncError> {
+pub(crate) fn quoted(name: &str) -> Result<String, SyncError> {
     if name.contains(['\r', '\n']) {
         return Err(SyncError::Refused("a folder name with a line break".into()));
     }

@@ -47,7 +47,8 @@ pub struct HeaderPass {
 /// The header pass of one folder: header fields of the newest batch of new mail (the list
 /// shows at once), flag changes, removals. With `whole_rest`, the rest of the new mail is
 /// left to the body pass to fetch once as whole messages; without it (no room in the
-/// quota), every new message gets its header row here.
+/// quota), every new message gets its header row here. `examined`: the folder's EXAMINE
+/// answer where it came with the LOGIN (`SyncEngine::log_in_examining`).
 pub async fn header_pass(
     session: &mut ImapSession,
     db: &DatabaseConnection,
@@ -55,15 +56,19 @@ pub async fn header_pass(
     range: &Range,
     limits: &FetchBounds,
     whole_rest: bool,
+    examined: Option<Result<FolderState, SyncError>>,
 ) -> Result<HeaderPass, SyncError> {
     let t = limits.command_timeout;
-    let state = timed(t, fetch::examine(session, &folder.name)).await?;
+    let state = match examined {
+        Some(told) => told?,
+        None => timed(t, fetch::examine(session, &folder.name)).await?,
+    };
     let key = FolderKey {
         mailbox_id: folder.mailbox_id,
         folder_id: folder.id,
         uidvalidity: state.uidvalidity,
     };
-    if unchanged(folder, &state, range) {
+    if progress::unchanged(folder, &state, &range.code, range.resync_from.is_some()) {
         return Ok(HeaderPass {
             key,
             rest: Vec::new(),
@@ -215,19 +220,6 @@ pub async fn header_pass(
         rest,
         state: None,
     })
-}
-
-/// Nothing changed on the server since the last complete pass: same generation, same
-/// UIDNEXT (nothing added), same EXISTS (nothing removed), same HIGHESTMODSEQ (no flag
-/// changed; CONDSTORE only), same range, no re-sync asked.
-fn unchanged(folder: &mailbox_folder::Model, state: &FolderState, range: &Range) -> bool {
-    range.resync_from.is_none()
-        && state.highest_modseq.is_some()
-        && folder.highest_modseq == state.highest_modseq
-        && folder.uidvalidity == Some(state.uidvalidity)
-        && folder.uidnext == state.uidnext
-        && folder.server_exists.map(i64::from) == Some(state.exists)
-        && folder.synced_range.as_deref() == Some(range.code.as_str())
 }
 
 /// The body pass of one folder: whole messages still pending (newest first), then the

@@ -230,14 +230,18 @@ impl Watch {
         else {
             return Ok(());
         };
-        let mut session = self.engine.log_in_to_examine(&row).await?;
+        // The first EXAMINE with the LOGIN, where the server allows it.
+        let (mut session, mut told) = self.engine.log_in_examining(&row, Some("INBOX")).await?;
         loop {
-            let state = tokio::time::timeout(
-                self.config.command_timeout,
-                fetch::examine(&mut session, "INBOX"),
-            )
-            .await
-            .map_err(|_| SyncError::Timeout)??;
+            let state = match told.take() {
+                Some(state) => state?,
+                None => tokio::time::timeout(
+                    self.config.command_timeout,
+                    fetch::examine(&mut session, "INBOX"),
+                )
+                .await
+                .map_err(|_| SyncError::Timeout)??,
+            };
             if self.stored_differs(&state).await? {
                 tracing::debug!(mailbox = self.id, "idle: INBOX changed since the last sync");
                 self.make_due().await;

@@ -107,6 +107,24 @@ pub async fn advance(db: &impl ConnectionTrait, step: Advance) -> Result<(), DbE
     Ok(())
 }
 
+/// Nothing changed on the server since the last complete pass: same generation, same
+/// UIDNEXT (nothing added), same EXISTS (nothing removed), same HIGHESTMODSEQ (no flag
+/// changed; CONDSTORE only), same range (`range_code`, the period's), no re-sync asked.
+pub fn unchanged(
+    folder: &mailbox_folder::Model,
+    state: &FolderState,
+    range_code: &str,
+    resync: bool,
+) -> bool {
+    !resync
+        && state.highest_modseq.is_some()
+        && folder.highest_modseq == state.highest_modseq
+        && folder.uidvalidity == Some(state.uidvalidity)
+        && folder.uidnext == state.uidnext
+        && folder.server_exists.map(i64::from) == Some(state.exists)
+        && folder.synced_range.as_deref() == Some(range_code)
+}
+
 /// Records the server state a completed header pass saw, for the next run's fast path.
 pub async fn remember_state(
     db: &impl ConnectionTrait,

@@ -6,7 +6,7 @@
 
 use super::{
     error::SyncError,
-    fetch::ImapSession,
+    fetch::{self, FolderState, ImapSession},
     folder::{self, FetchBounds, Range},
     progress,
     schedule::Outcome,
@@ -16,9 +16,10 @@ use crate::{
     entities::{mailbox, mailbox_folder},
     mail::{
         credentials,
-        login::{CheckOptions, open_session_within},
+        login::{CheckOptions, open_session_pipelining},
         tls::MailTrust,
     },
+    mail_actions::imap::quoted,
     secrets::MasterKey,
 };
 use chrono::{DateTime, Duration as Days, Utc};
@@ -116,8 +117,12 @@ impl SyncEngine {
             .acquire_owned()
             .await
             .map_err(|_| SyncError::Imap("host limiter closed".into()))?;
-        let mut session = self.log_in_to_examine(&row).await?;
-        let result = self.folders(&mut session, &row).await;
+        super::store::forget_unselected(&self.db, row.id).await?;
+        let folders = selected_folders(&self.db, row.id).await?;
+        let first = folders.first().map(|f| (f.id, f.name.as_str()));
+        let (mut session, examined) = self.log_in_examining(&row, first.map(|f| f.1)).await?;
+        let examined = first.zip(examined).map(|((id, _), state)| (id, state));
+        let result = self.folders(&mut session, &row, folders, examined).await;
         if result.is_ok() {
             clear_resync(&self.db, mailbox_id, row.resync_from).await?;
         }
@@ -149,15 +154,44 @@ impl SyncEngine {
     }
 
     /// A session whose first command is an EXAMINE that should tell HIGHESTMODSEQ (a sync
-    /// run, an IDLE watch): ENABLE CONDSTORE where offered, sent without waiting for its
-    /// answer, a link's round trip less (docs/benchmarks.md, forty-fifth round). The
-    /// EXAMINE reads past that answer (async-imap hands another command's answers to the
-    /// session's unsolicited channel, which `fetch` empties before each command). A
-    /// refused ENABLE only leaves the session without CONDSTORE: no HIGHESTMODSEQ is
+    /// run, an IDLE watch), of `first`, the run's first folder. Where the server allows
+    /// it (`open_session_pipelining`: Dovecot does), ENABLE CONDSTORE and that EXAMINE go
+    /// out with the LOGIN, a round trip of a link less before the first search
+    /// (docs/benchmarks.md, forty-eighth round), and the EXAMINE's answer comes with the
+    /// session (a refusal is the folder's). Otherwise, or with no folder, ENABLE CONDSTORE
+    /// where offered, sent without waiting for its answer (forty-fifth round): the
+    /// caller's EXAMINE reads past that answer (async-imap hands another command's answers
+    /// to the session's unsolicited channel, which `fetch` empties before each command).
+    /// A refused ENABLE only leaves the session without CONDSTORE: no HIGHESTMODSEQ is
     /// remembered, and flags are compared in full. Not for a session whose first command
     /// waits for a continuation (APPEND, or IDLE at once): ENABLE's answer would come first.
-    pub async fn log_in_to_examine(&self, row: &mailbox::Model) -> Result<ImapSession, SyncError> {
-        let (mut session, caps) = self.log_in_offering(row).await?;
+    pub async fn log_in_examining(
+        &self,
+        row: &mailbox::Model,
+        first: Option<&str>,
+    ) -> Result<(ImapSession, Option<Result<FolderState, SyncError>>), SyncError> {
+        let lines = match first.map(quoted) {
+            Some(Ok(name)) => fetch::examine_lines(&name),
+            _ => String::new(),
+        };
+        let (mut session, caps, sent) = self.log_in_with(row, &lines).await?;
+        if !sent {
+            self.enable_condstore(&mut session, &caps).await?;
+            return Ok((session, None));
+        }
+        let answer =
+            tokio::time::timeout(self.limits.command_timeout, fetch::examined(&mut session));
+        let state = answer.await.map_err(|_| SyncError::Timeout)??;
+        Ok((session, Some(state)))
+    }
+
+    /// ENABLE CONDSTORE where offered, sent without waiting for its answer (see
+    /// [`SyncEngine::log_in_examining`]).
+    async fn enable_condstore(
+        &self,
+        session: &mut ImapSession,
+        caps: &[String],
+    ) -> Result<(), SyncError> {
         let offered = |name: &str| caps.iter().any(|c| c == name);
         if offered("CONDSTORE") && offered("ENABLE") {
             tokio::time::timeout(
@@ -167,7 +201,7 @@ impl SyncEngine {
             .await
             .map_err(|_| SyncError::Timeout)??;
         }
-        Ok(session)
+        Ok(())
     }
 
     /// [`SyncEngine::log_in`], and what the server offers once logged in (capability
@@ -176,6 +210,17 @@ impl SyncEngine {
         &self,
         row: &mailbox::Model,
     ) -> Result<(ImapSession, Vec<String>), SyncError> {
+        let (session, caps, _) = self.log_in_with(row, "").await?;
+        Ok((session, caps))
+    }
+
+    /// [`SyncEngine::log_in_offering`], with `lines` sent behind the LOGIN where the
+    /// server allows it (`open_session_pipelining`), and whether they were.
+    async fn log_in_with(
+        &self,
+        row: &mailbox::Model,
+        lines: &str,
+    ) -> Result<(ImapSession, Vec<String>, bool), SyncError> {
         let login = credentials::imap_login(self.keys(), row)
             .await
             .map_err(SyncError::Connect)?;
@@ -187,7 +232,13 @@ impl SyncEngine {
         let open = |login| async move {
             tokio::time::timeout(
                 self.connect_timeout,
-                open_session_within(&row.imap_server(), &login, opts, self.limits.stream()),
+                open_session_pipelining(
+                    &row.imap_server(),
+                    &login,
+                    opts,
+                    self.limits.stream(),
+                    lines,
+                ),
             )
             .await
             .map_err(|_| SyncError::Connect(domain::ConnectProblem::Timeout))?
@@ -214,22 +265,26 @@ impl SyncEngine {
         }
     }
 
+    /// The header pass over `folders`, then their body pass; `examined`: the first
+    /// folder's EXAMINE answer, where it came with the LOGIN.
     async fn folders(
         &self,
         session: &mut ImapSession,
         row: &mailbox::Model,
+        folders: Vec<mailbox_folder::Model>,
+        mut examined: Option<(i64, Result<FolderState, SyncError>)>,
     ) -> Result<(), SyncError> {
         let range = range_of(row, Utc::now());
-        super::store::forget_unselected(&self.db, row.id).await?;
         let quota = Quota::load(&self.db, row.id, self.limits.mailbox_quota_bytes).await?;
         let mut done = Vec::new();
         // The folder the session has selected: the last one examined, if that succeeded
         // (a refused EXAMINE leaves none selected, RFC 3501 §6.3.1).
         let mut selected = None;
-        for folder in selected_folders(&self.db, row.id).await? {
+        for folder in folders {
             let whole_rest = !quota.is_full();
-            let pass =
-                folder::header_pass(session, &self.db, &folder, &range, &self.limits, whole_rest);
+            let told = examined.take_if(|(id, _)| *id == folder.id).map(|e| e.1);
+            let (db, limits) = (&self.db, &self.limits);
+            let pass = folder::header_pass(session, db, &folder, &range, limits, whole_rest, told);
             selected = None;
             match pass.await {
                 Ok(pass) => {

@@ -42,6 +42,13 @@ pub struct Behaviour {
     /// ENABLE is answered only once the next command has arrived, as a server may answer
     /// pipelined commands: a client waiting for that answer first waits forever.
     pub late_enable: bool,
+    /// ENABLE and CONDSTORE are offered only once logged in (a greeting and a CAPABILITY
+    /// before login without them, as Gmail's and Outlook's): nothing goes with the LOGIN.
+    pub enable_after_login: bool,
+    /// LOGIN (or AUTHENTICATE) is answered only once the next command has arrived, while
+    /// this is set: a client that waits for that answer before sending anything else
+    /// waits forever. Shared: a test sets it once the mailbox is connected.
+    pub late_login: Arc<AtomicBool>,
     /// The first UID SEARCH is answered only once the next command has been answered, out
     /// of order, as a server that runs pipelined commands side by side may (Dovecot does):
     /// a client that waits for that answer before sending anything else waits forever.
@@ -79,6 +86,8 @@ impl Default for Behaviour {
             nil_headers: false,
             condstore: false,
             late_enable: false,
+            late_login: Arc::new(AtomicBool::new(false)),
+            enable_after_login: false,
             caps_on_login: false,
             late_search: false,
             highest_modseq: Arc::new(AtomicU64::new(1)),

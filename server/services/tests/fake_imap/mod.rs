@@ -117,12 +117,20 @@ where
     } else {
         "IMAP4rev1 AUTH=PLAIN"
     };
+    let before_login = if b.enable_after_login {
+        "IMAP4rev1 AUTH=PLAIN"
+    } else {
+        caps
+    };
+    let mut logged_in = false;
     write
-        .write_all(format!("* OK [CAPABILITY {caps}] fake server ready\r\n").as_bytes())
+        .write_all(format!("* OK [CAPABILITY {before_login}] fake server ready\r\n").as_bytes())
         .await?;
     let mut line = String::new();
     // The tag of an ENABLE held back until the next command ([`Behaviour::late_enable`]).
     let mut held_enable: Option<String> = None;
+    // A LOGIN's answer held back until the next command ([`Behaviour::late_login`]).
+    let mut held_login: Option<String> = None;
     // The first SEARCH's answer, held back until the next command has been answered
     // ([`Behaviour::late_search`]).
     let (mut held_search, mut searched): (Option<String>, bool) = (None, false);
@@ -137,6 +145,9 @@ where
         let upper = rest.to_ascii_uppercase();
         log.lock().unwrap().push(rest.clone());
         let command = upper.split(' ').next().unwrap_or("");
+        if let Some(login) = held_login.take() {
+            write.write_all(login.as_bytes()).await?;
+        }
         if let Some(enable) = held_enable.take() {
             write
                 .write_all(format!("* ENABLED CONDSTORE\r\n{enable} OK enabled\r\n").as_bytes())
@@ -157,18 +168,23 @@ where
         }
         match command {
             "CAPABILITY" => {
+                let caps = if logged_in { caps } else { before_login };
                 write
                     .write_all(format!("* CAPABILITY {caps}\r\n{tag} OK done\r\n").as_bytes())
                     .await?
             }
             "LOGIN" | "AUTHENTICATE" => {
+                logged_in = true;
                 let told = match b.caps_on_login {
                     true => format!("[CAPABILITY {caps}] "),
                     false => String::new(),
                 };
-                write
-                    .write_all(format!("{tag} OK {told}logged in\r\n").as_bytes())
-                    .await?
+                let answer = format!("{tag} OK {told}logged in\r\n");
+                if b.late_login.load(Ordering::SeqCst) {
+                    held_login = Some(answer);
+                    continue;
+                }
+                write.write_all(answer.as_bytes()).await?
             }
             "LIST" => list(&mut write, &tag, b).await?,
             "EXAMINE" | "SELECT" => {

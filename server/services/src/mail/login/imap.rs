@@ -82,6 +82,25 @@ pub async fn open_session_within(
     opts: &CheckOptions,
     limits: StreamLimits,
 ) -> Result<(Session<Tls>, Vec<String>), ConnectProblem> {
+    let session = open_session_pipelining(server, login, opts, limits, "").await?;
+    Ok((session.0, session.1))
+}
+
+/// [`open_session_within`], with `lines` (whole command lines, each with a tag of the
+/// caller's own, none async-imap's `A…`) sent right behind a LOGIN, so their answers come
+/// in the round trip of its answer. Only where the server announced ENABLE before login:
+/// a server that lists its extensions then (Dovecot does; Gmail's and Outlook's do not,
+/// and they sign in with AUTHENTICATE, which waits for a continuation) hands what follows
+/// the LOGIN on to the logged-in session (RFC 3501 §5.5 allows the pipelining). The
+/// third value says whether they went out: the caller then reads their answers, and the
+/// capabilities are those the LOGIN told or, where it told none, those before login.
+pub async fn open_session_pipelining(
+    server: &ServerAddress,
+    login: &Login,
+    opts: &CheckOptions,
+    limits: StreamLimits,
+    lines: &str,
+) -> Result<(Session<Tls>, Vec<String>, bool), ConnectProblem> {
     let addrs = net::resolve_vetted(&server.host, server.port, opts.trust.policy()).await?;
     let tcp = net::connect(&addrs).await?;
     let name = net::server_name(&server.host)?;
@@ -121,17 +140,19 @@ pub async fn open_session_within(
         Some(caps) => caps,
         None => capabilities(&mut client).await?,
     };
-    let (mut session, told) = authenticate(client, &caps, login).await?;
+    let (mut session, told, sent) = authenticate(client, &caps, login, lines).await?;
     // Logging in may change what is offered (RFC 3501 §6.2.3). A LOGIN's OK that says so
-    // (Dovecot's does) spares the CAPABILITY command: a round trip less a session.
+    // (Dovecot's does) spares the CAPABILITY command: a round trip less a session. So do
+    // pipelined lines, whose answers come next: their caller needs no capabilities.
     let caps = match told {
         Some(told) => told,
+        None if sent => caps,
         None => match session.capabilities().await {
             Ok(list) => owned(&list),
             Err(_) => caps,
         },
     };
-    Ok((session, caps))
+    Ok((session, caps, sent))
 }
 
 /// Reads the server greeting (RFC 3501 §7.1) and the capabilities it may carry.
@@ -223,20 +244,25 @@ async fn capabilities(client: &mut Client<Tls>) -> Result<Vec<String>, ConnectPr
 /// LOGIN, or AUTHENTICATE PLAIN (RFC 4616) when the server disabled LOGIN or the
 /// password is not ASCII (LOGIN's quoted strings are 7-bit, RFC 3501 §9); an OAuth2
 /// token goes with AUTHENTICATE XOAUTH2, and a refused token means the sign-in expired.
-/// With the session, the capabilities the tagged OK told, where it told them.
+/// With the session, the capabilities the tagged OK told, where it told them, and whether
+/// `lines` went out behind a LOGIN (see [`open_session_pipelining`]).
 async fn authenticate(
-    client: Client<Tls>,
+    mut client: Client<Tls>,
     caps: &[String],
     login: &Login,
-) -> Result<(Session<Tls>, Option<Vec<String>>), ConnectProblem> {
+    lines: &str,
+) -> Result<(Session<Tls>, Option<Vec<String>>, bool), ConnectProblem> {
+    // SASL-IR (RFC 4959): the first message goes with the command, a round trip less
+    // than waiting for the server's empty challenge.
+    let initial = caps.iter().any(|c| c == "SASL-IR");
     let password = match &login.credential {
         Credential::Password(password) => password,
         Credential::Bearer(token) => {
-            let answer = OneAnswer(Some(login.xoauth2(token)));
+            let (mechanism, answer) = sasl("XOAUTH2", login.xoauth2(token), initial);
             return client
-                .authenticate("XOAUTH2", answer)
+                .authenticate(mechanism, answer)
                 .await
-                .map(|session| (session, None))
+                .map(|session| (session, None, false))
                 .map_err(|(err, _client)| match classify::imap_login_problem(&err) {
                     ConnectProblem::WrongPassword => ConnectProblem::SignInExpired,
                     other => other,
@@ -247,21 +273,26 @@ async fn authenticate(
     let plain_offered = caps.iter().any(|c| c == "AUTH=PLAIN");
     let needs_plain = login_disabled || !password.is_ascii() || !login.username.is_ascii();
     let result = if needs_plain && plain_offered {
-        let plain = OneAnswer(Some(format!("\0{}\0{}", login.username, password)));
+        let message = format!("\0{}\0{}", login.username, password);
+        let (mechanism, answer) = sasl("PLAIN", message, initial);
         client
-            .authenticate("PLAIN", plain)
+            .authenticate(mechanism, answer)
             .await
-            .map(|session| (session, None))
+            .map(|session| (session, None, false))
     } else if login_disabled {
         return Err(ConnectProblem::LoginRefused {
             server_text: "LOGINDISABLED, and no AUTH=PLAIN".into(),
         });
     } else {
+        let sent = !lines.is_empty() && caps.iter().any(|c| c == "ENABLE");
+        if sent {
+            client.get_mut().send_at_next_flush(lines.as_bytes());
+        }
         // The OK's CAPABILITY code, where there is one (RFC 3501 §6.2.3).
         client
             .login_with_capabilities(&login.username, password)
             .await
-            .map(|(session, told)| (session, told.map(|told| owned(&told))))
+            .map(|(session, told)| (session, told.map(|told| owned(&told)), sent))
     };
     result.map_err(|(err, _client)| classify::imap_login_problem(&err))
 }
@@ -282,6 +313,19 @@ fn owned(list: &async_imap::types::Capabilities) -> Vec<String> {
         .collect()
 }
 
+/// What follows AUTHENTICATE for a single-message `mechanism`, and what answers the
+/// server's challenges: with `initial` (SASL-IR offered) the message itself, base64, and
+/// an empty answer to any challenge; without, the message to the first challenge.
+fn sasl(mechanism: &str, message: String, initial: bool) -> (String, OneAnswer) {
+    use base64::Engine;
+    if initial {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(message);
+        (format!("{mechanism} {encoded}"), OneAnswer(None))
+    } else {
+        (mechanism.to_owned(), OneAnswer(Some(message)))
+    }
+}
+
 /// A single-message SASL exchange (PLAIN, XOAUTH2): the message to the first challenge,
 /// an empty answer to any later one (XOAUTH2's error challenge, RFC-less but documented by
 /// Google and Microsoft, is answered empty so the server sends its NO).
@@ -298,5 +342,23 @@ fn imap_problem(err: &ImapError) -> ConnectProblem {
     match err {
         ImapError::Io(io) => classify::io_problem(io, false),
         other => classify::other(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use async_imap::Authenticator;
+
+    #[test]
+    fn with_sasl_ir_the_message_goes_with_the_command() {
+        let (command, mut answer) = sasl("PLAIN", "\0u\0p".into(), true);
+        assert_eq!(command, "PLAIN AHUAcA==");
+        // A challenge after it (XOAUTH2's error) is answered empty, so the server says NO.
+        assert_eq!(answer.process(b"{\"status\":\"401\"}"), "");
+        let (command, mut answer) = sasl("PLAIN", "\0u\0p".into(), false);
+        assert_eq!(command, "PLAIN");
+        assert_eq!(answer.process(b""), "\0u\0p");
+        assert_eq!(answer.process(b""), "");
     }
 }
