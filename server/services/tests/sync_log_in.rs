@@ -162,3 +162,30 @@ async fn dovecot_answers_an_examine_sent_with_its_login() {
         session.logout().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn a_host_that_leaves_what_came_with_the_login_unanswered_gets_it_no_more() {
+    let s = stack();
+    let t = common::sqlite().await;
+    let st = state(t.db.clone(), &s);
+    let behaviour = Behaviour {
+        condstore: true,
+        ..Behaviour::default()
+    };
+    let silent = behaviour.silent_examine.clone();
+    let (fake, id, mut engine) = on_fake(&st, &s, behaviour).await;
+    engine.connect_timeout = Duration::from_secs(2);
+    // The EXAMINE sent with the LOGIN never answered: the run fails once the log-in's
+    // time is out.
+    silent.store(true, Ordering::SeqCst);
+    let failed = engine.sync_mailbox(id).await;
+    assert!(matches!(failed, Outcome::Failed { .. }), "{failed:?}");
+    assert_eq!(after_last_login(&fake)[..2], ["ENABLE", "EXAMINE"]);
+    // The host's next session logs in alone: CAPABILITY (the LOGIN told none), then
+    // ENABLE and EXAMINE once it has.
+    silent.store(false, Ordering::SeqCst);
+    assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced);
+    let sent = after_last_login(&fake);
+    assert_eq!(sent[..3], ["CAPABILITY", "ENABLE", "EXAMINE"], "{sent:?}");
+    assert_eq!(rows(&t.db, id).await.len(), 3, "every message once");
+}

@@ -8,6 +8,7 @@ pub mod fetch;
 pub mod fetch_bounds;
 pub mod folder;
 pub mod idle;
+mod log_in;
 pub mod parse;
 pub mod pipeline;
 pub mod progress;

@@ -6,7 +6,7 @@
 
 use super::{
     error::SyncError,
-    fetch::{self, FolderState, ImapSession},
+    fetch::{FolderState, ImapSession},
     folder::{self, FetchBounds, Range},
     progress,
     schedule::Outcome,
@@ -14,12 +14,7 @@ use super::{
 };
 use crate::{
     entities::{mailbox, mailbox_folder},
-    mail::{
-        credentials,
-        login::{CheckOptions, open_session_pipelining},
-        tls::MailTrust,
-    },
-    mail_actions::imap::quoted,
+    mail::tls::MailTrust,
     secrets::MasterKey,
 };
 use chrono::{DateTime, Duration as Days, Utc};
@@ -28,7 +23,7 @@ use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, sea_query::Expr,
 };
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -46,6 +41,9 @@ pub struct SyncEngine {
     /// Access tokens of OAuth2 mailboxes.
     pub oauth: crate::oauth::OAuth,
     hosts: HostLimits,
+    /// Hosts (lower case) whose pipelined lines after a LOGIN went unanswered in this
+    /// process: their sessions log in without them (`log_in_examining`).
+    pub(super) unpipelined: Arc<Mutex<HashSet<String>>>,
 }
 
 /// At most `per_host` IMAP connections of this process to one server host at a time
@@ -84,6 +82,7 @@ impl SyncEngine {
                 per_host: connections_per_host,
                 slots: Arc::default(),
             },
+            unpipelined: Arc::default(),
         }
     }
 
@@ -142,127 +141,6 @@ impl SyncEngine {
             }
         }
         result
-    }
-
-    /// A logged-in session for the mailbox, for work that needs no CONDSTORE (a
-    /// write-back, a body fetched on opening, a Sent copy, a draft): no ENABLE, and no
-    /// CAPABILITY where the LOGIN's answer told them, so two round trips of a link fewer
-    /// before its first command (docs/benchmarks.md, forty-sixth round). Not counted
-    /// against the host limit: callers that need that hold a permit.
-    pub async fn log_in(&self, row: &mailbox::Model) -> Result<ImapSession, SyncError> {
-        self.log_in_offering(row).await.map(|(session, _)| session)
-    }
-
-    /// A session whose first command is an EXAMINE that should tell HIGHESTMODSEQ (a sync
-    /// run, an IDLE watch), of `first`, the run's first folder. Where the server allows
-    /// it (`open_session_pipelining`: Dovecot does), ENABLE CONDSTORE and that EXAMINE go
-    /// out with the LOGIN, a round trip of a link less before the first search
-    /// (docs/benchmarks.md, forty-eighth round), and the EXAMINE's answer comes with the
-    /// session (a refusal is the folder's). Otherwise, or with no folder, ENABLE CONDSTORE
-    /// where offered, sent without waiting for its answer (forty-fifth round): the
-    /// caller's EXAMINE reads past that answer (async-imap hands another command's answers
-    /// to the session's unsolicited channel, which `fetch` empties before each command).
-    /// A refused ENABLE only leaves the session without CONDSTORE: no HIGHESTMODSEQ is
-    /// remembered, and flags are compared in full. Not for a session whose first command
-    /// waits for a continuation (APPEND, or IDLE at once): ENABLE's answer would come first.
-    pub async fn log_in_examining(
-        &self,
-        row: &mailbox::Model,
-        first: Option<&str>,
-    ) -> Result<(ImapSession, Option<Result<FolderState, SyncError>>), SyncError> {
-        let lines = match first.map(quoted) {
-            Some(Ok(name)) => fetch::examine_lines(&name),
-            _ => String::new(),
-        };
-        let (mut session, caps, sent) = self.log_in_with(row, &lines).await?;
-        if !sent {
-            self.enable_condstore(&mut session, &caps).await?;
-            return Ok((session, None));
-        }
-        let answer =
-            tokio::time::timeout(self.limits.command_timeout, fetch::examined(&mut session));
-        let state = answer.await.map_err(|_| SyncError::Timeout)??;
-        Ok((session, Some(state)))
-    }
-
-    /// ENABLE CONDSTORE where offered, sent without waiting for its answer (see
-    /// [`SyncEngine::log_in_examining`]).
-    async fn enable_condstore(
-        &self,
-        session: &mut ImapSession,
-        caps: &[String],
-    ) -> Result<(), SyncError> {
-        let offered = |name: &str| caps.iter().any(|c| c == name);
-        if offered("CONDSTORE") && offered("ENABLE") {
-            tokio::time::timeout(
-                self.limits.command_timeout,
-                session.run_command("ENABLE CONDSTORE"),
-            )
-            .await
-            .map_err(|_| SyncError::Timeout)??;
-        }
-        Ok(())
-    }
-
-    /// [`SyncEngine::log_in`], and what the server offers once logged in (capability
-    /// names, upper case): a write-back asks no CAPABILITY of its own.
-    pub async fn log_in_offering(
-        &self,
-        row: &mailbox::Model,
-    ) -> Result<(ImapSession, Vec<String>), SyncError> {
-        let (session, caps, _) = self.log_in_with(row, "").await?;
-        Ok((session, caps))
-    }
-
-    /// [`SyncEngine::log_in_offering`], with `lines` sent behind the LOGIN where the
-    /// server allows it (`open_session_pipelining`), and whether they were.
-    async fn log_in_with(
-        &self,
-        row: &mailbox::Model,
-        lines: &str,
-    ) -> Result<(ImapSession, Vec<String>, bool), SyncError> {
-        let login = credentials::imap_login(self.keys(), row)
-            .await
-            .map_err(SyncError::Connect)?;
-        let opts = CheckOptions {
-            trust: self.trust.clone(),
-            timeout: self.connect_timeout,
-        };
-        let opts = &opts;
-        let open = |login| async move {
-            tokio::time::timeout(
-                self.connect_timeout,
-                open_session_pipelining(
-                    &row.imap_server(),
-                    &login,
-                    opts,
-                    self.limits.stream(),
-                    lines,
-                ),
-            )
-            .await
-            .map_err(|_| SyncError::Connect(domain::ConnectProblem::Timeout))?
-            .map_err(SyncError::Connect)
-        };
-        match open(login.clone()).await {
-            // A token refused before its time: one refresh and one more try.
-            Err(SyncError::Connect(domain::ConnectProblem::SignInExpired)) => {
-                match credentials::login_after_refusal(self.keys(), row, &login).await {
-                    Some(fresh) => open(fresh.map_err(SyncError::Connect)?).await,
-                    None => Err(SyncError::Connect(domain::ConnectProblem::SignInExpired)),
-                }
-            }
-            other => other,
-        }
-    }
-
-    /// What a login needs to open the mailbox's secrets or its OAuth2 grant.
-    pub fn keys(&self) -> crate::oauth::tokens::Keys<'_> {
-        crate::oauth::tokens::Keys {
-            db: &self.db,
-            master_key: &self.master_key,
-            oauth: &self.oauth,
-        }
     }
 
     /// The header pass over `folders`, then their body pass; `examined`: the first

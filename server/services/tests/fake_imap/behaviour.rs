@@ -49,6 +49,9 @@ pub struct Behaviour {
     /// this is set: a client that waits for that answer before sending anything else
     /// waits forever. Shared: a test sets it once the mailbox is connected.
     pub late_login: Arc<AtomicBool>,
+    /// EXAMINE (and SELECT) is never answered while this is set, as by a server that lost
+    /// it. Shared: a test may change it between runs.
+    pub silent_examine: Arc<AtomicBool>,
     /// The first UID SEARCH is answered only once the next command has been answered, out
     /// of order, as a server that runs pipelined commands side by side may (Dovecot does):
     /// a client that waits for that answer before sending anything else waits forever.
@@ -88,6 +91,7 @@ impl Default for Behaviour {
             late_enable: false,
             late_login: Arc::new(AtomicBool::new(false)),
             enable_after_login: false,
+            silent_examine: Arc::new(AtomicBool::new(false)),
             caps_on_login: false,
             late_search: false,
             highest_modseq: Arc::new(AtomicU64::new(1)),

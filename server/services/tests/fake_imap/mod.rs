@@ -188,6 +188,9 @@ where
             }
             "LIST" => list(&mut write, &tag, b).await?,
             "EXAMINE" | "SELECT" => {
+                if b.silent_examine.load(Ordering::SeqCst) {
+                    continue;
+                }
                 if let Some(n) = b.refuse_examine {
                     let text: String = (0..n)
                         .map(|i| ['N', 'O', '\x1b', '\x07', ' '][i % 5])
