@@ -234,6 +234,76 @@ async fn a_later_run_asks_for_the_changed_flags_with_its_first_search() {
 }
 
 #[tokio::test]
+async fn a_later_run_asks_for_its_new_mails_headers_with_its_first_search() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    use services::entities::{mailbox_folder, message};
+    let s = stack();
+    for t in common::databases().await {
+        let b = t.backend;
+        let st = state(t.db.clone(), &s);
+        // The changed flags answered only once the next command has arrived: a later run
+        // that waited for them before asking for its new mail's headers would wait out its
+        // command timeout.
+        let behaviour = Behaviour {
+            condstore: true,
+            late_changedsince: true,
+            ..Behaviour::default()
+        };
+        let (fake, id, mut engine) = on_fake(&st, &s, behaviour).await;
+        engine.limits.command_timeout = Duration::from_secs(3);
+        assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced, "{b}");
+        let inbox = folder(&t.db, id, "INBOX").await;
+        let first = rows(&t.db, id)
+            .await
+            .into_iter()
+            .find(|r| r.uid == 1)
+            .unwrap();
+        // As if UIDs 2 and 3 came after the last run: UIDNEXT 2 remembered, no rows.
+        message::Entity::delete_many()
+            .filter(message::Column::FolderId.eq(inbox.id))
+            .filter(message::Column::Uid.gt(1))
+            .exec(&t.db)
+            .await
+            .unwrap();
+        mailbox_folder::Entity::update_many()
+            .col_expr(mailbox_folder::Column::Uidnext, Expr::value(2))
+            .filter(mailbox_folder::Column::Id.eq(inbox.id))
+            .exec(&t.db)
+            .await
+            .unwrap();
+        assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced, "{b}");
+        let sent = &fake.commands()[fake
+            .commands()
+            .iter()
+            .rposition(|c| c.starts_with("LOGIN"))
+            .unwrap()
+            + 1..];
+        let headers: Vec<&String> = sent
+            .iter()
+            .filter(|c| c.contains("HEADER.FIELDS"))
+            .collect();
+        assert_eq!(headers.len(), 1, "{b}: one header FETCH: {sent:?}");
+        assert!(headers[0].starts_with("UID FETCH 2:* "), "{b}: {sent:?}");
+        let at = sent
+            .iter()
+            .position(|c| c.contains("HEADER.FIELDS"))
+            .unwrap();
+        assert!(
+            sent[at - 1].contains("CHANGEDSINCE") && sent[at - 2].starts_with("UID SEARCH"),
+            "{b}: {sent:?}"
+        );
+        let after = three_stored_with_modseq(&t.db, id, b).await;
+        assert_eq!(after.uidnext, Some(4), "{b}");
+        let again = rows(&t.db, id)
+            .await
+            .into_iter()
+            .find(|r| r.uid == 1)
+            .unwrap();
+        assert_eq!(again.id, first.id, "{b}: the row kept");
+    }
+}
+
+#[tokio::test]
 async fn dovecot_answers_a_later_runs_search_and_changed_flags_in_step() {
     let s = stack();
     for t in common::databases().await {
@@ -256,14 +326,22 @@ async fn dovecot_answers_a_later_runs_search_and_changed_flags_in_step() {
         other.select("INBOX").await.unwrap();
         store_flags(&mut other, "3,17", "+FLAGS (\\Flagged)").await;
         other.logout().await.ok();
+        // And four new messages, whose header rows come with that search too.
+        seed(&user, 4, "INBOX");
         assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced, "{b}");
         let after = rows(&t.db, id).await;
-        let kept: Vec<(i64, i64)> = after.iter().map(|r| (r.id, r.uid)).collect();
+        let (old, new): (Vec<_>, Vec<_>) = after.iter().partition(|r| r.uid <= 30);
+        let kept: Vec<(i64, i64)> = old.iter().map(|r| (r.id, r.uid)).collect();
         assert_eq!(kept, before, "{b}: no row removed or added again");
-        let flagged: Vec<i64> = after.iter().filter(|r| r.flagged).map(|r| r.uid).collect();
+        let mut new_uids: Vec<i64> = new.iter().map(|r| r.uid).collect();
+        new_uids.sort_unstable();
+        assert_eq!(new_uids, [31, 32, 33, 34], "{b}: each new message once");
+        assert!(new.iter().all(|r| r.body_state == BodyState::Stored), "{b}");
+        let flagged: Vec<i64> = old.iter().filter(|r| r.flagged).map(|r| r.uid).collect();
         assert_eq!(flagged, want, "{b}");
         let inbox = folder(&t.db, id, "INBOX").await;
         assert!(inbox.last_error.is_none(), "{b}: {:?}", inbox.last_error);
+        assert_eq!(inbox.uidnext, Some(35), "{b}: the state remembered");
     }
 }
 

@@ -21,6 +21,7 @@ use futures_util::TryStreamExt;
 mod bodies;
 mod examined;
 mod flags;
+mod new_headers;
 mod search;
 mod sets;
 mod wanted;
@@ -160,12 +161,23 @@ fn stored_header(header: &[u8]) -> &[u8] {
 
 /// A header row of `uid` from its FETCH answer and header fields.
 fn header_row(uid: i64, f: &Fetch, header: &[u8]) -> HeaderRow {
-    let (received_at, size) = (received_at(f), i64::from(f.size.unwrap_or(0)));
+    let size = i64::from(f.size.unwrap_or(0));
+    row_of(uid, flags_of(f), received_at(f), size, header)
+}
+
+/// A header row from what a FETCH answer told of a message.
+fn row_of(
+    uid: i64,
+    flags: Flags,
+    received_at: DateTime<Utc>,
+    size: i64,
+    header: &[u8],
+) -> HeaderRow {
     let mut envelope = super::parse::envelope_or_default(header);
     super::parse::own_thread_by_arrival(&mut envelope, header, received_at.timestamp(), size);
     HeaderRow {
         uid,
-        flags: flags_of(f),
+        flags,
         received_at,
         size,
         envelope,

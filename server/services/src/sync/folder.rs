@@ -86,7 +86,12 @@ pub async fn header_pass(
         .highest_modseq
         .and(folder.highest_modseq)
         .filter(|_| same_generation);
-    let with_first = WithFirst::of(stored.flags.is_empty(), adopt, since);
+    // The new mail of a later run, where it fits one batch: from the UIDNEXT last seen.
+    let new_from = folder.uidnext.filter(|from| {
+        let new = state.uidnext.map_or(0, |next| next - from);
+        same_generation && new > 0 && new <= limits.first() as i64
+    });
+    let with_first = WithFirst::of(stored.flags.is_empty(), adopt, since, new_from);
     let searched = search_newest_first(
         session,
         db,
@@ -100,6 +105,7 @@ pub async fn header_pass(
         on_server,
         shown,
         changed: changed_early,
+        new_rows,
     } = searched.await?;
     let gone: Vec<i64> = stored
         .flags
@@ -110,6 +116,7 @@ pub async fn header_pass(
     store::delete_uids(db, key, &gone).await?;
     let mut missing = store::missing(&on_server, &stored.flags);
     missing.retain(|uid| !held.contains(uid) && !shown.contains(uid));
+    search::store_new_rows(db, key, new_rows, &mut missing).await?;
     // After a UIDVALIDITY reset rows are adopted by their header fields, so every new
     // message takes the header path then. A batch shown early was the one batch of header
     // rows.

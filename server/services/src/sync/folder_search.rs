@@ -17,20 +17,30 @@ pub(super) enum WithFirst {
     /// A first sync (nothing of this generation stored): the newest batch's header fields
     /// (`fetch::search_with_newest`).
     NewestHeaders,
-    /// A later run with CONDSTORE: the flags changed since this mod-sequence
-    /// (`fetch::search_with_flags`).
-    FlagsSince(i64),
+    /// A later run with CONDSTORE: the flags changed since `modseq`
+    /// (`fetch::search_with_flags`), and the header rows of the mail from UID `new_from`
+    /// where that is new mail of at most one batch.
+    FlagsSince {
+        modseq: i64,
+        new_from: Option<i64>,
+    },
 }
 
 impl WithFirst {
     /// A first sync (nothing of this generation stored, no rows of another to adopt)
     /// stores the newest batch as soon as the search has found it; a later run with
     /// `since`, the changes since its remembered HIGHESTMODSEQ, asks for them with its
-    /// first search. Without it, every stored row's flags are asked for after the search.
-    pub(super) fn of(nothing_stored: bool, adopt: bool, since: Option<i64>) -> WithFirst {
+    /// first search, and the new mail's header rows too. Without it, every stored row's
+    /// flags are asked for after the search.
+    pub(super) fn of(
+        nothing_stored: bool,
+        adopt: bool,
+        since: Option<i64>,
+        new_from: Option<i64>,
+    ) -> WithFirst {
         match since {
             _ if nothing_stored && !adopt => WithFirst::NewestHeaders,
-            Some(modseq) if !nothing_stored => WithFirst::FlagsSince(modseq),
+            Some(modseq) if !nothing_stored => WithFirst::FlagsSince { modseq, new_from },
             _ => WithFirst::Nothing,
         }
     }
@@ -45,6 +55,9 @@ pub(super) struct Searched {
     /// The flags changed since [`WithFirst::FlagsSince`], when asked for, or the
     /// server's refusal.
     pub changed: Option<Result<Vec<(i64, Flags)>, SyncError>>,
+    /// The header rows of the new mail fetched with the first search, found in range or
+    /// not, stored or not (see [`store_new_rows`]).
+    pub new_rows: Vec<HeaderRow>,
 }
 
 /// The folder's UIDs in range, its UID ranges (`fetch::search_ranges`) searched newest
@@ -63,6 +76,7 @@ pub(super) async fn search_newest_first(
     let t = limits.command_timeout;
     let ranges = fetch::search_ranges(state, limits.search_range);
     let (mut on_server, mut shown, mut changed) = (HashSet::new(), HashSet::new(), None);
+    let mut new_rows = Vec::new();
     // The newest messages' rows whose UIDs no search has covered yet.
     let mut undecided = Vec::new();
     for (n, part) in ranges.iter().rev().enumerate() {
@@ -76,10 +90,11 @@ pub(super) async fn search_newest_first(
                 undecided = rows;
                 found
             }
-            (0, WithFirst::FlagsSince(modseq)) => {
-                let both = fetch::search_with_flags(session, criteria, part, *modseq);
-                let (found, flags) = timed(t, both).await?;
-                changed = Some(flags);
+            (0, WithFirst::FlagsSince { modseq, new_from }) => {
+                let new = new_from.map(|from| (from, limits.header_limit()));
+                let all = fetch::search_with_flags(session, criteria, part, *modseq, new);
+                let (found, flags, rows) = timed(t, all).await?;
+                (changed, new_rows) = (Some(flags), rows);
                 found
             }
             _ => timed(t, fetch::search_range(session, criteria, part)).await?,
@@ -106,5 +121,29 @@ pub(super) async fn search_newest_first(
         on_server,
         shown,
         changed,
+        new_rows,
     })
+}
+
+/// Stores, as the header pass's first batch, those of a later run's [`Searched::new_rows`]
+/// that are `missing` (in range, not stored, no action on their way), and takes them out
+/// of it.
+pub(super) async fn store_new_rows(
+    db: &DatabaseConnection,
+    key: FolderKey,
+    rows: Vec<HeaderRow>,
+    missing: &mut Vec<i64>,
+) -> Result<(), SyncError> {
+    let wanted: HashSet<i64> = missing.iter().copied().collect();
+    let rows: Vec<HeaderRow> = rows
+        .into_iter()
+        .filter(|r| wanted.contains(&r.uid))
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let stored: HashSet<i64> = rows.iter().map(|r| r.uid).collect();
+    store::insert_headers(db, key, rows, false).await?;
+    missing.retain(|uid| !stored.contains(uid));
+    Ok(())
 }

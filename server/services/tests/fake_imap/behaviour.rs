@@ -52,6 +52,10 @@ pub struct Behaviour {
     /// EXAMINE (and SELECT) is never answered while this is set, as by a server that lost
     /// it. Shared: a test may change it between runs.
     pub silent_examine: Arc<AtomicBool>,
+    /// A flags FETCH with CHANGEDSINCE is answered only once the next command has
+    /// arrived: a client that waits for that answer before sending anything else waits
+    /// forever.
+    pub late_changedsince: bool,
     /// The first UID SEARCH is answered only once the next command has been answered, out
     /// of order, as a server that runs pipelined commands side by side may (Dovecot does):
     /// a client that waits for that answer before sending anything else waits forever.
@@ -91,6 +95,7 @@ impl Default for Behaviour {
             late_enable: false,
             late_login: Arc::new(AtomicBool::new(false)),
             enable_after_login: false,
+            late_changedsince: false,
             silent_examine: Arc::new(AtomicBool::new(false)),
             caps_on_login: false,
             late_search: false,

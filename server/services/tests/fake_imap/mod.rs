@@ -131,6 +131,8 @@ where
     let mut held_enable: Option<String> = None;
     // A LOGIN's answer held back until the next command ([`Behaviour::late_login`]).
     let mut held_login: Option<String> = None;
+    // A CHANGEDSINCE answer held back until the next command ([`Behaviour::late_changedsince`]).
+    let mut held_flags: Option<String> = None;
     // The first SEARCH's answer, held back until the next command has been answered
     // ([`Behaviour::late_search`]).
     let (mut held_search, mut searched): (Option<String>, bool) = (None, false);
@@ -145,8 +147,8 @@ where
         let upper = rest.to_ascii_uppercase();
         log.lock().unwrap().push(rest.clone());
         let command = upper.split(' ').next().unwrap_or("");
-        if let Some(login) = held_login.take() {
-            write.write_all(login.as_bytes()).await?;
+        for held in [held_login.take(), held_flags.take()].into_iter().flatten() {
+            write.write_all(held.as_bytes()).await?;
         }
         if let Some(enable) = held_enable.take() {
             write
@@ -336,12 +338,16 @@ where
             }
             "UID" => {
                 // UID FETCH … (UID FLAGS)
-                for uid in uids_of(word(&rest, 2), b.messages) {
-                    write.write_all(flags_only(uid).as_bytes()).await?;
+                let mut answer: String = uids_of(word(&rest, 2), b.messages)
+                    .into_iter()
+                    .map(flags_only)
+                    .collect();
+                answer.push_str(&format!("{tag} OK done\r\n"));
+                if b.late_changedsince && upper.contains("CHANGEDSINCE") {
+                    held_flags = Some(answer);
+                    continue;
                 }
-                write
-                    .write_all(format!("{tag} OK done\r\n").as_bytes())
-                    .await?;
+                write.write_all(answer.as_bytes()).await?;
             }
             "LOGOUT" => {
                 write

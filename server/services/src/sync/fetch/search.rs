@@ -8,7 +8,9 @@
 use super::{
     ImapSession, drop_unsolicited,
     flags::{FlagsAnswer, changed_since_query},
-    header_items, header_row, search_ranges, stored_header,
+    header_items, header_row,
+    new_headers::HeadersAnswer,
+    search_ranges, stored_header,
 };
 use crate::sync::{
     error::SyncError,
@@ -107,21 +109,51 @@ const FLOODED: &str = "the server sent too many unrequested answers during a sea
 /// both answers are read whole, whatever either says, so the session goes on in step.
 /// The flags come as their own result: a server that refuses CHANGEDSINCE
 /// ([`SyncError::Refused`]) can still be asked for every stored row's flags.
+///
+/// With `new`, the UID from which the mail is new (the UIDNEXT the last complete run saw)
+/// and the header fields' limit, the header rows of that new mail go out in the same round
+/// trip (`UID FETCH from:*`), **found or not** (the caller keeps those its searches find,
+/// and not those already stored); a refused header FETCH only leaves them to the header
+/// pass. Bounded as the newest headers of a first sync are (see `search_with_newest`).
 pub async fn search_with_flags(
     session: &mut ImapSession,
     criteria: &str,
     range: Option<&str>,
     modseq: i64,
-) -> Result<(Vec<i64>, Result<Vec<(i64, Flags)>, SyncError>), SyncError> {
+    new: Option<(i64, u64)>,
+) -> Result<
+    (
+        Vec<i64>,
+        Result<Vec<(i64, Flags)>, SyncError>,
+        Vec<HeaderRow>,
+    ),
+    SyncError,
+> {
     drop_unsolicited(session);
     let search_tag = session.run_command(command(criteria, range)).await?;
     let flags_command = format!("UID FETCH 1:* {}", changed_since_query(modseq));
     let flags_tag = session.run_command(flags_command).await?;
     let (mut search, mut flags) = (SearchAnswer::default(), FlagsAnswer::default());
-    while search.status.is_none() || flags.status.is_none() {
+    let mut headers = HeadersAnswer::default();
+    let headers_tag = match new {
+        Some((from, max_header_bytes)) => {
+            let limits = session.get_ref().limits();
+            session
+                .get_mut()
+                .limit_next_command(limits.max_response_bytes, max_header_bytes);
+            let command = format!("UID FETCH {from}:* {}", header_items());
+            Some(session.run_command(command).await?)
+        }
+        None => None,
+    };
+    let headers_left = |headers: &HeadersAnswer| headers_tag.is_some() && headers.status.is_none();
+    while search.status.is_none() || flags.status.is_none() || headers_left(&headers) {
         read(session, |response| {
             search.take(response, &search_tag);
             flags.take(response, &flags_tag);
+            if let Some(tag) = &headers_tag {
+                headers.take(response, tag);
+            }
         })
         .await?;
     }
@@ -131,7 +163,12 @@ pub async fn search_with_flags(
         Err(refused @ SyncError::Refused(_)) => Err(refused),
         Err(other) => return Err(other),
     };
-    Ok((found, changed))
+    let rows = match headers.status.take().unwrap_or(Ok(())) {
+        Ok(()) => headers.rows,
+        Err(SyncError::Refused(_)) => Vec::new(),
+        Err(other) => return Err(other),
+    };
+    Ok((found, changed, rows))
 }
 
 /// Header rows of the messages from sequence number `first` to the last, one per UID.

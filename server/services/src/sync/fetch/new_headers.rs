@@ -1,0 +1,97 @@
+//! The header rows of a later run's new mail, fetched in the round trip of its first search
+//! and changed flags (`search_with_flags`): read by hand, since their answers come beside
+//! the other two commands' answers.
+
+use super::{row_of, search::done_of, stored_header};
+use crate::sync::{error::SyncError, store::HeaderRow};
+use async_imap::{
+    imap_proto::{AttributeValue, MessageSection, RequestId, Response, SectionPath},
+    types::Flag,
+};
+use chrono::{DateTime, Utc};
+use std::collections::HashSet;
+
+/// INTERNALDATE as RFC 3501 §9 writes it (`date-time`), as async-imap reads it.
+const DATE_TIME_FORMAT: &str = "%d-%b-%Y %H:%M:%S %z";
+
+/// A header FETCH's answer as it is read: one row per UID that came with its header fields
+/// (one without them, or a flags-only answer, is left to the header pass's own batches),
+/// and its tagged status once read.
+#[derive(Default)]
+pub(super) struct HeadersAnswer {
+    pub(super) rows: Vec<HeaderRow>,
+    seen: HashSet<i64>,
+    pub(super) status: Option<Result<(), SyncError>>,
+}
+
+impl HeadersAnswer {
+    pub(super) fn take(&mut self, response: &Response<'_>, tag: &RequestId) {
+        if self.status.is_some() {
+            return;
+        }
+        match response {
+            Response::Fetch(_, attributes) => {
+                if let Some(row) = header_row(attributes)
+                    && self.seen.insert(row.uid)
+                {
+                    self.rows.push(row);
+                }
+            }
+            _ => self.status = done_of(response, tag),
+        }
+    }
+}
+
+/// The row a FETCH answer of `header_items` gives, if it carries a UID and header fields.
+fn header_row(attributes: &[AttributeValue<'_>]) -> Option<HeaderRow> {
+    let (mut uid, mut header, mut flags) = (None, None, super::Flags::default());
+    let (mut received_at, mut size) = (DateTime::<Utc>::UNIX_EPOCH, 0);
+    for attribute in attributes {
+        match attribute {
+            AttributeValue::Uid(n) => uid = Some(i64::from(*n)),
+            AttributeValue::Flags(names) => {
+                flags = super::flags_from(names.iter().map(|n| Flag::from(n.as_ref())));
+            }
+            AttributeValue::InternalDate(date) => {
+                if let Ok(date) = DateTime::parse_from_str(date, DATE_TIME_FORMAT) {
+                    received_at = date.with_timezone(&Utc);
+                }
+            }
+            AttributeValue::Rfc822Size(n) => size = i64::from(*n),
+            AttributeValue::BodySection {
+                section: Some(SectionPath::Full(MessageSection::Header)),
+                data: Some(data),
+                ..
+            }
+            | AttributeValue::Rfc822Header(Some(data)) => header = Some(data.as_ref()),
+            _ => {}
+        }
+    }
+    let (uid, header) = (uid?, header?);
+    Some(row_of(uid, flags, received_at, size, stored_header(header)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_is_read_from_a_raw_answer_as_from_async_imaps() {
+        let line = b"* 7 FETCH (UID 42 FLAGS (\\Seen \\Flagged) INTERNALDATE \" 7-Dec-2026 10:11:12 +0200\" RFC822.SIZE 1234 BODY[HEADER.FIELDS (Subject)] {18}\r\nSubject: hello\r\n\r\n)\r\n";
+        let (_, response) = Response::parse(line).expect("an answer");
+        let Response::Fetch(_, attributes) = response else {
+            panic!("a FETCH answer");
+        };
+        let row = header_row(&attributes).expect("a row");
+        assert_eq!((row.uid, row.size), (42, 1234));
+        assert!(row.flags.seen && row.flags.flagged && !row.flags.answered);
+        assert_eq!(row.received_at.to_rfc3339(), "2026-12-07T08:11:12+00:00");
+        assert_eq!(row.envelope.subject, "hello");
+        // Flags alone (another client's change): no row.
+        let (_, flags) = Response::parse(b"* 7 FETCH (UID 42 FLAGS (\\Seen))\r\n").unwrap();
+        let Response::Fetch(_, attributes) = flags else {
+            panic!("a FETCH answer");
+        };
+        assert!(header_row(&attributes).is_none());
+    }
+}
