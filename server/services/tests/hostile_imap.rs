@@ -6,6 +6,7 @@
 
 use crate::common;
 use crate::fake_imap;
+use crate::sync_round_trips::after_last_login;
 
 use common::{
     hostile_mailbox::hostile_mailbox,
@@ -88,6 +89,12 @@ async fn server_text_in_errors_is_printable_and_capped() {
             error.chars().count()
         );
         assert!(printable_and_short(&error), "{error:?}");
+        let sent = after_last_login(&garbage);
+        assert_eq!(
+            sent[0] == "ENABLE",
+            condstore,
+            "sent with the LOGIN: {sent:?}"
+        );
     }
     // A refusal with 50,000 characters of text and escapes: the folder notes it, capped;
     // the same for the EXAMINE sent with the LOGIN (a greeting that offers ENABLE).
@@ -112,6 +119,12 @@ async fn server_text_in_errors_is_printable_and_capped() {
             .filter(|c| c.starts_with("EXAMINE"))
             .count();
         assert_eq!(examined, 1, "condstore {condstore}: one EXAMINE, refused");
+        let sent = after_last_login(&refusing);
+        assert_eq!(
+            sent[0] == "ENABLE",
+            condstore,
+            "sent with the LOGIN: {sent:?}"
+        );
     }
 }
 

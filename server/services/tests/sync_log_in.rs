@@ -7,6 +7,7 @@ use crate::common;
 use crate::sync_round_trips::{after_last_login, on_fake, three_stored_with_modseq};
 
 use crate::fake_imap::Behaviour;
+use base64::{Engine, engine::general_purpose::STANDARD};
 use common::{
     mail_stack::stack,
     mailbox_fixtures::state,
@@ -172,20 +173,76 @@ async fn a_host_that_leaves_what_came_with_the_login_unanswered_gets_it_no_more(
         condstore: true,
         ..Behaviour::default()
     };
-    let silent = behaviour.silent_examine.clone();
+    let silent = behaviour.silent_enable.clone();
     let (fake, id, mut engine) = on_fake(&st, &s, behaviour).await;
     engine.connect_timeout = Duration::from_secs(2);
-    // The EXAMINE sent with the LOGIN never answered: the run fails once the log-in's
-    // time is out.
+    // The ENABLE sent with the LOGIN never answered, as by a server that lost it: once
+    // the log-in's time is out the run logs in again without it, and syncs.
     silent.store(true, Ordering::SeqCst);
-    let failed = engine.sync_mailbox(id).await;
-    assert!(matches!(failed, Outcome::Failed { .. }), "{failed:?}");
-    assert_eq!(after_last_login(&fake)[..2], ["ENABLE", "EXAMINE"]);
-    // The host's next session logs in alone: CAPABILITY (the LOGIN told none), then
-    // ENABLE and EXAMINE once it has.
+    assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced);
+    let commands: Vec<String> = fake
+        .commands()
+        .iter()
+        .map(|c| c.split(' ').next().unwrap().to_owned())
+        .collect();
+    let logins: Vec<usize> = commands
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| *c == "LOGIN")
+        .map(|(i, _)| i)
+        .collect();
+    let (lost, again) = (logins[logins.len() - 2], logins[logins.len() - 1]);
+    assert_eq!(
+        commands[lost + 1..again],
+        ["ENABLE", "EXAMINE"],
+        "{commands:?}"
+    );
+    // Alone: CAPABILITY (the LOGIN told none), then ENABLE (not waited for) and EXAMINE.
+    assert_eq!(
+        commands[again + 1..again + 4],
+        ["CAPABILITY", "ENABLE", "EXAMINE"],
+        "{commands:?}"
+    );
+    assert_eq!(rows(&t.db, id).await.len(), 3, "every message once");
+    // And so the host's next sessions.
     silent.store(false, Ordering::SeqCst);
     assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced);
     let sent = after_last_login(&fake);
     assert_eq!(sent[..3], ["CAPABILITY", "ENABLE", "EXAMINE"], "{sent:?}");
-    assert_eq!(rows(&t.db, id).await.len(), 3, "every message once");
+}
+
+#[tokio::test]
+async fn authenticate_sends_its_message_with_the_command_where_sasl_ir_is_offered() {
+    let s = stack();
+    let t = common::sqlite().await;
+    let st = state(t.db.clone(), &s);
+    for sasl_ir in [false, true] {
+        // LOGIN disabled: AUTHENTICATE PLAIN, with SASL-IR its message on the same line.
+        let behaviour = Behaviour {
+            login_disabled: true,
+            sasl_ir,
+            ..Behaviour::default()
+        };
+        let (fake, id, engine) = on_fake(&st, &s, behaviour).await;
+        assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced, "{sasl_ir}");
+        let plain = STANDARD.encode("\0mallory@hostile.test\0anything-goes");
+        let commands = fake.commands();
+        let auth: Vec<&String> = commands
+            .iter()
+            .filter(|c| c.starts_with("AUTHENTICATE"))
+            .collect();
+        let want = if sasl_ir {
+            format!("AUTHENTICATE PLAIN {plain}")
+        } else {
+            "AUTHENTICATE PLAIN".to_owned()
+        };
+        assert!(
+            !auth.is_empty() && auth.iter().all(|c| **c == want),
+            "{sasl_ir}: {auth:?}"
+        );
+        assert!(
+            !commands.iter().any(|c| c.starts_with("LOGIN")),
+            "{commands:?}"
+        );
+    }
 }

@@ -128,6 +128,11 @@ impl<S> BoundedStream<S> {
         self.staged.extend_from_slice(lines);
     }
 
+    /// Whether lines of [`BoundedStream::send_at_next_flush`] are still to go out.
+    pub fn has_staged(&self) -> bool {
+        !self.staged.is_empty()
+    }
+
     /// The answer to the next command may hold `max_response_bytes` and literals of up to
     /// `max_literal_bytes` (each at most the connection's own limits); later commands
     /// go back to the connection's limits.

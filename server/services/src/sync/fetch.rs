@@ -27,7 +27,7 @@ mod sets;
 mod wanted;
 
 pub use bodies::{Answers, Body, asked_alone, bodies};
-pub use examined::{examine_lines, examined};
+pub use examined::{enabled, examine_lines, examined};
 pub use flags::flags;
 pub use search::{
     range_start, search, search_range, search_with_flags, search_with_newest, uid_search,

@@ -54,16 +54,37 @@ impl SyncEngine {
             self.enable_condstore(&mut session, &caps).await?;
             return Ok((session, None));
         }
-        // Part of logging in, and bounded as it is. A server that lost what came with
-        // the LOGIN (one that starts the logged-in session afresh) never answers: this
-        // run fails, and the host's later sessions send nothing with their LOGIN.
-        let answer = tokio::time::timeout(self.connect_timeout, fetch::examined(&mut session));
-        match answer.await {
-            Ok(state) => Ok((session, Some(state?))),
+        // ENABLE answers at once: no answer within the log-in's time, the connection's
+        // end, or a refusal (the lines read in another state than logged in) means the
+        // server does not take what comes with its LOGIN. The host's sessions then go
+        // without, this one first.
+        let enabled = tokio::time::timeout(self.connect_timeout, fetch::enabled(&mut session));
+        let enabled = enabled.await.unwrap_or(Err(SyncError::Timeout));
+        if !matches!(enabled, Ok(true)) {
+            tracing::warn!(%host, "sync: what went with the LOGIN was not taken; not sent again");
+            self.unpipelined().insert(host);
+        }
+        let bound = self.limits.command_timeout;
+        match enabled {
+            Ok(true) => {
+                let state = tokio::time::timeout(bound, fetch::examined(&mut session)).await;
+                Ok((session, Some(state.map_err(|_| SyncError::Timeout)??)))
+            }
+            // Refused: the session is usable; its EXAMINE's answer is read and left, and
+            // the caller examines the folder itself.
+            Ok(false) => {
+                tokio::time::timeout(bound, fetch::examined(&mut session))
+                    .await
+                    .map_err(|_| SyncError::Timeout)??
+                    .ok();
+                Ok((session, None))
+            }
+            // Lost: logged in again, without them.
             Err(_) => {
-                tracing::warn!(%host, "sync: no answer to what went with the LOGIN; not sent again");
-                self.unpipelined().insert(host);
-                Err(SyncError::Timeout)
+                drop(session);
+                let (mut session, caps, _) = self.log_in_with(row, "").await?;
+                self.enable_condstore(&mut session, &caps).await?;
+                Ok((session, None))
             }
         }
     }

@@ -49,9 +49,13 @@ pub struct Behaviour {
     /// this is set: a client that waits for that answer before sending anything else
     /// waits forever. Shared: a test sets it once the mailbox is connected.
     pub late_login: Arc<AtomicBool>,
-    /// EXAMINE (and SELECT) is never answered while this is set, as by a server that lost
-    /// it. Shared: a test may change it between runs.
-    pub silent_examine: Arc<AtomicBool>,
+    /// ENABLE is never answered while this is set, as by a server that lost it. Shared: a
+    /// test may change it between runs.
+    pub silent_enable: Arc<AtomicBool>,
+    /// LOGIN disabled (`LOGINDISABLED`), so a client signs in with AUTHENTICATE PLAIN.
+    pub login_disabled: bool,
+    /// SASL-IR offered (RFC 4959): AUTHENTICATE may carry its first message.
+    pub sasl_ir: bool,
     /// A flags FETCH with CHANGEDSINCE is answered only once the next command has
     /// arrived: a client that waits for that answer before sending anything else waits
     /// forever.
@@ -96,7 +100,9 @@ impl Default for Behaviour {
             late_login: Arc::new(AtomicBool::new(false)),
             enable_after_login: false,
             late_changedsince: false,
-            silent_examine: Arc::new(AtomicBool::new(false)),
+            silent_enable: Arc::new(AtomicBool::new(false)),
+            login_disabled: false,
+            sasl_ir: false,
             caps_on_login: false,
             late_search: false,
             highest_modseq: Arc::new(AtomicU64::new(1)),
@@ -109,6 +115,25 @@ impl Default for Behaviour {
 }
 
 impl Behaviour {
+    /// What the server offers once logged in, and before ([`Behaviour::enable_after_login`]).
+    pub fn capabilities(&self) -> (String, String) {
+        let mut caps = String::from("IMAP4rev1 AUTH=PLAIN");
+        for (on, name) in [
+            (self.condstore, " ENABLE CONDSTORE"),
+            (self.login_disabled, " LOGINDISABLED"),
+            (self.sasl_ir, " SASL-IR"),
+        ] {
+            if on {
+                caps.push_str(name);
+            }
+        }
+        let before = match self.enable_after_login {
+            true => caps.replace(" ENABLE CONDSTORE", ""),
+            false => caps.clone(),
+        };
+        (caps, before)
+    }
+
     /// Whether the answers of `uid` leave out what was asked ([`Behaviour::bodiless`]).
     pub fn left_out(&self, uid: u32) -> bool {
         uid == self.bodiless.load(std::sync::atomic::Ordering::SeqCst)

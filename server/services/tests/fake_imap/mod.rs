@@ -112,16 +112,8 @@ where
 {
     let (read, mut write) = tokio::io::split(stream);
     let mut lines = BufReader::new(read);
-    let caps = if b.condstore {
-        "IMAP4rev1 AUTH=PLAIN ENABLE CONDSTORE"
-    } else {
-        "IMAP4rev1 AUTH=PLAIN"
-    };
-    let before_login = if b.enable_after_login {
-        "IMAP4rev1 AUTH=PLAIN"
-    } else {
-        caps
-    };
+    let (caps, before_login) = b.capabilities();
+    let (caps, before_login) = (caps.as_str(), before_login.as_str());
     let mut logged_in = false;
     write
         .write_all(format!("* OK [CAPABILITY {before_login}] fake server ready\r\n").as_bytes())
@@ -156,6 +148,9 @@ where
                 .await?;
         }
         let late_answer = held_search.take();
+        if command == "ENABLE" && b.silent_enable.load(Ordering::SeqCst) {
+            continue;
+        }
         if command == "ENABLE" && b.late_enable {
             held_enable = Some(tag);
             continue;
@@ -190,9 +185,6 @@ where
             }
             "LIST" => list(&mut write, &tag, b).await?,
             "EXAMINE" | "SELECT" => {
-                if b.silent_examine.load(Ordering::SeqCst) {
-                    continue;
-                }
                 if let Some(n) = b.refuse_examine {
                     let text: String = (0..n)
                         .map(|i| ['N', 'O', '\x1b', '\x07', ' '][i % 5])

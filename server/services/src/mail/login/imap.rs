@@ -93,7 +93,7 @@ pub async fn open_session_within(
 /// and they sign in with AUTHENTICATE, which waits for a continuation) hands what follows
 /// the LOGIN on to the logged-in session (RFC 3501 §5.5 allows the pipelining). The
 /// third value says whether they went out: the caller then reads their answers, and the
-/// capabilities are those the LOGIN told or, where it told none, those before login.
+/// capabilities are those the LOGIN told, or none (no CAPABILITY is asked).
 pub async fn open_session_pipelining(
     server: &ServerAddress,
     login: &Login,
@@ -141,12 +141,18 @@ pub async fn open_session_pipelining(
         None => capabilities(&mut client).await?,
     };
     let (mut session, told, sent) = authenticate(client, &caps, login, lines).await?;
+    // The LOGIN goes out with one flush (quoted strings, no literal to wait on), so the
+    // lines staged for it went out with it.
+    debug_assert!(
+        !session.get_ref().has_staged(),
+        "lines left after the LOGIN"
+    );
     // Logging in may change what is offered (RFC 3501 §6.2.3). A LOGIN's OK that says so
     // (Dovecot's does) spares the CAPABILITY command: a round trip less a session. So do
     // pipelined lines, whose answers come next: their caller needs no capabilities.
     let caps = match told {
         Some(told) => told,
-        None if sent => caps,
+        None if sent => Vec::new(),
         None => match session.capabilities().await {
             Ok(list) => owned(&list),
             Err(_) => caps,
