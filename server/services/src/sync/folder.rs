@@ -89,7 +89,7 @@ pub async fn header_pass(
     // The new mail of a later run, where it fits one batch: from the UIDNEXT last seen.
     let new_from = folder.uidnext.filter(|from| {
         let new = state.uidnext.map_or(0, |next| next - from);
-        same_generation && new > 0 && new <= limits.first() as i64
+        same_generation && state.exists > 0 && new > 0 && new <= limits.first() as i64
     });
     let with_first = WithFirst::of(stored.flags.is_empty(), adopt, since, new_from);
     let searched = search_newest_first(

@@ -54,39 +54,38 @@ impl SyncEngine {
             self.enable_condstore(&mut session, &caps).await?;
             return Ok((session, None));
         }
-        // ENABLE answers at once: no answer within the log-in's time, the connection's
-        // end, or a refusal (the lines read in another state than logged in) means the
-        // server does not take what comes with its LOGIN. The host's sessions then go
-        // without, this one first.
+        // ENABLE answers at once: no answer within the log-in's time (a server that lost
+        // the lines, or answered them before its LOGIN's answer, which async-imap passes
+        // over), the connection's end, or a refusal means the server does not take what
+        // comes with its LOGIN. The host's sessions then go without, this one first.
         let enabled = tokio::time::timeout(self.connect_timeout, fetch::enabled(&mut session));
         let enabled = enabled.await.unwrap_or(Err(SyncError::Timeout));
         if !matches!(enabled, Ok(true)) {
             tracing::warn!(%host, "sync: what went with the LOGIN was not taken; not sent again");
             self.unpipelined().insert(host);
         }
-        let bound = self.limits.command_timeout;
         match enabled {
             Ok(true) => {
+                let bound = self.limits.command_timeout;
                 let state = tokio::time::timeout(bound, fetch::examined(&mut session)).await;
-                Ok((session, Some(state.map_err(|_| SyncError::Timeout)??)))
+                return Ok((session, Some(state.map_err(|_| SyncError::Timeout)??)));
             }
-            // Refused: the session is usable; its EXAMINE's answer is read and left, and
-            // the caller examines the folder itself.
+            // Refused: the EXAMINE's answer, which follows at once, is read and left, and
+            // the caller examines the folder itself; not within the log-in's time, as lost.
             Ok(false) => {
-                tokio::time::timeout(bound, fetch::examined(&mut session))
-                    .await
-                    .map_err(|_| SyncError::Timeout)??
-                    .ok();
-                Ok((session, None))
+                let left =
+                    tokio::time::timeout(self.connect_timeout, fetch::examined(&mut session));
+                if let Ok(Ok(_)) = left.await {
+                    return Ok((session, None));
+                }
             }
-            // Lost: logged in again, without them.
-            Err(_) => {
-                drop(session);
-                let (mut session, caps, _) = self.log_in_with(row, "").await?;
-                self.enable_condstore(&mut session, &caps).await?;
-                Ok((session, None))
-            }
+            Err(_) => {}
         }
+        // Lost: logged in again, with nothing behind the LOGIN.
+        drop(session);
+        let (mut session, caps, _) = self.log_in_with(row, "").await?;
+        self.enable_condstore(&mut session, &caps).await?;
+        Ok((session, None))
     }
 
     fn unpipelined(&self) -> MutexGuard<'_, HashSet<String>> {

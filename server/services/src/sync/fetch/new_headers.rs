@@ -3,6 +3,7 @@
 //! the other two commands' answers.
 
 use super::{row_of, search::done_of, stored_header};
+use crate::mail::bounded_stream::OVER_BUDGET_MARKER;
 use crate::sync::{error::SyncError, store::HeaderRow};
 use async_imap::{
     imap_proto::{AttributeValue, MessageSection, RequestId, Response, SectionPath},
@@ -17,14 +18,25 @@ const DATE_TIME_FORMAT: &str = "%d-%b-%Y %H:%M:%S %z";
 /// A header FETCH's answer as it is read: one row per UID that came with its header fields
 /// (one without them, or a flags-only answer, is left to the header pass's own batches),
 /// and its tagged status once read.
-#[derive(Default)]
+/// Only UIDs from `from` are the new mail asked for (`from:*` names the last message when
+/// none is that high, RFC 3501 §6.4.8).
 pub(super) struct HeadersAnswer {
     pub(super) rows: Vec<HeaderRow>,
+    from: i64,
     seen: HashSet<i64>,
     pub(super) status: Option<Result<(), SyncError>>,
 }
 
 impl HeadersAnswer {
+    pub(super) fn new(from: i64) -> Self {
+        HeadersAnswer {
+            rows: Vec::new(),
+            from,
+            seen: HashSet::new(),
+            status: None,
+        }
+    }
+
     pub(super) fn take(&mut self, response: &Response<'_>, tag: &RequestId) {
         if self.status.is_some() {
             return;
@@ -32,6 +44,7 @@ impl HeadersAnswer {
         match response {
             Response::Fetch(_, attributes) => {
                 if let Some(row) = header_row(attributes)
+                    && row.uid >= self.from
                     && self.seen.insert(row.uid)
                 {
                     self.rows.push(row);
@@ -42,7 +55,26 @@ impl HeadersAnswer {
     }
 }
 
-/// The row a FETCH answer of `header_items` gives, if it carries a UID and header fields.
+/// Whether `response` answers the header FETCH rather than a FETCH of flags alone: it
+/// carries what only the header FETCH asks for (a date, a size, header fields, even NIL).
+pub(super) fn answers_headers(response: &Response<'_>) -> bool {
+    let Response::Fetch(_, attributes) = response else {
+        return false;
+    };
+    attributes.iter().any(|a| {
+        matches!(
+            a,
+            AttributeValue::InternalDate(_)
+                | AttributeValue::Rfc822Size(_)
+                | AttributeValue::BodySection { .. }
+                | AttributeValue::Rfc822Header(_)
+        )
+    })
+}
+
+/// The row a FETCH answer of `header_items` gives, if it carries a UID and header fields
+/// that fit what was left of the answer's budget (those cut by it are left to the header
+/// pass's own batches, which have a budget of their own).
 fn header_row(attributes: &[AttributeValue<'_>]) -> Option<HeaderRow> {
     let (mut uid, mut header, mut flags) = (None, None, super::Flags::default());
     let (mut received_at, mut size) = (DateTime::<Utc>::UNIX_EPOCH, 0);
@@ -68,6 +100,9 @@ fn header_row(attributes: &[AttributeValue<'_>]) -> Option<HeaderRow> {
         }
     }
     let (uid, header) = (uid?, header?);
+    if header == OVER_BUDGET_MARKER {
+        return None;
+    }
     Some(row_of(uid, flags, received_at, size, stored_header(header)))
 }
 
@@ -90,6 +125,30 @@ mod tests {
         // Flags alone (another client's change): no row.
         let (_, flags) = Response::parse(b"* 7 FETCH (UID 42 FLAGS (\\Seen))\r\n").unwrap();
         let Response::Fetch(_, attributes) = flags else {
+            panic!("a FETCH answer");
+        };
+        assert!(header_row(&attributes).is_none());
+    }
+
+    #[test]
+    fn a_header_answer_is_told_from_a_flag_change() {
+        let answer = |line: &'static [u8]| Response::parse(line).expect("an answer").1;
+        assert!(!answers_headers(&answer(
+            b"* 7 FETCH (UID 42 FLAGS (\\Seen) MODSEQ (9))\r\n"
+        )));
+        // With its fields, or NIL for them (a server that will not give the section).
+        let nil = answer(
+            b"* 7 FETCH (UID 42 FLAGS () RFC822.SIZE 9 BODY[HEADER.FIELDS (Subject)] NIL)\r\n",
+        );
+        assert!(answers_headers(&nil));
+        let mut cut = b"* 7 FETCH (UID 42 FLAGS () BODY[HEADER.FIELDS (Subject)] {".to_vec();
+        cut.extend(format!("{}}}\r\n", OVER_BUDGET_MARKER.len()).as_bytes());
+        cut.extend(OVER_BUDGET_MARKER);
+        cut.extend(b")\r\n");
+        let (_, cut) = Response::parse(&cut).expect("an answer");
+        assert!(answers_headers(&cut));
+        // Cut by the answer's budget: left to the header pass's own batches.
+        let Response::Fetch(_, attributes) = cut else {
             panic!("a FETCH answer");
         };
         assert!(header_row(&attributes).is_none());

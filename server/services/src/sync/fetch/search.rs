@@ -9,7 +9,7 @@ use super::{
     ImapSession, drop_unsolicited,
     flags::{FlagsAnswer, changed_since_query},
     header_items, header_row,
-    new_headers::HeadersAnswer,
+    new_headers::{HeadersAnswer, answers_headers},
     search_ranges, stored_header,
 };
 use crate::sync::{
@@ -134,7 +134,7 @@ pub async fn search_with_flags(
     let flags_command = format!("UID FETCH 1:* {}", changed_since_query(modseq));
     let flags_tag = session.run_command(flags_command).await?;
     let (mut search, mut flags) = (SearchAnswer::default(), FlagsAnswer::default());
-    let mut headers = HeadersAnswer::default();
+    let mut headers = HeadersAnswer::new(new.map_or(0, |n| n.0));
     let headers_tag = match new {
         Some((from, max_header_bytes)) => {
             let limits = session.get_ref().limits();
@@ -150,9 +150,14 @@ pub async fn search_with_flags(
     while search.status.is_none() || flags.status.is_none() || headers_left(&headers) {
         read(session, |response| {
             search.take(response, &search_tag);
-            flags.take(response, &flags_tag);
-            if let Some(tag) = &headers_tag {
-                headers.take(response, tag);
+            match &headers_tag {
+                // Not a flag change: the header FETCH's answer, whichever ends first.
+                Some(tag) if answers_headers(response) => headers.take(response, tag),
+                Some(tag) => {
+                    flags.take(response, &flags_tag);
+                    headers.take(response, tag);
+                }
+                None => flags.take(response, &flags_tag),
             }
         })
         .await?;
