@@ -6,7 +6,7 @@
 use crate::common;
 use crate::sync_round_trips::{after_last_login, on_fake, three_stored_with_modseq};
 
-use crate::fake_imap::Behaviour;
+use crate::fake_imap::{self, Behaviour};
 use base64::{Engine, engine::general_purpose::STANDARD};
 use common::{
     mail_stack::stack,
@@ -164,8 +164,15 @@ async fn dovecot_answers_an_examine_sent_with_its_login() {
     }
 }
 
-#[tokio::test]
-async fn a_host_that_leaves_what_came_with_the_login_unanswered_gets_it_no_more() {
+/// The fake server offering CONDSTORE (and ENABLE before login), its mailbox connected,
+/// on SQLite; with the behaviour, whose shared knobs are the server's.
+async fn condstore_fake() -> (
+    common::TestDb,
+    fake_imap::FakeImap,
+    i64,
+    services::sync::SyncEngine,
+    Behaviour,
+) {
     let s = stack();
     let t = common::sqlite().await;
     let st = state(t.db.clone(), &s);
@@ -173,8 +180,14 @@ async fn a_host_that_leaves_what_came_with_the_login_unanswered_gets_it_no_more(
         condstore: true,
         ..Behaviour::default()
     };
-    let silent = behaviour.silent_enable.clone();
-    let (fake, id, mut engine) = on_fake(&st, &s, behaviour).await;
+    let (fake, id, engine) = on_fake(&st, &s, behaviour.clone()).await;
+    (t, fake, id, engine, behaviour)
+}
+
+#[tokio::test]
+async fn a_host_that_leaves_what_came_with_the_login_unanswered_gets_it_no_more() {
+    let (t, fake, id, mut engine, knobs) = condstore_fake().await;
+    let silent = knobs.silent_enable;
     engine.connect_timeout = Duration::from_secs(2);
     // The ENABLE sent with the LOGIN never answered, as by a server that lost it: once
     // the log-in's time is out the run logs in again without it, and syncs.
@@ -206,6 +219,31 @@ async fn a_host_that_leaves_what_came_with_the_login_unanswered_gets_it_no_more(
     assert_eq!(rows(&t.db, id).await.len(), 3, "every message once");
     // And so the host's next sessions.
     silent.store(false, Ordering::SeqCst);
+    assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced);
+    let sent = after_last_login(&fake);
+    assert_eq!(sent[..3], ["CAPABILITY", "ENABLE", "EXAMINE"], "{sent:?}");
+}
+
+#[tokio::test]
+async fn a_host_that_refuses_what_came_with_the_login_gets_it_no_more() {
+    let (t, fake, id, engine, knobs) = condstore_fake().await;
+    let refuse = knobs.refuse_enable;
+    // The ENABLE sent with the LOGIN refused: the session goes on, its folder examined
+    // on its own (the pipelined EXAMINE's answer read and left), and the run syncs.
+    refuse.store(true, Ordering::SeqCst);
+    assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced);
+    let sent = after_last_login(&fake);
+    assert_eq!(sent[..3], ["ENABLE", "EXAMINE", "EXAMINE"], "{sent:?}");
+    assert_eq!(
+        fake.commands()
+            .iter()
+            .filter(|c| c.starts_with("LOGIN"))
+            .count(),
+        2
+    );
+    assert_eq!(rows(&t.db, id).await.len(), 3, "every message once");
+    // The host's next sessions log in alone.
+    refuse.store(false, Ordering::SeqCst);
     assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced);
     let sent = after_last_login(&fake);
     assert_eq!(sent[..3], ["CAPABILITY", "ENABLE", "EXAMINE"], "{sent:?}");

@@ -52,6 +52,9 @@ pub struct Behaviour {
     /// ENABLE is never answered while this is set, as by a server that lost it. Shared: a
     /// test may change it between runs.
     pub silent_enable: Arc<AtomicBool>,
+    /// ENABLE is refused (`BAD`) while this is set, as by a server that read it before
+    /// logging in. Shared, as above.
+    pub refuse_enable: Arc<AtomicBool>,
     /// LOGIN disabled (`LOGINDISABLED`), so a client signs in with AUTHENTICATE PLAIN.
     pub login_disabled: bool,
     /// SASL-IR offered (RFC 4959): AUTHENTICATE may carry its first message.
@@ -101,6 +104,7 @@ impl Default for Behaviour {
             enable_after_login: false,
             late_changedsince: false,
             silent_enable: Arc::new(AtomicBool::new(false)),
+            refuse_enable: Arc::new(AtomicBool::new(false)),
             login_disabled: false,
             sasl_ir: false,
             caps_on_login: false,

@@ -151,6 +151,11 @@ where
         if command == "ENABLE" && b.silent_enable.load(Ordering::SeqCst) {
             continue;
         }
+        if command == "ENABLE" && b.refuse_enable.load(Ordering::SeqCst) {
+            let refusal = format!("{tag} BAD not now\r\n");
+            write.write_all(refusal.as_bytes()).await?;
+            continue;
+        }
         if command == "ENABLE" && b.late_enable {
             held_enable = Some(tag);
             continue;
