@@ -216,11 +216,23 @@ async fn a_host_that_leaves_what_came_with_the_login_unanswered_gets_it_no_more(
         ["CAPABILITY", "ENABLE", "EXAMINE"],
         "{commands:?}"
     );
-    assert_eq!(rows(&t.db, id).await.len(), 3, "every message once");
     // And so the host's next sessions.
-    silent.store(false, Ordering::SeqCst);
+    every_message_and_then_alone(&t, &fake, id, &engine, &silent).await;
+}
+
+/// The fake server's three messages stored once; then, with `knob` off, the host's next
+/// session logs in alone: CAPABILITY (the LOGIN told none), ENABLE and EXAMINE after it.
+async fn every_message_and_then_alone(
+    t: &common::TestDb,
+    fake: &fake_imap::FakeImap,
+    id: i64,
+    engine: &services::sync::SyncEngine,
+    knob: &std::sync::atomic::AtomicBool,
+) {
+    assert_eq!(rows(&t.db, id).await.len(), 3, "every message once");
+    knob.store(false, Ordering::SeqCst);
     assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced);
-    let sent = after_last_login(&fake);
+    let sent = after_last_login(fake);
     assert_eq!(sent[..3], ["CAPABILITY", "ENABLE", "EXAMINE"], "{sent:?}");
 }
 
@@ -241,12 +253,8 @@ async fn a_host_that_refuses_what_came_with_the_login_gets_it_no_more() {
             .count(),
         2
     );
-    assert_eq!(rows(&t.db, id).await.len(), 3, "every message once");
     // The host's next sessions log in alone.
-    refuse.store(false, Ordering::SeqCst);
-    assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced);
-    let sent = after_last_login(&fake);
-    assert_eq!(sent[..3], ["CAPABILITY", "ENABLE", "EXAMINE"], "{sent:?}");
+    every_message_and_then_alone(&t, &fake, id, &engine, &refuse).await;
 }
 
 #[tokio::test]

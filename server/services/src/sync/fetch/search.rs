@@ -134,30 +134,31 @@ pub async fn search_with_flags(
     let flags_command = format!("UID FETCH 1:* {}", changed_since_query(modseq));
     let flags_tag = session.run_command(flags_command).await?;
     let (mut search, mut flags) = (SearchAnswer::default(), FlagsAnswer::default());
-    let mut headers = HeadersAnswer::new(new.map_or(0, |n| n.0));
-    let headers_tag = match new {
+    let mut headers = match new {
         Some((from, max_header_bytes)) => {
             let limits = session.get_ref().limits();
             session
                 .get_mut()
                 .limit_next_command(limits.max_response_bytes, max_header_bytes);
             let command = format!("UID FETCH {from}:* {}", header_items());
-            Some(session.run_command(command).await?)
+            let tag = session.run_command(command).await?;
+            Some((tag, HeadersAnswer::new(from)))
         }
         None => None,
     };
-    let headers_left = |headers: &HeadersAnswer| headers_tag.is_some() && headers.status.is_none();
+    let headers_left = |h: &Option<(RequestId, HeadersAnswer)>| {
+        h.as_ref()
+            .is_some_and(|(_, answer)| answer.status.is_none())
+    };
     while search.status.is_none() || flags.status.is_none() || headers_left(&headers) {
         read(session, |response| {
             search.take(response, &search_tag);
-            match &headers_tag {
-                // Not a flag change: the header FETCH's answer, whichever ends first.
-                Some(tag) if answers_headers(response) => headers.take(response, tag),
-                Some(tag) => {
-                    flags.take(response, &flags_tag);
-                    headers.take(response, tag);
-                }
-                None => flags.take(response, &flags_tag),
+            // A header FETCH's answer is not a flag change, whichever ends first.
+            if !answers_headers(response) {
+                flags.take(response, &flags_tag);
+            }
+            if let Some((tag, answer)) = &mut headers {
+                answer.take(response, tag);
             }
         })
         .await?;
@@ -167,6 +168,9 @@ pub async fn search_with_flags(
         Ok(()) => Ok(flags.flags),
         Err(refused @ SyncError::Refused(_)) => Err(refused),
         Err(other) => return Err(other),
+    };
+    let Some((_, mut headers)) = headers else {
+        return Ok((found, changed, Vec::new()));
     };
     let rows = match headers.status.take().unwrap_or(Ok(())) {
         Ok(()) => headers.rows,
