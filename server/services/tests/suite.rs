@@ -38,6 +38,7 @@ mod fidelity_corpus;
 mod hostile_imap;
 mod hostile_imap_scheduler;
 mod hostile_imap_sizes;
+mod log_in_early;
 mod login_check;
 mod login_throttle;
 mod mail_action_copies;

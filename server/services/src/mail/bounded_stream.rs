@@ -93,6 +93,15 @@ pub struct BoundedStream<S> {
     /// Command lines that go out at the next flush, after what was written before it
     /// ([`BoundedStream::send_at_next_flush`]).
     staged: Vec<u8>,
+    /// The server's greeting, read aside ([`BoundedStream::set_greeting_aside`]).
+    greeting: Greeting,
+}
+
+/// The greeting line while it is set aside: expected (its bytes so far), then read.
+enum Greeting {
+    Passed,
+    Expected(Vec<u8>),
+    Read(Vec<u8>),
 }
 
 impl<S> BoundedStream<S> {
@@ -118,6 +127,26 @@ impl<S> BoundedStream<S> {
             timer: None,
             failed: None,
             staged: Vec::new(),
+            greeting: Greeting::Passed,
+        }
+    }
+
+    /// The first line the server sends (its greeting, RFC 3501 §7.1) is read aside
+    /// instead of handed to the reader: a client that wrote its first command before the
+    /// greeting came reads that command's answer first, and the greeting afterwards with
+    /// [`BoundedStream::take_greeting`]. Bounded by the line limit.
+    pub fn set_greeting_aside(&mut self) {
+        self.greeting = Greeting::Expected(Vec::new());
+    }
+
+    /// The greeting line set aside, CRLF included, once it has come whole.
+    pub fn take_greeting(&mut self) -> Option<Vec<u8>> {
+        match std::mem::replace(&mut self.greeting, Greeting::Passed) {
+            Greeting::Read(line) => Some(line),
+            other => {
+                self.greeting = other;
+                None
+            }
         }
     }
 
@@ -208,7 +237,8 @@ impl<S: AsyncRead + Unpin> AsyncRead for BoundedStream<S> {
                         continue;
                     }
                     let chunk = std::mem::take(&mut this.raw);
-                    let processed = this.process(&chunk[..filled]);
+                    let start = this.greeting_from(&chunk[..filled]);
+                    let processed = start.and_then(|start| this.process(&chunk[start..filled]));
                     this.raw = chunk;
                     if let Err(err) = processed {
                         this.failed = Some(err);
@@ -218,6 +248,28 @@ impl<S: AsyncRead + Unpin> AsyncRead for BoundedStream<S> {
                     }
                 }
             }
+        }
+    }
+}
+
+impl<S> BoundedStream<S> {
+    /// Takes the greeting's bytes off the front of `raw` while it is expected; where the
+    /// rest of `raw` starts.
+    fn greeting_from(&mut self, raw: &[u8]) -> Result<usize, StreamLimitError> {
+        let Greeting::Expected(line) = &mut self.greeting else {
+            return Ok(0);
+        };
+        let end = raw.iter().position(|&b| b == b'\n').map(|i| i + 1);
+        line.extend_from_slice(&raw[..end.unwrap_or(raw.len())]);
+        if line.len() as u64 > self.limits.max_line_bytes {
+            return Err(StreamLimitError::LineTooLong);
+        }
+        match end {
+            Some(end) => {
+                self.greeting = Greeting::Read(std::mem::take(line));
+                Ok(end)
+            }
+            None => Ok(raw.len()),
         }
     }
 }

@@ -253,3 +253,39 @@ async fn idle_without_a_confirmation_still_times_out() {
     let err = s.read(&mut buf).await.unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::TimedOut);
 }
+
+#[tokio::test]
+async fn a_greeting_set_aside_is_not_read_and_is_kept_whole() {
+    let greeting = b"* OK [CAPABILITY IMAP4rev1] {5}\r\n";
+    let mut wire = greeting.to_vec();
+    wire.extend_from_slice(b"A1 OK logged in\r\n");
+    for script in [
+        Script::new(vec![wire.clone()], false),
+        Script::bytewise(&wire),
+    ] {
+        let mut s = BoundedStream::new(script, limits(1000, 100));
+        s.set_greeting_aside();
+        assert_eq!(s.take_greeting(), None, "not come yet");
+        // Not a literal's announcement either: the greeting is never scanned.
+        assert_eq!(read_all(&mut s).await.unwrap(), b"A1 OK logged in\r\n");
+        assert_eq!(s.take_greeting().as_deref(), Some(&greeting[..]));
+        assert_eq!(s.take_greeting(), None, "taken once");
+    }
+    // A greeting longer than a line may be ends the connection.
+    let long = format!("* OK {}\r\n", "x".repeat(2000));
+    let mut s = BoundedStream::new(
+        Script::new(vec![long.into_bytes()], false),
+        limits(1000, 100),
+    );
+    s.set_greeting_aside();
+    let err = read_all(&mut s).await.unwrap_err();
+    assert!(err.to_string().contains("line longer"), "{err}");
+    // The connection's end before the greeting's: no greeting.
+    let mut s = BoundedStream::new(
+        Script::new(vec![b"* OK no end".to_vec()], false),
+        limits(1000, 100),
+    );
+    s.set_greeting_aside();
+    assert_eq!(read_all(&mut s).await.unwrap(), b"");
+    assert_eq!(s.take_greeting(), None);
+}

@@ -1,9 +1,13 @@
 //! What the fake server does: the knobs a test turns.
 
-use std::sync::{
-    Arc,
-    atomic::{AtomicBool, AtomicU32, AtomicU64},
+use std::{
+    io,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering},
+    },
 };
+use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
 /// What the body fetch (`UID FETCH … BODY.PEEK[]`) gets.
 #[derive(Clone, Debug)]
@@ -84,6 +88,18 @@ pub struct Behaviour {
     /// The UID whose header and whole-message FETCH answers leave what was asked out
     /// (flags only); 0 for none. Shared: a test may change it between runs.
     pub bodiless: Arc<AtomicU32>,
+    /// The greeting is sent only once the client's first line has come, while this is set:
+    /// a client that waits for the greeting before it writes waits forever. Shared: a test
+    /// sets it once a first session has been greeted.
+    pub greet_after_first_line: Arc<AtomicBool>,
+    /// The next connection's first line, sent before the greeting, is read and dropped
+    /// (as by a server, or a proxy, that starts reading only after its greeting); later
+    /// connections are served as usual. Shared, as above.
+    pub drop_early_line: Arc<AtomicBool>,
+    /// The greeting is `* BYE`, sent once the client's first line has come, and the server
+    /// closes its side (reading on until the client leaves, so no reset cuts the BYE),
+    /// while this is set. Shared, as above.
+    pub bye_after_first_line: Arc<AtomicBool>,
 }
 
 impl Default for Behaviour {
@@ -114,6 +130,9 @@ impl Default for Behaviour {
             refuse_changedsince: Arc::new(AtomicBool::new(false)),
             refuse_search: Arc::new(AtomicBool::new(false)),
             bodiless: Arc::new(AtomicU32::new(0)),
+            greet_after_first_line: Arc::new(AtomicBool::new(false)),
+            drop_early_line: Arc::new(AtomicBool::new(false)),
+            bye_after_first_line: Arc::new(AtomicBool::new(false)),
         }
     }
 }
@@ -141,5 +160,37 @@ impl Behaviour {
     /// Whether the answers of `uid` leave out what was asked ([`Behaviour::bodiless`]).
     pub fn left_out(&self, uid: u32) -> bool {
         uid == self.bodiless.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Waits for the client's first line before greeting where a knob says so: `None`
+    /// (greet at once), `Some(true)` (then greet OK; `line` holds what came, or nothing
+    /// where it was dropped), `Some(false)` (then say BYE).
+    pub async fn early_line<R>(&self, lines: &mut R, line: &mut String) -> io::Result<Option<bool>>
+    where
+        R: AsyncBufRead + Unpin,
+    {
+        let drop = self.drop_early_line.swap(false, Ordering::SeqCst);
+        let bye = self.bye_after_first_line.load(Ordering::SeqCst);
+        if !(drop || bye || self.greet_after_first_line.load(Ordering::SeqCst)) {
+            return Ok(None);
+        }
+        lines.read_line(line).await?;
+        if drop {
+            line.clear();
+        }
+        Ok(Some(!bye))
+    }
+
+    /// The LIST answer: the extra folders, the long name, INBOX last.
+    pub fn list(&self, tag: &str) -> String {
+        let mut out = String::new();
+        for i in 0..self.extra_folders {
+            out.push_str(&format!("* LIST () \"/\" \"Folder {i:05}\"\r\n"));
+        }
+        if let Some(n) = self.long_name {
+            out.push_str(&format!("* LIST () \"/\" \"{}\"\r\n", "L".repeat(n)));
+        }
+        out.push_str(&format!("* LIST () \"/\" INBOX\r\n{tag} OK done\r\n"));
+        out
     }
 }

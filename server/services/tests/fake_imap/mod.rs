@@ -115,10 +115,23 @@ where
     let (caps, before_login) = b.capabilities();
     let (caps, before_login) = (caps.as_str(), before_login.as_str());
     let mut logged_in = false;
-    write
-        .write_all(format!("* OK [CAPABILITY {before_login}] fake server ready\r\n").as_bytes())
-        .await?;
     let mut line = String::new();
+    // What came before the greeting ([`Behaviour::greet_after_first_line`]): answered next.
+    let early = b.early_line(&mut lines, &mut line).await?;
+    let mut pending = early.is_some() && !line.is_empty();
+    let greeting = match early {
+        Some(false) => "* BYE go away\r\n".to_owned(),
+        _ => format!("* OK [CAPABILITY {before_login}] fake server ready\r\n"),
+    };
+    write.write_all(greeting.as_bytes()).await?;
+    if early == Some(false) {
+        // Closed, as a server closes after BYE, once all the client sent has been read.
+        write.shutdown().await?;
+        while lines.read_line(&mut line).await? > 0 {
+            line.clear();
+        }
+        return Ok(());
+    }
     // The tag of an ENABLE held back until the next command ([`Behaviour::late_enable`]).
     let mut held_enable: Option<String> = None;
     // A LOGIN's answer held back until the next command ([`Behaviour::late_login`]).
@@ -129,9 +142,11 @@ where
     // ([`Behaviour::late_search`]).
     let (mut held_search, mut searched): (Option<String>, bool) = (None, false);
     loop {
-        line.clear();
-        if lines.read_line(&mut line).await? == 0 {
-            return Ok(());
+        if !std::mem::take(&mut pending) {
+            line.clear();
+            if lines.read_line(&mut line).await? == 0 {
+                return Ok(());
+            }
         }
         let mut words = line.trim_end().splitn(2, ' ');
         let tag = words.next().unwrap_or("*").to_owned();
@@ -188,7 +203,7 @@ where
                 }
                 write.write_all(answer.as_bytes()).await?
             }
-            "LIST" => list(&mut write, &tag, b).await?,
+            "LIST" => write.write_all(b.list(&tag).as_bytes()).await?,
             "EXAMINE" | "SELECT" => {
                 if let Some(n) = b.refuse_examine {
                     let text: String = (0..n)
@@ -363,22 +378,6 @@ where
         }
         write.flush().await?;
     }
-}
-
-async fn list<W: AsyncWrite + Unpin>(
-    write: &mut W,
-    tag: &str,
-    b: &Behaviour,
-) -> std::io::Result<()> {
-    let mut out = String::new();
-    for i in 0..b.extra_folders {
-        out.push_str(&format!("* LIST () \"/\" \"Folder {i:05}\"\r\n"));
-    }
-    if let Some(n) = b.long_name {
-        out.push_str(&format!("* LIST () \"/\" \"{}\"\r\n", "L".repeat(n)));
-    }
-    out.push_str(&format!("* LIST () \"/\" INBOX\r\n{tag} OK done\r\n"));
-    write.write_all(out.as_bytes()).await
 }
 
 /// `bytes` of text in 64 KiB writes (never held whole).
