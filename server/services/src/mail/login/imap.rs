@@ -112,8 +112,7 @@ pub async fn open_session_pipelining(
 
 /// One connection and log-in. With `early`, over implicit TLS to a server whose offers
 /// this process remembers, the log-in goes out before the greeting comes (see
-/// `greeting`), bounded by half the log-in's time; `None` where it should be done again
-/// without.
+/// `greeting`); `None` where it should be done again without.
 async fn open(
     server: &ServerAddress,
     login: &Login,
@@ -173,40 +172,20 @@ async fn open(
         Some(caps) => caps,
         None => capabilities(&mut client).await?,
     };
-    let logged_in =
-        match early {
-            None => {
-                if server.security == Security::Tls {
-                    greeting::remember(&key, &caps);
-                }
-                authenticate(client, &caps, login, lines)
-                    .await
-                    .map_err(|(problem, _)| problem)?
+    let logged_in = match early {
+        None => {
+            if server.security == Security::Tls {
+                greeting::remember(&key, &caps);
             }
-            Some(early) => {
-                let bound = opts.timeout / 2;
-                let (outcome, greeted) =
-                    match tokio::time::timeout(bound, authenticate(client, &caps, login, lines))
-                        .await
-                    {
-                        Ok(Ok(mut logged_in)) => {
-                            let greeted = logged_in.0.get_mut().take_greeting();
-                            (Ok(logged_in), greeted)
-                        }
-                        Ok(Err((problem, greeted))) => (Err(problem), greeted),
-                        // Dropped unsettled: the server is forgotten.
-                        Err(_) => return Ok(None),
-                    };
-                match early.settle(greeted, outcome) {
-                    Settled::Done(outcome) => {
-                        let logged_in = outcome?;
-                        tracing::debug!(server = %key, "mail: logged in before the greeting");
-                        logged_in
-                    }
-                    Settled::Again => return Ok(None),
-                }
-            }
-        };
+            authenticate(client, &caps, login, lines)
+                .await
+                .map_err(|(problem, _)| problem)?
+        }
+        Some(early) => match log_in_early(early, client, &caps, login, lines).await? {
+            Some(logged_in) => logged_in,
+            None => return Ok(None),
+        },
+    };
     let (mut session, told, sent) = logged_in;
     // The LOGIN goes out with one flush (quoted strings, no literal to wait on), so the
     // lines staged for it went out with it.
@@ -227,6 +206,38 @@ async fn open(
     };
     Ok(Some((session, caps, sent)))
 }
+
+/// The log-in sent before the greeting, then judged with it ([`Early::settle`]); `None`
+/// where it should be done again after the greeting. Not bounded here: the caller's
+/// bound on the log-in is this one's too, and a log-in not answered in time is not sent
+/// again (the server's sessions then wait for its greeting, see `Early`'s drop).
+async fn log_in_early(
+    early: Early,
+    client: Client<Tls>,
+    caps: &[String],
+    login: &Login,
+    lines: &str,
+) -> Result<Option<LoggedIn>, ConnectProblem> {
+    let (outcome, greeted) = match authenticate(client, caps, login, lines).await {
+        Ok(mut logged_in) => {
+            let greeted = logged_in.0.get_mut().take_greeting();
+            (Ok(logged_in), greeted)
+        }
+        Err((problem, greeted)) => (Err(problem), greeted),
+    };
+    let key = early.key().to_owned();
+    match early.settle(login, greeted, outcome) {
+        Settled::Done(outcome) => {
+            let logged_in = outcome?;
+            tracing::debug!(server = %key, "mail: logged in before the greeting");
+            Ok(Some(logged_in))
+        }
+        Settled::Again => Ok(None),
+    }
+}
+
+/// A session, the capabilities its log-in's OK told, whether lines went behind it.
+type LoggedIn = (Session<Tls>, Option<Vec<String>>, bool);
 
 /// CAPABILITY (RFC 3501 §6.1.1). async-imap offers it only after login, so the command
 /// goes straight onto the stream (everything before it was flushed).

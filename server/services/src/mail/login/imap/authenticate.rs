@@ -3,29 +3,62 @@
 
 use super::{Tls, greeting::capability_text};
 use crate::mail::login::{Credential, Login, classify};
-use async_imap::{Client, Session, imap_proto::Capability};
+use async_imap::{Client, imap_proto::Capability};
 use domain::ConnectProblem;
 
-/// Whether the log-in [`authenticate`] chooses for these offers needs no continuation
-/// from the server: LOGIN, or AUTHENTICATE with its message in the command (SASL-IR).
-/// Only such a log-in may go out before the greeting (`greeting::Early`).
-pub(super) fn answered_at_once(caps: &[String], login: &Login) -> bool {
-    let initial = caps.iter().any(|c| c == "SASL-IR");
-    match &login.credential {
-        Credential::Bearer(_) => initial,
-        Credential::Password(password) => initial || !needs_plain(caps, login, password),
+/// How a session logs in, chosen from what the server offers before login.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Method {
+    Login,
+    /// AUTHENTICATE PLAIN (RFC 4616): the server disabled LOGIN, or the password or user
+    /// name is not ASCII (LOGIN's quoted strings are 7-bit, RFC 3501 §9).
+    Plain {
+        initial: bool,
+    },
+    /// AUTHENTICATE XOAUTH2, for an OAuth2 access token.
+    XOAuth2 {
+        initial: bool,
+    },
+    /// LOGINDISABLED and no AUTH=PLAIN: refused here, nothing sent.
+    Refused,
+}
+
+/// The log-in [`authenticate`] does for these offers. `initial`: SASL-IR (RFC 4959), the
+/// first message goes with the command, a round trip less than waiting for the server's
+/// empty challenge.
+pub(super) fn method(caps: &[String], login: &Login) -> Method {
+    let offered = |name: &str| caps.iter().any(|c| c == name);
+    let initial = offered("SASL-IR");
+    let password = match &login.credential {
+        Credential::Bearer(_) => return Method::XOAuth2 { initial },
+        Credential::Password(password) => password,
+    };
+    let login_disabled = offered("LOGINDISABLED");
+    let needs_plain = login_disabled || !password.is_ascii() || !login.username.is_ascii();
+    if needs_plain && offered("AUTH=PLAIN") {
+        Method::Plain { initial }
+    } else if login_disabled {
+        Method::Refused
+    } else {
+        Method::Login
     }
 }
 
-/// PLAIN instead of LOGIN: the server disabled LOGIN, or the password or user name is
-/// not ASCII (LOGIN's quoted strings are 7-bit, RFC 3501 §9).
-fn needs_plain(caps: &[String], login: &Login, password: &str) -> bool {
-    caps.iter().any(|c| c == "LOGINDISABLED") || !password.is_ascii() || !login.username.is_ascii()
+/// Whether that log-in goes out whole with its command line and is sent as written:
+/// LOGIN (no CR or LF, which async-imap refuses before sending), or AUTHENTICATE with
+/// SASL-IR. Only such a log-in goes before the greeting (`greeting::Early`).
+pub(super) fn answered_at_once(caps: &[String], login: &Login) -> bool {
+    match method(caps, login) {
+        Method::Login => {
+            let line_safe = |text: &str| !text.contains(['\r', '\n']);
+            line_safe(&login.username) && login.password().is_some_and(line_safe)
+        }
+        Method::Plain { initial } | Method::XOAuth2 { initial } => initial,
+        Method::Refused => false,
+    }
 }
 
-/// LOGIN, or AUTHENTICATE PLAIN (RFC 4616) when the server disabled LOGIN or the
-/// password is not ASCII (LOGIN's quoted strings are 7-bit, RFC 3501 §9); an OAuth2
-/// token goes with AUTHENTICATE XOAUTH2, and a refused token means the sign-in expired.
+/// Logs in as [`method`] says; a refused token means the sign-in expired.
 /// With the session, the capabilities the tagged OK told, where it told them, and whether
 /// `lines` went out behind a LOGIN (see `open_session_pipelining`). A failure comes with
 /// the greeting read aside, if it was (`BoundedStream::set_greeting_aside`).
@@ -34,13 +67,13 @@ pub(super) async fn authenticate(
     caps: &[String],
     login: &Login,
     lines: &str,
-) -> Result<(Session<Tls>, Option<Vec<String>>, bool), (ConnectProblem, Option<Vec<u8>>)> {
-    // SASL-IR (RFC 4959): the first message goes with the command, a round trip less
-    // than waiting for the server's empty challenge.
-    let initial = caps.iter().any(|c| c == "SASL-IR");
-    let password = match &login.credential {
-        Credential::Password(password) => password,
-        Credential::Bearer(token) => {
+) -> Result<super::LoggedIn, (ConnectProblem, Option<Vec<u8>>)> {
+    let (token, password) = match &login.credential {
+        Credential::Bearer(token) => (token.as_str(), ""),
+        Credential::Password(password) => ("", password.as_str()),
+    };
+    let result = match method(caps, login) {
+        Method::XOAuth2 { initial } => {
             let (mechanism, answer) = sasl("XOAUTH2", login.xoauth2(token), initial);
             return client
                 .authenticate(mechanism, answer)
@@ -54,31 +87,31 @@ pub(super) async fn authenticate(
                     (problem, client.get_mut().take_greeting())
                 });
         }
-    };
-    let login_disabled = caps.iter().any(|c| c == "LOGINDISABLED");
-    let plain_offered = caps.iter().any(|c| c == "AUTH=PLAIN");
-    let result = if needs_plain(caps, login, password) && plain_offered {
-        let message = format!("\0{}\0{}", login.username, password);
-        let (mechanism, answer) = sasl("PLAIN", message, initial);
-        client
-            .authenticate(mechanism, answer)
-            .await
-            .map(|session| (session, None, false))
-    } else if login_disabled {
-        let refused = ConnectProblem::LoginRefused {
-            server_text: "LOGINDISABLED, and no AUTH=PLAIN".into(),
-        };
-        return Err((refused, client.get_mut().take_greeting()));
-    } else {
-        let sent = !lines.is_empty() && caps.iter().any(|c| c == "ENABLE");
-        if sent {
-            client.get_mut().send_at_next_flush(lines.as_bytes());
+        Method::Plain { initial } => {
+            let message = format!("\0{}\0{}", login.username, password);
+            let (mechanism, answer) = sasl("PLAIN", message, initial);
+            client
+                .authenticate(mechanism, answer)
+                .await
+                .map(|session| (session, None, false))
         }
-        // The OK's CAPABILITY code, where there is one (RFC 3501 §6.2.3).
-        client
-            .login_with_capabilities(&login.username, password)
-            .await
-            .map(|(session, told)| (session, told.map(|told| owned(&told)), sent))
+        Method::Refused => {
+            let refused = ConnectProblem::LoginRefused {
+                server_text: "LOGINDISABLED, and no AUTH=PLAIN".into(),
+            };
+            return Err((refused, client.get_mut().take_greeting()));
+        }
+        Method::Login => {
+            let sent = !lines.is_empty() && caps.iter().any(|c| c == "ENABLE");
+            if sent {
+                client.get_mut().send_at_next_flush(lines.as_bytes());
+            }
+            // The OK's CAPABILITY code, where there is one (RFC 3501 §6.2.3).
+            client
+                .login_with_capabilities(&login.username, password)
+                .await
+                .map(|(session, told)| (session, told.map(|told| owned(&told)), sent))
+        }
     };
     result.map_err(|(err, mut client)| {
         let greeting = client.get_mut().take_greeting();

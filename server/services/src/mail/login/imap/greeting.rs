@@ -4,15 +4,18 @@
 //! handshake (docs/benchmarks.md, forty-ninth round).
 //!
 //! The log-in then goes out with the handshake's last flight, and the greeting is read
-//! aside ([`BoundedStream::set_greeting_aside`]) and checked after the log-in's answer
-//! ([`Early::settle`]). Nothing in RFC 3501 or RFC 9051 asks a client to wait for the
-//! greeting, and the server was already proven by its certificate. Only a log-in that
-//! needs no continuation goes early (LOGIN, or AUTHENTICATE with SASL-IR): a
-//! continuation's `+` would be read behind a greeting the session never sees.
+//! aside ([`BoundedStream::set_greeting_aside`]) and judged after the log-in's answer
+//! ([`Early::settle`]). Only over implicit TLS, whose certificate has proven the server
+//! before anything is sent, and only a log-in whose command line carries it whole
+//! (LOGIN, or AUTHENTICATE with SASL-IR): one that waits for the server's continuation is
+//! left as it was.
 //!
 //! [`BoundedStream::set_greeting_aside`]: crate::mail::bounded_stream::BoundedStream::set_greeting_aside
 
-use super::super::classify;
+use super::{
+    super::{Login, classify},
+    authenticate::method,
+};
 use async_imap::{
     Client,
     imap_proto::{Capability, Response, ResponseCode, Status},
@@ -25,7 +28,13 @@ use std::{
 };
 
 /// Servers remembered at most; past that the memory starts afresh.
-const MAX_SERVERS: usize = 4096;
+const MAX_SERVERS: usize = 1024;
+
+/// Offers remembered for a server at most, and the longest name: a server offering more
+/// (real ones offer 10–40 short names) is not remembered, and its sessions wait for its
+/// greeting. So the memory holds at most about 1,024 × 128 × 64 bytes (8 MiB).
+const MAX_OFFERS: usize = 128;
+const MAX_OFFER_BYTES: usize = 64;
 
 /// What a server offered before login, and whether a log-in may go before its greeting.
 #[derive(Clone)]
@@ -57,6 +66,10 @@ pub(super) fn recall(key: &str) -> Option<Vec<String>> {
 /// What the server offers before login, told in its greeting or by CAPABILITY over TLS.
 pub(super) fn remember(key: &str, caps: &[String]) {
     let mut memory = offered();
+    if caps.len() > MAX_OFFERS || caps.iter().any(|c| c.len() > MAX_OFFER_BYTES) {
+        memory.remove(key);
+        return;
+    }
     if memory.len() >= MAX_SERVERS && !memory.contains_key(key) {
         memory.clear();
     }
@@ -100,17 +113,24 @@ impl Early {
         }
     }
 
-    /// The log-in's `outcome` judged with the `greeting` that came before its answer
+    pub(super) fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The `login`'s `outcome` judged with the `greeting` that came before its answer
     /// (none where the connection ended first).
     /// - A greeting that is not OK (BYE, PREAUTH) fails the session as it would have.
-    /// - Offers other than those remembered are remembered; a failed log-in is then
-    ///   done again the usual way, since it may have been chosen by the old offers.
-    /// - A refused password or token stands: a second try would count twice against
-    ///   the account's failed log-ins. Any other failure, or none of the greeting (a
-    ///   server that dropped or refused what came before its greeting), is done again
-    ///   the usual way, and the server's sessions wait for its greeting from then on.
+    /// - Offers other than those remembered are remembered. A failed log-in is done again
+    ///   the usual way only if the new offers choose another way of logging in.
+    /// - Otherwise a refused password or token stands: a second try would count twice
+    ///   against the account's failed log-ins.
+    /// - Any other failure, or none of the greeting (a server that dropped or refused
+    ///   what came before its greeting), is done again the usual way, and the server's
+    ///   sessions wait for its greeting from then on. No answer at all is the log-in's
+    ///   time running out (the caller's bound), as for any server.
     pub(super) fn settle<T>(
         mut self,
+        login: &Login,
         greeting: Option<Vec<u8>>,
         outcome: Result<T, ConnectProblem>,
     ) -> Settled<T> {
@@ -130,9 +150,11 @@ impl Early {
         if let Some(told) = changed {
             remember(&self.key, told);
         }
+        let chosen_otherwise =
+            changed.is_some_and(|told| method(told, login) != method(&self.offered, login));
         match outcome {
             Ok(done) => Settled::Done(Ok(done)),
-            Err(_) if changed.is_some() => Settled::Again,
+            Err(_) if chosen_otherwise => Settled::Again,
             Err(
                 problem @ (ConnectProblem::WrongPassword
                 | ConnectProblem::SignInExpired
@@ -248,6 +270,10 @@ mod tests {
         list.split(' ').map(str::to_owned).collect()
     }
 
+    fn login() -> Login {
+        Login::new("u", "p")
+    }
+
     fn early(key: &str, list: &str) -> Early {
         remember(key, &offers(list));
         Early::new(key.to_owned(), offers(list))
@@ -257,42 +283,68 @@ mod tests {
 
     #[test]
     fn a_log_in_with_an_ok_greeting_stands_and_offers_told_anew_are_remembered() {
-        let settled = early("a:993", "AUTH=PLAIN IMAP4REV1").settle(Some(OK.to_vec()), Ok(1));
+        let settled =
+            early("a:993", "AUTH=PLAIN IMAP4REV1").settle(&login(), Some(OK.to_vec()), Ok(1));
         assert!(matches!(settled, Settled::Done(Ok(1))));
         assert_eq!(recall("a:993"), Some(offers("AUTH=PLAIN IMAP4REV1")));
-        let changed =
-            early("b:993", "IMAP4REV1 AUTH=PLAIN SASL-IR").settle(Some(OK.to_vec()), Ok(2));
+        let changed = early("b:993", "IMAP4REV1 AUTH=PLAIN SASL-IR").settle(
+            &login(),
+            Some(OK.to_vec()),
+            Ok(2),
+        );
         assert!(matches!(changed, Settled::Done(Ok(2))));
         assert_eq!(recall("b:993"), Some(offers("IMAP4REV1 AUTH=PLAIN")));
         // A greeting without offers (Gmail's) leaves what was remembered.
         let bare = b"* OK Gimap ready\r\n".to_vec();
-        let settled = early("c:993", "IMAP4REV1 SASL-IR").settle(Some(bare), Ok(3));
+        let settled = early("c:993", "IMAP4REV1 SASL-IR").settle(&login(), Some(bare), Ok(3));
         assert!(matches!(settled, Settled::Done(Ok(3))));
         assert_eq!(recall("c:993"), Some(offers("IMAP4REV1 SASL-IR")));
     }
 
     #[test]
     fn a_refused_password_stands_and_other_failures_are_done_again() {
-        let wrong = early("d:993", "IMAP4REV1 AUTH=PLAIN")
-            .settle::<()>(Some(OK.to_vec()), Err(ConnectProblem::WrongPassword));
+        let wrong = early("d:993", "IMAP4REV1 AUTH=PLAIN").settle::<()>(
+            &login(),
+            Some(OK.to_vec()),
+            Err(ConnectProblem::WrongPassword),
+        );
         assert!(matches!(
             wrong,
             Settled::Done(Err(ConnectProblem::WrongPassword))
         ));
         assert!(recall("d:993").is_some());
-        let lost = early("e:993", "IMAP4REV1 AUTH=PLAIN")
-            .settle::<()>(Some(OK.to_vec()), Err(classify::other("connection lost")));
+        let lost = early("e:993", "IMAP4REV1 AUTH=PLAIN").settle::<()>(
+            &login(),
+            Some(OK.to_vec()),
+            Err(classify::other("connection lost")),
+        );
         assert!(matches!(lost, Settled::Again));
         assert_eq!(recall("e:993"), None, "no longer early");
         remember("e:993", &offers("IMAP4REV1 AUTH=PLAIN"));
         assert_eq!(recall("e:993"), None, "not early again once greeted");
-        // Offers other than remembered: the refusal may come from the old choice.
-        let changed = early("f:993", "IMAP4REV1 LOGINDISABLED")
-            .settle::<()>(Some(OK.to_vec()), Err(ConnectProblem::WrongPassword));
+        // Offers other than remembered that choose another log-in (PLAIN, not LOGIN):
+        // the refusal may come from the old choice.
+        let changed = early("f:993", "IMAP4REV1 LOGINDISABLED").settle::<()>(
+            &login(),
+            Some(OK.to_vec()),
+            Err(ConnectProblem::WrongPassword),
+        );
         assert!(matches!(changed, Settled::Again));
         assert_eq!(recall("f:993"), Some(offers("IMAP4REV1 AUTH=PLAIN")));
+        // Other offers, the same log-in: the refusal stands, the new offers are kept.
+        let same_choice = early("j:993", "IMAP4REV1 AUTH=PLAIN ID").settle::<()>(
+            &login(),
+            Some(OK.to_vec()),
+            Err(ConnectProblem::WrongPassword),
+        );
+        assert!(matches!(
+            same_choice,
+            Settled::Done(Err(ConnectProblem::WrongPassword))
+        ));
+        assert_eq!(recall("j:993"), Some(offers("IMAP4REV1 AUTH=PLAIN")));
         // The connection closed before any greeting.
-        let closed = early("g:993", "IMAP4REV1").settle::<()>(None, Err(classify::other("eof")));
+        let closed =
+            early("g:993", "IMAP4REV1").settle::<()>(&login(), None, Err(classify::other("eof")));
         assert!(matches!(closed, Settled::Again));
         assert_eq!(recall("g:993"), None);
     }
@@ -304,13 +356,23 @@ mod tests {
             b"* PREAUTH hi\r\n",
             b"garbage\r\n",
         ] {
-            let settled = early("h:993", "IMAP4REV1").settle(Some(line.to_vec()), Ok(()));
+            let settled = early("h:993", "IMAP4REV1").settle(&login(), Some(line.to_vec()), Ok(()));
             let Settled::Done(Err(ConnectProblem::Other { detail })) = settled else {
                 panic!("{:?}", String::from_utf8_lossy(line));
             };
             assert!(detail.contains("greeting"), "{detail}");
             assert_eq!(recall("h:993"), None);
         }
+    }
+
+    #[test]
+    fn a_server_offering_too_much_is_not_remembered() {
+        remember("k:993", &offers("IMAP4REV1"));
+        let many: Vec<String> = (0..=MAX_OFFERS).map(|i| format!("X{i}")).collect();
+        remember("k:993", &many);
+        assert_eq!(recall("k:993"), None);
+        remember("k:993", &["X".repeat(MAX_OFFER_BYTES + 1)]);
+        assert_eq!(recall("k:993"), None);
     }
 
     #[test]
