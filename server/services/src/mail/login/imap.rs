@@ -93,7 +93,9 @@ pub async fn open_session_within(
 /// and they sign in with AUTHENTICATE, which waits for a continuation) hands what follows
 /// the LOGIN on to the logged-in session (RFC 3501 §5.5 allows the pipelining). The
 /// third value says whether they went out: the caller then reads their answers, and the
-/// capabilities are those the LOGIN told, or none (no CAPABILITY is asked).
+/// capabilities are those the LOGIN told, or none (no CAPABILITY is asked). Over implicit
+/// TLS to a server this process greeted before, the log-in (and the lines) go out before
+/// its greeting comes (`imap/greeting.rs`), a round trip sooner.
 pub async fn open_session_pipelining(
     server: &ServerAddress,
     login: &Login,
