@@ -184,7 +184,10 @@ async fn open(
                 .map_err(|(problem, _)| problem)?
         }
         Some(early) => match log_in_early(early, client, &caps, login, lines).await? {
-            Some(logged_in) => logged_in,
+            Some(logged_in) => {
+                tracing::debug!(server = %key, "mail: logged in before the greeting");
+                logged_in
+            }
             None => return Ok(None),
         },
     };
@@ -227,13 +230,8 @@ async fn log_in_early(
         }
         Err((problem, greeted)) => (Err(problem), greeted),
     };
-    let key = early.key().to_owned();
     match early.settle(login, greeted, outcome) {
-        Settled::Done(outcome) => {
-            let logged_in = outcome?;
-            tracing::debug!(server = %key, "mail: logged in before the greeting");
-            Ok(Some(logged_in))
-        }
+        Settled::Done(outcome) => outcome.map(Some),
         Settled::Again => Ok(None),
     }
 }

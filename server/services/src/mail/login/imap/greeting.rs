@@ -113,10 +113,6 @@ impl Early {
         }
     }
 
-    pub(super) fn key(&self) -> &str {
-        &self.key
-    }
-
     /// The `login`'s `outcome` judged with the `greeting` that came before its answer
     /// (none where the connection ended first).
     /// - A greeting that is not OK (BYE, PREAUTH) fails the session as it would have.
@@ -195,7 +191,11 @@ where
 {
     let response = match client.read_response().await {
         Ok(Some(response)) => response,
-        Ok(None) => return Err(closed_without_greeting()),
+        Ok(None) => {
+            return Err(ConnectProblem::Other {
+                detail: "the server closed the connection without a greeting".into(),
+            });
+        }
         Err(e) if plain && classify::rustls_error(&e).is_none() && is_garbage(&e) => {
             return Err(ConnectProblem::StartTlsOnTlsPort);
         }
@@ -206,12 +206,6 @@ where
         return Err(ConnectProblem::StartTlsOnTlsPort);
     }
     outcome(parsed)
-}
-
-fn closed_without_greeting() -> ConnectProblem {
-    ConnectProblem::Other {
-        detail: "the server closed the connection without a greeting".into(),
-    }
 }
 
 /// A greeting line read aside, judged as [`greeting`] judges one over TLS.
@@ -281,6 +275,15 @@ mod tests {
 
     const OK: &[u8] = b"* OK [CAPABILITY IMAP4REV1 AUTH=PLAIN] ready\r\n";
 
+    /// An early log-in to a server remembered with `list`, refused after an OK greeting.
+    fn refused(key: &str, list: &str) -> Settled<()> {
+        early(key, list).settle(
+            &login(),
+            Some(OK.to_vec()),
+            Err(ConnectProblem::WrongPassword),
+        )
+    }
+
     #[test]
     fn a_log_in_with_an_ok_greeting_stands_and_offers_told_anew_are_remembered() {
         let settled =
@@ -303,11 +306,7 @@ mod tests {
 
     #[test]
     fn a_refused_password_stands_and_other_failures_are_done_again() {
-        let wrong = early("d:993", "IMAP4REV1 AUTH=PLAIN").settle::<()>(
-            &login(),
-            Some(OK.to_vec()),
-            Err(ConnectProblem::WrongPassword),
-        );
+        let wrong = refused("d:993", "IMAP4REV1 AUTH=PLAIN");
         assert!(matches!(
             wrong,
             Settled::Done(Err(ConnectProblem::WrongPassword))
@@ -324,19 +323,11 @@ mod tests {
         assert_eq!(recall("e:993"), None, "not early again once greeted");
         // Offers other than remembered that choose another log-in (PLAIN, not LOGIN):
         // the refusal may come from the old choice.
-        let changed = early("f:993", "IMAP4REV1 LOGINDISABLED").settle::<()>(
-            &login(),
-            Some(OK.to_vec()),
-            Err(ConnectProblem::WrongPassword),
-        );
+        let changed = refused("f:993", "IMAP4REV1 LOGINDISABLED");
         assert!(matches!(changed, Settled::Again));
         assert_eq!(recall("f:993"), Some(offers("IMAP4REV1 AUTH=PLAIN")));
         // Other offers, the same log-in: the refusal stands, the new offers are kept.
-        let same_choice = early("j:993", "IMAP4REV1 AUTH=PLAIN ID").settle::<()>(
-            &login(),
-            Some(OK.to_vec()),
-            Err(ConnectProblem::WrongPassword),
-        );
+        let same_choice = refused("j:993", "IMAP4REV1 AUTH=PLAIN ID");
         assert!(matches!(
             same_choice,
             Settled::Done(Err(ConnectProblem::WrongPassword))
