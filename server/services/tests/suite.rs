@@ -75,6 +75,7 @@ mod storage_cancel;
 mod sync_batch_writes;
 mod sync_engine;
 mod sync_faults;
+mod sync_first_search;
 mod sync_first_view;
 mod sync_idle;
 mod sync_leases;

@@ -142,8 +142,9 @@ async fn dovecot_answers_an_examine_sent_with_its_login() {
         let engine = engine(&st);
         // Dovecot's greeting offers ENABLE: the EXAMINE goes with the LOGIN, and its
         // answer comes with the session, as an EXAMINE of its own tells it.
-        let (mut session, told) = engine.log_in_examining(&row, Some("INBOX")).await.unwrap();
-        let told = told.expect("sent with the LOGIN").unwrap();
+        let examining = engine.log_in_examining(&row, Some("INBOX"), None);
+        let (mut session, told) = examining.await.unwrap();
+        let told = told.expect("sent with the LOGIN").state.unwrap();
         assert_eq!(told.exists, 5, "{b}");
         assert!(told.highest_modseq.is_some(), "{b}: CONDSTORE enabled");
         let again = fetch::examine(&mut session, "INBOX").await.unwrap();
@@ -151,9 +152,10 @@ async fn dovecot_answers_an_examine_sent_with_its_login() {
         session.logout().await.unwrap();
         // A folder the server does not have: refused, and the session goes on.
         let (mut session, told) = engine
-            .log_in_examining(&row, Some("Nowhere"))
+            .log_in_examining(&row, Some("Nowhere"), None)
             .await
             .unwrap();
+        let told = told.map(|examined| examined.state);
         assert!(
             matches!(told, Some(Err(SyncError::Refused(_)))),
             "{b}: {told:?}"

@@ -177,13 +177,18 @@ async fn a_first_sync_sends_its_newest_headers_without_waiting_for_its_search() 
             searches, 1,
             "{b}: its answer read after the FETCH's: {commands:?}"
         );
-        let rows = rows(&t.db, id).await;
-        assert_eq!(rows.len(), 30, "{b}: every message once");
-        assert!(
-            rows.iter().all(|r| r.body_state == BodyState::Stored),
-            "{b}"
-        );
+        every_message_once_stored(&t, id, 30).await;
     }
+}
+
+/// The mailbox holds `n` rows, each message once, every body stored.
+pub(crate) async fn every_message_once_stored(t: &common::TestDb, id: i64, n: usize) {
+    let (b, rows) = (t.backend, rows(&t.db, id).await);
+    assert_eq!(rows.len(), n, "{b}: every message once");
+    assert!(
+        rows.iter().all(|r| r.body_state == BodyState::Stored),
+        "{b}"
+    );
 }
 
 #[tokio::test]

@@ -42,15 +42,19 @@ pub fn sessions(user: &str, reps: usize) {
 
             let t = Instant::now();
             let (mut session, told) = engine
-                .log_in_examining(&row, Some("INBOX"))
+                .log_in_examining(&row, Some("INBOX"), None)
                 .await
                 .expect("log_in");
+            let told = told.map(|examined| examined.state);
             assert!(matches!(told, Some(Ok(_))), "EXAMINE sent with the LOGIN");
             examine.push(t.elapsed().as_secs_f64());
             session.logout().await.ok();
 
             let t = Instant::now();
-            let (mut session, told) = engine.log_in_examining(&row, None).await.expect("log_in");
+            let (mut session, told) = engine
+                .log_in_examining(&row, None, None)
+                .await
+                .expect("log_in");
             assert!(told.is_none());
             session.examine("INBOX").await.expect("EXAMINE");
             before.push(t.elapsed().as_secs_f64());

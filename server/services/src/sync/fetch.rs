@@ -18,6 +18,7 @@ use async_imap::{Session, types::Fetch, types::Flag};
 use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
 
+mod ahead;
 mod bodies;
 mod examined;
 mod flags;
@@ -26,6 +27,7 @@ mod search;
 mod sets;
 mod wanted;
 
+pub use ahead::{Ahead, Asked, asked};
 pub use bodies::{Answers, Body, asked_alone, bodies};
 pub use examined::{enabled, examine_lines, examined};
 pub use flags::flags;
@@ -89,6 +91,22 @@ pub fn search_ranges(state: &FolderState, range_uids: i64) -> Vec<Option<String>
     }
     ranges.push(Some(format!("{first}:*")));
     ranges
+}
+
+/// Of `ranges` (as [`search_ranges`] gives them), the UIDs below `start`: what is left to
+/// search once `start:*` has been (`Asked`).
+pub fn ranges_below(ranges: &[Option<String>], start: i64) -> Vec<Option<String>> {
+    let mut below = Vec::new();
+    for range in ranges {
+        let (low, high) = match range.as_deref().and_then(|r| r.split_once(':')) {
+            Some((low, high)) => (low.parse().unwrap_or(1), high.parse().unwrap_or(i64::MAX)),
+            None => (1, i64::MAX),
+        };
+        if low < start {
+            below.push(Some(format!("{low}:{}", high.min(start - 1))));
+        }
+    }
+    below
 }
 
 /// What a header FETCH brought back.
@@ -282,7 +300,7 @@ pub fn uid_set(uids: &[i64]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{FolderState, search_ranges, uid_set};
+    use super::{FolderState, ranges_below, search_ranges, uid_set};
 
     #[test]
     fn uid_sets_are_compact() {
@@ -318,5 +336,23 @@ mod tests {
         assert_eq!(sparse.len(), 20);
         assert_eq!(sparse[1].as_deref(), Some("500001:1000000"));
         assert_eq!(sparse[19].as_deref(), Some("9500001:*"));
+    }
+
+    #[test]
+    fn the_ranges_below_a_range_searched_first_cover_every_uid_below_it() {
+        let ranges = search_ranges(&state(100_000, Some(100_001)), 10_000);
+        let below = ranges_below(&ranges, 90_001);
+        assert_eq!(below.len(), 9);
+        assert_eq!(below[8].as_deref(), Some("80001:90000"));
+        // The folder grew since the first range was chosen: its new top is cut there.
+        let grown = search_ranges(&state(120_000, Some(120_001)), 10_000);
+        let below = ranges_below(&grown, 90_001);
+        assert_eq!(below.last().unwrap().as_deref(), Some("80001:90000"));
+        // It shrank: the part of its top range below the start.
+        let shrunk = ranges_below(&[Some("1:40000".into()), Some("40001:*".into())], 45_001);
+        assert_eq!(shrunk, [Some("1:40000".into()), Some("40001:45000".into())]);
+        // One search of the whole folder.
+        assert_eq!(ranges_below(&[None], 90_001), [Some("1:90000".into())]);
+        assert!(ranges_below(&[None], 1).is_empty());
     }
 }

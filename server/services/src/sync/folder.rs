@@ -7,6 +7,7 @@ use super::{
     complete::{Rest, on_every_core, timed},
     error::SyncError,
     fetch::{self, Body, FolderState, ImapSession},
+    log_in::Examined,
     parse,
     pipeline::{self, Stored, Tally},
     progress::{self, Advance, Counts, Phase},
@@ -48,7 +49,7 @@ pub struct HeaderPass {
 /// shows at once), flag changes, removals. With `whole_rest`, the rest of the new mail is
 /// left to the body pass to fetch once as whole messages; without it (no room in the
 /// quota), every new message gets its header row here. `examined`: the folder's EXAMINE
-/// answer where it came with the LOGIN (`SyncEngine::log_in_examining`).
+/// answer, and a first search with it, where they came with the LOGIN (`log_in_examining`).
 pub async fn header_pass(
     session: &mut ImapSession,
     db: &DatabaseConnection,
@@ -56,12 +57,12 @@ pub async fn header_pass(
     range: &Range,
     limits: &FetchBounds,
     whole_rest: bool,
-    examined: Option<Result<FolderState, SyncError>>,
+    examined: Option<Examined>,
 ) -> Result<HeaderPass, SyncError> {
     let t = limits.command_timeout;
-    let state = match examined {
-        Some(told) => told?,
-        None => timed(t, fetch::examine(session, &folder.name)).await?,
+    let (state, asked) = match examined {
+        Some(told) => (told.state?, told.asked),
+        None => (timed(t, fetch::examine(session, &folder.name)).await?, None),
     };
     let key = FolderKey {
         mailbox_id: folder.mailbox_id,
@@ -92,15 +93,8 @@ pub async fn header_pass(
         same_generation && state.exists > 0 && new > 0 && new <= limits.first() as i64
     });
     let with_first = WithFirst::of(stored.flags.is_empty(), adopt, since, new_from);
-    let searched = search_newest_first(
-        session,
-        db,
-        key,
-        &range.criteria,
-        &state,
-        limits,
-        with_first,
-    );
+    let (criteria, first) = (&range.criteria, (with_first, asked));
+    let searched = search_newest_first(session, db, key, criteria, &state, limits, first);
     let Searched {
         on_server,
         shown,

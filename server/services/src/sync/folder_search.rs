@@ -4,7 +4,7 @@
 use super::super::{
     complete::timed,
     error::SyncError,
-    fetch::{self, FolderState, ImapSession},
+    fetch::{self, Asked, FolderState, ImapSession},
     fetch_bounds::FetchBounds,
     store::{self, Flags, FolderKey, HeaderRow},
 };
@@ -64,6 +64,8 @@ pub(super) struct Searched {
 /// first, the first with what [`WithFirst`] says. The newest batch's rows of a first sync
 /// are each stored as soon as a search has found its UID in range: the list shows without
 /// waiting for the rest of the search, and a message outside the period is never stored.
+/// A first sync whose first search and newest headers went with its EXAMINE (`Asked`)
+/// takes their answers as its first range's, and searches below that range.
 pub(super) async fn search_newest_first(
     session: &mut ImapSession,
     db: &DatabaseConnection,
@@ -71,10 +73,19 @@ pub(super) async fn search_newest_first(
     criteria: &str,
     state: &FolderState,
     limits: &FetchBounds,
-    with_first: WithFirst,
+    (with_first, asked): (WithFirst, Option<Asked>),
 ) -> Result<Searched, SyncError> {
     let t = limits.command_timeout;
-    let ranges = fetch::search_ranges(state, limits.search_range);
+    let mut ranges = fetch::search_ranges(state, limits.search_range);
+    // Answered for the folder as this session found it, whatever the check saw; not
+    // used where this is no first sync after all (rows stored by a run cut short).
+    let mut asked =
+        asked.filter(|a| a.found.is_some() && matches!(with_first, WithFirst::NewestHeaders));
+    if let Some(asked) = &asked {
+        let first = asked.range.as_deref();
+        ranges = fetch::ranges_below(&ranges, fetch::range_start(first));
+        ranges.push(asked.range.clone());
+    }
     let (mut on_server, mut shown, mut changed) = (HashSet::new(), HashSet::new(), None);
     let mut new_rows = Vec::new();
     // The newest messages' rows whose UIDs no search has covered yet.
@@ -83,10 +94,16 @@ pub(super) async fn search_newest_first(
         let part = part.as_deref();
         let found = match (n, &with_first) {
             (0, WithFirst::NewestHeaders) => {
-                let (count, max) = (limits.first(), limits.header_limit());
-                let newest =
-                    fetch::search_with_newest(session, criteria, part, state.exists, count, max);
-                let (found, rows) = timed(t, newest).await?;
+                let (found, rows) = match asked.take() {
+                    Some(asked) => (asked.found.unwrap_or_default(), asked.rows),
+                    None => {
+                        let (count, max) = (limits.first(), limits.header_limit());
+                        let exists = state.exists;
+                        let newest =
+                            fetch::search_with_newest(session, criteria, part, exists, count, max);
+                        timed(t, newest).await?
+                    }
+                };
                 undecided = rows;
                 found
             }

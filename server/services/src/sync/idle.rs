@@ -231,7 +231,11 @@ impl Watch {
             return Ok(());
         };
         // The first EXAMINE with the LOGIN, where the server allows it.
-        let (mut session, mut told) = self.engine.log_in_examining(&row, Some("INBOX")).await?;
+        let (mut session, told) = self
+            .engine
+            .log_in_examining(&row, Some("INBOX"), None)
+            .await?;
+        let mut told = told.map(|examined| examined.state);
         loop {
             let state = match told.take() {
                 Some(state) => state?,

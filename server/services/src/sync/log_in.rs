@@ -4,7 +4,7 @@
 
 use super::{
     error::SyncError,
-    fetch::{self, FolderState, ImapSession},
+    fetch::{self, Ahead, Asked, FolderState, ImapSession},
     run::SyncEngine,
 };
 use crate::{
@@ -16,6 +16,13 @@ use crate::{
     mail_actions::imap::quoted,
 };
 use std::{collections::HashSet, sync::MutexGuard};
+
+/// The answers a session brought with its log-in: its first folder's EXAMINE (or the
+/// server's refusal, the folder's error), and what a first sync asked behind it.
+pub struct Examined {
+    pub state: Result<FolderState, SyncError>,
+    pub asked: Option<Asked>,
+}
 
 impl SyncEngine {
     /// A logged-in session for the mailbox, for work that needs no CONDSTORE (a
@@ -32,7 +39,9 @@ impl SyncEngine {
     /// it (`open_session_pipelining`: Dovecot does), ENABLE CONDSTORE and that EXAMINE go
     /// out with the LOGIN, a round trip of a link less before the first search
     /// (docs/benchmarks.md, forty-eighth round), and the EXAMINE's answer comes with the
-    /// session (a refusal is the folder's). Otherwise, or with no folder, ENABLE CONDSTORE
+    /// session (a refusal is the folder's); so do `ahead`'s first search and newest
+    /// headers (a first sync of INBOX the wizard's check saw), and their answers
+    /// ([`fetch::asked`]). Otherwise, or with no folder, ENABLE CONDSTORE
     /// where offered, sent without waiting for its answer (forty-fifth round): the
     /// caller's EXAMINE reads past that answer (async-imap hands another command's answers
     /// to the session's unsolicited channel, which `fetch` empties before each command).
@@ -43,10 +52,15 @@ impl SyncEngine {
         &self,
         row: &mailbox::Model,
         first: Option<&str>,
-    ) -> Result<(ImapSession, Option<Result<FolderState, SyncError>>), SyncError> {
+        ahead: Option<&Ahead>,
+    ) -> Result<(ImapSession, Option<Examined>), SyncError> {
         let host = row.imap_host.to_ascii_lowercase();
         let lines = match first.map(quoted) {
-            Some(Ok(name)) if !self.unpipelined().contains(&host) => fetch::examine_lines(&name),
+            Some(Ok(name)) if !self.unpipelined().contains(&host) => {
+                let mut lines = fetch::examine_lines(&name);
+                lines.push_str(&ahead.map(Ahead::lines).unwrap_or_default());
+                lines
+            }
             _ => String::new(),
         };
         let (mut session, caps, sent) = self.log_in_with(row, &lines).await?;
@@ -64,17 +78,30 @@ impl SyncEngine {
             tracing::warn!(%host, "sync: what went with the LOGIN was not taken; not sent again");
             self.unpipelined().insert(host);
         }
+        let bound = self.limits.command_timeout;
+        let max_header = self.limits.header_limit();
+        // The EXAMINE's answer, then those of what went behind it.
+        let answers = async |session: &mut ImapSession| {
+            let state = fetch::examined(session).await?;
+            let asked = match ahead {
+                Some(ahead) => Some(fetch::asked(session, ahead, max_header).await?),
+                None => None,
+            };
+            Ok::<_, SyncError>(Examined { state, asked })
+        };
         match enabled {
             Ok(true) => {
-                let bound = self.limits.command_timeout;
-                let state = tokio::time::timeout(bound, fetch::examined(&mut session)).await;
-                return Ok((session, Some(state.map_err(|_| SyncError::Timeout)??)));
+                let examined = tokio::time::timeout(bound, answers(&mut session)).await;
+                let examined = examined.map_err(|_| SyncError::Timeout)??;
+                if examined.asked.is_some() {
+                    tracing::debug!("sync: the first search went with the EXAMINE");
+                }
+                return Ok((session, Some(examined)));
             }
-            // Refused: the EXAMINE's answer, which follows at once, is read and left, and
-            // the caller examines the folder itself; not within the log-in's time, as lost.
+            // Refused: the answers, which follow at once, are read and left, and the
+            // caller examines the folder itself; not within the log-in's time, as lost.
             Ok(false) => {
-                let left =
-                    tokio::time::timeout(self.connect_timeout, fetch::examined(&mut session));
+                let left = tokio::time::timeout(self.connect_timeout, answers(&mut session));
                 if let Ok(Ok(_)) = left.await {
                     return Ok((session, None));
                 }

@@ -6,15 +6,16 @@
 
 use super::{
     error::SyncError,
-    fetch::{FolderState, ImapSession},
+    fetch::{Ahead, ImapSession},
     folder::{self, FetchBounds, Range},
+    log_in::Examined,
     progress,
     schedule::Outcome,
     store::Quota,
 };
 use crate::{
     entities::{mailbox, mailbox_folder},
-    mail::tls::MailTrust,
+    mail::{login::take_inbox_seen, tls::MailTrust},
     secrets::MasterKey,
 };
 use chrono::{DateTime, Duration as Days, Utc};
@@ -118,10 +119,18 @@ impl SyncEngine {
             .map_err(|_| SyncError::Imap("host limiter closed".into()))?;
         super::store::forget_unselected(&self.db, row.id).await?;
         let folders = selected_folders(&self.db, row.id).await?;
+        let range = range_of(&row, Utc::now());
+        let ahead = folders.first().and_then(|f| self.ahead(&row, f, &range));
         let first = folders.first().map(|f| (f.id, f.name.as_str()));
-        let (mut session, examined) = self.log_in_examining(&row, first.map(|f| f.1)).await?;
-        let examined = first.zip(examined).map(|((id, _), state)| (id, state));
-        let result = self.folders(&mut session, &row, folders, examined).await;
+        let (mut session, examined) = self
+            .log_in_examining(&row, first.map(|f| f.1), ahead.as_ref())
+            .await?;
+        let examined = first
+            .zip(examined)
+            .map(|((id, _), examined)| (id, examined));
+        let result = self
+            .folders(&mut session, &row, folders, &range, examined)
+            .await;
         if result.is_ok() {
             clear_resync(&self.db, mailbox_id, row.resync_from).await?;
         }
@@ -143,16 +152,32 @@ impl SyncEngine {
         result
     }
 
+    /// What a first sync of INBOX asks with its EXAMINE: where nothing of the folder was
+    /// ever remembered and the wizard's check saw it (taken once; `fetch::Ahead`).
+    fn ahead(
+        &self,
+        row: &mailbox::Model,
+        first: &mailbox_folder::Model,
+        range: &Range,
+    ) -> Option<Ahead> {
+        if first.uidvalidity.is_some() || !first.name.eq_ignore_ascii_case("INBOX") {
+            return None;
+        }
+        let seen = take_inbox_seen(&row.imap_server(), &row.imap_username)?;
+        let (range_uids, count) = (self.limits.search_range, self.limits.first());
+        Some(Ahead::new(&range.criteria, seen, range_uids, count))
+    }
+
     /// The header pass over `folders`, then their body pass; `examined`: the first
-    /// folder's EXAMINE answer, where it came with the LOGIN.
+    /// folder's EXAMINE answer (and what went with it), where it came with the LOGIN.
     async fn folders(
         &self,
         session: &mut ImapSession,
         row: &mailbox::Model,
         folders: Vec<mailbox_folder::Model>,
-        mut examined: Option<(i64, Result<FolderState, SyncError>)>,
+        range: &Range,
+        mut examined: Option<(i64, Examined)>,
     ) -> Result<(), SyncError> {
-        let range = range_of(row, Utc::now());
         let quota = Quota::load(&self.db, row.id, self.limits.mailbox_quota_bytes).await?;
         let mut done = Vec::new();
         // The folder the session has selected: the last one examined, if that succeeded
@@ -162,7 +187,7 @@ impl SyncEngine {
             let whole_rest = !quota.is_full();
             let told = examined.take_if(|(id, _)| *id == folder.id).map(|e| e.1);
             let (db, limits) = (&self.db, &self.limits);
-            let pass = folder::header_pass(session, db, &folder, &range, limits, whole_rest, told);
+            let pass = folder::header_pass(session, db, &folder, range, limits, whole_rest, told);
             selected = None;
             match pass.await {
                 Ok(pass) => {

@@ -100,6 +100,12 @@ pub struct Behaviour {
     /// closes its side (reading on until the client leaves, so no reset cuts the BYE),
     /// while this is set. Shared, as above.
     pub bye_after_first_line: Arc<AtomicBool>,
+    /// `STATUS INBOX` is answered with the message count and UIDNEXT (otherwise with a
+    /// bare OK, as every command the fake does not know).
+    pub inbox_status: bool,
+    /// EXAMINE is answered only once the next command has arrived: a client that waits
+    /// for that answer before sending anything else waits forever.
+    pub late_examine: bool,
 }
 
 impl Default for Behaviour {
@@ -133,11 +139,55 @@ impl Default for Behaviour {
             greet_after_first_line: Arc::new(AtomicBool::new(false)),
             drop_early_line: Arc::new(AtomicBool::new(false)),
             bye_after_first_line: Arc::new(AtomicBool::new(false)),
+            inbox_status: false,
+            late_examine: false,
         }
     }
 }
 
 impl Behaviour {
+    /// The answer to EXAMINE (or SELECT) tagged `tag`: refused, garbage, or the folder's
+    /// state.
+    pub fn examined(&self, tag: &str) -> Vec<u8> {
+        if let Some(n) = self.refuse_examine {
+            let text: String = (0..n)
+                .map(|i| ['N', 'O', '\x1b', '\x07', ' '][i % 5])
+                .collect();
+            return format!("{tag} NO {text}\r\n").into_bytes();
+        }
+        if let Some(n) = self.garbage {
+            let mut junk = b"* ".to_vec();
+            junk.extend((0..n).map(|i| [0x01, 0x1b, b'[', b'2', b'J', 0x07, 0x7f][i % 7]));
+            junk.extend_from_slice(b"\r\n");
+            return junk;
+        }
+        let modseq = match self.condstore {
+            true => {
+                let modseq = self.highest_modseq.load(Ordering::SeqCst);
+                format!("* OK [HIGHESTMODSEQ {modseq}] ok\r\n")
+            }
+            false => String::new(),
+        };
+        format!(
+            "* {n} EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT {next}] ok\r\n{modseq}{tag} OK [READ-ONLY] done\r\n",
+            n = self.messages,
+            next = self.messages + 1,
+        )
+        .into_bytes()
+    }
+
+    /// The answer to STATUS ([`Behaviour::inbox_status`]).
+    pub fn status(&self, tag: &str) -> String {
+        let n = self.messages;
+        match self.inbox_status {
+            true => format!(
+                "* STATUS INBOX (MESSAGES {n} UIDNEXT {})\r\n{tag} OK done\r\n",
+                n + 1
+            ),
+            false => format!("{tag} OK done\r\n"),
+        }
+    }
+
     /// What the server offers once logged in, and before ([`Behaviour::enable_after_login`]).
     pub fn capabilities(&self) -> (String, String) {
         let mut caps = String::from("IMAP4rev1 AUTH=PLAIN");

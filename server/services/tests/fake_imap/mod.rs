@@ -138,6 +138,8 @@ where
     let mut held_login: Option<String> = None;
     // A CHANGEDSINCE answer held back until the next command ([`Behaviour::late_changedsince`]).
     let mut held_flags: Option<String> = None;
+    // An EXAMINE's answer held back until the next command ([`Behaviour::late_examine`]).
+    let mut held_examine: Option<Vec<u8>> = None;
     // The first SEARCH's answer, held back until the next command has been answered
     // ([`Behaviour::late_search`]).
     let (mut held_search, mut searched): (Option<String>, bool) = (None, false);
@@ -156,6 +158,9 @@ where
         let command = upper.split(' ').next().unwrap_or("");
         for held in [held_login.take(), held_flags.take()].into_iter().flatten() {
             write.write_all(held.as_bytes()).await?;
+        }
+        if let Some(held) = held_examine.take() {
+            write.write_all(&held).await?;
         }
         if let Some(enable) = held_enable.take() {
             write
@@ -204,34 +209,9 @@ where
                 write.write_all(answer.as_bytes()).await?
             }
             "LIST" => write.write_all(b.list(&tag).as_bytes()).await?,
-            "EXAMINE" | "SELECT" => {
-                if let Some(n) = b.refuse_examine {
-                    let text: String = (0..n)
-                        .map(|i| ['N', 'O', '\x1b', '\x07', ' '][i % 5])
-                        .collect();
-                    write
-                        .write_all(format!("{tag} NO {text}\r\n").as_bytes())
-                        .await?;
-                } else if let Some(n) = b.garbage {
-                    let mut junk = b"* ".to_vec();
-                    junk.extend((0..n).map(|i| [0x01, 0x1b, b'[', b'2', b'J', 0x07, 0x7f][i % 7]));
-                    junk.extend_from_slice(b"\r\n");
-                    write.write_all(&junk).await?;
-                } else {
-                    let answer = format!(
-                        "* {n} EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT {next}] ok\r\n{modseq}{tag} OK [READ-ONLY] done\r\n",
-                        n = b.messages,
-                        next = b.messages + 1,
-                        modseq = if b.condstore {
-                            let modseq = b.highest_modseq.load(Ordering::SeqCst);
-                            format!("* OK [HIGHESTMODSEQ {modseq}] ok\r\n")
-                        } else {
-                            String::new()
-                        },
-                    );
-                    write.write_all(answer.as_bytes()).await?;
-                }
-            }
+            "EXAMINE" | "SELECT" if b.late_examine => held_examine = Some(b.examined(&tag)),
+            "EXAMINE" | "SELECT" => write.write_all(&b.examined(&tag)).await?,
+            "STATUS" => write.write_all(b.status(&tag).as_bytes()).await?,
             "UID" if upper.starts_with("UID SEARCH") => {
                 // `UID SEARCH UID 8:14 ALL` searches that range, `UID SEARCH ALL` all.
                 let uids: Vec<String> = if upper.starts_with("UID SEARCH UID ") {

@@ -1,7 +1,9 @@
-//! The IMAP half of a login check: connect, TLS, log in, list the folders, log out.
+//! The IMAP half of a login check: connect, TLS, log in, list the folders (and ask INBOX's
+//! STATUS in the same round trip, `imap/inbox_seen.rs`), log out.
 
 mod authenticate;
 mod greeting;
+mod inbox_seen;
 
 use super::{CheckOptions, FolderInfo, Login, classify, folders, net};
 use crate::mail::bounded_stream::{BoundedStream, StreamLimits};
@@ -10,6 +12,7 @@ use authenticate::{answered_at_once, authenticate, owned};
 use domain::{ConnectProblem, Security, ServerAddress};
 use futures_util::TryStreamExt;
 use greeting::{Early, Settled, capability_text, greeting};
+pub use inbox_seen::{InboxSeen, take_inbox_seen};
 use tokio::{io::AsyncWriteExt, net::TcpStream};
 use tokio_rustls::client::TlsStream;
 
@@ -32,6 +35,10 @@ async fn run(
     opts: &CheckOptions,
 ) -> Result<Vec<FolderInfo>, ConnectProblem> {
     let (mut session, _caps) = open_session(server, login, opts).await?;
+    // Goes out with the LIST; read after it.
+    session
+        .get_mut()
+        .send_at_next_flush(inbox_seen::STATUS_LINE);
     let mut list: Vec<FolderInfo> = Vec::new();
     let mut skipped = 0usize;
     {
@@ -55,6 +62,7 @@ async fn run(
             "mail check: folders over the count or name-length limit left out"
         );
     }
+    inbox_seen::read_and_remember(&mut session, server, &login.username).await;
     folders::sort(&mut list);
     if let Err(err) = session.logout().await {
         let err = crate::mail::text::server(&err.to_string());

@@ -13,7 +13,10 @@ mod smtp;
 
 pub use classify::{NOT_IMAP, is_parse_failure, server_text};
 pub use folders::{FolderInfo, MAX_FOLDER_NAME_BYTES, MAX_FOLDERS, SpecialUse};
-pub use imap::{Tls, check_imap, open_session, open_session_pipelining, open_session_within};
+pub use imap::{
+    InboxSeen, Tls, check_imap, open_session, open_session_pipelining, open_session_within,
+    take_inbox_seen,
+};
 pub use net::resolve_vetted;
 pub use smtp::{check_smtp, open_smtp};
 

@@ -19,19 +19,22 @@ const DATE_TIME_FORMAT: &str = "%d-%b-%Y %H:%M:%S %z";
 /// (one without them, or a flags-only answer, is left to the header pass's own batches),
 /// and its tagged status once read.
 /// Only UIDs from `from` are the new mail asked for (`from:*` names the last message when
-/// none is that high, RFC 3501 §6.4.8).
+/// none is that high, RFC 3501 §6.4.8). Header fields over `max` bytes are left to the
+/// header pass too (where the stream's own bound on literals was not set to it).
 pub(super) struct HeadersAnswer {
     pub(super) rows: Vec<HeaderRow>,
     from: i64,
+    max: u64,
     seen: HashSet<i64>,
     pub(super) status: Option<Result<(), SyncError>>,
 }
 
 impl HeadersAnswer {
-    pub(super) fn new(from: i64) -> Self {
+    pub(super) fn new(from: i64, max: u64) -> Self {
         HeadersAnswer {
             rows: Vec::new(),
             from,
+            max,
             seen: HashSet::new(),
             status: None,
         }
@@ -43,7 +46,7 @@ impl HeadersAnswer {
         }
         match response {
             Response::Fetch(_, attributes) => {
-                if let Some(row) = header_row(attributes)
+                if let Some(row) = header_row(attributes, self.max)
                     && row.uid >= self.from
                     && self.seen.insert(row.uid)
                 {
@@ -75,7 +78,7 @@ pub(super) fn answers_headers(response: &Response<'_>) -> bool {
 /// The row a FETCH answer of `header_items` gives, if it carries a UID and header fields
 /// that fit what was left of the answer's budget (those cut by it are left to the header
 /// pass's own batches, which have a budget of their own).
-fn header_row(attributes: &[AttributeValue<'_>]) -> Option<HeaderRow> {
+fn header_row(attributes: &[AttributeValue<'_>], max: u64) -> Option<HeaderRow> {
     let (mut uid, mut header, mut flags) = (None, None, super::Flags::default());
     let (mut received_at, mut size) = (DateTime::<Utc>::UNIX_EPOCH, 0);
     for attribute in attributes {
@@ -100,7 +103,7 @@ fn header_row(attributes: &[AttributeValue<'_>]) -> Option<HeaderRow> {
         }
     }
     let (uid, header) = (uid?, header?);
-    if header == OVER_BUDGET_MARKER {
+    if header == OVER_BUDGET_MARKER || header.len() as u64 > max {
         return None;
     }
     Some(row_of(uid, flags, received_at, size, stored_header(header)))
@@ -117,7 +120,11 @@ mod tests {
         let Response::Fetch(_, attributes) = response else {
             panic!("a FETCH answer");
         };
-        let row = header_row(&attributes).expect("a row");
+        let row = header_row(&attributes, 1024).expect("a row");
+        assert!(
+            header_row(&attributes, 8).is_none(),
+            "fields over the limit"
+        );
         assert_eq!((row.uid, row.size), (42, 1234));
         assert!(row.flags.seen && row.flags.flagged && !row.flags.answered);
         assert_eq!(row.received_at.to_rfc3339(), "2026-12-07T08:11:12+00:00");
@@ -127,7 +134,7 @@ mod tests {
         let Response::Fetch(_, attributes) = flags else {
             panic!("a FETCH answer");
         };
-        assert!(header_row(&attributes).is_none());
+        assert!(header_row(&attributes, u64::MAX).is_none());
     }
 
     #[test]
@@ -151,6 +158,6 @@ mod tests {
         let Response::Fetch(_, attributes) = cut else {
             panic!("a FETCH answer");
         };
-        assert!(header_row(&attributes).is_none());
+        assert!(header_row(&attributes, u64::MAX).is_none());
     }
 }

@@ -142,7 +142,7 @@ pub async fn search_with_flags(
                 .limit_next_command(limits.max_response_bytes, max_header_bytes);
             let command = format!("UID FETCH {from}:* {}", header_items());
             let tag = session.run_command(command).await?;
-            Some((tag, HeadersAnswer::new(from)))
+            Some((tag, HeadersAnswer::new(from, max_header_bytes)))
         }
         None => None,
     };
@@ -208,15 +208,15 @@ async fn newest_headers(
 
 /// A search's answer as it is read: the UIDs so far, and its tagged status once read.
 #[derive(Default)]
-struct SearchAnswer {
-    uids: Vec<i64>,
-    status: Option<Result<(), SyncError>>,
+pub(super) struct SearchAnswer {
+    pub(super) uids: Vec<i64>,
+    pub(super) status: Option<Result<(), SyncError>>,
 }
 
 impl SearchAnswer {
     /// Takes what of `response` belongs to the search tagged `tag` (the one search in
     /// flight); anything else the server says is dropped, as before every command.
-    fn take(&mut self, response: &Response<'_>, tag: &RequestId) {
+    pub(super) fn take(&mut self, response: &Response<'_>, tag: &RequestId) {
         if self.status.is_some() {
             return;
         }
@@ -264,7 +264,7 @@ fn command(criteria: &str, range: Option<&str>) -> String {
     format!("UID SEARCH {}", query(criteria, range))
 }
 
-fn query(criteria: &str, range: Option<&str>) -> String {
+pub(super) fn query(criteria: &str, range: Option<&str>) -> String {
     match range {
         Some(uids) => format!("UID {uids} {criteria}"),
         None => criteria.to_owned(),

@@ -1,0 +1,148 @@
+//! A first sync's first search and newest headers sent with its EXAMINE (behind the LOGIN,
+//! `SyncEngine::log_in_examining`), where the wizard's login check saw INBOX
+//! (`mail::login::take_inbox_seen`): the list shows a round trip of the link sooner than
+//! when they wait for the EXAMINE's answer (docs/benchmarks.md, fiftieth round).
+//!
+//! What the check saw only sizes what is asked: the newest messages by sequence number
+//! (as `search_with_newest` asks them from EXISTS), and the search's UID range that holds
+//! them (the last of `search_ranges`, which ends at `*`). Whatever changed since, the
+//! search answers for the folder as the session's EXAMINE found it, and a header row is
+//! kept only where a search found its UID (`folder_search`): nothing is kept on the hint's
+//! word.
+
+use super::{
+    FolderState, ImapSession, header_items,
+    new_headers::HeadersAnswer,
+    search::{SearchAnswer, query, read},
+    search_ranges,
+};
+use crate::{
+    mail::login::InboxSeen,
+    sync::{error::SyncError, store::HeaderRow},
+};
+use async_imap::imap_proto::RequestId;
+
+/// The commands' tags: none of async-imap's (`A1`, …) nor the EXAMINE's (`pl1`, `pl2`).
+const SEARCH_TAG: &str = "pl3";
+const HEADERS_TAG: &str = "pl4";
+
+/// What a first sync asks with its EXAMINE.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ahead {
+    /// The search's UID range (`None`: the whole folder).
+    range: Option<String>,
+    criteria: String,
+    /// The newest messages' sequence numbers, first and last (none in an empty folder).
+    newest: Option<(i64, i64)>,
+}
+
+/// Their answers.
+pub struct Asked {
+    /// The UID range searched (`None`: the whole folder).
+    pub range: Option<String>,
+    /// The UIDs found there, or `None` where the search was refused.
+    pub found: Option<Vec<i64>>,
+    /// The newest messages' header rows, found or not (none where the FETCH was refused).
+    pub rows: Vec<HeaderRow>,
+}
+
+impl Ahead {
+    /// For a folder searched with `criteria` in ranges of `range_uids`, whose newest
+    /// `count` messages get their header rows first, as the check `seen` it.
+    pub fn new(criteria: &str, seen: InboxSeen, range_uids: i64, count: usize) -> Ahead {
+        let exists = i64::from(seen.messages);
+        let state = FolderState {
+            uidvalidity: 0,
+            uidnext: Some(i64::from(seen.uidnext)),
+            exists,
+            highest_modseq: None,
+        };
+        let range = search_ranges(&state, range_uids).pop().flatten();
+        let count = i64::try_from(count).unwrap_or(i64::MAX).max(1);
+        let newest = (exists > 0).then(|| (exists.saturating_sub(count - 1).max(1), exists));
+        Ahead {
+            range,
+            criteria: criteria.to_owned(),
+            newest,
+        }
+    }
+
+    /// The command lines, sent behind the EXAMINE's.
+    pub fn lines(&self) -> String {
+        let search = query(&self.criteria, self.range.as_deref());
+        let mut lines = format!("{SEARCH_TAG} UID SEARCH {search}\r\n");
+        if let Some((first, last)) = self.newest {
+            let items = header_items();
+            lines.push_str(&format!("{HEADERS_TAG} FETCH {first}:{last} {items}\r\n"));
+        }
+        lines
+    }
+}
+
+/// Reads the answers to [`Ahead::lines`], after the EXAMINE's, in whatever order the
+/// server gives them (Dovecot runs a SEARCH and a FETCH side by side). A refusal of either
+/// (an EXAMINE refused, a set past the folder's end) leaves its part to the header pass;
+/// header fields over `max_header_bytes` too. A lost connection is the error.
+pub async fn asked(
+    session: &mut ImapSession,
+    ahead: &Ahead,
+    max_header_bytes: u64,
+) -> Result<Asked, SyncError> {
+    let search_tag = RequestId(SEARCH_TAG.into());
+    let headers_tag = RequestId(HEADERS_TAG.into());
+    let mut search = SearchAnswer::default();
+    let mut headers = HeadersAnswer::new(1, max_header_bytes);
+    let headers_asked = ahead.newest.is_some();
+    while search.status.is_none() || (headers_asked && headers.status.is_none()) {
+        read(session, |response| {
+            search.take(response, &search_tag);
+            if headers_asked {
+                headers.take(response, &headers_tag);
+            }
+        })
+        .await?;
+    }
+    let found = match search.status {
+        Some(Ok(())) => Some(search.uids),
+        _ => None,
+    };
+    let rows = match headers.status {
+        Some(Ok(())) => headers.rows,
+        _ => Vec::new(),
+    };
+    Ok(Asked {
+        range: ahead.range.clone(),
+        found,
+        rows,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seen(messages: u32, uidnext: u32) -> InboxSeen {
+        InboxSeen { messages, uidnext }
+    }
+
+    #[test]
+    fn a_large_inbox_is_asked_its_last_range_and_newest_messages() {
+        let ahead = Ahead::new("SINCE 1-Jan-2026", seen(100_000, 100_001), 10_000, 100);
+        assert_eq!(ahead.range.as_deref(), Some("90001:*"));
+        assert_eq!(ahead.newest, Some((99_901, 100_000)));
+        let lines = ahead.lines();
+        assert!(lines.starts_with(
+            "pl3 UID SEARCH UID 90001:* SINCE 1-Jan-2026\r\npl4 FETCH 99901:100000 (UID FLAGS"
+        ));
+        assert!(lines.ends_with("])\r\n"));
+    }
+
+    #[test]
+    fn a_small_inbox_is_searched_whole_and_an_empty_one_asked_no_headers() {
+        let small = Ahead::new("ALL", seen(30, 31), 10_000, 100);
+        assert_eq!((small.range, small.newest), (None, Some((1, 30))));
+        let empty = Ahead::new("ALL", seen(0, 1), 10_000, 100);
+        assert_eq!(empty.newest, None);
+        assert_eq!(empty.lines(), "pl3 UID SEARCH ALL\r\n");
+    }
+}
