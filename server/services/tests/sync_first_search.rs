@@ -4,7 +4,8 @@
 //! (a run that waited for that answer before searching waits out its time), and against
 //! the real Dovecot, where the INBOX gained and lost mail between the check and the sync
 //! (what the check saw only sizes what is asked: the app ends with exactly the server's
-//! messages). On SQLite and PostgreSQL.
+//! messages), where the check was told another count than the folder holds, and where
+//! STATUS goes unanswered. On SQLite and PostgreSQL.
 
 use crate::common;
 use crate::fake_imap;
@@ -21,22 +22,35 @@ use fake_imap::Behaviour;
 use services::sync::schedule::Outcome;
 use std::time::Duration;
 
+/// The fake server with 30 messages in INBOX, CONDSTORE, and `seen` as the count its
+/// STATUS tells the check (EXAMINE's answer held until the next command with `late`), its
+/// mailbox connected, and an engine for it with header batches of 20.
+async fn thirty_seen_as(
+    t: &common::TestDb,
+    s: &common::mail_stack::Stack,
+    seen: u32,
+    late: bool,
+) -> (fake_imap::FakeImap, i64, services::sync::SyncEngine) {
+    let behaviour = Behaviour {
+        messages: 30,
+        condstore: true,
+        inbox_status: Some(seen),
+        late_examine: late,
+        ..Behaviour::default()
+    };
+    let st = state(t.db.clone(), s);
+    let (fake, id, mut engine) = crate::sync_round_trips::on_fake(&st, s, behaviour).await;
+    engine.limits.header_batch = 20;
+    (fake, id, engine)
+}
+
 #[tokio::test]
 async fn a_first_sync_of_an_inbox_the_check_saw_searches_with_its_examine() {
     let s = stack();
     for t in common::databases().await {
         let b = t.backend;
-        let st = state(t.db.clone(), &s);
-        let behaviour = Behaviour {
-            messages: 30,
-            condstore: true,
-            inbox_status: true,
-            late_examine: true,
-            ..Behaviour::default()
-        };
-        let (fake, id, mut engine) = crate::sync_round_trips::on_fake(&st, &s, behaviour).await;
+        let (fake, id, mut engine) = thirty_seen_as(&t, &s, 30, true).await;
         engine.limits.command_timeout = Duration::from_secs(3);
-        engine.limits.header_batch = 20;
         assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced, "{b}");
         let commands = fake.commands();
         let login = commands
@@ -59,6 +73,54 @@ async fn a_first_sync_of_an_inbox_the_check_saw_searches_with_its_examine() {
             .count();
         assert_eq!(searches, 1, "{b}: nothing searched twice: {commands:?}");
         crate::sync_round_trips::every_message_once_stored(&t, id, 30).await;
+    }
+}
+
+#[tokio::test]
+async fn rows_asked_by_another_count_than_the_folders_are_left_to_the_header_pass() {
+    let s = stack();
+    for t in common::databases().await {
+        let b = t.backend;
+        // The check saw 20 messages; the folder holds 30 when the sync comes.
+        let (fake, id, engine) = thirty_seen_as(&t, &s, 20, false).await;
+        assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced, "{b}");
+        let commands = fake.commands();
+        let asked = commands.iter().position(|c| c.starts_with("FETCH 1:20 "));
+        let newest = commands
+            .iter()
+            .position(|c| c.starts_with("UID FETCH 11:30 (UID FLAGS"));
+        assert!(
+            matches!((asked, newest), (Some(a), Some(n)) if a < n),
+            "{b}: the check's newest 20 asked, then the folder's own newest 20: {commands:?}"
+        );
+        crate::sync_round_trips::every_message_once_stored(&t, id, 30).await;
+    }
+}
+
+#[tokio::test]
+async fn a_server_silent_to_status_passes_the_check_and_syncs_without_the_hint() {
+    let s = stack();
+    for t in common::databases().await {
+        let st = state(t.db.clone(), &s);
+        let behaviour = Behaviour {
+            messages: 3,
+            condstore: true,
+            silent_status: true,
+            ..Behaviour::default()
+        };
+        let (fake, id, engine) = crate::sync_round_trips::on_fake(&st, &s, behaviour).await;
+        assert_eq!(
+            engine.sync_mailbox(id).await,
+            Outcome::Synced,
+            "{}",
+            t.backend
+        );
+        assert!(
+            fake.commands()
+                .iter()
+                .any(|c| c.starts_with("STATUS INBOX"))
+        );
+        crate::sync_round_trips::every_message_once_stored(&t, id, 3).await;
     }
 }
 

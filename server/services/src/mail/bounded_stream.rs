@@ -50,6 +50,10 @@ pub const OVER_BUDGET_MARKER: &[u8] = b"\0mailcenter: literal over the answer's 
 pub struct StreamLimits {
     pub max_response_bytes: u64,
     pub max_literal_bytes: u64,
+    /// Literals in the answers to lines sent at a flush
+    /// ([`BoundedStream::send_at_next_flush`]: what goes behind a LOGIN asks for header
+    /// fields at most, never a whole message), and to the command before them.
+    pub max_staged_literal_bytes: u64,
     pub max_line_bytes: u64,
     pub max_discard_bytes: u64,
     pub read_timeout: Duration,
@@ -60,6 +64,7 @@ impl Default for StreamLimits {
         StreamLimits {
             max_response_bytes: 32 << 20,
             max_literal_bytes: 25 << 20,
+            max_staged_literal_bytes: 25 << 20,
             // A `UID SEARCH` answer is one line: 4 MiB is about 500,000 UIDs.
             max_line_bytes: 4 << 20,
             max_discard_bytes: 1 << 30,
@@ -288,6 +293,10 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for BoundedStream<S> {
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = &mut *self;
+        if !this.staged.is_empty() && this.next.is_none() {
+            let literal = this.limits.max_staged_literal_bytes;
+            this.limit_next_command(this.limits.max_response_bytes, literal);
+        }
         while !this.staged.is_empty() {
             let n = ready!(Pin::new(&mut this.inner).poll_write(cx, &this.staged))?;
             if n == 0 {

@@ -68,6 +68,7 @@ fn limits(response: u64, literal: u64) -> StreamLimits {
     StreamLimits {
         max_response_bytes: response,
         max_literal_bytes: literal,
+        max_staged_literal_bytes: literal,
         max_line_bytes: 1000,
         max_discard_bytes: 1 << 20,
         read_timeout: Duration::from_millis(200),
@@ -211,6 +212,25 @@ async fn a_command_may_ask_for_tighter_limits_once() {
         rest, wire,
         "the next command has the connection's limits again"
     );
+}
+
+#[tokio::test]
+async fn what_answers_lines_sent_at_a_flush_has_the_staged_literal_limit() {
+    let wire = b"a1 OK in\r\n* 1 FETCH (BODY[HEADER] {20}\r\n01234567890123456789)\r\npl4 OK\r\n";
+    let mut bounds = limits(1000, 100);
+    bounds.max_staged_literal_bytes = 10;
+    let mut s = BoundedStream::new(Script::new(vec![wire.to_vec()], false), bounds);
+    s.send_at_next_flush(b"pl4 FETCH 1 BODY.PEEK[HEADER]\r\n");
+    s.write_all(b"a1 LOGIN u p\r\n").await.unwrap();
+    s.flush().await.unwrap();
+    assert!(!s.has_staged());
+    let read = read_all(&mut s).await.unwrap();
+    assert!(
+        read.windows(OVERSIZE_MARKER.len())
+            .any(|w| w == OVERSIZE_MARKER),
+        "the header literal over the staged limit is thrown away"
+    );
+    assert!(read.ends_with(b")\r\npl4 OK\r\n"));
 }
 
 #[tokio::test]

@@ -88,6 +88,8 @@ impl FetchBounds {
                 + bytes(self.max_message_bytes)
                 + (1 << 20),
             max_literal_bytes: bytes(self.max_message_bytes).max(bytes(self.max_header_bytes)),
+            // What a first sync sends behind its LOGIN asks for header fields at most.
+            max_staged_literal_bytes: bytes(self.max_header_bytes),
             read_timeout: self.read_timeout,
             ..defaults
         }

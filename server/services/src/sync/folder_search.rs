@@ -95,6 +95,9 @@ pub(super) async fn search_newest_first(
         let found = match (n, &with_first) {
             (0, WithFirst::NewestHeaders) => {
                 let (found, rows) = match asked.take() {
+                    // Rows asked by another count than the folder's are not its newest:
+                    // left to the header pass's first batch, which is.
+                    Some(a) if a.exists != state.exists => (a.found.unwrap_or_default(), vec![]),
                     Some(asked) => (asked.found.unwrap_or_default(), asked.rows),
                     None => {
                         let (count, max) = (limits.first(), limits.header_limit());

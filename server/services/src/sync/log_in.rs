@@ -76,33 +76,42 @@ impl SyncEngine {
         let enabled = enabled.await.unwrap_or(Err(SyncError::Timeout));
         if !matches!(enabled, Ok(true)) {
             tracing::warn!(%host, "sync: what went with the LOGIN was not taken; not sent again");
-            self.unpipelined().insert(host);
+            self.unpipelined().insert(host.clone());
         }
         let bound = self.limits.command_timeout;
         let max_header = self.limits.header_limit();
-        // The EXAMINE's answer, then those of what went behind it.
-        let answers = async |session: &mut ImapSession| {
-            let state = fetch::examined(session).await?;
-            let asked = match ahead {
-                Some(ahead) => Some(fetch::asked(session, ahead, max_header).await?),
-                None => None,
-            };
-            Ok::<_, SyncError>(Examined { state, asked })
+        // What went behind the EXAMINE, read after its answer.
+        let asked = async |session: &mut ImapSession| match ahead {
+            Some(ahead) => fetch::asked(session, ahead, max_header).await.map(Some),
+            None => Ok(None),
         };
         match enabled {
             Ok(true) => {
-                let examined = tokio::time::timeout(bound, answers(&mut session)).await;
-                let examined = examined.map_err(|_| SyncError::Timeout)??;
-                if examined.asked.is_some() {
-                    tracing::debug!("sync: the first search went with the EXAMINE");
+                let examined = tokio::time::timeout(bound, fetch::examined(&mut session)).await;
+                let state = examined.map_err(|_| SyncError::Timeout)??;
+                match tokio::time::timeout(bound, asked(&mut session)).await {
+                    Ok(asked) => {
+                        let asked = asked?;
+                        if asked.is_some() {
+                            tracing::debug!("sync: the first search went with the EXAMINE");
+                        }
+                        return Ok((session, Some(Examined { state, asked })));
+                    }
+                    // Its EXAMINE answered, not the search behind it: this session is
+                    // left (those answers may still come) for one without (the hint that
+                    // sized them is spent).
+                    Err(_) => tracing::warn!(%host, "sync: the first search went unanswered"),
                 }
-                return Ok((session, Some(examined)));
             }
             // Refused: the answers, which follow at once, are read and left, and the
             // caller examines the folder itself; not within the log-in's time, as lost.
             Ok(false) => {
-                let left = tokio::time::timeout(self.connect_timeout, answers(&mut session));
-                if let Ok(Ok(_)) = left.await {
+                // The EXAMINE's refusal or state is left to the caller's own.
+                let left = async {
+                    let _left = fetch::examined(&mut session).await?;
+                    asked(&mut session).await
+                };
+                if let Ok(Ok(_)) = tokio::time::timeout(self.connect_timeout, left).await {
                     return Ok((session, None));
                 }
             }

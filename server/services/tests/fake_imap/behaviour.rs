@@ -100,9 +100,11 @@ pub struct Behaviour {
     /// closes its side (reading on until the client leaves, so no reset cuts the BYE),
     /// while this is set. Shared, as above.
     pub bye_after_first_line: Arc<AtomicBool>,
-    /// `STATUS INBOX` is answered with the message count and UIDNEXT (otherwise with a
-    /// bare OK, as every command the fake does not know).
-    pub inbox_status: bool,
+    /// `STATUS INBOX` is answered with this message count (and the UIDNEXT after it),
+    /// otherwise with a bare OK, as every command the fake does not know.
+    pub inbox_status: Option<u32>,
+    /// `STATUS` is never answered (the session goes on with the next command).
+    pub silent_status: bool,
     /// EXAMINE is answered only once the next command has arrived: a client that waits
     /// for that answer before sending anything else waits forever.
     pub late_examine: bool,
@@ -139,7 +141,8 @@ impl Default for Behaviour {
             greet_after_first_line: Arc::new(AtomicBool::new(false)),
             drop_early_line: Arc::new(AtomicBool::new(false)),
             bye_after_first_line: Arc::new(AtomicBool::new(false)),
-            inbox_status: false,
+            inbox_status: None,
+            silent_status: false,
             late_examine: false,
         }
     }
@@ -176,15 +179,15 @@ impl Behaviour {
         .into_bytes()
     }
 
-    /// The answer to STATUS ([`Behaviour::inbox_status`]).
+    /// The answer to STATUS ([`Behaviour::inbox_status`], [`Behaviour::silent_status`]).
     pub fn status(&self, tag: &str) -> String {
-        let n = self.messages;
         match self.inbox_status {
-            true => format!(
+            _ if self.silent_status => String::new(),
+            Some(n) => format!(
                 "* STATUS INBOX (MESSAGES {n} UIDNEXT {})\r\n{tag} OK done\r\n",
                 n + 1
             ),
-            false => format!("{tag} OK done\r\n"),
+            None => format!("{tag} OK done\r\n"),
         }
     }
 

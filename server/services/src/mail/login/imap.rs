@@ -34,6 +34,7 @@ async fn run(
     login: &Login,
     opts: &CheckOptions,
 ) -> Result<Vec<FolderInfo>, ConnectProblem> {
+    let started = std::time::Instant::now();
     let (mut session, _caps) = open_session(server, login, opts).await?;
     // Goes out with the LIST; read after it.
     session
@@ -62,7 +63,8 @@ async fn run(
             "mail check: folders over the count or name-length limit left out"
         );
     }
-    inbox_seen::read_and_remember(&mut session, server, &login.username).await;
+    let time_left = opts.timeout.saturating_sub(started.elapsed());
+    inbox_seen::read_and_remember(&mut session, server, &login.username, time_left).await;
     folders::sort(&mut list);
     if let Err(err) = session.logout().await {
         let err = crate::mail::text::server(&err.to_string());

@@ -34,6 +34,8 @@ pub struct Ahead {
     criteria: String,
     /// The newest messages' sequence numbers, first and last (none in an empty folder).
     newest: Option<(i64, i64)>,
+    /// The check's message count.
+    exists: i64,
 }
 
 /// Their answers.
@@ -44,6 +46,8 @@ pub struct Asked {
     pub found: Option<Vec<i64>>,
     /// The newest messages' header rows, found or not (none where the FETCH was refused).
     pub rows: Vec<HeaderRow>,
+    /// The message count they were asked by (the check's).
+    pub exists: i64,
 }
 
 impl Ahead {
@@ -64,6 +68,7 @@ impl Ahead {
             range,
             criteria: criteria.to_owned(),
             newest,
+            exists,
         }
     }
 
@@ -82,7 +87,9 @@ impl Ahead {
 /// Reads the answers to [`Ahead::lines`], after the EXAMINE's, in whatever order the
 /// server gives them (Dovecot runs a SEARCH and a FETCH side by side). A refusal of either
 /// (an EXAMINE refused, a set past the folder's end) leaves its part to the header pass;
-/// header fields over `max_header_bytes` too. A lost connection is the error.
+/// header fields over `max_header_bytes` too (the stream reads what answers lines sent
+/// behind a LOGIN with literals bounded by `StreamLimits::max_staged_literal_bytes`, the
+/// header limit for a sync). A lost connection is the error.
 pub async fn asked(
     session: &mut ImapSession,
     ahead: &Ahead,
@@ -114,6 +121,7 @@ pub async fn asked(
         range: ahead.range.clone(),
         found,
         rows,
+        exists: ahead.exists,
     })
 }
 

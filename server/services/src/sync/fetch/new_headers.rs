@@ -19,8 +19,8 @@ const DATE_TIME_FORMAT: &str = "%d-%b-%Y %H:%M:%S %z";
 /// (one without them, or a flags-only answer, is left to the header pass's own batches),
 /// and its tagged status once read.
 /// Only UIDs from `from` are the new mail asked for (`from:*` names the last message when
-/// none is that high, RFC 3501 §6.4.8). Header fields over `max` bytes are left to the
-/// header pass too (where the stream's own bound on literals was not set to it).
+/// none is that high, RFC 3501 §6.4.8). Header fields over `max` bytes (whatever bound the
+/// stream read them under) are left to the header pass too.
 pub(super) struct HeadersAnswer {
     pub(super) rows: Vec<HeaderRow>,
     from: i64,

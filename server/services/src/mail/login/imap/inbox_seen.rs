@@ -4,8 +4,8 @@
 //! with its EXAMINE (`sync::fetch::Ahead`) instead of a round trip after its answer.
 //!
 //! Only a hint: it sizes what the first sync asks, never what it keeps (the sync's own
-//! EXAMINE and search decide that), and it is taken once. Bounded: at most
-//! [`MAX_MAILBOXES`] remembered; more are not.
+//! EXAMINE and search decide that); it is taken once, and kept [`KEPT_FOR`] at most.
+//! Bounded: at most [`MAX_MAILBOXES`] remembered, the oldest forgotten first.
 
 use super::Tls;
 use async_imap::{
@@ -17,7 +17,7 @@ use domain::ServerAddress;
 use std::{
     collections::HashMap,
     sync::{LazyLock, Mutex, MutexGuard},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 /// The STATUS command, staged behind the check's LIST (its tag is none of async-imap's).
@@ -27,9 +27,14 @@ const STATUS_TAG: &str = "st1";
 /// Mailboxes remembered at most.
 const MAX_MAILBOXES: usize = 1024;
 
-/// The longest the check waits for the STATUS answer after its LIST's: a server that does
-/// not answer it only leaves the first sync without the hint.
-const STATUS_WAIT: Duration = Duration::from_secs(5);
+/// How long what a check saw is kept: the wizard's next steps (the sync settings) take
+/// minutes, and an older count would only make the first sync ask for the wrong part.
+const KEPT_FOR: Duration = Duration::from_secs(30 * 60);
+
+/// The longest the check waits for the STATUS answer once its LIST's has come (and at
+/// most half the check's time left): a server that does not answer it only leaves the
+/// first sync without the hint. Dovecot sends both answers together.
+const STATUS_WAIT: Duration = Duration::from_secs(1);
 
 /// INBOX as the check saw it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,11 +43,25 @@ pub struct InboxSeen {
     pub uidnext: u32,
 }
 
-static SEEN: LazyLock<Mutex<HashMap<(String, String), InboxSeen>>> =
-    LazyLock::new(Default::default);
+type Seen = HashMap<(String, String), (InboxSeen, Instant)>;
 
-fn seen() -> MutexGuard<'static, HashMap<(String, String), InboxSeen>> {
+static SEEN: LazyLock<Mutex<Seen>> = LazyLock::new(Default::default);
+
+fn seen() -> MutexGuard<'static, Seen> {
     SEEN.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Keeps what was seen of a mailbox, in place of anything older; the expired, then (when
+/// full) the oldest, are forgotten.
+fn remember(seen: &mut Seen, key: (String, String), inbox: InboxSeen) {
+    seen.retain(|_, (_, at)| at.elapsed() < KEPT_FOR);
+    if seen.len() >= MAX_MAILBOXES && !seen.contains_key(&key) {
+        let oldest = seen.iter().min_by_key(|(_, (_, at))| *at);
+        if let Some(oldest) = oldest.map(|(key, _)| key.clone()) {
+            seen.remove(&oldest);
+        }
+    }
+    seen.insert(key, (inbox, Instant::now()));
 }
 
 fn key(server: &ServerAddress, username: &str) -> (String, String) {
@@ -51,16 +70,23 @@ fn key(server: &ServerAddress, username: &str) -> (String, String) {
 
 /// What the check of `username` at `server` saw of INBOX, if any, forgotten once taken.
 pub fn take_inbox_seen(server: &ServerAddress, username: &str) -> Option<InboxSeen> {
-    seen().remove(&key(server, username))
+    take(&mut seen(), &key(server, username))
+}
+
+fn take(seen: &mut Seen, key: &(String, String)) -> Option<InboxSeen> {
+    let (inbox, at) = seen.remove(key)?;
+    (at.elapsed() < KEPT_FOR).then_some(inbox)
 }
 
 /// Reads the answer of [`STATUS_LINE`], sent behind the LIST just read (whose reading
 /// set aside what of it came before the LIST's end), and remembers what it tells. Any
-/// refusal, silence or surprise only leaves nothing remembered.
+/// refusal, silence or surprise only leaves nothing remembered; `time_left`, the check's,
+/// bounds the wait (to half of it) so a silent server never fails a check.
 pub(super) async fn read_and_remember(
     session: &mut Session<Tls>,
     server: &ServerAddress,
     username: &str,
+    time_left: Duration,
 ) {
     let mut told = Told::default();
     while let Ok(response) = session.unsolicited_responses.try_recv() {
@@ -81,7 +107,10 @@ pub(super) async fn read_and_remember(
             }
         }
     };
-    if tokio::time::timeout(STATUS_WAIT, read).await.is_err() {
+    if tokio::time::timeout(STATUS_WAIT.min(time_left / 2), read)
+        .await
+        .is_err()
+    {
         tracing::debug!("mail check: STATUS of INBOX not answered in time");
         return;
     }
@@ -89,10 +118,11 @@ pub(super) async fn read_and_remember(
     else {
         return;
     };
-    let mut seen = seen();
-    if seen.len() < MAX_MAILBOXES {
-        seen.insert(key(server, username), InboxSeen { messages, uidnext });
-    }
+    remember(
+        &mut seen(),
+        key(server, username),
+        InboxSeen { messages, uidnext },
+    );
 }
 
 /// The STATUS answer as it is read.
@@ -164,25 +194,41 @@ mod tests {
     }
 
     #[test]
-    fn what_was_seen_is_taken_once() {
+    fn what_was_seen_is_taken_once_whatever_the_hosts_case() {
         let server = ServerAddress {
             host: "Mail.Example.test".into(),
             port: 993,
             security: domain::Security::Tls,
         };
-        let seen = InboxSeen {
-            messages: 3,
-            uidnext: 4,
-        };
-        super::seen().insert(key(&server, "taken-once@example.test"), seen);
         let lower = ServerAddress {
             host: "mail.example.test".into(),
             ..server.clone()
         };
-        assert_eq!(
-            take_inbox_seen(&lower, "taken-once@example.test"),
-            Some(seen)
-        );
-        assert_eq!(take_inbox_seen(&server, "taken-once@example.test"), None);
+        let seen = InboxSeen {
+            messages: 3,
+            uidnext: 4,
+        };
+        let mut map = Seen::new();
+        remember(&mut map, key(&server, "u@example.test"), seen);
+        assert_eq!(take(&mut map, &key(&lower, "u@example.test")), Some(seen));
+        assert_eq!(take(&mut map, &key(&server, "u@example.test")), None);
+    }
+
+    #[test]
+    fn one_is_forgotten_when_full_and_a_newer_check_replaces_an_older() {
+        let at = |n: usize| (format!("full-{n}.example.test:993"), "u".to_owned());
+        let inbox = |messages| InboxSeen {
+            messages,
+            uidnext: messages + 1,
+        };
+        let mut map = Seen::new();
+        for n in 0..=MAX_MAILBOXES {
+            remember(&mut map, at(n), inbox(1));
+        }
+        assert_eq!(map.len(), MAX_MAILBOXES, "one forgotten");
+        assert!(map.contains_key(&at(MAX_MAILBOXES)), "not the newest");
+        remember(&mut map, at(MAX_MAILBOXES), inbox(7));
+        assert_eq!(map.len(), MAX_MAILBOXES, "replaced, nothing more forgotten");
+        assert_eq!(take(&mut map, &at(MAX_MAILBOXES)), Some(inbox(7)));
     }
 }
