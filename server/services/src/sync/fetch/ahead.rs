@@ -13,7 +13,7 @@
 use super::{
     FolderState, ImapSession, header_items,
     new_headers::HeadersAnswer,
-    search::{SearchAnswer, query, read},
+    search::{SearchAnswer, newest_first, query, read},
     search_ranges,
 };
 use crate::{
@@ -63,7 +63,7 @@ impl Ahead {
         };
         let range = search_ranges(&state, range_uids).pop().flatten();
         let count = i64::try_from(count).unwrap_or(i64::MAX).max(1);
-        let newest = (exists > 0).then(|| (exists.saturating_sub(count - 1).max(1), exists));
+        let newest = (exists > 0).then(|| (newest_first(exists, count), exists));
         Ahead {
             range,
             criteria: criteria.to_owned(),

@@ -80,7 +80,7 @@ pub async fn search_with_newest(
     }
     drop_unsolicited(session);
     let tag = session.run_command(command(criteria, range)).await?;
-    let first = exists.saturating_sub(count).saturating_add(1).max(1);
+    let first = newest_first(exists, count);
     let rows = newest_headers(session, first, max_header_bytes).await?;
     // What of the search's answer came before the FETCH's end was set aside, in order:
     // nothing of it was dropped if its tagged answer is there, or if the channel has
@@ -97,6 +97,11 @@ pub async fn search_with_newest(
         return Err(SyncError::Imap(FLOODED.into()));
     }
     Ok((answer.read_rest(session, &tag).await?, rows))
+}
+
+/// The sequence number of the first of a folder's newest `count` messages, of `exists`.
+pub(super) fn newest_first(exists: i64, count: i64) -> i64 {
+    exists.saturating_sub(count).saturating_add(1).max(1)
 }
 
 /// Why a first search's answer could not be read: the server sent more than async-imap
