@@ -34,8 +34,19 @@ fn count_panics() {
         PANICS.fetch_add(1, Ordering::SeqCst);
         let mut first = FIRST_PANIC.lock().unwrap_or_else(|e| e.into_inner());
         first.get_or_insert_with(|| info.to_string());
+        drop(first);
         previous(info);
     }));
+}
+
+/// The first panic's message, copied: an assertion must not hold `FIRST_PANIC`'s lock while
+/// it panics, since the hook takes it (a failing assertion hung the test until nextest's
+/// timeout that way).
+fn first_panic() -> Option<String> {
+    FIRST_PANIC
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
 }
 
 /// A complete page: 200, the whole body (the resolved-resource scripts follow `</html>`).
@@ -232,14 +243,9 @@ async fn every_page_holds_under_32_concurrent_clients() {
         "{} of {total} loads failed, e.g. {:?}; first panic: {:?}",
         failures.len(),
         &failures[..failures.len().min(5)],
-        FIRST_PANIC.lock().unwrap()
+        first_panic()
     );
-    assert_eq!(
-        PANICS.load(Ordering::SeqCst),
-        0,
-        "{:?}",
-        FIRST_PANIC.lock().unwrap()
-    );
+    assert_eq!(PANICS.load(Ordering::SeqCst), 0, "{:?}", first_panic());
 }
 
 /// Awaits every client task (a panicking client fails the test).
