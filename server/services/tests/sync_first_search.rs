@@ -24,18 +24,18 @@ use services::sync::schedule::Outcome;
 use std::time::Duration;
 
 /// The fake server with 30 messages in INBOX, CONDSTORE, and `seen` as the count its
-/// STATUS tells the check (EXAMINE's answer held until the next command with `late`), its
-/// mailbox connected, and an engine for it with header batches of 20.
+/// STATUS tells the check (none: a bare OK; EXAMINE's answer held until the next command
+/// with `late`), its mailbox connected, and an engine for it with header batches of 20.
 async fn thirty_seen_as(
     t: &common::TestDb,
     s: &common::mail_stack::Stack,
-    seen: u32,
+    seen: Option<u32>,
     late: bool,
 ) -> (fake_imap::FakeImap, i64, services::sync::SyncEngine) {
     let behaviour = Behaviour {
         messages: 30,
         condstore: true,
-        inbox_status: Some(seen),
+        inbox_status: seen,
         late_examine: late,
         ..Behaviour::default()
     };
@@ -50,7 +50,7 @@ async fn a_first_sync_of_an_inbox_the_check_saw_searches_with_its_examine() {
     let s = stack();
     for t in common::databases().await {
         let b = t.backend;
-        let (fake, id, mut engine) = thirty_seen_as(&t, &s, 30, true).await;
+        let (fake, id, mut engine) = thirty_seen_as(&t, &s, Some(30), true).await;
         engine.limits.command_timeout = Duration::from_secs(3);
         assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced, "{b}");
         let commands = fake.commands();
@@ -83,7 +83,7 @@ async fn rows_asked_by_another_count_than_the_folders_are_left_to_the_header_pas
     for t in common::databases().await {
         let b = t.backend;
         // The check saw 20 messages; the folder holds 30 when the sync comes.
-        let (fake, id, engine) = thirty_seen_as(&t, &s, 20, false).await;
+        let (fake, id, engine) = thirty_seen_as(&t, &s, Some(20), false).await;
         assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced, "{b}");
         let commands = fake.commands();
         let asked = commands.iter().position(|c| c.starts_with("FETCH 1:20 "));
@@ -160,4 +160,76 @@ async fn what_the_check_saw_only_sizes_what_the_first_sync_asks() {
             .contains("the first search went with the EXAMINE"),
         "the first searches went with the EXAMINE"
     );
+}
+
+/// The fake server with 30 messages, a folder of `narrow_from` messages or more: the first
+/// search is of the newest 20 by number (UIDs here) and any after them, sent with the
+/// newest headers (behind the EXAMINE where the check saw INBOX, after its answer where
+/// it did not), then the rest of the folder is searched; every message once.
+#[tokio::test]
+async fn a_large_folders_first_search_is_of_its_newest_messages_then_the_rest() {
+    let s = stack();
+    for t in common::databases().await {
+        for seen in [Some(30), None] {
+            let b = format!("{}, the check saw {seen:?}", t.backend);
+            let (fake, id, mut engine) = thirty_seen_as(&t, &s, seen, seen.is_some()).await;
+            engine.limits.narrow_from = 10;
+            engine.limits.command_timeout = Duration::from_secs(3);
+            assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced, "{b}");
+            let searches: Vec<String> = fake
+                .commands()
+                .into_iter()
+                .filter(|c| c.starts_with("UID SEARCH"))
+                .map(|c| c.split(' ').take(4).collect::<Vec<_>>().join(" "))
+                .collect();
+            assert_eq!(
+                searches,
+                ["UID SEARCH 11:* SINCE", "UID SEARCH UID 1:10"],
+                "{b}: the newest by number first, then the UIDs below them"
+            );
+            crate::sync_round_trips::every_message_once_stored(&t, id, 30).await;
+        }
+    }
+}
+
+/// The same against the real Dovecot, where numbers are not UIDs: mail deleted before the
+/// check (UIDs with gaps), in INBOX (its first search with the EXAMINE) and in Archive
+/// (after its EXAMINE), searched in ranges of 4; and mail deleted after the check, so the
+/// newest messages' numbers are past the folder's end (their FETCH refused: what the search
+/// covered is not known, and every range is searched). The app ends with exactly the
+/// server's messages.
+#[tokio::test]
+async fn a_first_search_by_numbers_covers_the_folder_with_what_follows_it() {
+    let s = stack();
+    for t in common::databases().await {
+        let st = state(t.db.clone(), &s);
+        let mut engine = engine(&st);
+        engine.limits.header_batch = 5;
+        engine.limits.search_range = 4;
+        engine.limits.narrow_from = 1;
+        // UIDs with gaps, before the check.
+        let gapped = mail_user("narrow-gapped");
+        seed(&gapped, 30, "INBOX");
+        seed(&gapped, 25, "Archive");
+        let mut other = other_client(&s, &gapped).await;
+        for (folder, deleted) in [("INBOX", "5:12,20:22,29"), ("Archive", "2:9,24")] {
+            other.select(folder).await.unwrap();
+            store_flags(&mut other, deleted, "+FLAGS (\\Deleted)").await;
+            expunge(&mut other).await;
+        }
+        let folders = ["INBOX", "Archive"];
+        let id = connected(&st, &s, &gapped, &folders).await;
+        sync_and_compare(&engine, &st, &s, &gapped, id, &folders).await;
+        assert_eq!(rows(&t.db, id).await.len(), 18 + 16, "{}", t.backend);
+        // Mail deleted after the check.
+        let shrunk = mail_user("narrow-shrunk");
+        seed(&shrunk, 20, "INBOX");
+        let id = connected(&st, &s, &shrunk, &["INBOX"]).await;
+        let mut other = other_client(&s, &shrunk).await;
+        other.select("INBOX").await.unwrap();
+        store_flags(&mut other, "8:20", "+FLAGS (\\Deleted)").await;
+        expunge(&mut other).await;
+        sync_and_compare(&engine, &st, &s, &shrunk, id, &["INBOX"]).await;
+        assert_eq!(rows(&t.db, id).await.len(), 7, "{}", t.backend);
+    }
 }

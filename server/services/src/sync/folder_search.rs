@@ -61,11 +61,13 @@ pub(super) struct Searched {
 }
 
 /// The folder's UIDs in range, its UID ranges (`fetch::search_ranges`) searched newest
-/// first, the first with what [`WithFirst`] says. The newest batch's rows of a first sync
-/// are each stored as soon as a search has found its UID in range: the list shows without
-/// waiting for the rest of the search, and a message outside the period is never stored.
-/// A first sync whose first search and newest headers went with its EXAMINE (`Asked`)
-/// takes their answers as its first range's, and searches below that range.
+/// first, the first search with what [`WithFirst`] says. The newest batch's rows of a
+/// first sync are each stored as soon as a search has found its UID in range: the list
+/// shows without waiting for the rest of the search, and a message outside the period is
+/// never stored. A first sync's first search may cover the newest messages only
+/// (`fetch::search_with_newest`), and one whose first search and newest headers went with
+/// its EXAMINE (`Asked`) takes their answers as its first search's: either way the ranges
+/// are then searched below what it covered.
 pub(super) async fn search_newest_first(
     session: &mut ImapSession,
     db: &DatabaseConnection,
@@ -76,66 +78,61 @@ pub(super) async fn search_newest_first(
     (with_first, asked): (WithFirst, Option<Asked>),
 ) -> Result<Searched, SyncError> {
     let t = limits.command_timeout;
-    let mut ranges = fetch::search_ranges(state, limits.search_range);
+    let ranges = fetch::search_ranges(state, limits.search_range);
+    let newest = ranges.last().cloned().flatten();
+    let newest = newest.as_deref();
     // Answered for the folder as this session found it, whatever the check saw; not
     // used where this is no first sync after all (rows stored by a run cut short).
-    let mut asked =
+    let asked =
         asked.filter(|a| a.found.is_some() && matches!(with_first, WithFirst::NewestHeaders));
-    if let Some(asked) = &asked {
-        let first = asked.range.as_deref();
-        ranges = fetch::ranges_below(&ranges, fetch::range_start(first));
-        ranges.push(asked.range.clone());
+    let (mut changed, mut new_rows) = (None, Vec::new());
+    // The first search: what it found, the newest messages' rows (found or not), and
+    // from which UID up it covered the folder (`None`: not known, every range is searched).
+    let (found, mut undecided, from) = match (&with_first, asked) {
+        (WithFirst::NewestHeaders, Some(asked)) => {
+            let found = asked.found.unwrap_or_default();
+            // Rows asked by another count than the folder's are not its newest: left to
+            // the header pass's first batch, which is.
+            let rows = if asked.exists == state.exists {
+                asked.rows
+            } else {
+                Vec::new()
+            };
+            (found, rows, asked.searched_from)
+        }
+        (WithFirst::NewestHeaders, None) => {
+            let first = (limits.first(), limits.narrow_from);
+            let max = limits.header_limit();
+            let newest =
+                fetch::search_with_newest(session, criteria, newest, state.exists, first, max);
+            timed(t, newest).await?
+        }
+        (WithFirst::FlagsSince { modseq, new_from }, _) => {
+            let new = new_from.map(|from| (from, limits.header_limit()));
+            let all = fetch::search_with_flags(session, criteria, newest, *modseq, new);
+            let (found, flags, rows) = timed(t, all).await?;
+            (changed, new_rows) = (Some(flags), rows);
+            (found, Vec::new(), Some(fetch::range_start(newest)))
+        }
+        (WithFirst::Nothing, _) => {
+            let found = timed(t, fetch::search_range(session, criteria, newest)).await?;
+            (found, Vec::new(), Some(fetch::range_start(newest)))
+        }
+    };
+    let rest = match from {
+        Some(from) => fetch::ranges_below(&ranges, from),
+        None => ranges.clone(),
+    };
+    let (mut on_server, mut shown) = (HashSet::new(), HashSet::new());
+    on_server.extend(found);
+    if let Some(from) = from {
+        store_found(db, key, &mut undecided, from, &on_server, &mut shown).await?;
     }
-    let (mut on_server, mut shown, mut changed) = (HashSet::new(), HashSet::new(), None);
-    let mut new_rows = Vec::new();
-    // The newest messages' rows whose UIDs no search has covered yet.
-    let mut undecided = Vec::new();
-    for (n, part) in ranges.iter().rev().enumerate() {
+    for part in rest.iter().rev() {
         let part = part.as_deref();
-        let found = match (n, &with_first) {
-            (0, WithFirst::NewestHeaders) => {
-                let (found, rows) = match asked.take() {
-                    // Rows asked by another count than the folder's are not its newest:
-                    // left to the header pass's first batch, which is.
-                    Some(a) if a.exists != state.exists => (a.found.unwrap_or_default(), vec![]),
-                    Some(asked) => (asked.found.unwrap_or_default(), asked.rows),
-                    None => {
-                        let (count, max) = (limits.first(), limits.header_limit());
-                        let exists = state.exists;
-                        let newest =
-                            fetch::search_with_newest(session, criteria, part, exists, count, max);
-                        timed(t, newest).await?
-                    }
-                };
-                undecided = rows;
-                found
-            }
-            (0, WithFirst::FlagsSince { modseq, new_from }) => {
-                let new = new_from.map(|from| (from, limits.header_limit()));
-                let all = fetch::search_with_flags(session, criteria, part, *modseq, new);
-                let (found, flags, rows) = timed(t, all).await?;
-                (changed, new_rows) = (Some(flags), rows);
-                found
-            }
-            _ => timed(t, fetch::search_range(session, criteria, part)).await?,
-        };
-        on_server.extend(found);
-        if undecided.is_empty() {
-            continue;
-        }
-        // Ranges run newest first: every UID from this one's start up has been searched.
+        on_server.extend(timed(t, fetch::search_range(session, criteria, part)).await?);
         let from = fetch::range_start(part);
-        let (decided, rest): (Vec<HeaderRow>, Vec<HeaderRow>) =
-            undecided.into_iter().partition(|row| row.uid >= from);
-        undecided = rest;
-        let rows: Vec<HeaderRow> = decided
-            .into_iter()
-            .filter(|row| on_server.contains(&row.uid))
-            .collect();
-        if !rows.is_empty() {
-            shown.extend(rows.iter().map(|row| row.uid));
-            store::insert_headers(db, key, rows, false).await?;
-        }
+        store_found(db, key, &mut undecided, from, &on_server, &mut shown).await?;
     }
     Ok(Searched {
         on_server,
@@ -143,6 +140,35 @@ pub(super) async fn search_newest_first(
         changed,
         new_rows,
     })
+}
+
+/// Stores those of the `undecided` rows from UID `from` up (every UID from there up has
+/// been searched: ranges run newest first) that a search found, and takes every row from
+/// there up out of `undecided`.
+async fn store_found(
+    db: &DatabaseConnection,
+    key: FolderKey,
+    undecided: &mut Vec<HeaderRow>,
+    from: i64,
+    on_server: &HashSet<i64>,
+    shown: &mut HashSet<i64>,
+) -> Result<(), SyncError> {
+    if undecided.is_empty() {
+        return Ok(());
+    }
+    let (decided, rest): (Vec<HeaderRow>, Vec<HeaderRow>) = std::mem::take(undecided)
+        .into_iter()
+        .partition(|row| row.uid >= from);
+    *undecided = rest;
+    let rows: Vec<HeaderRow> = decided
+        .into_iter()
+        .filter(|row| on_server.contains(&row.uid))
+        .collect();
+    if !rows.is_empty() {
+        shown.extend(rows.iter().map(|row| row.uid));
+        store::insert_headers(db, key, rows, false).await?;
+    }
+    Ok(())
 }
 
 /// Stores, as the header pass's first batch, those of a later run's [`Searched::new_rows`]

@@ -165,7 +165,13 @@ impl SyncEngine {
         }
         let seen = take_inbox_seen(&row.imap_server(), &row.imap_username)?;
         let (range_uids, count) = (self.limits.search_range, self.limits.first());
-        Some(Ahead::new(&range.criteria, seen, range_uids, count))
+        let narrow_from = self.limits.narrow_from;
+        Some(Ahead::new(
+            &range.criteria,
+            seen,
+            range_uids,
+            (count, narrow_from),
+        ))
     }
 
     /// The header pass over `folders`, then their body pass; `examined`: the first

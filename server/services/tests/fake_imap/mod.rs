@@ -213,9 +213,13 @@ where
             "EXAMINE" | "SELECT" => write.write_all(&b.examined(&tag)).await?,
             "STATUS" => write.write_all(b.status(&tag).as_bytes()).await?,
             "UID" if upper.starts_with("UID SEARCH") => {
-                // `UID SEARCH UID 8:14 ALL` searches that range, `UID SEARCH ALL` all.
+                // `UID SEARCH UID 8:14 ALL` searches that range, `UID SEARCH 8:* ALL` the
+                // messages numbered so (UIDs here), `UID SEARCH ALL` all.
+                let numbered = word(&rest, 2).starts_with(|c: char| c.is_ascii_digit());
                 let uids: Vec<String> = if upper.starts_with("UID SEARCH UID ") {
                     uids_of(word(&rest, 3), b.messages)
+                } else if numbered {
+                    uids_of(word(&rest, 2), b.messages)
                 } else {
                     (1..=b.messages).collect()
                 }

@@ -4,16 +4,17 @@
 //! when they wait for the EXAMINE's answer (docs/benchmarks.md, fiftieth round).
 //!
 //! What the check saw only sizes what is asked: the newest messages by sequence number
-//! (as `search_with_newest` asks them from EXISTS), and the search's UID range that holds
-//! them (the last of `search_ranges`, which ends at `*`). Whatever changed since, the
-//! search answers for the folder as the session's EXAMINE found it, and a header row is
-//! kept only where a search found its UID (`folder_search`): nothing is kept on the hint's
-//! word.
+//! (as `search_with_newest` asks them from EXISTS), and what the search covers: those
+//! messages and any after them in a large folder (`search::newest_query`), the last of
+//! `search_ranges` (which ends at `*`) in a small one. Whatever changed since, the search
+//! answers for the folder as the session's EXAMINE found it, and a header row is kept only
+//! where a search found its UID (`folder_search`): nothing is kept on the hint's word.
 
 use super::{
     FolderState, ImapSession, header_items,
     new_headers::HeadersAnswer,
-    search::{SearchAnswer, newest_first, query, read},
+    range_start,
+    search::{SearchAnswer, narrows, newest_first, newest_query, query, read},
     search_ranges,
 };
 use crate::{
@@ -29,9 +30,11 @@ const HEADERS_TAG: &str = "pl4";
 /// What a first sync asks with its EXAMINE.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ahead {
-    /// The search's UID range (`None`: the whole folder).
-    range: Option<String>,
-    criteria: String,
+    /// The search's query (`UID SEARCH` it).
+    search: String,
+    /// From which UID up the search covers the folder: `None` where it is of the newest
+    /// messages by sequence number (their first's UID comes with the FETCH's answer).
+    from: Option<i64>,
     /// The newest messages' sequence numbers, first and last (none in an empty folder).
     newest: Option<(i64, i64)>,
     /// The check's message count.
@@ -40,8 +43,8 @@ pub struct Ahead {
 
 /// Their answers.
 pub struct Asked {
-    /// The UID range searched (`None`: the whole folder).
-    pub range: Option<String>,
+    /// From which UID up the search covered the folder (`None`: not known).
+    pub searched_from: Option<i64>,
     /// The UIDs found there, or `None` where the search was refused.
     pub found: Option<Vec<i64>>,
     /// The newest messages' header rows, found or not (none where the FETCH was refused).
@@ -52,21 +55,34 @@ pub struct Asked {
 
 impl Ahead {
     /// For a folder searched with `criteria` in ranges of `range_uids`, whose newest
-    /// `count` messages get their header rows first, as the check `seen` it.
-    pub fn new(criteria: &str, seen: InboxSeen, range_uids: i64, count: usize) -> Ahead {
+    /// `count` messages get their header rows first (searched alone from `narrow_from`
+    /// messages: `FetchBounds::narrow_from`), as the check `seen` it.
+    pub fn new(
+        criteria: &str,
+        seen: InboxSeen,
+        range_uids: i64,
+        (count, narrow_from): (usize, i64),
+    ) -> Ahead {
         let exists = i64::from(seen.messages);
-        let state = FolderState {
-            uidvalidity: 0,
-            uidnext: Some(i64::from(seen.uidnext)),
-            exists,
-            highest_modseq: None,
-        };
-        let range = search_ranges(&state, range_uids).pop().flatten();
         let count = i64::try_from(count).unwrap_or(i64::MAX).max(1);
-        let newest = (exists > 0).then(|| (newest_first(exists, count), exists));
+        let first = newest_first(exists, count);
+        let newest = (exists > 0).then_some((first, exists));
+        let (search, from) = if narrows(exists, first, narrow_from) {
+            (newest_query(criteria, first), None)
+        } else {
+            let state = FolderState {
+                uidvalidity: 0,
+                uidnext: Some(i64::from(seen.uidnext)),
+                exists,
+                highest_modseq: None,
+            };
+            let range = search_ranges(&state, range_uids).pop().flatten();
+            let from = range_start(range.as_deref());
+            (query(criteria, range.as_deref()), Some(from))
+        };
         Ahead {
-            range,
-            criteria: criteria.to_owned(),
+            search,
+            from,
             newest,
             exists,
         }
@@ -74,8 +90,7 @@ impl Ahead {
 
     /// The command lines, sent behind the EXAMINE's.
     pub fn lines(&self) -> String {
-        let search = query(&self.criteria, self.range.as_deref());
-        let mut lines = format!("{SEARCH_TAG} UID SEARCH {search}\r\n");
+        let mut lines = format!("{SEARCH_TAG} UID SEARCH {}\r\n", self.search);
         if let Some((first, last)) = self.newest {
             let items = header_items();
             lines.push_str(&format!("{HEADERS_TAG} FETCH {first}:{last} {items}\r\n"));
@@ -99,6 +114,9 @@ pub async fn asked(
     let headers_tag = RequestId(HEADERS_TAG.into());
     let mut search = SearchAnswer::default();
     let mut headers = HeadersAnswer::new(1, max_header_bytes);
+    if let Some((first, _)) = ahead.newest {
+        headers = headers.noting_uid_of(first);
+    }
     let headers_asked = ahead.newest.is_some();
     while search.status.is_none() || (headers_asked && headers.status.is_none()) {
         read(session, |response| {
@@ -113,12 +131,12 @@ pub async fn asked(
         Some(Ok(())) => Some(search.uids),
         _ => None,
     };
-    let rows = match headers.status {
-        Some(Ok(())) => headers.rows,
-        _ => Vec::new(),
+    let (rows, first_uid) = match headers.status {
+        Some(Ok(())) => (headers.rows, headers.first_uid),
+        _ => (Vec::new(), None),
     };
     Ok(Asked {
-        range: ahead.range.clone(),
+        searched_from: ahead.from.or(first_uid),
         found,
         rows,
         exists: ahead.exists,
@@ -134,22 +152,32 @@ mod tests {
     }
 
     #[test]
-    fn a_large_inbox_is_asked_its_last_range_and_newest_messages() {
-        let ahead = Ahead::new("SINCE 1-Jan-2026", seen(100_000, 100_001), 10_000, 100);
-        assert_eq!(ahead.range.as_deref(), Some("90001:*"));
-        assert_eq!(ahead.newest, Some((99_901, 100_000)));
+    fn a_large_inbox_is_searched_by_its_newest_messages_numbers() {
+        let ahead = Ahead::new(
+            "SINCE 1-Jan-2026",
+            seen(100_000, 100_001),
+            10_000,
+            (100, 2_000),
+        );
+        assert_eq!((ahead.from, ahead.newest), (None, Some((99_901, 100_000))));
         let lines = ahead.lines();
         assert!(lines.starts_with(
-            "pl3 UID SEARCH UID 90001:* SINCE 1-Jan-2026\r\npl4 FETCH 99901:100000 (UID FLAGS"
+            "pl3 UID SEARCH 99901:* SINCE 1-Jan-2026\r\npl4 FETCH 99901:100000 (UID FLAGS"
         ));
         assert!(lines.ends_with("])\r\n"));
     }
 
     #[test]
-    fn a_small_inbox_is_searched_whole_and_an_empty_one_asked_no_headers() {
-        let small = Ahead::new("ALL", seen(30, 31), 10_000, 100);
-        assert_eq!((small.range, small.newest), (None, Some((1, 30))));
-        let empty = Ahead::new("ALL", seen(0, 1), 10_000, 100);
+    fn a_smaller_inbox_is_searched_by_its_last_range_or_whole() {
+        let mid = Ahead::new("ALL", seen(1_999, 50_001), 500, (100, 2_000));
+        assert_eq!((mid.from, mid.newest), (Some(47_501), Some((1_900, 1_999))));
+        assert!(
+            mid.lines()
+                .starts_with("pl3 UID SEARCH UID 47501:* ALL\r\n")
+        );
+        let small = Ahead::new("ALL", seen(30, 31), 10_000, (100, 2_000));
+        assert_eq!((small.from, small.newest), (Some(1), Some((1, 30))));
+        let empty = Ahead::new("ALL", seen(0, 1), 10_000, (100, 2_000));
         assert_eq!(empty.newest, None);
         assert_eq!(empty.lines(), "pl3 UID SEARCH ALL\r\n");
     }

@@ -26,6 +26,10 @@ pub(super) struct HeadersAnswer {
     from: i64,
     max: u64,
     seen: HashSet<i64>,
+    /// The UID of the message numbered `first_seq` (by [`HeadersAnswer::noting_uid_of`]),
+    /// once answered, with its fields or not.
+    pub(super) first_uid: Option<i64>,
+    first_seq: Option<u32>,
     pub(super) status: Option<Result<(), SyncError>>,
 }
 
@@ -36,7 +40,17 @@ impl HeadersAnswer {
             from,
             max,
             seen: HashSet::new(),
+            first_uid: None,
+            first_seq: None,
             status: None,
+        }
+    }
+
+    /// Notes the UID of the message numbered `seq` (a FETCH by sequence numbers from it).
+    pub(super) fn noting_uid_of(self, seq: i64) -> Self {
+        HeadersAnswer {
+            first_seq: u32::try_from(seq).ok(),
+            ..self
         }
     }
 
@@ -45,7 +59,13 @@ impl HeadersAnswer {
             return;
         }
         match response {
-            Response::Fetch(_, attributes) => {
+            Response::Fetch(seq, attributes) => {
+                if self.first_seq == Some(*seq) && self.first_uid.is_none() {
+                    self.first_uid = attributes.iter().find_map(|a| match a {
+                        AttributeValue::Uid(uid) => Some(i64::from(*uid)),
+                        _ => None,
+                    });
+                }
                 if let Some(row) = header_row(attributes, self.max)
                     && row.uid >= self.from
                     && self.seen.insert(row.uid)

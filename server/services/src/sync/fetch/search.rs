@@ -59,29 +59,38 @@ pub async fn uid_search(session: &mut ImapSession, query: &str) -> Result<Vec<i6
 
 /// The first search of a first sync, and the header fields of the folder's newest
 /// `count` messages (by sequence number, from EXISTS: the highest UIDs), sent together: a
-/// round trip of the link less before the list shows. async-imap hands what of the
-/// search's answer comes before the FETCH's end to the unsolicited channel; the rest is
-/// read after it. Returns the
-/// UIDs found and the header rows of the newest messages, **found or not**: the caller
-/// keeps those of the UIDs its searches find (a message outside the period is never
-/// stored). A server that filled the channel before the search's end (a part of its answer
-/// may have been dropped) is an error.
+/// round trip of the link less before the list shows. In a folder of `narrow_from`
+/// messages or more the search is of those messages and any after them, by sequence number
+/// ([`newest_query`]), not of the whole `range` (`FetchBounds::narrow_from`). async-imap hands what of the search's
+/// answer comes before the FETCH's end to the unsolicited channel; the rest is read after
+/// it. Returns the UIDs found, the header rows of the newest messages, **found or not**
+/// (the caller keeps those of the UIDs its searches find: a message outside the period is
+/// never stored), and the UID from which up the search covered the folder (`None`: not
+/// known, the first of those messages answered without its UID). A server that filled the channel before
+/// the search's end (a part of its answer may have been dropped) is an error.
 pub async fn search_with_newest(
     session: &mut ImapSession,
     criteria: &str,
     range: Option<&str>,
     exists: i64,
-    count: usize,
+    (count, narrow_from): (usize, i64),
     max_header_bytes: u64,
-) -> Result<(Vec<i64>, Vec<HeaderRow>), SyncError> {
+) -> Result<(Vec<i64>, Vec<HeaderRow>, Option<i64>), SyncError> {
     let count = i64::try_from(count).unwrap_or(i64::MAX);
     if exists <= 0 || count <= 0 {
-        return Ok((search_range(session, criteria, range).await?, Vec::new()));
+        let found = search_range(session, criteria, range).await?;
+        return Ok((found, Vec::new(), Some(range_start(range))));
     }
-    drop_unsolicited(session);
-    let tag = session.run_command(command(criteria, range)).await?;
     let first = newest_first(exists, count);
-    let rows = newest_headers(session, first, max_header_bytes).await?;
+    let narrow = narrows(exists, first, narrow_from);
+    let search = if narrow {
+        newest_query(criteria, first)
+    } else {
+        query(criteria, range)
+    };
+    drop_unsolicited(session);
+    let tag = session.run_command(format!("UID SEARCH {search}")).await?;
+    let (rows, first_uid) = newest_headers(session, first, max_header_bytes).await?;
     // What of the search's answer came before the FETCH's end was set aside, in order:
     // nothing of it was dropped if its tagged answer is there, or if the channel has
     // room left (nothing was refused a place). Otherwise its end may be lost, and waiting
@@ -96,7 +105,24 @@ pub async fn search_with_newest(
     if full && answer.status.is_none() {
         return Err(SyncError::Imap(FLOODED.into()));
     }
-    Ok((answer.read_rest(session, &tag).await?, rows))
+    let from = if narrow {
+        first_uid
+    } else {
+        Some(range_start(range))
+    };
+    Ok((answer.read_rest(session, &tag).await?, rows, from))
+}
+
+/// Whether a first search of a folder of `exists` messages, whose newest begin at sequence
+/// number `first`, is of those only ([`newest_query`], `FetchBounds::narrow_from`).
+pub(super) fn narrows(exists: i64, first: i64, narrow_from: i64) -> bool {
+    exists >= narrow_from && first > 1
+}
+
+/// The search of the messages from sequence number `first` (RFC 3501 §6.4.4: a sequence
+/// set is a search key) that match `criteria`; `UID SEARCH` answers their UIDs.
+pub(super) fn newest_query(criteria: &str, first: i64) -> String {
+    format!("{first}:* {criteria}")
 }
 
 /// The sequence number of the first of a folder's newest `count` messages, of `exists`.
@@ -190,14 +216,17 @@ async fn newest_headers(
     session: &mut ImapSession,
     first: i64,
     max_header_bytes: u64,
-) -> Result<Vec<HeaderRow>, SyncError> {
+) -> Result<(Vec<HeaderRow>, Option<i64>), SyncError> {
     let limits = session.get_ref().limits();
     session
         .get_mut()
         .limit_next_command(limits.max_response_bytes, max_header_bytes);
     let mut stream = session.fetch(format!("{first}:*"), header_items()).await?;
-    let (mut rows, mut seen) = (Vec::new(), HashSet::new());
+    let (mut rows, mut seen, mut first_uid) = (Vec::new(), HashSet::new(), None);
     while let Some(f) = stream.try_next().await? {
+        if i64::from(f.message) == first {
+            first_uid = first_uid.or(f.uid.map(i64::from));
+        }
         // Flags-only answers (another client's changes, or a message answered without
         // its fields) are left to the header pass's own batches.
         let (Some(uid), Some(header)) = (f.uid, f.header()) else {
@@ -208,7 +237,7 @@ async fn newest_headers(
             rows.push(header_row(uid, &f, stored_header(header)));
         }
     }
-    Ok(rows)
+    Ok((rows, first_uid))
 }
 
 /// A search's answer as it is read: the UIDs so far, and its tagged status once read.
