@@ -45,6 +45,15 @@ async fn thirty_seen_as(
     (fake, id, engine)
 }
 
+/// The searches the fake server was sent, each cut to its first `words` words.
+fn searches(fake: &fake_imap::FakeImap, words: usize) -> Vec<String> {
+    fake.commands()
+        .into_iter()
+        .filter(|c| c.starts_with("UID SEARCH"))
+        .map(|c| c.split(' ').take(words).collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
 #[tokio::test]
 async fn a_first_sync_of_an_inbox_the_check_saw_searches_with_its_examine() {
     let s = stack();
@@ -176,16 +185,42 @@ async fn a_large_folders_first_search_is_of_its_newest_messages_then_the_rest() 
             engine.limits.narrow_from = 10;
             engine.limits.command_timeout = Duration::from_secs(3);
             assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced, "{b}");
-            let searches: Vec<String> = fake
-                .commands()
-                .into_iter()
-                .filter(|c| c.starts_with("UID SEARCH"))
-                .map(|c| c.split(' ').take(4).collect::<Vec<_>>().join(" "))
-                .collect();
+            let searches = searches(&fake, 4);
             assert_eq!(
                 searches,
                 ["UID SEARCH 11:* SINCE", "UID SEARCH UID 1:10"],
                 "{b}: the newest by number first, then the UIDs below them"
+            );
+            crate::sync_round_trips::every_message_once_stored(&t, id, 30).await;
+        }
+    }
+}
+
+/// Messages expunged while the first search by numbers is answered (the fake tells it and
+/// keeps them): what it covered is not known, and the whole folder is searched after it,
+/// with and without the check's hint; every message once.
+#[tokio::test]
+async fn an_expunge_during_the_first_search_by_numbers_has_the_folder_searched_whole() {
+    let s = stack();
+    for t in common::databases().await {
+        for seen in [Some(30), None] {
+            let b = format!("{}, the check saw {seen:?}", t.backend);
+            let behaviour = Behaviour {
+                messages: 30,
+                inbox_status: seen,
+                expunge_on_search: true,
+                ..Behaviour::default()
+            };
+            let st = state(t.db.clone(), &s);
+            let (fake, id, mut engine) = crate::sync_round_trips::on_fake(&st, &s, behaviour).await;
+            engine.limits.header_batch = 20;
+            engine.limits.narrow_from = 10;
+            assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced, "{b}");
+            let searches = searches(&fake, 3);
+            assert_eq!(
+                searches,
+                ["UID SEARCH 11:*", "UID SEARCH SINCE"],
+                "{b}: the newest by number, then the whole folder"
             );
             crate::sync_round_trips::every_message_once_stored(&t, id, 30).await;
         }
@@ -201,7 +236,10 @@ async fn a_large_folders_first_search_is_of_its_newest_messages_then_the_rest() 
 #[tokio::test]
 async fn a_first_search_by_numbers_covers_the_folder_with_what_follows_it() {
     let s = stack();
+    let captured = Captured::install();
+    let unknown = "what the first search covered is not known";
     for t in common::databases().await {
+        let before = captured.text().len();
         let st = state(t.db.clone(), &s);
         let mut engine = engine(&st);
         engine.limits.header_batch = 5;
@@ -221,6 +259,11 @@ async fn a_first_search_by_numbers_covers_the_folder_with_what_follows_it() {
         let id = connected(&st, &s, &gapped, &folders).await;
         sync_and_compare(&engine, &st, &s, &gapped, id, &folders).await;
         assert_eq!(rows(&t.db, id).await.len(), 18 + 16, "{}", t.backend);
+        assert!(
+            !captured.text()[before..].contains(unknown),
+            "{}",
+            t.backend
+        );
         // Mail deleted after the check.
         let shrunk = mail_user("narrow-shrunk");
         seed(&shrunk, 20, "INBOX");
@@ -231,5 +274,6 @@ async fn a_first_search_by_numbers_covers_the_folder_with_what_follows_it() {
         expunge(&mut other).await;
         sync_and_compare(&engine, &st, &s, &shrunk, id, &["INBOX"]).await;
         assert_eq!(rows(&t.db, id).await.len(), 7, "{}", t.backend);
+        assert!(captured.text()[before..].contains(unknown), "{}", t.backend);
     }
 }

@@ -121,7 +121,12 @@ pub(super) async fn search_newest_first(
     };
     let rest = match from {
         Some(from) => fetch::ranges_below(&ranges, from),
-        None => ranges.clone(),
+        None => {
+            tracing::debug!(
+                "sync: what the first search covered is not known; every range is searched"
+            );
+            ranges.clone()
+        }
     };
     let (mut on_server, mut shown) = (HashSet::new(), HashSet::new());
     on_server.extend(found);

@@ -108,6 +108,9 @@ pub struct Behaviour {
     /// EXAMINE is answered only once the next command has arrived: a client that waits
     /// for that answer before sending anything else waits forever.
     pub late_examine: bool,
+    /// Every UID SEARCH's answer is preceded by `* 1 EXPUNGE`, the folder left as it is:
+    /// what a client makes of being told its messages were renumbered.
+    pub expunge_on_search: bool,
 }
 
 impl Default for Behaviour {
@@ -144,6 +147,7 @@ impl Default for Behaviour {
             inbox_status: None,
             silent_status: false,
             late_examine: false,
+            expunge_on_search: false,
         }
     }
 }

@@ -226,10 +226,15 @@ where
                 .iter()
                 .map(|u| u.to_string())
                 .collect();
+                let expunged = if b.expunge_on_search {
+                    "* 1 EXPUNGE\r\n"
+                } else {
+                    ""
+                };
                 let answer = if b.refuse_search.load(Ordering::SeqCst) {
                     format!("{tag} NO search failed\r\n")
                 } else {
-                    format!("* SEARCH {}\r\n{tag} OK done\r\n", uids.join(" "))
+                    format!("{expunged}* SEARCH {}\r\n{tag} OK done\r\n", uids.join(" "))
                 };
                 if b.late_search && !searched {
                     searched = true;

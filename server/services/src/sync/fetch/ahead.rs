@@ -135,6 +135,9 @@ pub async fn asked(
         Some(Ok(())) => (headers.rows, headers.first_uid),
         _ => (Vec::new(), None),
     };
+    // Numbers name other messages once some are expunged: what the search covered is
+    // then not known.
+    let first_uid = first_uid.filter(|_| !search.renumbered);
     Ok(Asked {
         searched_from: ahead.from.or(first_uid),
         found,

@@ -60,7 +60,12 @@ impl HeadersAnswer {
         }
         match response {
             Response::Fetch(seq, attributes) => {
-                if self.first_seq == Some(*seq) && self.first_uid.is_none() {
+                // Only the FETCH's own answer (not another client's flag change numbered
+                // before an expunge) tells which message is numbered `first_seq` now.
+                if self.first_seq == Some(*seq)
+                    && self.first_uid.is_none()
+                    && answers_headers(response)
+                {
                     self.first_uid = attributes.iter().find_map(|a| match a {
                         AttributeValue::Uid(uid) => Some(i64::from(*uid)),
                         _ => None,

@@ -60,13 +60,15 @@ pub async fn uid_search(session: &mut ImapSession, query: &str) -> Result<Vec<i6
 /// The first search of a first sync, and the header fields of the folder's newest
 /// `count` messages (by sequence number, from EXISTS: the highest UIDs), sent together: a
 /// round trip of the link less before the list shows. In a folder of `narrow_from`
-/// messages or more the search is of those messages and any after them, by sequence number
-/// ([`newest_query`]), not of the whole `range` (`FetchBounds::narrow_from`). async-imap hands what of the search's
+/// messages or more, more than `count`, the search is of those messages and any after
+/// them, by sequence number ([`newest_query`], `FetchBounds::narrow_from`), not of the
+/// whole `range`. async-imap hands what of the search's
 /// answer comes before the FETCH's end to the unsolicited channel; the rest is read after
 /// it. Returns the UIDs found, the header rows of the newest messages, **found or not**
 /// (the caller keeps those of the UIDs its searches find: a message outside the period is
 /// never stored), and the UID from which up the search covered the folder (`None`: not
-/// known, the first of those messages answered without its UID). A server that filled the channel before
+/// known: the FETCH refused or its first message answered without its UID, or messages
+/// expunged meanwhile, which renumbers them). A server that filled the channel before
 /// the search's end (a part of its answer may have been dropped) is an error.
 pub async fn search_with_newest(
     session: &mut ImapSession,
@@ -98,19 +100,22 @@ pub async fn search_with_newest(
     let full = session.unsolicited_responses.is_full();
     let mut answer = SearchAnswer::default();
     while let Ok(response) = session.unsolicited_responses.try_recv() {
-        if let UnsolicitedResponse::Other(response) = response {
-            answer.take(response.parsed(), &tag);
+        match response {
+            UnsolicitedResponse::Other(response) => answer.take(response.parsed(), &tag),
+            UnsolicitedResponse::Expunge(_) => answer.renumbered = true,
+            _ => {}
         }
     }
     if full && answer.status.is_none() {
         return Err(SyncError::Imap(FLOODED.into()));
     }
-    let from = if narrow {
-        first_uid
-    } else {
-        Some(range_start(range))
+    answer.finish(session, &tag).await?;
+    let from = match narrow {
+        false => Some(range_start(range)),
+        true if answer.renumbered => None,
+        true => first_uid,
     };
-    Ok((answer.read_rest(session, &tag).await?, rows, from))
+    Ok((answer.uids, rows, from))
 }
 
 /// Whether a first search of a folder of `exists` messages, whose newest begin at sequence
@@ -224,7 +229,10 @@ async fn newest_headers(
     let mut stream = session.fetch(format!("{first}:*"), header_items()).await?;
     let (mut rows, mut seen, mut first_uid) = (Vec::new(), HashSet::new(), None);
     while let Some(f) = stream.try_next().await? {
-        if i64::from(f.message) == first {
+        // Only the FETCH's own answer (not another client's flag change numbered before
+        // an expunge) tells which message is numbered `first` now.
+        let answers = f.size.is_some() || f.internal_date().is_some() || f.header().is_some();
+        if i64::from(f.message) == first && answers {
             first_uid = first_uid.or(f.uid.map(i64::from));
         }
         // Flags-only answers (another client's changes, or a message answered without
@@ -245,12 +253,18 @@ async fn newest_headers(
 pub(super) struct SearchAnswer {
     pub(super) uids: Vec<i64>,
     pub(super) status: Option<Result<(), SyncError>>,
+    /// Messages were expunged (EXPUNGE, VANISHED) while it was read: sequence numbers
+    /// before and after may name other messages.
+    pub(super) renumbered: bool,
 }
 
 impl SearchAnswer {
     /// Takes what of `response` belongs to the search tagged `tag` (the one search in
     /// flight); anything else the server says is dropped, as before every command.
     pub(super) fn take(&mut self, response: &Response<'_>, tag: &RequestId) {
+        if matches!(response, Response::Expunge(_) | Response::Vanished { .. }) {
+            self.renumbered = true;
+        }
         if self.status.is_some() {
             return;
         }
@@ -270,9 +284,19 @@ impl SearchAnswer {
         session: &mut ImapSession,
         tag: &RequestId,
     ) -> Result<Vec<i64>, SyncError> {
+        self.finish(session, tag).await?;
+        Ok(self.uids)
+    }
+
+    /// Reads the rest of the answer, to its tagged status (a refusal is the error).
+    async fn finish(
+        &mut self,
+        session: &mut ImapSession,
+        tag: &RequestId,
+    ) -> Result<(), SyncError> {
         loop {
             if let Some(status) = self.status.take() {
-                return status.map(|()| self.uids);
+                return status;
             }
             read(session, |response| self.take(response, tag)).await?;
         }
