@@ -33,16 +33,52 @@ async fn thirty_seen_as(
     late: bool,
 ) -> (fake_imap::FakeImap, i64, services::sync::SyncEngine) {
     let behaviour = Behaviour {
-        messages: 30,
         condstore: true,
         inbox_status: seen,
         late_examine: late,
         ..Behaviour::default()
     };
+    thirty(t, s, behaviour).await
+}
+
+/// The fake server as `behaviour` says, with 30 messages in INBOX, its mailbox connected,
+/// and an engine for it with header batches of 20.
+async fn thirty(
+    t: &common::TestDb,
+    s: &common::mail_stack::Stack,
+    behaviour: Behaviour,
+) -> (fake_imap::FakeImap, i64, services::sync::SyncEngine) {
     let st = state(t.db.clone(), s);
+    let behaviour = Behaviour {
+        messages: 30,
+        ..behaviour
+    };
     let (fake, id, mut engine) = crate::sync_round_trips::on_fake(&st, s, behaviour).await;
     engine.limits.header_batch = 20;
     (fake, id, engine)
+}
+
+/// For each database, with the check's hint and without: the fake server as
+/// `behaviour(seen)` says, 30 messages synced with a first search by numbers from 10
+/// messages; its searches (their first `words` words) are `expected`, and every message is
+/// stored once.
+async fn first_searches_by_numbers(
+    behaviour: impl Fn(Option<u32>) -> Behaviour,
+    words: usize,
+    (expected, why): ([&str; 2], &str),
+) {
+    let s = stack();
+    for t in common::databases().await {
+        for seen in [Some(30), None] {
+            let b = format!("{}, the check saw {seen:?}", t.backend);
+            let (fake, id, mut engine) = thirty(&t, &s, behaviour(seen)).await;
+            engine.limits.narrow_from = 10;
+            engine.limits.command_timeout = Duration::from_secs(3);
+            assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced, "{b}");
+            assert_eq!(searches(&fake, words), expected, "{b}: {why}");
+            crate::sync_round_trips::every_message_once_stored(&t, id, 30).await;
+        }
+    }
 }
 
 /// The searches the fake server was sent, each cut to its first `words` words.
@@ -177,23 +213,15 @@ async fn what_the_check_saw_only_sizes_what_the_first_sync_asks() {
 /// it did not), then the rest of the folder is searched; every message once.
 #[tokio::test]
 async fn a_large_folders_first_search_is_of_its_newest_messages_then_the_rest() {
-    let s = stack();
-    for t in common::databases().await {
-        for seen in [Some(30), None] {
-            let b = format!("{}, the check saw {seen:?}", t.backend);
-            let (fake, id, mut engine) = thirty_seen_as(&t, &s, seen, seen.is_some()).await;
-            engine.limits.narrow_from = 10;
-            engine.limits.command_timeout = Duration::from_secs(3);
-            assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced, "{b}");
-            let searches = searches(&fake, 4);
-            assert_eq!(
-                searches,
-                ["UID SEARCH 11:* SINCE", "UID SEARCH UID 1:10"],
-                "{b}: the newest by number first, then the UIDs below them"
-            );
-            crate::sync_round_trips::every_message_once_stored(&t, id, 30).await;
-        }
-    }
+    let behaviour = |seen: Option<u32>| Behaviour {
+        condstore: true,
+        inbox_status: seen,
+        late_examine: seen.is_some(),
+        ..Behaviour::default()
+    };
+    let expected = ["UID SEARCH 11:* SINCE", "UID SEARCH UID 1:10"];
+    let why = "the newest by number first, then the UIDs below them";
+    first_searches_by_numbers(behaviour, 4, (expected, why)).await;
 }
 
 /// Messages expunged while the first search by numbers is answered (the fake tells it and
@@ -201,30 +229,14 @@ async fn a_large_folders_first_search_is_of_its_newest_messages_then_the_rest() 
 /// with and without the check's hint; every message once.
 #[tokio::test]
 async fn an_expunge_during_the_first_search_by_numbers_has_the_folder_searched_whole() {
-    let s = stack();
-    for t in common::databases().await {
-        for seen in [Some(30), None] {
-            let b = format!("{}, the check saw {seen:?}", t.backend);
-            let behaviour = Behaviour {
-                messages: 30,
-                inbox_status: seen,
-                expunge_on_search: true,
-                ..Behaviour::default()
-            };
-            let st = state(t.db.clone(), &s);
-            let (fake, id, mut engine) = crate::sync_round_trips::on_fake(&st, &s, behaviour).await;
-            engine.limits.header_batch = 20;
-            engine.limits.narrow_from = 10;
-            assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced, "{b}");
-            let searches = searches(&fake, 3);
-            assert_eq!(
-                searches,
-                ["UID SEARCH 11:*", "UID SEARCH SINCE"],
-                "{b}: the newest by number, then the whole folder"
-            );
-            crate::sync_round_trips::every_message_once_stored(&t, id, 30).await;
-        }
-    }
+    let behaviour = |seen: Option<u32>| Behaviour {
+        inbox_status: seen,
+        expunge_on_search: true,
+        ..Behaviour::default()
+    };
+    let expected = ["UID SEARCH 11:*", "UID SEARCH SINCE"];
+    let why = "the newest by number, then the whole folder";
+    first_searches_by_numbers(behaviour, 3, (expected, why)).await;
 }
 
 /// The same against the real Dovecot, where numbers are not UIDs: mail deleted before the

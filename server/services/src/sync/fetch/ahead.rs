@@ -5,7 +5,7 @@
 //!
 //! What the check saw only sizes what is asked: the newest messages by sequence number
 //! (as `search_with_newest` asks them from EXISTS), and what the search covers: those
-//! messages and any after them in a large folder (`search::newest_query`), the last of
+//! messages and any after them in a large folder (`search::first_search`), the last of
 //! `search_ranges` (which ends at `*`) in a small one. Whatever changed since, the search
 //! answers for the folder as the session's EXAMINE found it, and a header row is kept only
 //! where a search found its UID (`folder_search`): nothing is kept on the hint's word.
@@ -13,8 +13,7 @@
 use super::{
     FolderState, ImapSession, header_items,
     new_headers::HeadersAnswer,
-    range_start,
-    search::{SearchAnswer, narrows, newest_first, newest_query, query, read},
+    search::{SearchAnswer, first_search, newest_first, read},
     search_ranges,
 };
 use crate::{
@@ -67,19 +66,14 @@ impl Ahead {
         let count = i64::try_from(count).unwrap_or(i64::MAX).max(1);
         let first = newest_first(exists, count);
         let newest = (exists > 0).then_some((first, exists));
-        let (search, from) = if narrows(exists, first, narrow_from) {
-            (newest_query(criteria, first), None)
-        } else {
-            let state = FolderState {
-                uidvalidity: 0,
-                uidnext: Some(i64::from(seen.uidnext)),
-                exists,
-                highest_modseq: None,
-            };
-            let range = search_ranges(&state, range_uids).pop().flatten();
-            let from = range_start(range.as_deref());
-            (query(criteria, range.as_deref()), Some(from))
+        let state = FolderState {
+            uidvalidity: 0,
+            uidnext: Some(i64::from(seen.uidnext)),
+            exists,
+            highest_modseq: None,
         };
+        let range = search_ranges(&state, range_uids).pop().flatten();
+        let (search, from) = first_search(criteria, range.as_deref(), (exists, first), narrow_from);
         Ahead {
             search,
             from,
@@ -127,19 +121,17 @@ pub async fn asked(
         })
         .await?;
     }
-    let found = match search.status {
-        Some(Ok(())) => Some(search.uids),
-        _ => None,
-    };
     let (rows, first_uid) = match headers.status {
         Some(Ok(())) => (headers.rows, headers.first_uid),
         _ => (Vec::new(), None),
     };
-    // Numbers name other messages once some are expunged: what the search covered is
-    // then not known.
-    let first_uid = first_uid.filter(|_| !search.renumbered);
+    let searched_from = ahead.from.or(search.covered_from(first_uid));
+    let found = match search.status {
+        Some(Ok(())) => Some(search.uids),
+        _ => None,
+    };
     Ok(Asked {
-        searched_from: ahead.from.or(first_uid),
+        searched_from,
         found,
         rows,
         exists: ahead.exists,

@@ -61,7 +61,7 @@ pub async fn uid_search(session: &mut ImapSession, query: &str) -> Result<Vec<i6
 /// `count` messages (by sequence number, from EXISTS: the highest UIDs), sent together: a
 /// round trip of the link less before the list shows. In a folder of `narrow_from`
 /// messages or more, more than `count`, the search is of those messages and any after
-/// them, by sequence number ([`newest_query`], `FetchBounds::narrow_from`), not of the
+/// them, by sequence number ([`first_search`], `FetchBounds::narrow_from`), not of the
 /// whole `range`. async-imap hands what of the search's
 /// answer comes before the FETCH's end to the unsolicited channel; the rest is read after
 /// it. Returns the UIDs found, the header rows of the newest messages, **found or not**
@@ -84,12 +84,7 @@ pub async fn search_with_newest(
         return Ok((found, Vec::new(), Some(range_start(range))));
     }
     let first = newest_first(exists, count);
-    let narrow = narrows(exists, first, narrow_from);
-    let search = if narrow {
-        newest_query(criteria, first)
-    } else {
-        query(criteria, range)
-    };
+    let (search, from) = first_search(criteria, range, (exists, first), narrow_from);
     drop_unsolicited(session);
     let tag = session.run_command(format!("UID SEARCH {search}")).await?;
     let (rows, first_uid) = newest_headers(session, first, max_header_bytes).await?;
@@ -110,24 +105,28 @@ pub async fn search_with_newest(
         return Err(SyncError::Imap(FLOODED.into()));
     }
     answer.finish(session, &tag).await?;
-    let from = match narrow {
-        false => Some(range_start(range)),
-        true if answer.renumbered => None,
-        true => first_uid,
-    };
+    let from = from.or(answer.covered_from(first_uid));
     Ok((answer.uids, rows, from))
 }
 
-/// Whether a first search of a folder of `exists` messages, whose newest begin at sequence
-/// number `first`, is of those only ([`newest_query`], `FetchBounds::narrow_from`).
-pub(super) fn narrows(exists: i64, first: i64, narrow_from: i64) -> bool {
-    exists >= narrow_from && first > 1
-}
-
-/// The search of the messages from sequence number `first` (RFC 3501 §6.4.4: a sequence
-/// set is a search key) that match `criteria`; `UID SEARCH` answers their UIDs.
-pub(super) fn newest_query(criteria: &str, first: i64) -> String {
-    format!("{first}:* {criteria}")
+/// A first sync's first search of a folder of `exists` messages whose newest begin at
+/// sequence number `first`: its query, and from which UID up it covers the folder. In a
+/// folder of `narrow_from` messages or more (`FetchBounds::narrow_from`), more than the
+/// newest, it is of those and any after them by sequence number (RFC 3501 §6.4.4: a
+/// sequence set is a search key; `UID SEARCH` answers their UIDs), and the UID it covers
+/// from comes with the newest messages' FETCH (`None` here: [`SearchAnswer::covered_from`]);
+/// otherwise it is of `range`.
+pub(super) fn first_search(
+    criteria: &str,
+    range: Option<&str>,
+    (exists, first): (i64, i64),
+    narrow_from: i64,
+) -> (String, Option<i64>) {
+    if exists >= narrow_from && first > 1 {
+        (format!("{first}:* {criteria}"), None)
+    } else {
+        (query(criteria, range), Some(range_start(range)))
+    }
 }
 
 /// The sequence number of the first of a folder's newest `count` messages, of `exists`.
@@ -259,6 +258,13 @@ pub(super) struct SearchAnswer {
 }
 
 impl SearchAnswer {
+    /// From which UID up a first search by sequence numbers covered the folder, given the
+    /// UID the FETCH's answer told for the first of them: not known where messages were
+    /// expunged meanwhile (numbers then name other messages).
+    pub(super) fn covered_from(&self, first_uid: Option<i64>) -> Option<i64> {
+        first_uid.filter(|_| !self.renumbered)
+    }
+
     /// Takes what of `response` belongs to the search tagged `tag` (the one search in
     /// flight); anything else the server says is dropped, as before every command.
     pub(super) fn take(&mut self, response: &Response<'_>, tag: &RequestId) {
