@@ -46,16 +46,32 @@ pub(crate) async fn on_fake(
 
 #[tokio::test]
 async fn one_fetch_asks_for_eight_batches_of_bodies() {
+    bodies_in_fetches_of_eight_batches(false).await;
+}
+
+#[tokio::test]
+async fn the_next_fetch_of_bodies_is_asked_before_the_one_before_is_answered() {
+    // Each body fetch after the first of a pass answered to its end only once the next
+    // command has come: a run that waited for each answer before asking the next would
+    // wait out its command timeout.
+    bodies_in_fetches_of_eight_batches(true).await;
+}
+
+async fn bodies_in_fetches_of_eight_batches(late_bodies: bool) {
     let s = stack();
     for t in common::databases().await {
         let b = t.backend;
         let st = state(t.db.clone(), &s);
         let behaviour = Behaviour {
             messages: 2000,
+            late_bodies,
             ..Behaviour::default()
         };
         let (fake, id, mut engine) = on_fake(&st, &s, behaviour).await;
         engine.limits.body_batch = 50;
+        if late_bodies {
+            engine.limits.command_timeout = Duration::from_secs(10);
+        }
         assert_eq!(engine.limits.batches_per_fetch, 8, "the default");
         assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced, "{b}");
 

@@ -82,6 +82,9 @@ pub struct BoundedStream<S> {
     /// Limits of the response being read, and those asked for the next command.
     current: (u64, u64),
     next: Option<(u64, u64)>,
+    /// The next command's answer comes after what is left of the current one's (a command
+    /// sent before the one before it is answered): its bounds add to what is left.
+    beside: bool,
     kept: u64,
     discarded: u64,
     scan: Scan,
@@ -116,6 +119,7 @@ impl<S> BoundedStream<S> {
             limits,
             current: (limits.max_response_bytes, limits.max_literal_bytes),
             next: None,
+            beside: false,
             kept: 0,
             discarded: 0,
             scan: Scan::Line {
@@ -175,6 +179,16 @@ impl<S> BoundedStream<S> {
             max_response_bytes.min(self.limits.max_response_bytes),
             max_literal_bytes.min(self.limits.max_literal_bytes),
         ));
+    }
+
+    /// As [`BoundedStream::limit_next_command`], for a command sent while the answer to
+    /// the one before is still coming (pipelined): the rest of that answer and the next
+    /// command's share one budget, what was left of the first plus `max_response_bytes`
+    /// (at most the connection's limit), and literals of up to the larger of the two
+    /// literal limits.
+    pub fn limit_next_command_beside(&mut self, max_response_bytes: u64, max_literal_bytes: u64) {
+        self.limit_next_command(max_response_bytes, max_literal_bytes);
+        self.beside = true;
     }
 
     pub fn limits(&self) -> StreamLimits {

@@ -214,6 +214,45 @@ async fn a_command_may_ask_for_tighter_limits_once() {
     );
 }
 
+/// A command sent while the answer to the one before is still coming: the rest of that
+/// answer counts against what was left of its budget, not against the new command's.
+async fn read_two_pipelined(beside: bool) -> io::Result<Vec<u8>> {
+    let first = b"* 1 FETCH (BODY[] {20}\r\n01234567890123456789)\r\n".to_vec();
+    let rest = b"A1 OK\r\n* 2 FETCH (BODY[] {30}\r\n012345678901234567890123456789)\r\nA2 OK\r\n";
+    let mut s = BoundedStream::new(
+        Script::new(vec![first.clone(), rest.to_vec()], false),
+        limits(1000, 100),
+    );
+    s.limit_next_command(60, 100);
+    s.write_all(b"A1 UID FETCH 1 BODY.PEEK[]\r\n")
+        .await
+        .unwrap();
+    let mut read = vec![0; 4096];
+    let n = s.read(&mut read).await.unwrap();
+    assert_eq!(&read[..n], first.as_slice());
+    match beside {
+        true => s.limit_next_command_beside(60, 100),
+        false => s.limit_next_command(60, 100),
+    }
+    s.write_all(b"A2 UID FETCH 2 BODY.PEEK[]\r\n")
+        .await
+        .unwrap();
+    read_all(&mut s).await
+}
+
+#[tokio::test]
+async fn a_pipelined_command_adds_its_budget_to_what_is_left_of_the_answer_before() {
+    let rest = read_two_pipelined(true).await.unwrap();
+    assert!(rest.ends_with(b"012345678901234567890123456789)\r\nA2 OK\r\n"));
+    // The same bounds set as for a command of its own: the first answer's last line,
+    // the second's literal and its marker (7 + 24 + 30 bytes) do not fit its 60.
+    let alone = read_two_pipelined(false).await.unwrap_err();
+    assert_eq!(
+        StreamLimitError::of(&alone),
+        Some(StreamLimitError::ResponseTooLarge)
+    );
+}
+
 #[tokio::test]
 async fn what_answers_lines_sent_at_a_flush_has_the_staged_literal_limit() {
     let wire = b"a1 OK in\r\n* 1 FETCH (BODY[HEADER] {20}\r\n01234567890123456789)\r\npl4 OK\r\n";

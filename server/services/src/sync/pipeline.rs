@@ -10,7 +10,7 @@ use super::{
     complete::{timed, within},
     error::SyncError,
     fetch::{self, Body, ImapSession},
-    fetch_bounds::{FetchBounds, fetches},
+    fetch_bounds::{FETCHES_IN_FLIGHT, FetchBounds, fetches},
     progress::{self, Counts, Phase},
     run_task::RunTask,
     store::{self, FolderKey, Pending, Quota},
@@ -71,11 +71,13 @@ impl Tally {
 
 /// Fetches `wanted` (newest first) whole, handing each batch to `store` with its [`Turn`]
 /// while the rest downloads, and waits for the last. One UID FETCH asks for several
-/// batches ([`fetches`]): its answer is cut into batches as it arrives, so a link's round
-/// trip is paid once a fetch, not once a batch. At most two batches are in store at once
-/// (each parsing, waiting or writing) beside the one downloading. The folder's counts are
-/// reported first; each batch then adds itself to them in its own transaction
-/// ([`progress::advance`]).
+/// batches ([`fetches`]), and the next is asked for while it is answered
+/// ([`FETCHES_IN_FLIGHT`]): their answers are cut into batches as they arrive, so a link's
+/// round trip is paid once, not once a batch or a fetch. At most two batches are in store
+/// at once (each parsing, waiting or writing) beside the one downloading. The folder's
+/// counts are reported first; each batch then adds itself to them in its own transaction
+/// ([`progress::advance`]). A fetch is asked for only while the quota has room or older
+/// bodies could make it.
 #[allow(clippy::too_many_arguments)]
 pub async fn fetch_whole(
     session: &mut ImapSession,
@@ -91,50 +93,62 @@ pub async fn fetch_whole(
     let mut left = Leftover::default();
     let mut in_store = InStore::default();
     let all = fetches(wanted, limits);
-    for (n, asked) in all.iter().enumerate() {
-        let newest = asked
-            .first()
-            .map_or(chrono::DateTime::UNIX_EPOCH, |p| p.received_at);
-        if quota.is_full() && !store::has_older_bodies(db, key.mailbox_id, newest).await? {
-            left.no_room = all[n..].iter().flatten().copied().collect();
-            break;
+    let mut next = all.iter().enumerate().filter(|(_, f)| !f.is_empty());
+    let max = limits.max_message_bytes;
+    let mut answers = fetch::Answers::new(max);
+    let mut by_uid: HashMap<i64, Pending> = HashMap::new();
+    let mut batch = Batch::default();
+    // Each batch's download is bounded as a command of its own was.
+    let mut deadline = Instant::now() + limits.command_timeout;
+    loop {
+        while answers.in_flight() < FETCHES_IN_FLIGHT && left.no_room.is_empty() {
+            let Some((n, asked)) = next.next() else { break };
+            if quota.is_full()
+                && !store::has_older_bodies(db, key.mailbox_id, asked[0].received_at).await?
+            {
+                left.no_room = all[n..].iter().flatten().copied().collect();
+                break;
+            }
+            by_uid.extend(asked.iter().map(|p| (p.uid, *p)));
+            let uids: Vec<i64> = asked.iter().map(|p| p.uid).collect();
+            let declared: i64 = asked.iter().map(|p| p.size.max(0)).sum();
+            within(deadline, answers.ask(session, &uids, declared)).await?;
         }
-        let by_uid: HashMap<i64, Pending> = asked.iter().map(|p| (p.uid, *p)).collect();
-        let uids: Vec<i64> = asked.iter().map(|p| p.uid).collect();
-        let declared: i64 = asked.iter().map(|p| p.size.max(0)).sum();
-        let max = limits.max_message_bytes;
-        // Each batch's download is bounded as a command of its own was.
-        let mut deadline = Instant::now() + limits.command_timeout;
-        let mut answers =
-            within(deadline, fetch::Answers::ask(session, &uids, declared, max)).await?;
-        let mut batch = Batch::default();
-        while let Some((uid, body)) = within(deadline, answers.next()).await? {
-            let Some(p) = by_uid.get(&uid) else { continue };
-            if batch.is_full_before(&body, limits) {
-                in_store
-                    .hand_over(batch.take(), &store, tally, &mut left)
-                    .await?;
+        let (uid, body) = match within(deadline, answers.next(session)).await? {
+            None => break,
+            Some(fetch::Answer::Ended) => {
                 deadline = Instant::now() + limits.command_timeout;
+                continue;
             }
-            batch.push(*p, body);
+            Some(fetch::Answer::Message(uid, body)) => (uid, body),
+        };
+        let Some(p) = by_uid.remove(&uid) else {
+            continue;
+        };
+        if in_store
+            .add(&mut batch, (p, body), limits, (&store, tally, &mut left))
+            .await?
+        {
+            deadline = Instant::now() + limits.command_timeout;
         }
-        let again = std::mem::take(&mut answers.again);
-        drop(answers);
-        let alone = timed(
-            limits.command_timeout,
-            fetch::asked_alone(session, &again, max),
-        )
-        .await?;
-        for (uid, body) in alone {
-            if let Some(p) = by_uid.get(&uid) {
-                batch.push(*p, body);
-            }
-        }
-        if !batch.items.is_empty() {
-            in_store
-                .hand_over(batch.take(), &store, tally, &mut left)
-                .await?;
-        }
+    }
+    // Those cut by an answer's budget, each asked for alone and batched as the rest.
+    for uid in std::mem::take(&mut answers.again) {
+        let Some(p) = by_uid.remove(&uid) else {
+            continue;
+        };
+        let one = [uid];
+        let alone = fetch::asked_alone(session, &one, max);
+        let body = timed(limits.command_timeout, alone).await?.pop();
+        let body = body.map_or(Body::TooLarge, |(_, body)| body);
+        in_store
+            .add(&mut batch, (p, body), limits, (&store, tally, &mut left))
+            .await?;
+    }
+    if !batch.items.is_empty() {
+        in_store
+            .hand_over(batch.take(), &store, tally, &mut left)
+            .await?;
     }
     in_store.drain(tally, &mut left).await?;
     Ok(left)
@@ -186,6 +200,27 @@ struct InStore {
 }
 
 impl InStore {
+    /// Adds `item` to `batch`, handing the batch over first when `item` would take it over
+    /// its bounds; whether it did.
+    async fn add(
+        &mut self,
+        batch: &mut Batch,
+        (p, body): (Pending, Body),
+        limits: &FetchBounds,
+        (store, tally, left): (
+            &impl Fn(Vec<(Pending, Body)>, Turn) -> StoreTask,
+            &mut Tally,
+            &mut Leftover,
+        ),
+    ) -> Result<bool, SyncError> {
+        let full = batch.is_full_before(&body, limits);
+        if full {
+            self.hand_over(batch.take(), store, tally, left).await?;
+        }
+        batch.push(p, body);
+        Ok(full)
+    }
+
     /// Waits for the older batch, then hands `batch` to `store`.
     async fn hand_over(
         &mut self,

@@ -108,6 +108,10 @@ pub struct Behaviour {
     /// EXAMINE is answered only once the next command has arrived: a client that waits
     /// for that answer before sending anything else waits forever.
     pub late_examine: bool,
+    /// A whole-message FETCH that comes right after another and does not ask for UID 1 (the
+    /// oldest, asked last) is answered to its end only once the next command has arrived:
+    /// a client that waits for each fetch's answer before it asks the next waits forever.
+    pub late_bodies: bool,
     /// Every UID SEARCH's answer is preceded by `* 1 EXPUNGE`, the folder left as it is:
     /// what a client makes of being told its messages were renumbered.
     pub expunge_on_search: bool,
@@ -147,6 +151,7 @@ impl Default for Behaviour {
             inbox_status: None,
             silent_status: false,
             late_examine: false,
+            late_bodies: false,
             expunge_on_search: false,
         }
     }

@@ -136,8 +136,9 @@ where
     let mut held_enable: Option<String> = None;
     // A LOGIN's answer held back until the next command ([`Behaviour::late_login`]).
     let mut held_login: Option<String> = None;
-    // A CHANGEDSINCE answer held back until the next command ([`Behaviour::late_changedsince`]).
-    let mut held_flags: Option<String> = None;
+    // An answer held back until the next command ([`Behaviour::late_changedsince`],
+    // [`Behaviour::late_bodies`]), and whether the last command was a whole-message FETCH.
+    let (mut held_answer, mut after_bodies): (Option<String>, bool) = (None, false);
     // An EXAMINE's answer held back until the next command ([`Behaviour::late_examine`]).
     let mut held_examine: Option<Vec<u8>> = None;
     // The first SEARCH's answer, held back until the next command has been answered
@@ -156,7 +157,11 @@ where
         let upper = rest.to_ascii_uppercase();
         log.lock().unwrap().push(rest.clone());
         let command = upper.split(' ').next().unwrap_or("");
-        for held in [held_login.take(), held_flags.take()].into_iter().flatten() {
+        let bodies_before = std::mem::replace(&mut after_bodies, upper.contains("BODY.PEEK[]"));
+        for held in [held_login.take(), held_answer.take()]
+            .into_iter()
+            .flatten()
+        {
             write.write_all(held.as_bytes()).await?;
         }
         if let Some(held) = held_examine.take() {
@@ -281,7 +286,8 @@ where
                     return Ok(());
                 }
                 Bodies::Honest => {
-                    for uid in uids_of(word(&rest, 2), b.messages) {
+                    let uids = uids_of(word(&rest, 2), b.messages);
+                    for &uid in &uids {
                         if b.left_out(uid) {
                             write.write_all(flags_only(uid).as_bytes()).await?;
                             continue;
@@ -293,9 +299,11 @@ where
                         );
                         write.write_all(part.as_bytes()).await?;
                     }
-                    write
-                        .write_all(format!("{tag} OK done\r\n").as_bytes())
-                        .await?;
+                    let done = format!("{tag} OK done\r\n");
+                    match b.late_bodies && bodies_before && !uids.contains(&1) {
+                        true => held_answer = Some(done),
+                        false => write.write_all(done.as_bytes()).await?,
+                    }
                 }
                 Bodies::Flood { bytes } => {
                     for uid in uids_of(word(&rest, 2), b.messages) {
@@ -345,7 +353,7 @@ where
                     .collect();
                 answer.push_str(&format!("{tag} OK done\r\n"));
                 if b.late_changedsince && upper.contains("CHANGEDSINCE") {
-                    held_flags = Some(answer);
+                    held_answer = Some(answer);
                     continue;
                 }
                 write.write_all(answer.as_bytes()).await?;

@@ -38,10 +38,20 @@ pub(super) const MAX_DIGITS: usize = 10;
 impl<S> BoundedStream<S> {
     /// A command line went out: its answer starts now.
     fn command_sent(&mut self) {
-        self.current = self.next.take().unwrap_or((
+        let (response, literal) = self.next.take().unwrap_or((
             self.limits.max_response_bytes,
             self.limits.max_literal_bytes,
         ));
+        self.current = if std::mem::take(&mut self.beside) {
+            let left = self.current.0.saturating_sub(self.kept);
+            (
+                left.saturating_add(response)
+                    .min(self.limits.max_response_bytes),
+                literal.max(self.current.1),
+            )
+        } else {
+            (response, literal)
+        };
         self.kept = 0;
         self.discarded = 0;
         let line = self.tail.strip_suffix(b"\r\n").unwrap_or(&self.tail);

@@ -1,13 +1,13 @@
-//! Whole messages (`BODY.PEEK[]`) in one byte-bounded answer, read one at a time, and
-//! those cut by its budget asked for again alone.
+//! Whole messages (`BODY.PEEK[]`) in byte-bounded answers, read one message at a time,
+//! up to two UID FETCHes in flight on a session, and those cut by a budget asked for again
+//! alone.
 
-use super::{ImapSession, Wanted, drop_unsolicited, uid_set};
+use super::{ImapSession, Wanted, drop_unsolicited, search::done_of, search::read, uid_set};
 use crate::{
     mail::bounded_stream::{OVER_BUDGET_MARKER, OVERSIZE_MARKER},
     sync::error::SyncError,
 };
-use async_imap::types::Fetch;
-use futures_util::{TryStreamExt, stream::BoxStream};
+use async_imap::imap_proto::{AttributeValue, RequestId, Response};
 
 /// A whole message as fetched, or the fact that it was over the limit.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,14 +31,14 @@ pub async fn bodies(
     max_message_bytes: i64,
 ) -> Result<Vec<(i64, Body)>, SyncError> {
     let mut out = Vec::with_capacity(uids.len());
-    let again = {
-        let mut answers = Answers::ask(session, uids, declared_bytes, max_message_bytes).await?;
-        while let Some(answer) = answers.next().await? {
-            out.push(answer);
+    let mut answers = Answers::new(max_message_bytes);
+    answers.ask(session, uids, declared_bytes).await?;
+    while let Some(answer) = answers.next(session).await? {
+        if let Answer::Message(uid, body) = answer {
+            out.push((uid, body));
         }
-        answers.again
-    };
-    out.extend(asked_alone(session, &again, max_message_bytes).await?);
+    }
+    out.extend(asked_alone(session, &answers.again, max_message_bytes).await?);
     Ok(out)
 }
 
@@ -51,12 +51,13 @@ pub async fn asked_alone(
 ) -> Result<Vec<(i64, Body)>, SyncError> {
     let mut out = Vec::with_capacity(uids.len());
     for &uid in uids {
-        let mut answers = Answers::ask(session, &[uid], max_message_bytes, max_message_bytes)
-            .await?
-            .alone();
+        let mut answers = Answers::new(max_message_bytes).alone();
+        answers.ask(session, &[uid], max_message_bytes).await?;
         let mut got = None;
-        while let Some(answer) = answers.next().await? {
-            got = Some(answer);
+        while let Some(answer) = answers.next(session).await? {
+            if let Answer::Message(uid, body) = answer {
+                got = Some((uid, body));
+            }
         }
         // Cut again (the connection's own bound is lower): kept as too large.
         out.push(got.unwrap_or((uid, Body::TooLarge)));
@@ -64,45 +65,44 @@ pub async fn asked_alone(
     Ok(out)
 }
 
-/// The answer to one UID FETCH of whole messages, read message by message, so that a
-/// caller can hand batches on while the rest of the answer is still arriving.
-pub struct Answers<'a> {
-    stream: BoxStream<'a, Result<Fetch, async_imap::error::Error>>,
-    wanted: Wanted,
+/// UID FETCHes of whole messages on one session, read by hand, message by message, so
+/// that a caller can hand batches on while the rest is still arriving, and ask for the
+/// next fetch before the one before it is answered (a link's round trip is then not
+/// paid between them). The messages of fetches in flight may come in any order (a server
+/// may run pipelined commands side by side); each is known by its UID.
+pub struct Answers {
+    asked: Vec<Asked>,
     max_message: u64,
     /// Asked alone already: a cut by the budget is final.
     alone: bool,
-    /// Within the per-message limit but over what was left of the answer's budget: to be
-    /// asked for again alone ([`asked_alone`]) once this answer is read.
+    /// Within the per-message limit but over what was left of an answer's budget: to be
+    /// asked for again alone ([`asked_alone`]) once the answers are read.
     pub again: Vec<i64>,
 }
 
-impl<'a> Answers<'a> {
-    /// Sends the UID FETCH for `uids`; the answer may hold about twice `declared_bytes`
-    /// plus 1 MiB (and at most what the connection allows).
-    pub async fn ask(
-        session: &'a mut ImapSession,
-        uids: &[i64],
-        declared_bytes: i64,
-        max_message_bytes: i64,
-    ) -> Result<Answers<'a>, SyncError> {
-        let declared = u64::try_from(declared_bytes).unwrap_or(0);
-        let max_message = u64::try_from(max_message_bytes).unwrap_or(0);
-        drop_unsolicited(session);
-        session.get_mut().limit_next_command(
-            declared.saturating_mul(2).saturating_add(1 << 20),
-            max_message,
-        );
-        let stream = session
-            .uid_fetch(uid_set(uids), "(UID BODY.PEEK[])")
-            .await?;
-        Ok(Answers {
-            stream: Box::pin(stream),
-            wanted: Wanted::new(uids),
-            max_message,
+/// One UID FETCH in flight.
+struct Asked {
+    tag: RequestId,
+    wanted: Wanted,
+}
+
+/// What reading the answers gave.
+pub enum Answer {
+    /// A message asked for.
+    Message(i64, Body),
+    /// One of the fetches in flight has ended (all it will give was given).
+    Ended,
+}
+
+impl Answers {
+    /// No fetch yet; messages over `max_message_bytes` come as [`Body::TooLarge`].
+    pub fn new(max_message_bytes: i64) -> Answers {
+        Answers {
+            asked: Vec::new(),
+            max_message: u64::try_from(max_message_bytes).unwrap_or(0),
             alone: false,
             again: Vec::new(),
-        })
+        }
     }
 
     fn alone(mut self) -> Self {
@@ -110,28 +110,105 @@ impl<'a> Answers<'a> {
         self
     }
 
-    /// The next message asked for, or `None` at the answer's end.
-    pub async fn next(&mut self) -> Result<Option<(i64, Body)>, SyncError> {
-        while let Some(f) = self.stream.try_next().await? {
-            let Some(uid) = self.wanted.answer(&f, f.body().is_some()) else {
-                continue;
-            };
-            let body = match f.body() {
-                Some(OVER_BUDGET_MARKER) if !self.alone => {
-                    self.again.push(uid);
-                    continue;
-                }
-                Some(b)
-                    if b == OVERSIZE_MARKER
-                        || b == OVER_BUDGET_MARKER
-                        || b.len() as u64 > self.max_message =>
-                {
-                    Body::TooLarge
-                }
-                b => Body::Kept(b.unwrap_or_default().to_vec()),
-            };
-            return Ok(Some((uid, body)));
+    /// Fetches in flight (sent, their tagged answer not yet read).
+    pub fn in_flight(&self) -> usize {
+        self.asked.len()
+    }
+
+    /// Sends the UID FETCH for `uids`; its answer may hold about twice `declared_bytes`
+    /// plus 1 MiB (and at most what the connection allows). Sent while another fetch is in
+    /// flight, its budget adds to what is left of that one's
+    /// ([`BoundedStream::limit_next_command_beside`](crate::mail::bounded_stream::BoundedStream::limit_next_command_beside)).
+    pub async fn ask(
+        &mut self,
+        session: &mut ImapSession,
+        uids: &[i64],
+        declared_bytes: i64,
+    ) -> Result<(), SyncError> {
+        let declared = u64::try_from(declared_bytes).unwrap_or(0);
+        let budget = declared.saturating_mul(2).saturating_add(1 << 20);
+        let stream = session.get_mut();
+        if self.asked.is_empty() {
+            stream.limit_next_command(budget, self.max_message);
+        } else {
+            stream.limit_next_command_beside(budget, self.max_message);
+        }
+        if self.asked.is_empty() {
+            drop_unsolicited(session);
+        }
+        let tag = session
+            .run_command(format!("UID FETCH {} (UID BODY.PEEK[])", uid_set(uids)))
+            .await?;
+        self.asked.push(Asked {
+            tag,
+            wanted: Wanted::new(uids),
+        });
+        Ok(())
+    }
+
+    /// The next message asked for, or [`Answer::Ended`] when a fetch has ended; `None`
+    /// when none is in flight. A fetch the server refused is the error.
+    pub async fn next(&mut self, session: &mut ImapSession) -> Result<Option<Answer>, SyncError> {
+        while !self.asked.is_empty() {
+            let mut got = None;
+            read(session, |response| got = self.take(response)).await?;
+            if let Some(answer) = got.transpose()? {
+                return Ok(Some(answer));
+            }
         }
         Ok(None)
     }
+
+    /// What `response` answers of the fetches in flight, if anything.
+    fn take(&mut self, response: &Response<'_>) -> Option<Result<Answer, SyncError>> {
+        let Response::Fetch(_, attributes) = response else {
+            let ended = self
+                .asked
+                .iter()
+                .position(|a| done_of(response, &a.tag).is_some())?;
+            let asked = self.asked.remove(ended);
+            return Some(done_of(response, &asked.tag)?.map(|()| Answer::Ended));
+        };
+        let (uid, body) = uid_and_body(attributes);
+        let uid = self
+            .asked
+            .iter_mut()
+            .find_map(|a| a.wanted.answer_uid(uid, body.is_some()))?;
+        let body = match body {
+            Some(OVER_BUDGET_MARKER) if !self.alone => {
+                self.again.push(uid);
+                return None;
+            }
+            Some(b)
+                if b == OVERSIZE_MARKER
+                    || b == OVER_BUDGET_MARKER
+                    || b.len() as u64 > self.max_message =>
+            {
+                Body::TooLarge
+            }
+            b => Body::Kept(b.unwrap_or_default().to_vec()),
+        };
+        Some(Ok(Answer::Message(uid, body)))
+    }
+}
+
+/// The UID and whole message of a FETCH answer (`BODY[]`, or `RFC822` as some servers
+/// name it), as async-imap's `Fetch` reads them.
+fn uid_and_body<'a>(attributes: &'a [AttributeValue<'_>]) -> (Option<u32>, Option<&'a [u8]>) {
+    let (mut uid, mut body) = (None, None);
+    for attribute in attributes {
+        match attribute {
+            AttributeValue::Uid(n) => uid = Some(*n),
+            AttributeValue::BodySection {
+                section: None,
+                data: Some(data),
+                ..
+            }
+            | AttributeValue::Rfc822(Some(data)) => {
+                body.get_or_insert(data.as_ref());
+            }
+            _ => {}
+        }
+    }
+    (uid, body)
 }
