@@ -289,3 +289,26 @@ async fn a_first_search_by_numbers_covers_the_folder_with_what_follows_it() {
         assert!(captured.text()[before..].contains(unknown), "{}", t.backend);
     }
 }
+
+#[tokio::test]
+async fn a_folders_other_search_ranges_are_asked_for_at_once() {
+    // Each search of a UID range after the first answered only once the next command has
+    // come, unless it is of the oldest range: a run that waited for each answer before it
+    // asked for the next range would wait out its command timeout.
+    let s = stack();
+    for t in common::databases().await {
+        let b = t.backend;
+        let behaviour = Behaviour {
+            late_pipelined: true,
+            ..Behaviour::default()
+        };
+        let (fake, id, mut engine) = thirty(&t, &s, behaviour).await;
+        engine.limits.search_range = 5;
+        engine.limits.command_timeout = Duration::from_secs(3);
+        assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced, "{b}");
+        let expected = ["26:*", "21:25", "16:20", "11:15", "6:10", "1:5"]
+            .map(|range| format!("UID SEARCH UID {range}"));
+        assert_eq!(searches(&fake, 4), expected, "{b}: newest first, each once");
+        crate::sync_round_trips::every_message_once_stored(&t, id, 30).await;
+    }
+}

@@ -57,19 +57,19 @@ async fn the_next_fetch_of_bodies_is_asked_before_the_one_before_is_answered() {
     bodies_in_fetches_of_eight_batches(true).await;
 }
 
-async fn bodies_in_fetches_of_eight_batches(late_bodies: bool) {
+async fn bodies_in_fetches_of_eight_batches(late_pipelined: bool) {
     let s = stack();
     for t in common::databases().await {
         let b = t.backend;
         let st = state(t.db.clone(), &s);
         let behaviour = Behaviour {
             messages: 2000,
-            late_bodies,
+            late_pipelined,
             ..Behaviour::default()
         };
         let (fake, id, mut engine) = on_fake(&st, &s, behaviour).await;
         engine.limits.body_batch = 50;
-        if late_bodies {
+        if late_pipelined {
             engine.limits.command_timeout = Duration::from_secs(10);
         }
         assert_eq!(engine.limits.batches_per_fetch, 8, "the default");

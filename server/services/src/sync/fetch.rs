@@ -32,7 +32,8 @@ pub use bodies::{Answer, Answers, Body, asked_alone, bodies};
 pub use examined::{enabled, examine_lines, examined};
 pub use flags::flags;
 pub use search::{
-    range_start, search, search_range, search_with_flags, search_with_newest, uid_search,
+    range_start, search, search_in_ranges, search_range, search_with_flags, search_with_newest,
+    uid_search,
 };
 pub use sets::{MAX_SET_CHARS, in_short_sets};
 use wanted::Wanted;

@@ -108,10 +108,11 @@ pub struct Behaviour {
     /// EXAMINE is answered only once the next command has arrived: a client that waits
     /// for that answer before sending anything else waits forever.
     pub late_examine: bool,
-    /// A whole-message FETCH that comes right after another and does not ask for UID 1 (the
-    /// oldest, asked last) is answered to its end only once the next command has arrived:
-    /// a client that waits for each fetch's answer before it asks the next waits forever.
-    pub late_bodies: bool,
+    /// A whole-message FETCH, or a UID SEARCH of a UID range, that comes right after
+    /// another of its kind and does not ask for UID 1 (the oldest, asked last) is answered
+    /// to its end only once the next command has arrived: a client that waits for each
+    /// answer before it sends the next command waits forever.
+    pub late_pipelined: bool,
     /// Every UID SEARCH's answer is preceded by `* 1 EXPUNGE`, the folder left as it is:
     /// what a client makes of being told its messages were renumbered.
     pub expunge_on_search: bool,
@@ -151,7 +152,7 @@ impl Default for Behaviour {
             inbox_status: None,
             silent_status: false,
             late_examine: false,
-            late_bodies: false,
+            late_pipelined: false,
             expunge_on_search: false,
         }
     }

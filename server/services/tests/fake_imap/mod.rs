@@ -25,7 +25,7 @@ mod behaviour;
 mod words;
 
 pub use behaviour::{Behaviour, Bodies};
-use words::{flags_only, header, section_of, uids_of, word};
+use words::{flags_only, flood, header, section_of, uids_of, word};
 
 pub struct FakeImap {
     pub port: u16,
@@ -137,8 +137,9 @@ where
     // A LOGIN's answer held back until the next command ([`Behaviour::late_login`]).
     let mut held_login: Option<String> = None;
     // An answer held back until the next command ([`Behaviour::late_changedsince`],
-    // [`Behaviour::late_bodies`]), and whether the last command was a whole-message FETCH.
-    let (mut held_answer, mut after_bodies): (Option<String>, bool) = (None, false);
+    // [`Behaviour::late_pipelined`]), and the kind of the last command (a whole-message
+    // FETCH, a UID SEARCH, or another).
+    let (mut held_answer, mut last_kind): (Option<String>, u8) = (None, 0);
     // An EXAMINE's answer held back until the next command ([`Behaviour::late_examine`]).
     let mut held_examine: Option<Vec<u8>> = None;
     // The first SEARCH's answer, held back until the next command has been answered
@@ -157,7 +158,13 @@ where
         let upper = rest.to_ascii_uppercase();
         log.lock().unwrap().push(rest.clone());
         let command = upper.split(' ').next().unwrap_or("");
-        let bodies_before = std::mem::replace(&mut after_bodies, upper.contains("BODY.PEEK[]"));
+        let kind = match () {
+            _ if upper.contains("BODY.PEEK[]") => 1,
+            _ if upper.starts_with("UID SEARCH") => 2,
+            _ => 0,
+        };
+        let before = std::mem::replace(&mut last_kind, kind);
+        let late = b.late_pipelined && kind > 0 && before == kind;
         for held in [held_login.take(), held_answer.take()]
             .into_iter()
             .flatten()
@@ -246,7 +253,13 @@ where
                     held_search = Some(answer);
                     continue;
                 }
-                write.write_all(answer.as_bytes()).await?;
+                match late
+                    && upper.starts_with("UID SEARCH UID ")
+                    && !word(&rest, 3).starts_with("1:")
+                {
+                    true => held_answer = Some(answer),
+                    false => write.write_all(answer.as_bytes()).await?,
+                }
             }
             "UID" | "FETCH" if upper.contains("BODY.PEEK[HEADER") => {
                 // The section asked for, named back as a server does (`HEADER` or
@@ -300,7 +313,7 @@ where
                         write.write_all(part.as_bytes()).await?;
                     }
                     let done = format!("{tag} OK done\r\n");
-                    match b.late_bodies && bodies_before && !uids.contains(&1) {
+                    match late && !uids.contains(&1) {
                         true => held_answer = Some(done),
                         false => write.write_all(done.as_bytes()).await?,
                     }
@@ -375,21 +388,4 @@ where
         }
         write.flush().await?;
     }
-}
-
-/// `bytes` of text in 64 KiB writes (never held whole).
-async fn flood<W: AsyncWrite + Unpin>(
-    write: &mut W,
-    bytes: usize,
-    sent: &AtomicU64,
-) -> std::io::Result<()> {
-    let chunk = vec![b'x'; 64 * 1024];
-    let mut left = bytes;
-    while left > 0 {
-        let n = left.min(chunk.len());
-        write.write_all(&chunk[..n]).await?;
-        sent.fetch_add(n as u64, Ordering::SeqCst);
-        left -= n;
-    }
-    Ok(())
 }

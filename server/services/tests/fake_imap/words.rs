@@ -2,6 +2,8 @@
 //! words and sets.
 
 use chrono::{Duration as Days, Utc};
+use std::sync::atomic::{AtomicU64, Ordering};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 /// A FETCH answer of `uid` with its (empty) flags and nothing else.
 pub(super) fn flags_only(uid: u32) -> String {
@@ -48,4 +50,21 @@ pub(super) fn uids_of(set: &str, max: u32) -> Vec<u32> {
     }
     uids.retain(|u| (1..=max).contains(u));
     uids
+}
+
+/// `bytes` of text in 64 KiB writes (never held whole).
+pub(super) async fn flood<W: AsyncWrite + Unpin>(
+    write: &mut W,
+    bytes: usize,
+    sent: &AtomicU64,
+) -> std::io::Result<()> {
+    let chunk = vec![b'x'; 64 * 1024];
+    let mut left = bytes;
+    while left > 0 {
+        let n = left.min(chunk.len());
+        write.write_all(&chunk[..n]).await?;
+        sent.fetch_add(n as u64, Ordering::SeqCst);
+        left -= n;
+    }
+    Ok(())
 }
