@@ -51,9 +51,10 @@ async fn one_fetch_asks_for_eight_batches_of_bodies() {
 
 #[tokio::test]
 async fn the_next_fetch_of_bodies_is_asked_before_the_one_before_is_answered() {
-    // Each body fetch after the first of a pass answered to its end only once the next
-    // command has come: a run that waited for each answer before asking the next would
-    // wait out its command timeout.
+    // Each body fetch after the first of a pass, and the FETCH of flags, dates and sizes
+    // of the rest of the new mail, answered to its end only once the next command has
+    // come: a run that waited for each answer before asking the next (or asked for that
+    // FETCH after the newest rows' bodies) would wait out its command timeout.
     bodies_in_fetches_of_eight_batches(true).await;
 }
 

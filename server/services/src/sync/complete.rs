@@ -38,25 +38,36 @@ pub struct Rest<'a> {
     pub tally: Tally,
 }
 
+/// The parts the rest of the new mail is fetched in, newest first: [`META_CHUNK`] UIDs,
+/// each a FETCH of flags, dates and sizes, then its bodies.
+pub fn parts(uids: &[i64]) -> impl Iterator<Item = &[i64]> {
+    uids.chunks(META_CHUNK)
+        .flat_map(|chunk| fetch::in_short_sets(chunk, |u| *u))
+}
+
 impl Rest<'_> {
-    /// Stores the messages of `uids` (newest first) as complete rows.
+    /// Stores the messages of `uids` (newest first) as complete rows. Where the first
+    /// part's flags, dates and sizes were asked for ahead on `answers`
+    /// ([`fetch::Answers::ask_meta`]), its answer is taken from there.
     pub async fn store(
         &mut self,
-        session: &mut ImapSession,
+        (session, answers): (&mut ImapSession, &mut fetch::Answers),
         uids: &[i64],
     ) -> Result<(), SyncError> {
-        let parts = uids
-            .chunks(META_CHUNK)
-            .flat_map(|chunk| fetch::in_short_sets(chunk, |u| *u));
-        for part in parts {
-            let mut metas = timed(self.limits.command_timeout, fetch::meta(session, part)).await?;
+        let mut ahead = answers.meta_asked();
+        for part in parts(uids) {
+            let t = self.limits.command_timeout;
+            let mut metas = match std::mem::take(&mut ahead) {
+                true => timed(t, answers.metas(session)).await?,
+                false => timed(t, fetch::meta(session, part)).await?,
+            };
             metas.sort_unstable_by_key(|m| std::cmp::Reverse(m.uid));
             let (too_large, wanted): (Vec<Meta>, Vec<Meta>) = metas
                 .into_iter()
                 .partition(|m| m.size > self.limits.max_message_bytes);
             self.headers_only(session, &too_large, NewBody::TooLarge)
                 .await?;
-            self.whole(session, wanted).await?;
+            self.whole((session, answers), wanted).await?;
         }
         Ok(())
     }
@@ -65,7 +76,7 @@ impl Rest<'_> {
     /// the quota has no room for and what was over the limit on the wire get header rows.
     async fn whole(
         &mut self,
-        session: &mut ImapSession,
+        (session, answers): (&mut ImapSession, &mut fetch::Answers),
         wanted: Vec<Meta>,
     ) -> Result<(), SyncError> {
         let by_uid: HashMap<i64, Meta> = wanted.iter().map(|m| (m.uid, *m)).collect();
@@ -79,7 +90,7 @@ impl Rest<'_> {
             .collect();
         let (db, key, quota) = (self.db, self.key, self.quota);
         let left = pipeline::fetch_whole(
-            session,
+            (&mut *session, &mut *answers),
             db,
             key,
             self.limits,

@@ -28,7 +28,7 @@ mod sets;
 mod wanted;
 
 pub use ahead::{Ahead, Asked, asked};
-pub use bodies::{Answer, Answers, Body, asked_alone, bodies};
+pub use bodies::{Answer, Answers, Body, bodies};
 pub use examined::{enabled, examine_lines, examined};
 pub use flags::flags;
 pub use search::{

@@ -4,7 +4,7 @@
 
 pub use super::fetch_bounds::FetchBounds;
 use super::{
-    complete::{Rest, on_every_core, timed},
+    complete::{self, Rest, on_every_core, timed},
     error::SyncError,
     fetch::{self, Body, FolderState, ImapSession},
     log_in::Examined,
@@ -259,7 +259,14 @@ pub async fn body_pass(
             return Ok(());
         }
     }
+    let mut answers = fetch::Answers::new(limits.max_message_bytes);
     if !pending.is_empty() {
+        // The rest's first flags, dates and sizes go ahead of these bodies: a round trip
+        // of the link less between them.
+        if let Some(first) = complete::parts(&pass.rest).next() {
+            timed(limits.command_timeout, answers.ask_meta(session, first)).await?;
+        }
+        let session = (&mut *session, &mut answers);
         counts = pending_bodies(session, db, key, pending, limits, quota, counts).await?;
     }
     let mut all_stored = true;
@@ -276,7 +283,7 @@ pub async fn body_pass(
                 new_rows: true,
             },
         };
-        rest.store(session, &pass.rest).await?;
+        rest.store((session, &mut answers), &pass.rest).await?;
         counts = rest.tally.counts;
         all_stored = counts.headers_done - before >= pass.rest.len() as i64;
     }
@@ -293,7 +300,7 @@ pub async fn body_pass(
 
 /// Bodies of rows the header pass stored, in byte-bounded batches.
 async fn pending_bodies(
-    session: &mut ImapSession,
+    session: (&mut ImapSession, &mut fetch::Answers),
     db: &DatabaseConnection,
     key: FolderKey,
     pending: Vec<Pending>,

@@ -80,7 +80,7 @@ impl Tally {
 /// bodies could make it.
 #[allow(clippy::too_many_arguments)]
 pub async fn fetch_whole(
-    session: &mut ImapSession,
+    (session, answers): (&mut ImapSession, &mut fetch::Answers),
     db: &DatabaseConnection,
     key: FolderKey,
     limits: &FetchBounds,
@@ -94,8 +94,6 @@ pub async fn fetch_whole(
     let mut in_store = InStore::default();
     let all = fetches(wanted, limits);
     let mut next = all.iter().enumerate().filter(|(_, f)| !f.is_empty());
-    let max = limits.max_message_bytes;
-    let mut answers = fetch::Answers::new(max);
     let mut by_uid: HashMap<i64, Pending> = HashMap::new();
     let mut batch = Batch::default();
     // Each batch's download is bounded as a command of its own was.
@@ -137,10 +135,7 @@ pub async fn fetch_whole(
         let Some(p) = by_uid.remove(&uid) else {
             continue;
         };
-        let one = [uid];
-        let alone = fetch::asked_alone(session, &one, max);
-        let body = timed(limits.command_timeout, alone).await?.pop();
-        let body = body.map_or(Body::TooLarge, |(_, body)| body);
+        let body = timed(limits.command_timeout, answers.alone(session, uid)).await?;
         in_store
             .add(&mut batch, (p, body), limits, (&store, tally, &mut left))
             .await?;

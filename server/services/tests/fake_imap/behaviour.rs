@@ -111,7 +111,9 @@ pub struct Behaviour {
     /// A whole-message FETCH, or a UID SEARCH of a UID range, that comes right after
     /// another of its kind and does not ask for UID 1 (the oldest, asked last) is answered
     /// to its end only once the next command has arrived: a client that waits for each
-    /// answer before it sends the next command waits forever.
+    /// answer before it sends the next command waits forever. So is every FETCH of flags,
+    /// dates and sizes (a client sends the first of the rest of the new mail ahead of the
+    /// bodies of its newest rows).
     pub late_pipelined: bool,
     /// Every UID SEARCH's answer is preceded by `* 1 EXPUNGE`, the folder left as it is:
     /// what a client makes of being told its messages were renumbered.

@@ -336,18 +336,20 @@ where
             },
             "UID" if upper.contains("INTERNALDATE") => {
                 // UID FETCH … (UID FLAGS INTERNALDATE RFC822.SIZE)
+                let mut answer = String::new();
                 for uid in uids_of(word(&rest, 2), b.messages) {
-                    let part = format!(
+                    answer.push_str(&format!(
                         "* {uid} FETCH (UID {uid} FLAGS () INTERNALDATE \"{date}\" RFC822.SIZE {size})\r\n",
                         date = (Utc::now() - Days::minutes(i64::from(uid)))
                             .format("%d-%b-%Y %H:%M:%S +0000"),
                         size = b.declared_size,
-                    );
-                    write.write_all(part.as_bytes()).await?;
+                    ));
                 }
-                write
-                    .write_all(format!("{tag} OK done\r\n").as_bytes())
-                    .await?;
+                answer.push_str(&format!("{tag} OK done\r\n"));
+                match b.late_pipelined {
+                    true => held_answer = Some(answer),
+                    false => write.write_all(answer.as_bytes()).await?,
+                }
             }
             "UID"
                 if b.refuse_flags.load(Ordering::SeqCst)

@@ -1,8 +1,11 @@
 //! Whole messages (`BODY.PEEK[]`) in byte-bounded answers, read one message at a time,
-//! up to two UID FETCHes in flight on a session, and those cut by a budget asked for again
-//! alone.
+//! up to two UID FETCHes in flight on a session, those cut by a budget asked for again
+//! alone, and a FETCH of flags, dates and sizes that may go ahead of them.
 
-use super::{ImapSession, Wanted, drop_unsolicited, search::done_of, search::read, uid_set};
+use super::{
+    ImapSession, Meta, Wanted, drop_unsolicited, new_headers::meta_of, search::done_of,
+    search::read, uid_set,
+};
 use crate::{
     mail::bounded_stream::{OVER_BUDGET_MARKER, OVERSIZE_MARKER},
     sync::error::SyncError,
@@ -38,29 +41,8 @@ pub async fn bodies(
             out.push((uid, body));
         }
     }
-    out.extend(asked_alone(session, &answers.again, max_message_bytes).await?);
-    Ok(out)
-}
-
-/// Each of `uids` asked for alone, with room for the largest message allowed (those cut
-/// by a shared answer's budget); cut again, it is kept as too large.
-pub async fn asked_alone(
-    session: &mut ImapSession,
-    uids: &[i64],
-    max_message_bytes: i64,
-) -> Result<Vec<(i64, Body)>, SyncError> {
-    let mut out = Vec::with_capacity(uids.len());
-    for &uid in uids {
-        let mut answers = Answers::new(max_message_bytes).alone();
-        answers.ask(session, &[uid], max_message_bytes).await?;
-        let mut got = None;
-        while let Some(answer) = answers.next(session).await? {
-            if let Answer::Message(uid, body) = answer {
-                got = Some((uid, body));
-            }
-        }
-        // Cut again (the connection's own bound is lower): kept as too large.
-        out.push(got.unwrap_or((uid, Body::TooLarge)));
+    for uid in std::mem::take(&mut answers.again) {
+        out.push((uid, answers.alone(session, uid).await?));
     }
     Ok(out)
 }
@@ -69,21 +51,33 @@ pub async fn asked_alone(
 /// that a caller can hand batches on while the rest is still arriving, and ask for the
 /// next fetch before the one before it is answered (a link's round trip is then not
 /// paid between them). The messages of fetches in flight may come in any order (a server
-/// may run pipelined commands side by side); each is known by its UID.
+/// may run pipelined commands side by side); each is known by its UID. A FETCH of flags,
+/// dates and sizes may go ahead of them ([`Answers::ask_meta`]), its answer read with
+/// theirs.
 pub struct Answers {
     asked: Vec<Asked>,
+    meta: Option<MetaAsked>,
     max_message: u64,
-    /// Asked alone already: a cut by the budget is final.
-    alone: bool,
     /// Within the per-message limit but over what was left of an answer's budget: to be
-    /// asked for again alone ([`asked_alone`]) once the answers are read.
+    /// asked for again alone ([`Answers::alone`]) once the answers are read.
     pub again: Vec<i64>,
 }
 
-/// One UID FETCH in flight.
+/// One UID FETCH of whole messages in flight.
 struct Asked {
     tag: RequestId,
     wanted: Wanted,
+    /// Of one message cut by a shared answer's budget: a cut by the budget is final.
+    alone: bool,
+}
+
+/// The FETCH of flags, dates and sizes sent ahead: what it answered so far, and its
+/// tagged status once read.
+struct MetaAsked {
+    tag: RequestId,
+    wanted: Wanted,
+    metas: Vec<Meta>,
+    status: Option<Result<(), SyncError>>,
 }
 
 /// What reading the answers gave.
@@ -99,18 +93,13 @@ impl Answers {
     pub fn new(max_message_bytes: i64) -> Answers {
         Answers {
             asked: Vec::new(),
+            meta: None,
             max_message: u64::try_from(max_message_bytes).unwrap_or(0),
-            alone: false,
             again: Vec::new(),
         }
     }
 
-    fn alone(mut self) -> Self {
-        self.alone = true;
-        self
-    }
-
-    /// Fetches in flight (sent, their tagged answer not yet read).
+    /// Fetches of whole messages in flight (sent, their tagged answer not yet read).
     pub fn in_flight(&self) -> usize {
         self.asked.len()
     }
@@ -127,23 +116,105 @@ impl Answers {
     ) -> Result<(), SyncError> {
         let declared = u64::try_from(declared_bytes).unwrap_or(0);
         let budget = declared.saturating_mul(2).saturating_add(1 << 20);
-        let stream = session.get_mut();
-        if self.asked.is_empty() {
-            stream.limit_next_command(budget, self.max_message);
-        } else {
-            stream.limit_next_command_beside(budget, self.max_message);
-        }
-        if self.asked.is_empty() {
-            drop_unsolicited(session);
-        }
-        let tag = session
-            .run_command(format!("UID FETCH {} (UID BODY.PEEK[])", uid_set(uids)))
+        let items = "(UID BODY.PEEK[])";
+        let tag = self
+            .send(session, uids, items, (budget, self.max_message))
             .await?;
         self.asked.push(Asked {
             tag,
             wanted: Wanted::new(uids),
+            alone: false,
         });
         Ok(())
+    }
+
+    /// `uid` (cut by a shared answer's budget) asked for alone, with room for the largest
+    /// message allowed, and read; cut again (the connection's own bound is lower), it is
+    /// kept as too large. Asked once no other fetch of whole messages is in flight (their
+    /// answers would be read here and dropped).
+    pub async fn alone(&mut self, session: &mut ImapSession, uid: i64) -> Result<Body, SyncError> {
+        debug_assert!(self.asked.is_empty(), "asked alone beside other fetches");
+        let max = self.max_message;
+        let budget = max.saturating_mul(2).saturating_add(1 << 20);
+        let items = "(UID BODY.PEEK[])";
+        let tag = self.send(session, &[uid], items, (budget, max)).await?;
+        self.asked.push(Asked {
+            tag,
+            wanted: Wanted::new(&[uid]),
+            alone: true,
+        });
+        let mut got = Body::TooLarge;
+        while let Some(answer) = self.next(session).await? {
+            if let Answer::Message(_, body) = answer {
+                got = body;
+            }
+        }
+        Ok(got)
+    }
+
+    /// Sends a FETCH of flags, dates and sizes of `uids` (about a hundred bytes of answer
+    /// each), read with the answers to fetches of whole messages and taken with
+    /// [`Answers::metas`]: it goes ahead of them instead of a round trip before them.
+    pub async fn ask_meta(
+        &mut self,
+        session: &mut ImapSession,
+        uids: &[i64],
+    ) -> Result<(), SyncError> {
+        let budget = (uids.len() as u64)
+            .saturating_mul(128)
+            .saturating_add(1 << 20);
+        let items = "(UID FLAGS INTERNALDATE RFC822.SIZE)";
+        let tag = self.send(session, uids, items, (budget, 64 << 10)).await?;
+        self.meta = Some(MetaAsked {
+            tag,
+            wanted: Wanted::new(uids),
+            metas: Vec::with_capacity(uids.len()),
+            status: None,
+        });
+        Ok(())
+    }
+
+    /// Whether a FETCH of flags, dates and sizes was asked for and not yet taken.
+    pub fn meta_asked(&self) -> bool {
+        self.meta.is_some()
+    }
+
+    /// The answer to [`Answers::ask_meta`] (none if nothing was asked), read to its end
+    /// once no fetch of whole messages is in flight (their answers would be read here and
+    /// dropped). A refusal is the error.
+    pub async fn metas(&mut self, session: &mut ImapSession) -> Result<Vec<Meta>, SyncError> {
+        debug_assert!(self.asked.is_empty(), "metas read beside fetches of bodies");
+        while self.meta.as_ref().is_some_and(|m| m.status.is_none()) {
+            read(session, |response| {
+                self.take(response);
+            })
+            .await?;
+        }
+        let Some(meta) = self.meta.take() else {
+            return Ok(Vec::new());
+        };
+        meta.status.unwrap_or(Ok(()))?;
+        Ok(meta.metas)
+    }
+
+    /// Sends `UID FETCH <uids> items`, its answer bounded by `(bytes, literal bytes)`
+    /// beside what is left of the answers in flight.
+    async fn send(
+        &mut self,
+        session: &mut ImapSession,
+        uids: &[i64],
+        items: &str,
+        (budget, literal): (u64, u64),
+    ) -> Result<RequestId, SyncError> {
+        let stream = session.get_mut();
+        if self.asked.is_empty() && self.meta.is_none() {
+            stream.limit_next_command(budget, literal);
+            drop_unsolicited(session);
+        } else {
+            stream.limit_next_command_beside(budget, literal);
+        }
+        let command = format!("UID FETCH {} {items}", uid_set(uids));
+        Ok(session.run_command(command).await?)
     }
 
     /// The next message asked for, or [`Answer::Ended`] when a fetch has ended; `None`
@@ -162,6 +233,12 @@ impl Answers {
     /// What `response` answers of the fetches in flight, if anything.
     fn take(&mut self, response: &Response<'_>) -> Option<Result<Answer, SyncError>> {
         let Response::Fetch(_, attributes) = response else {
+            if let Some(meta) = self.meta.as_mut().filter(|m| m.status.is_none())
+                && let Some(status) = done_of(response, &meta.tag)
+            {
+                meta.status = Some(status);
+                return None;
+            }
             let ended = self
                 .asked
                 .iter()
@@ -170,12 +247,20 @@ impl Answers {
             return Some(done_of(response, &asked.tag)?.map(|()| Answer::Ended));
         };
         let (uid, body) = uid_and_body(attributes);
-        let uid = self
-            .asked
-            .iter_mut()
-            .find_map(|a| a.wanted.answer_uid(uid, body.is_some()))?;
+        let Some((uid, alone)) = self.asked.iter_mut().find_map(|a| {
+            let uid = a.wanted.answer_uid(uid.map(i64::from), body.is_some())?;
+            Some((uid, a.alone))
+        }) else {
+            if let Some(meta) = self.meta.as_mut()
+                && let Some((found, told)) = meta_of(attributes)
+                && meta.wanted.answer_uid(Some(found.uid), told).is_some()
+            {
+                meta.metas.push(found);
+            }
+            return None;
+        };
         let body = match body {
-            Some(OVER_BUDGET_MARKER) if !self.alone => {
+            Some(OVER_BUDGET_MARKER) if !alone => {
                 self.again.push(uid);
                 return None;
             }

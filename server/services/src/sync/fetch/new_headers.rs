@@ -2,7 +2,7 @@
 //! and changed flags (`search_with_flags`): read by hand, since their answers come beside
 //! the other two commands' answers.
 
-use super::{row_of, search::done_of, stored_header};
+use super::{Meta, row_of, search::done_of, stored_header};
 use crate::mail::bounded_stream::OVER_BUDGET_MARKER;
 use crate::sync::{error::SyncError, store::HeaderRow};
 use async_imap::{
@@ -104,7 +104,33 @@ pub(super) fn answers_headers(response: &Response<'_>) -> bool {
 /// that fit what was left of the answer's budget (those cut by it are left to the header
 /// pass's own batches, which have a budget of their own).
 fn header_row(attributes: &[AttributeValue<'_>], max: u64) -> Option<HeaderRow> {
-    let (mut uid, mut header, mut flags) = (None, None, super::Flags::default());
+    let header = attributes.iter().find_map(|attribute| match attribute {
+        AttributeValue::BodySection {
+            section: Some(SectionPath::Full(MessageSection::Header)),
+            data: Some(data),
+            ..
+        }
+        | AttributeValue::Rfc822Header(Some(data)) => Some(data.as_ref()),
+        _ => None,
+    })?;
+    let (meta, _) = meta_of(attributes)?;
+    if header == OVER_BUDGET_MARKER || header.len() as u64 > max {
+        return None;
+    }
+    let Meta {
+        uid,
+        flags,
+        received_at,
+        size,
+    } = meta;
+    Some(row_of(uid, flags, received_at, size, stored_header(header)))
+}
+
+/// The UID, flags, date and size a FETCH answer read by hand tells (none without a UID),
+/// and whether it told a date or a size: what a FETCH of them asks for, not another
+/// client's flag change.
+pub(super) fn meta_of(attributes: &[AttributeValue<'_>]) -> Option<(Meta, bool)> {
+    let (mut uid, mut flags, mut told) = (None, super::Flags::default(), false);
     let (mut received_at, mut size) = (DateTime::<Utc>::UNIX_EPOCH, 0);
     for attribute in attributes {
         match attribute {
@@ -113,25 +139,25 @@ fn header_row(attributes: &[AttributeValue<'_>], max: u64) -> Option<HeaderRow> 
                 flags = super::flags_from(names.iter().map(|n| Flag::from(n.as_ref())));
             }
             AttributeValue::InternalDate(date) => {
+                told = true;
                 if let Ok(date) = DateTime::parse_from_str(date, DATE_TIME_FORMAT) {
                     received_at = date.with_timezone(&Utc);
                 }
             }
-            AttributeValue::Rfc822Size(n) => size = i64::from(*n),
-            AttributeValue::BodySection {
-                section: Some(SectionPath::Full(MessageSection::Header)),
-                data: Some(data),
-                ..
+            AttributeValue::Rfc822Size(n) => {
+                told = true;
+                size = i64::from(*n);
             }
-            | AttributeValue::Rfc822Header(Some(data)) => header = Some(data.as_ref()),
             _ => {}
         }
     }
-    let (uid, header) = (uid?, header?);
-    if header == OVER_BUDGET_MARKER || header.len() as u64 > max {
-        return None;
-    }
-    Some(row_of(uid, flags, received_at, size, stored_header(header)))
+    let meta = Meta {
+        uid: uid?,
+        flags,
+        received_at,
+        size,
+    };
+    Some((meta, told))
 }
 
 #[cfg(test)]

@@ -22,12 +22,12 @@ impl Wanted {
     /// The UID `fetch` answers, if it is one still open and `has_items` (it carries what
     /// was asked for).
     pub(super) fn answer(&mut self, fetch: &Fetch, has_items: bool) -> Option<i64> {
-        self.answer_uid(fetch.uid, has_items)
+        self.answer_uid(fetch.uid.map(i64::from), has_items)
     }
 
     /// The same for an answer read by hand: its UID, if it told one.
-    pub(super) fn answer_uid(&mut self, uid: Option<u32>, has_items: bool) -> Option<i64> {
-        let uid = i64::from(uid?);
+    pub(super) fn answer_uid(&mut self, uid: Option<i64>, has_items: bool) -> Option<i64> {
+        let uid = uid?;
         (has_items && self.open.remove(&uid)).then_some(uid)
     }
 
