@@ -175,3 +175,33 @@ async fn the_search_every_other_path_uses_reads_a_refusal_as_an_error() {
     assert!(matches!(refused, Err(SyncError::Refused(_))), "{refused:?}");
     session.logout().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_refused_fetch_of_bodies_leaves_its_messages_for_the_next_run() {
+    let s = stack();
+    for t in common::databases().await {
+        let b = t.backend;
+        let st = state(t.db.clone(), &s);
+        // 2,000 messages, the rest in fetches of 400 bodies, two in flight: the second
+        // (UIDs 1,101–1,500) refused, as a server may refuse one naming a message another
+        // session expunged (RFC 2180 §4.1).
+        let behaviour = Behaviour {
+            messages: 2000,
+            ..Behaviour::default()
+        };
+        behaviour.refused_bodies.store(1200, Ordering::SeqCst);
+        let refused = behaviour.refused_bodies.clone();
+        let (_fake, id, mut engine) = crate::sync_round_trips::on_fake(&st, &s, behaviour).await;
+        engine.limits.body_batch = 50;
+        assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced, "{b}");
+        let stored = rows(&t.db, id).await;
+        assert_eq!(stored.len(), 1600, "{b}: all but the refused fetch's, once");
+        assert!(
+            stored.iter().all(|r| !(1101..=1500).contains(&r.uid)),
+            "{b}"
+        );
+        refused.store(0, Ordering::SeqCst);
+        assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced, "{b}");
+        crate::sync_round_trips::every_message_once_stored(&t, id, 2000).await;
+    }
+}

@@ -18,6 +18,11 @@
 //!   except while the server confirmed IDLE (RFC 2177 allows 29 minutes of silence;
 //!   the IDLE round has its own bound).
 //!
+//! A command sent while the answers before it are still coming (a pipelined FETCH) shares
+//! one budget with them: what is left of theirs plus its own, at most the sum of the
+//! budgets still in flight and `max_pipelined_bytes`
+//! ([`BoundedStream::limit_next_command_beside`]).
+//!
 //! Literal announcements are recognised exactly as IMAP defines them (`{digits}` right
 //! before CRLF, outside literals; quoted strings cannot hold CRLF, RFC 3501 §4.3).
 
@@ -54,6 +59,11 @@ pub struct StreamLimits {
     /// ([`BoundedStream::send_at_next_flush`]: what goes behind a LOGIN asks for header
     /// fields at most, never a whole message), and to the command before them.
     pub max_staged_literal_bytes: u64,
+    /// What the answers of commands in flight together may hold, for a command sent
+    /// while the answer before it is still coming
+    /// ([`BoundedStream::limit_next_command_beside`]); every other answer is bounded by
+    /// `max_response_bytes`.
+    pub max_pipelined_bytes: u64,
     pub max_line_bytes: u64,
     pub max_discard_bytes: u64,
     pub read_timeout: Duration,
@@ -65,6 +75,7 @@ impl Default for StreamLimits {
             max_response_bytes: 32 << 20,
             max_literal_bytes: 25 << 20,
             max_staged_literal_bytes: 25 << 20,
+            max_pipelined_bytes: 32 << 20,
             // A `UID SEARCH` answer is one line: 4 MiB is about 500,000 UIDs.
             max_line_bytes: 4 << 20,
             max_discard_bytes: 1 << 30,
@@ -83,8 +94,9 @@ pub struct BoundedStream<S> {
     current: (u64, u64),
     next: Option<(u64, u64)>,
     /// The next command's answer comes after what is left of the current one's (a command
-    /// sent before the one before it is answered): its bounds add to what is left.
-    beside: bool,
+    /// sent before the one before it is answered): its bounds add to what is left, up to
+    /// this ceiling.
+    beside: Option<u64>,
     kept: u64,
     discarded: u64,
     scan: Scan,
@@ -119,7 +131,7 @@ impl<S> BoundedStream<S> {
             limits,
             current: (limits.max_response_bytes, limits.max_literal_bytes),
             next: None,
-            beside: false,
+            beside: None,
             kept: 0,
             discarded: 0,
             scan: Scan::Line {
@@ -181,14 +193,22 @@ impl<S> BoundedStream<S> {
         ));
     }
 
-    /// As [`BoundedStream::limit_next_command`], for a command sent while the answer to
-    /// the one before is still coming (pipelined): the rest of that answer and the next
-    /// command's share one budget, what was left of the first plus `max_response_bytes`
-    /// (at most the connection's limit), and literals of up to the larger of the two
-    /// literal limits.
-    pub fn limit_next_command_beside(&mut self, max_response_bytes: u64, max_literal_bytes: u64) {
-        self.limit_next_command(max_response_bytes, max_literal_bytes);
-        self.beside = true;
+    /// As [`BoundedStream::limit_next_command`], for a command sent while the answers to
+    /// those before it are still coming (pipelined): the rest of them and the next
+    /// command's answer share one budget, what was left plus `max_response_bytes`, at
+    /// most `in_flight_bytes` (the budgets of the commands still in flight, the next one's
+    /// included: what is left of those answered does not carry on) and the connection's
+    /// `max_pipelined_bytes`; literals of up to the larger of the two literal limits.
+    pub fn limit_next_command_beside(
+        &mut self,
+        (max_response_bytes, max_literal_bytes): (u64, u64),
+        in_flight_bytes: u64,
+    ) {
+        self.next = Some((
+            max_response_bytes.min(self.limits.max_pipelined_bytes),
+            max_literal_bytes.min(self.limits.max_literal_bytes),
+        ));
+        self.beside = Some(in_flight_bytes.min(self.limits.max_pipelined_bytes));
     }
 
     pub fn limits(&self) -> StreamLimits {

@@ -69,6 +69,7 @@ fn limits(response: u64, literal: u64) -> StreamLimits {
         max_response_bytes: response,
         max_literal_bytes: literal,
         max_staged_literal_bytes: literal,
+        max_pipelined_bytes: response,
         max_line_bytes: 1000,
         max_discard_bytes: 1 << 20,
         read_timeout: Duration::from_millis(200),
@@ -231,7 +232,7 @@ async fn read_two_pipelined(beside: bool) -> io::Result<Vec<u8>> {
     let n = s.read(&mut read).await.unwrap();
     assert_eq!(&read[..n], first.as_slice());
     match beside {
-        true => s.limit_next_command_beside(60, 100),
+        true => s.limit_next_command_beside((60, 100), 120),
         false => s.limit_next_command(60, 100),
     }
     s.write_all(b"A2 UID FETCH 2 BODY.PEEK[]\r\n")

@@ -22,8 +22,9 @@ use sea_orm::DatabaseConnection;
 use std::{collections::HashMap, time::Duration};
 
 /// UIDs per FETCH of flags, dates and sizes (about 60 bytes of answer each, 1.2 MB for
-/// them all): ten fetches of bodies at the default bounds. Each part costs about two
-/// round trips of a link (its own fetch, and a last fetch of bodies less than full): with
+/// them all): ten fetches of bodies at the default bounds. Each part after the first
+/// costs about two round trips of a link (its own fetch, and its first fetch of bodies;
+/// the first part's goes ahead of the newest rows' bodies where there are some): with
 /// 5,000 a part a 100k first sync over a 200 ms round trip took 34–36 s instead of 29 s
 /// (docs/benchmarks.md, forty-fifth round). A set with gaps is cut shorter
 /// ([`fetch::in_short_sets`]).

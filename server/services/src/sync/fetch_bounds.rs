@@ -84,17 +84,18 @@ impl Default for FetchBounds {
 }
 
 impl FetchBounds {
-    /// The bounds of a sync connection: the answers of the fetches in flight together
-    /// ([`FETCHES_IN_FLIGHT`]) may each hold a full fetch of body batches twice over plus
-    /// one largest message (180 MiB by default, bytes read and handed on, not held: the
-    /// batches are cut from the answers as they arrive); literals up to the largest
-    /// message kept.
+    /// The bounds of a sync connection: any answer may hold a full fetch of body batches
+    /// twice over plus one largest message (90 MiB by default, bytes read and handed on,
+    /// not held: the batches are cut from the answer as it arrives), and the answers of
+    /// the fetches in flight together ([`FETCHES_IN_FLIGHT`]) as much each (180 MiB);
+    /// literals up to the largest message kept.
     pub fn stream(&self) -> StreamLimits {
         let bytes = |n: i64| u64::try_from(n).unwrap_or(0);
         let defaults = StreamLimits::default();
         let one_fetch = bytes(self.fetch_bytes()) * 2 + bytes(self.max_message_bytes) + (1 << 20);
         StreamLimits {
-            max_response_bytes: one_fetch * FETCHES_IN_FLIGHT as u64,
+            max_response_bytes: one_fetch,
+            max_pipelined_bytes: one_fetch * FETCHES_IN_FLIGHT as u64,
             max_literal_bytes: bytes(self.max_message_bytes).max(bytes(self.max_header_bytes)),
             // What a first sync sends behind its LOGIN asks for header fields at most.
             max_staged_literal_bytes: bytes(self.max_header_bytes),
@@ -234,9 +235,10 @@ mod tests {
             ..FetchBounds::default()
         };
         let stream = limits.stream();
-        // Eight batches of 8 MiB a fetch, twice over, and one largest message, for each of
-        // the two fetches in flight.
-        assert_eq!(stream.max_response_bytes, 2 * ((128 + 25 + 1) << 20));
+        // Eight batches of 8 MiB a fetch, twice over, and one largest message; as much
+        // for each of the two fetches in flight.
+        assert_eq!(stream.max_response_bytes, (128 + 25 + 1) << 20);
+        assert_eq!(stream.max_pipelined_bytes, 2 * ((128 + 25 + 1) << 20));
         assert_eq!(stream.max_literal_bytes, 25 << 20);
         let small = FetchBounds {
             body_batch_bytes: 1000,
@@ -246,7 +248,7 @@ mod tests {
             ..FetchBounds::default()
         }
         .stream();
-        assert_eq!(small.max_response_bytes, 2 * (3000 + (1 << 20)));
+        assert_eq!(small.max_response_bytes, 3000 + (1 << 20));
         assert_eq!(small.max_literal_bytes, 1000);
     }
 }

@@ -136,9 +136,8 @@ pub(super) async fn search_newest_first(
     // The rest, newest first, asked for at once; then every UID has been searched.
     if let Some(oldest) = rest.first() {
         let newest_first: Vec<Option<String>> = rest.iter().rev().cloned().collect();
-        let searched = fetch::search_in_ranges(session, criteria, &newest_first);
-        let bound = t.saturating_mul(u32::try_from(rest.len()).unwrap_or(u32::MAX));
-        on_server.extend(timed(bound, searched).await?);
+        let searched = fetch::search_in_ranges(session, criteria, &newest_first, t);
+        on_server.extend(searched.await?);
         let from = fetch::range_start(oldest.as_deref());
         store_found(db, key, &mut undecided, from, &on_server, &mut shown).await?;
     }

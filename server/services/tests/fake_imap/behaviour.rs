@@ -88,6 +88,10 @@ pub struct Behaviour {
     /// The UID whose header and whole-message FETCH answers leave what was asked out
     /// (flags only); 0 for none. Shared: a test may change it between runs.
     pub bodiless: Arc<AtomicU32>,
+    /// A whole-message FETCH asking for this UID is refused (`NO`, nothing answered), as
+    /// RFC 2180 §4.1 lets a server refuse one naming a message another session expunged;
+    /// 0 for none. Shared, as above.
+    pub refused_bodies: Arc<AtomicU32>,
     /// The greeting is sent only once the client's first line has come, while this is set:
     /// a client that waits for the greeting before it writes waits forever. Shared: a test
     /// sets it once a first session has been greeted.
@@ -148,6 +152,7 @@ impl Default for Behaviour {
             refuse_changedsince: Arc::new(AtomicBool::new(false)),
             refuse_search: Arc::new(AtomicBool::new(false)),
             bodiless: Arc::new(AtomicU32::new(0)),
+            refused_bodies: Arc::new(AtomicU32::new(0)),
             greet_after_first_line: Arc::new(AtomicBool::new(false)),
             drop_early_line: Arc::new(AtomicBool::new(false)),
             bye_after_first_line: Arc::new(AtomicBool::new(false)),
@@ -223,6 +228,14 @@ impl Behaviour {
     }
 
     /// Whether the answers of `uid` leave out what was asked ([`Behaviour::bodiless`]).
+    /// Whether a whole-message FETCH of `set` is refused ([`Behaviour::refused_bodies`]).
+    pub fn refuses_bodies(&self, set: &str) -> bool {
+        let refused = self
+            .refused_bodies
+            .load(std::sync::atomic::Ordering::SeqCst);
+        refused != 0 && super::words::uids_of(set, self.messages).contains(&refused)
+    }
+
     pub fn left_out(&self, uid: u32) -> bool {
         uid == self.bodiless.load(std::sync::atomic::Ordering::SeqCst)
     }

@@ -290,6 +290,10 @@ where
                     .write_all(format!("{tag} OK done\r\n").as_bytes())
                     .await?;
             }
+            "UID" if upper.contains("BODY.PEEK[]") && b.refuses_bodies(word(&rest, 2)) => {
+                let refusal = format!("{tag} NO Some messages could not be FETCHed\r\n");
+                write.write_all(refusal.as_bytes()).await?
+            }
             "UID" if upper.contains("BODY.PEEK[]") => match &b.bodies {
                 Bodies::Silent => {
                     // Never answer; read (and ignore) until the client goes away.

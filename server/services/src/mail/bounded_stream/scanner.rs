@@ -42,15 +42,15 @@ impl<S> BoundedStream<S> {
             self.limits.max_response_bytes,
             self.limits.max_literal_bytes,
         ));
-        self.current = if std::mem::take(&mut self.beside) {
-            let left = self.current.0.saturating_sub(self.kept);
-            (
-                left.saturating_add(response)
-                    .min(self.limits.max_response_bytes),
-                literal.max(self.current.1),
-            )
-        } else {
-            (response, literal)
+        self.current = match self.beside.take() {
+            Some(ceiling) => {
+                let left = self.current.0.saturating_sub(self.kept);
+                (
+                    left.saturating_add(response).min(ceiling),
+                    literal.max(self.current.1),
+                )
+            }
+            None => (response, literal),
         };
         self.kept = 0;
         self.discarded = 0;

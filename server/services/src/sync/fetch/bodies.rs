@@ -67,17 +67,19 @@ pub struct Answers {
 struct Asked {
     tag: RequestId,
     wanted: Wanted,
+    /// The bytes its answer may hold.
+    budget: u64,
     /// Of one message cut by a shared answer's budget: a cut by the budget is final.
     alone: bool,
 }
 
-/// The FETCH of flags, dates and sizes sent ahead: what it answered so far, and its
-/// tagged status once read.
+/// The FETCH of flags, dates and sizes sent ahead: what it answered so far, and whether
+/// its tagged answer was read.
 struct MetaAsked {
     tag: RequestId,
     wanted: Wanted,
     metas: Vec<Meta>,
-    status: Option<Result<(), SyncError>>,
+    ended: bool,
 }
 
 /// What reading the answers gave.
@@ -87,6 +89,10 @@ pub enum Answer {
     /// One of the fetches in flight has ended (all it will give was given).
     Ended,
 }
+
+/// What a FETCH asking for flags, dates and sizes may hold: as much as the connection
+/// allows any answer (`StreamLimits::max_response_bytes`), as `fetch::meta`'s.
+const META_BUDGET: u64 = u64::MAX;
 
 impl Answers {
     /// No fetch yet; messages over `max_message_bytes` come as [`Body::TooLarge`].
@@ -105,8 +111,9 @@ impl Answers {
     }
 
     /// Sends the UID FETCH for `uids`; its answer may hold about twice `declared_bytes`
-    /// plus 1 MiB (and at most what the connection allows). Sent while another fetch is in
-    /// flight, its budget adds to what is left of that one's
+    /// plus 1 MiB (and at most what the connection allows). Sent while other answers are
+    /// still coming, they share what is left of their budgets and its own, at most the sum
+    /// of the budgets in flight
     /// ([`BoundedStream::limit_next_command_beside`](crate::mail::bounded_stream::BoundedStream::limit_next_command_beside)).
     pub async fn ask(
         &mut self,
@@ -116,16 +123,7 @@ impl Answers {
     ) -> Result<(), SyncError> {
         let declared = u64::try_from(declared_bytes).unwrap_or(0);
         let budget = declared.saturating_mul(2).saturating_add(1 << 20);
-        let items = "(UID BODY.PEEK[])";
-        let tag = self
-            .send(session, uids, items, (budget, self.max_message))
-            .await?;
-        self.asked.push(Asked {
-            tag,
-            wanted: Wanted::new(uids),
-            alone: false,
-        });
-        Ok(())
+        self.ask_bodies(session, uids, budget, false).await
     }
 
     /// `uid` (cut by a shared answer's budget) asked for alone, with room for the largest
@@ -134,15 +132,8 @@ impl Answers {
     /// answers would be read here and dropped).
     pub async fn alone(&mut self, session: &mut ImapSession, uid: i64) -> Result<Body, SyncError> {
         debug_assert!(self.asked.is_empty(), "asked alone beside other fetches");
-        let max = self.max_message;
-        let budget = max.saturating_mul(2).saturating_add(1 << 20);
-        let items = "(UID BODY.PEEK[])";
-        let tag = self.send(session, &[uid], items, (budget, max)).await?;
-        self.asked.push(Asked {
-            tag,
-            wanted: Wanted::new(&[uid]),
-            alone: true,
-        });
+        let budget = self.max_message.saturating_mul(2).saturating_add(1 << 20);
+        self.ask_bodies(session, &[uid], budget, true).await?;
         let mut got = Body::TooLarge;
         while let Some(answer) = self.next(session).await? {
             if let Answer::Message(_, body) = answer {
@@ -152,7 +143,27 @@ impl Answers {
         Ok(got)
     }
 
-    /// Sends a FETCH of flags, dates and sizes of `uids` (about a hundred bytes of answer
+    async fn ask_bodies(
+        &mut self,
+        session: &mut ImapSession,
+        uids: &[i64],
+        budget: u64,
+        alone: bool,
+    ) -> Result<(), SyncError> {
+        let items = "(UID BODY.PEEK[])";
+        let tag = self
+            .send(session, uids, items, (budget, self.max_message))
+            .await?;
+        self.asked.push(Asked {
+            tag,
+            wanted: Wanted::new(uids),
+            budget,
+            alone,
+        });
+        Ok(())
+    }
+
+    /// Sends a FETCH of flags, dates and sizes of `uids` (a few dozen bytes of answer
     /// each), read with the answers to fetches of whole messages and taken with
     /// [`Answers::metas`]: it goes ahead of them instead of a round trip before them.
     pub async fn ask_meta(
@@ -160,16 +171,15 @@ impl Answers {
         session: &mut ImapSession,
         uids: &[i64],
     ) -> Result<(), SyncError> {
-        let budget = (uids.len() as u64)
-            .saturating_mul(128)
-            .saturating_add(1 << 20);
         let items = "(UID FLAGS INTERNALDATE RFC822.SIZE)";
-        let tag = self.send(session, uids, items, (budget, 64 << 10)).await?;
+        let tag = self
+            .send(session, uids, items, (META_BUDGET, 64 << 10))
+            .await?;
         self.meta = Some(MetaAsked {
             tag,
             wanted: Wanted::new(uids),
             metas: Vec::with_capacity(uids.len()),
-            status: None,
+            ended: false,
         });
         Ok(())
     }
@@ -181,20 +191,17 @@ impl Answers {
 
     /// The answer to [`Answers::ask_meta`] (none if nothing was asked), read to its end
     /// once no fetch of whole messages is in flight (their answers would be read here and
-    /// dropped). A refusal is the error.
+    /// dropped). As with `fetch::meta`, a refusal leaves out the messages not answered:
+    /// they get no row, and the next run asks for them again.
     pub async fn metas(&mut self, session: &mut ImapSession) -> Result<Vec<Meta>, SyncError> {
         debug_assert!(self.asked.is_empty(), "metas read beside fetches of bodies");
-        while self.meta.as_ref().is_some_and(|m| m.status.is_none()) {
+        while self.meta.as_ref().is_some_and(|m| !m.ended) {
             read(session, |response| {
                 self.take(response);
             })
             .await?;
         }
-        let Some(meta) = self.meta.take() else {
-            return Ok(Vec::new());
-        };
-        meta.status.unwrap_or(Ok(()))?;
-        Ok(meta.metas)
+        Ok(self.meta.take().map(|m| m.metas).unwrap_or_default())
     }
 
     /// Sends `UID FETCH <uids> items`, its answer bounded by `(bytes, literal bytes)`
@@ -206,37 +213,46 @@ impl Answers {
         items: &str,
         (budget, literal): (u64, u64),
     ) -> Result<RequestId, SyncError> {
+        let meta = self.meta.as_ref().filter(|m| !m.ended).map(|_| META_BUDGET);
+        let in_flight: Vec<u64> = self.asked.iter().map(|a| a.budget).chain(meta).collect();
         let stream = session.get_mut();
-        if self.asked.is_empty() && self.meta.is_none() {
+        if in_flight.is_empty() {
             stream.limit_next_command(budget, literal);
             drop_unsolicited(session);
         } else {
-            stream.limit_next_command_beside(budget, literal);
+            let sum = in_flight
+                .iter()
+                .fold(budget, |sum, b| sum.saturating_add(*b));
+            stream.limit_next_command_beside((budget, literal), sum);
         }
         let command = format!("UID FETCH {} {items}", uid_set(uids));
         Ok(session.run_command(command).await?)
     }
 
     /// The next message asked for, or [`Answer::Ended`] when a fetch has ended; `None`
-    /// when none is in flight. A fetch the server refused is the error.
+    /// when none is in flight. A fetch the server refused (`NO`: RFC 2180 §4.1 allows it
+    /// for a message expunged by another session) ends as an answer does: what it did not
+    /// give is left out, as async-imap's own FETCH leaves it, and asked for by the next
+    /// run. A lost connection is the error.
     pub async fn next(&mut self, session: &mut ImapSession) -> Result<Option<Answer>, SyncError> {
         while !self.asked.is_empty() {
             let mut got = None;
             read(session, |response| got = self.take(response)).await?;
-            if let Some(answer) = got.transpose()? {
-                return Ok(Some(answer));
+            if got.is_some() {
+                return Ok(got);
             }
         }
         Ok(None)
     }
 
     /// What `response` answers of the fetches in flight, if anything.
-    fn take(&mut self, response: &Response<'_>) -> Option<Result<Answer, SyncError>> {
+    fn take(&mut self, response: &Response<'_>) -> Option<Answer> {
         let Response::Fetch(_, attributes) = response else {
-            if let Some(meta) = self.meta.as_mut().filter(|m| m.status.is_none())
+            if let Some(meta) = self.meta.as_mut().filter(|m| !m.ended)
                 && let Some(status) = done_of(response, &meta.tag)
             {
-                meta.status = Some(status);
+                meta.ended = true;
+                refused(status, "flags, dates and sizes");
                 return None;
             }
             let ended = self
@@ -244,7 +260,8 @@ impl Answers {
                 .iter()
                 .position(|a| done_of(response, &a.tag).is_some())?;
             let asked = self.asked.remove(ended);
-            return Some(done_of(response, &asked.tag)?.map(|()| Answer::Ended));
+            refused(done_of(response, &asked.tag)?, "whole messages");
+            return Some(Answer::Ended);
         };
         let (uid, body) = uid_and_body(attributes);
         let Some((uid, alone)) = self.asked.iter_mut().find_map(|a| {
@@ -273,7 +290,15 @@ impl Answers {
             }
             b => Body::Kept(b.unwrap_or_default().to_vec()),
         };
-        Some(Ok(Answer::Message(uid, body)))
+        Some(Answer::Message(uid, body))
+    }
+}
+
+/// Notes a FETCH's refusal: what it did not give is left out.
+fn refused(status: Result<(), SyncError>, what: &str) {
+    if let Err(err) = status {
+        let error = err.user_text();
+        tracing::debug!(%error, "sync: a FETCH of {what} refused; what it did not give is left out");
     }
 }
 

@@ -54,11 +54,13 @@ pub async fn search_range(
 /// range. `* SEARCH` answers carry no tag (RFC 3501 §7.2.5), so a server that answers
 /// pipelined searches side by side leaves unknown which range an answer is of: the UIDs
 /// are taken together, once every search's tagged answer has come; a refusal of any is
-/// the error.
+/// the error. Each answer may take `each` after the one before (as each search of its own
+/// could).
 pub async fn search_in_ranges(
     session: &mut ImapSession,
     criteria: &str,
     ranges: &[Option<String>],
+    each: std::time::Duration,
 ) -> Result<Vec<i64>, SyncError> {
     drop_unsolicited(session);
     let mut tags = Vec::with_capacity(ranges.len());
@@ -71,8 +73,10 @@ pub async fn search_in_ranges(
     }
     let mut answers: Vec<SearchAnswer> = tags.iter().map(|_| SearchAnswer::default()).collect();
     let mut uids = Vec::new();
+    let mut deadline = tokio::time::Instant::now() + each;
     while answers.iter().any(|a| a.status.is_none()) {
-        read(session, |response| {
+        let done = answers.iter().filter(|a| a.status.is_some()).count();
+        let next = read(session, |response| {
             if let Response::MailboxData(MailboxDatum::Search(found)) = response {
                 uids.extend(found.iter().map(|&uid| i64::from(uid)));
                 return;
@@ -80,8 +84,13 @@ pub async fn search_in_ranges(
             for (answer, tag) in answers.iter_mut().zip(&tags) {
                 answer.take(response, tag);
             }
-        })
-        .await?;
+        });
+        tokio::time::timeout_at(deadline, next)
+            .await
+            .map_err(|_| SyncError::Timeout)??;
+        if answers.iter().filter(|a| a.status.is_some()).count() > done {
+            deadline = tokio::time::Instant::now() + each;
+        }
     }
     for answer in answers {
         answer.status.unwrap_or(Ok(()))?;
@@ -305,8 +314,9 @@ impl SearchAnswer {
         first_uid.filter(|_| !self.renumbered)
     }
 
-    /// Takes what of `response` belongs to the search tagged `tag` (the one search in
-    /// flight); anything else the server says is dropped, as before every command.
+    /// Takes what of `response` belongs to the search tagged `tag` (its `* SEARCH` lines
+    /// where it is the one search in flight); anything else the server says is dropped,
+    /// as before every command.
     pub(super) fn take(&mut self, response: &Response<'_>, tag: &RequestId) {
         if matches!(response, Response::Expunge(_) | Response::Vanished { .. }) {
             self.renumbered = true;
