@@ -24,6 +24,7 @@ mod examined;
 mod flags;
 mod new_headers;
 mod search;
+mod search_ranges;
 mod sets;
 mod wanted;
 
@@ -32,9 +33,9 @@ pub use bodies::{Answer, Answers, Body, bodies};
 pub use examined::{enabled, examine_lines, examined};
 pub use flags::flags;
 pub use search::{
-    range_start, search, search_in_ranges, search_range, search_with_flags, search_with_newest,
-    uid_search,
+    range_start, search, search_range, search_with_flags, search_with_newest, uid_search,
 };
+pub use search_ranges::search_in_ranges;
 pub use sets::{MAX_SET_CHARS, in_short_sets};
 use wanted::Wanted;
 
