@@ -47,9 +47,9 @@ pub fn parts(uids: &[i64]) -> impl Iterator<Item = &[i64]> {
 }
 
 impl Rest<'_> {
-    /// Stores the messages of `uids` (newest first) as complete rows. Where the first
-    /// part's flags, dates and sizes were asked for ahead on `answers`
-    /// ([`fetch::Answers::ask_meta`]), its answer is taken from there.
+    /// Stores the messages of `uids` (newest first) as complete rows, each part's flags,
+    /// dates and sizes asked for on `answers` ([`fetch::Answers::ask_meta`]), the first
+    /// part's maybe ahead already.
     pub async fn store(
         &mut self,
         (session, answers): (&mut ImapSession, &mut fetch::Answers),
@@ -58,10 +58,14 @@ impl Rest<'_> {
         let mut ahead = answers.meta_asked();
         for part in parts(uids) {
             let t = self.limits.command_timeout;
-            let mut metas = match std::mem::take(&mut ahead) {
-                true => timed(t, answers.metas(session)).await?,
-                false => timed(t, fetch::meta(session, part)).await?,
+            let asked = std::mem::take(&mut ahead);
+            let metas = async {
+                if !asked {
+                    answers.ask_meta(session, part).await?;
+                }
+                answers.metas(session).await
             };
+            let mut metas = timed(t, metas).await?;
             metas.sort_unstable_by_key(|m| std::cmp::Reverse(m.uid));
             let (too_large, wanted): (Vec<Meta>, Vec<Meta>) = metas
                 .into_iter()

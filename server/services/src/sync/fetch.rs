@@ -220,33 +220,6 @@ pub struct Meta {
     pub size: i64,
 }
 
-/// Flags, dates and sizes of these UIDs (a few dozen bytes each), so whole messages can be
-/// fetched in byte-bounded batches without their header blocks first.
-pub async fn meta(session: &mut ImapSession, uids: &[i64]) -> Result<Vec<Meta>, SyncError> {
-    if uids.is_empty() {
-        return Ok(Vec::new());
-    }
-    drop_unsolicited(session);
-    let mut stream = session
-        .uid_fetch(uid_set(uids), "(UID FLAGS INTERNALDATE RFC822.SIZE)")
-        .await?;
-    let mut out = Vec::with_capacity(uids.len());
-    let mut wanted = Wanted::new(uids);
-    while let Some(f) = stream.try_next().await? {
-        let asked = f.internal_date().is_some() || f.size.is_some();
-        let Some(uid) = wanted.answer(&f, asked) else {
-            continue;
-        };
-        out.push(Meta {
-            uid,
-            flags: flags_of(&f),
-            received_at: received_at(&f),
-            size: i64::from(f.size.unwrap_or(0)),
-        });
-    }
-    Ok(out)
-}
-
 fn received_at(fetch: &Fetch) -> DateTime<Utc> {
     fetch
         .internal_date()

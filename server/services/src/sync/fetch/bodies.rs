@@ -91,7 +91,7 @@ pub enum Answer {
 }
 
 /// What a FETCH asking for flags, dates and sizes may hold: as much as the connection
-/// allows any answer (`StreamLimits::max_response_bytes`), as `fetch::meta`'s.
+/// allows any answer (`StreamLimits::max_response_bytes`).
 const META_BUDGET: u64 = u64::MAX;
 
 impl Answers {
@@ -191,7 +191,7 @@ impl Answers {
 
     /// The answer to [`Answers::ask_meta`] (none if nothing was asked), read to its end
     /// once no fetch of whole messages is in flight (their answers would be read here and
-    /// dropped). As with `fetch::meta`, a refusal leaves out the messages not answered:
+    /// dropped). As with async-imap's own FETCH, a refusal leaves out the messages not answered:
     /// they get no row, and the next run asks for them again.
     pub async fn metas(&mut self, session: &mut ImapSession) -> Result<Vec<Meta>, SyncError> {
         debug_assert!(self.asked.is_empty(), "metas read beside fetches of bodies");
