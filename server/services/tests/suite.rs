@@ -80,6 +80,7 @@ mod sync_first_view;
 mod sync_idle;
 mod sync_leases;
 mod sync_log_in;
+mod sync_log_out;
 mod sync_next_look;
 mod sync_quota;
 mod sync_refusals;

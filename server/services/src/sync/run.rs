@@ -56,6 +56,12 @@ struct HostLimits {
 }
 
 impl HostLimits {
+    /// This process's IMAP connections of sync runs to `host` now.
+    fn in_use(&self, host: &str) -> usize {
+        let free = self.slot(host).available_permits();
+        self.per_host.max(1).saturating_sub(free)
+    }
+
     fn slot(&self, host: &str) -> Arc<Semaphore> {
         let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
         slots
@@ -87,6 +93,12 @@ impl SyncEngine {
         }
     }
 
+    /// Sync runs' IMAP connections of this process to `host` now (open, or closing after
+    /// their LOGOUT), out of the per-host limit.
+    pub fn connections_to(&self, host: &str) -> usize {
+        self.hosts.in_use(host)
+    }
+
     /// Syncs one mailbox and says how it went, by the run's deadline; never panics,
     /// never returns early without an outcome for the schedule.
     pub async fn sync_mailbox(&self, mailbox_id: i64) -> Outcome {
@@ -113,7 +125,7 @@ impl SyncEngine {
         };
         mark_syncing(&self.db, mailbox_id).await?;
         let slot = self.hosts.slot(&row.imap_host);
-        let _permit = slot
+        let permit = slot
             .acquire_owned()
             .await
             .map_err(|_| SyncError::Imap("host limiter closed".into()))?;
@@ -134,20 +146,15 @@ impl SyncEngine {
         if result.is_ok() {
             clear_resync(&self.db, mailbox_id, row.resync_from).await?;
         }
-        // A server that stopped answering would only make LOGOUT wait too.
+        // A server that stopped answering would only make LOGOUT wait too: the connection
+        // is then dropped here, and its slot with it.
         if result
             .as_ref()
             .err()
             .is_none_or(SyncError::connection_usable)
         {
             let bound = self.limits.command_timeout.min(LOGOUT_WAIT);
-            match tokio::time::timeout(bound, session.logout()).await {
-                Ok(Ok(())) => {}
-                Ok(Err(err)) => {
-                    tracing::debug!(error = %SyncError::from(err).user_text(), "sync: LOGOUT failed")
-                }
-                Err(_) => tracing::debug!("sync: LOGOUT not answered"),
-            }
+            log_out_holding(session, permit, bound);
         }
         result
     }
@@ -234,11 +241,26 @@ const LOGOUT_WAIT: Duration = Duration::from_secs(5);
 
 /// Ends a session whose work is done without waiting for the server's answer: LOGOUT
 /// goes out and is read on a task of its own, bounded by [`LOGOUT_WAIT`], so what a user
-/// waits for (a body on opening, a Sent copy, a draft) is a round trip sooner. Not for a
-/// sync run, whose connection counts against the host limit until it is closed.
-pub fn log_out_later(mut session: ImapSession) {
+/// waits for (a body on opening, a Sent copy, a draft) is a round trip sooner.
+pub fn log_out_later(session: ImapSession) {
+    log_out_holding(session, (), LOGOUT_WAIT);
+}
+
+/// [`log_out_later`] for a session that holds `slot` (a sync run's place under its host's
+/// connection limit): the slot is let go once the connection is closed, so a run is done
+/// (its mail stored, its outcome told) a round trip sooner and the host never sees more
+/// connections at once than the limit. The LOGOUT waits at most `bound`.
+fn log_out_holding<S: Send + 'static>(mut session: ImapSession, slot: S, bound: Duration) {
     tokio::spawn(async move {
-        let _ = tokio::time::timeout(LOGOUT_WAIT, session.logout()).await;
+        match tokio::time::timeout(bound, session.logout()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => {
+                tracing::debug!(error = %SyncError::from(err).user_text(), "sync: LOGOUT failed")
+            }
+            Err(_) => tracing::debug!("sync: LOGOUT not answered"),
+        }
+        drop(session);
+        drop(slot);
     });
 }
 

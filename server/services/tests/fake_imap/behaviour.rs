@@ -122,6 +122,10 @@ pub struct Behaviour {
     /// Every UID SEARCH's answer is preceded by `* 1 EXPUNGE`, the folder left as it is:
     /// what a client makes of being told its messages were renumbered.
     pub expunge_on_search: bool,
+    /// While this is set, LOGOUT is answered (and the connection closed) only once a
+    /// permit is added to [`Behaviour::logouts_let_go`]. Shared, as above.
+    pub held_logout: Arc<AtomicBool>,
+    pub logouts_let_go: Arc<tokio::sync::Semaphore>,
 }
 
 impl Default for Behaviour {
@@ -161,6 +165,8 @@ impl Default for Behaviour {
             late_examine: false,
             late_pipelined: false,
             expunge_on_search: false,
+            held_logout: Arc::new(AtomicBool::new(false)),
+            logouts_let_go: Arc::new(tokio::sync::Semaphore::new(0)),
         }
     }
 }

@@ -6,11 +6,10 @@
 #![allow(dead_code)]
 
 use chrono::{Duration as Days, Utc};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
 use std::{
     path::Path,
     sync::{
-        Arc, Mutex,
+        Arc,
         atomic::{AtomicU64, Ordering},
     },
 };
@@ -19,20 +18,21 @@ use tokio::{
     net::TcpListener,
     task::JoinHandle,
 };
-use tokio_rustls::TlsAcceptor;
 
 mod behaviour;
+mod log;
 mod words;
 
 pub use behaviour::{Behaviour, Bodies};
+use log::CommandLog;
 use words::{flags_only, flood, header, section_of, uids_of, word};
 
 pub struct FakeImap {
     pub port: u16,
     /// Body literal bytes written to clients so far.
     pub body_bytes_sent: Arc<AtomicU64>,
-    /// Every command received, in order, without its tag (`UID SEARCH UID 1:7 ALL`).
-    commands: Arc<Mutex<Vec<String>>>,
+    /// Every command received, without its tag (`UID SEARCH UID 1:7 ALL`).
+    commands: Arc<CommandLog>,
     task: JoinHandle<()>,
 }
 
@@ -41,45 +41,43 @@ impl FakeImap {
         self.body_bytes_sent.load(Ordering::SeqCst)
     }
 
+    /// Every command received, each connection's in order, connections in the order they
+    /// came: a session's LOGOUT, read on a task of its own once the run is done
+    /// (`sync::run`), stays with its session's commands whenever it comes.
     pub fn commands(&self) -> Vec<String> {
-        self.commands.lock().unwrap().clone()
+        self.commands.all()
     }
-}
 
-impl Drop for FakeImap {
-    fn drop(&mut self) {
-        self.task.abort();
+    /// The most connections the server had open at once (since [`CommandLog::reset_peak`]).
+    pub fn peak_connections(&self) -> usize {
+        self.commands.peak()
+    }
+
+    /// Waits (at most 10 s) until the server has no connection open; then counts the most
+    /// connections open at once from there.
+    pub async fn wait_idle(&self) {
+        let idle =
+            tokio::time::timeout(std::time::Duration::from_secs(10), self.commands.idle()).await;
+        idle.expect("every connection closed within 10 s");
+        self.commands.reset_peak();
     }
 }
 
 /// Starts the server on 127.0.0.1 with the mail stack's certificate (`ca` is its CA file;
 /// the key and certificate sit next to it).
 pub async fn start(ca: &Path, behaviour: Behaviour) -> FakeImap {
-    let dir = ca.parent().expect("CA directory");
-    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(dir.join("server.pem"))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    let key = PrivateKeyDer::from_pem_file(dir.join("server.key")).unwrap();
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(certs, key)
-    .unwrap();
-    let acceptor = TlsAcceptor::from(Arc::new(config));
+    let acceptor = crate::common::smtp_cut_proxy::acceptor(ca.parent().expect("CA directory"));
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let sent = Arc::new(AtomicU64::new(0));
-    let commands = Arc::new(Mutex::new(Vec::new()));
+    let commands = Arc::new(CommandLog::default());
     let (counter, log) = (sent.clone(), commands.clone());
     let task = tokio::spawn(async move {
         loop {
             let Ok((tcp, _)) = listener.accept().await else {
                 return;
             };
+            let connection = log.connection();
             let (acceptor, behaviour, counter, log) = (
                 acceptor.clone(),
                 behaviour.clone(),
@@ -88,8 +86,9 @@ pub async fn start(ca: &Path, behaviour: Behaviour) -> FakeImap {
             );
             tokio::spawn(async move {
                 if let Ok(tls) = acceptor.accept(tcp).await {
-                    let _ = serve(tls, &behaviour, &counter, &log).await;
+                    let _ = serve(tls, &behaviour, &counter, (&log, connection)).await;
                 }
+                log.closed();
             });
         }
     });
@@ -105,7 +104,7 @@ async fn serve<S>(
     stream: S,
     b: &Behaviour,
     sent: &AtomicU64,
-    log: &Mutex<Vec<String>>,
+    (log, connection): (&CommandLog, usize),
 ) -> std::io::Result<()>
 where
     S: tokio::io::AsyncRead + AsyncWrite + Unpin,
@@ -156,7 +155,7 @@ where
         let tag = words.next().unwrap_or("*").to_owned();
         let rest = words.next().unwrap_or("").to_owned();
         let upper = rest.to_ascii_uppercase();
-        log.lock().unwrap().push(rest.clone());
+        log.push(connection, rest.clone());
         let command = upper.split(' ').next().unwrap_or("");
         let kind = match () {
             _ if upper.contains("BODY.PEEK[]") => 1,
@@ -378,6 +377,9 @@ where
                 write.write_all(answer.as_bytes()).await?;
             }
             "LOGOUT" => {
+                if b.held_logout.load(Ordering::SeqCst) {
+                    b.logouts_let_go.acquire().await.unwrap().forget();
+                }
                 write
                     .write_all(format!("* BYE bye\r\n{tag} OK done\r\n").as_bytes())
                     .await?;
