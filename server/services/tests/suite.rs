@@ -78,6 +78,7 @@ mod sync_faults;
 mod sync_first_search;
 mod sync_first_view;
 mod sync_idle;
+mod sync_later_search;
 mod sync_leases;
 mod sync_log_in;
 mod sync_log_out;

@@ -4,16 +4,14 @@
 
 pub use super::fetch_bounds::FetchBounds;
 use super::{
-    complete::{self, Rest, on_every_core, timed},
+    complete::{self, Rest, timed},
     error::SyncError,
-    fetch::{self, Body, FolderState, ImapSession},
+    fetch::{self, FolderState, ImapSession},
     log_in::Examined,
-    parse,
-    pipeline::{self, Stored, Tally},
-    progress::{self, Advance, Counts, Phase},
+    pipeline::Tally,
+    progress::{self, Counts, Phase},
     run_task::RunTask,
-    store::{self, FolderKey, Pending, Quota},
-    turn::Turn,
+    store::{self, FolderKey, Quota},
 };
 use crate::entities::mailbox_folder;
 use chrono::{DateTime, Utc};
@@ -77,11 +75,6 @@ pub async fn header_pass(
         });
     }
     let same_generation = folder.uidvalidity == Some(state.uidvalidity);
-    let stored = store::stored_rows(db, key).await?;
-    // Readers' actions on their way to the server (`mail_actions`): those rows stay as
-    // the reader left them until the write-back is done or has failed.
-    let held = crate::mail_actions::held_uids(db, folder.id, state.uidvalidity).await?;
-    let adopt = !same_generation && store::has_other_generation(db, key).await?;
     // The changes since the remembered HIGHESTMODSEQ of this generation (CONDSTORE).
     let since = state
         .highest_modseq
@@ -92,15 +85,40 @@ pub async fn header_pass(
         let new = state.uidnext.map_or(0, |next| next - from);
         same_generation && state.exists > 0 && new > 0 && new <= limits.first() as i64
     });
-    let with_first = WithFirst::of(stored.flags.is_empty(), adopt, since, new_from);
-    let (criteria, first) = (&range.criteria, (with_first, asked));
-    let searched = search_newest_first(session, db, key, criteria, &state, limits, first);
+    let criteria = &range.criteria;
+    // Readers' actions on their way to the server (`mail_actions`): those rows stay as
+    // the reader left them until the write-back is done or has failed.
+    let stored_and_held = async {
+        let stored = store::stored_rows(db, key).await?;
+        let held = crate::mail_actions::held_uids(db, folder.id, state.uidvalidity).await?;
+        Ok::<_, SyncError>((stored, held))
+    };
+    let (searched, stored, held, adopt) = match since {
+        // A later run of this generation asks for the changes since then with its first
+        // search, whatever is stored (with nothing stored, none apply): that search goes
+        // out while the stored rows are read, a few milliseconds a thousand rows.
+        Some(modseq) => {
+            let first = (WithFirst::FlagsSince { modseq, new_from }, asked);
+            let searched = search_newest_first(session, db, key, criteria, &state, limits, first);
+            let (searched, read) = tokio::join!(searched, stored_and_held);
+            let (stored, held) = read?;
+            (searched?, stored, held, false)
+        }
+        None => {
+            let (stored, held) = stored_and_held.await?;
+            let adopt = !same_generation && store::has_other_generation(db, key).await?;
+            let with_first = WithFirst::of(stored.flags.is_empty(), adopt, since, new_from);
+            let first = (with_first, asked);
+            let searched = search_newest_first(session, db, key, criteria, &state, limits, first);
+            (searched.await?, stored, held, adopt)
+        }
+    };
     let Searched {
         on_server,
         shown,
         changed: changed_early,
         new_rows,
-    } = searched.await?;
+    } = searched;
     let gone: Vec<i64> = stored
         .flags
         .keys()
@@ -267,7 +285,7 @@ pub async fn body_pass(
             timed(limits.command_timeout, answers.ask_meta(session, first)).await?;
         }
         let session = (&mut *session, &mut answers);
-        counts = pending_bodies(session, db, key, pending, limits, quota, counts).await?;
+        counts = super::pending::bodies(session, db, key, pending, limits, quota, counts).await?;
     }
     let mut all_stored = true;
     if !pass.rest.is_empty() {
@@ -298,103 +316,9 @@ pub async fn body_pass(
     Ok(())
 }
 
-/// Bodies of rows the header pass stored, in byte-bounded batches.
-async fn pending_bodies(
-    session: (&mut ImapSession, &mut fetch::Answers),
-    db: &DatabaseConnection,
-    key: FolderKey,
-    pending: Vec<Pending>,
-    limits: &FetchBounds,
-    quota: &Quota,
-    mut counts: Counts,
-) -> Result<Counts, SyncError> {
-    let folder_id = key.folder_id;
-    let (too_large, wanted): (Vec<Pending>, Vec<Pending>) = pending
-        .into_iter()
-        .partition(|p| p.size > limits.max_message_bytes);
-    let too_large: Vec<i64> = too_large.into_iter().map(|p| p.uid).collect();
-    store::mark_too_large(db, key, &too_large).await?;
-    counts.bodies_done += too_large.len() as i64;
-    let mut tally = Tally {
-        folder_id,
-        counts,
-        new_rows: false,
-    };
-    let left = pipeline::fetch_whole(
-        session,
-        db,
-        key,
-        limits,
-        quota,
-        &wanted,
-        &mut tally,
-        |items, turn| RunTask::spawn(parse_and_store(db.clone(), key, items, quota.clone(), turn)),
-    )
-    .await?;
-    // No room and nothing older to make room with: these keep their headers only.
-    let no_room: Vec<i64> = left.no_room.iter().map(|p| p.uid).collect();
-    store::mark_over_quota(db, key, &no_room).await?;
-    tally.counts.bodies_done += no_room.len() as i64;
-    Ok(tally.counts)
-}
-
 async fn joined(handle: RunTask<Result<usize, SyncError>>) -> Result<usize, SyncError> {
     handle
         .join()
         .await
         .map_err(|e| SyncError::Imap(format!("store task failed: {e}")))?
-}
-
-/// Parses a batch off the async threads, then keeps what the quota allows: newest first,
-/// older bodies pushed out to make room; the rest (and what was too large on the wire)
-/// keeps its headers only.
-async fn parse_and_store(
-    db: DatabaseConnection,
-    key: FolderKey,
-    raw: Vec<(Pending, Body)>,
-    quota: Quota,
-    mut turn: Turn,
-) -> Result<Stored, SyncError> {
-    let n = raw.len();
-    let mut too_large = Vec::new();
-    let mut kept = Vec::with_capacity(n);
-    for (p, body) in raw {
-        match body {
-            Body::Kept(bytes) => kept.push((p.uid, p.received_at, bytes)),
-            Body::TooLarge => too_large.push(p.uid),
-        }
-    }
-    let mut parsed = tokio::task::spawn_blocking(move || {
-        on_every_core(kept, |(uid, at, bytes)| {
-            (*uid, *at, parse::message_or_raw(bytes))
-        })
-    })
-    .await
-    .map_err(|e| SyncError::Imap(format!("parse task failed: {e}")))?;
-    // Servers answer in UID order; the quota serves the newest first.
-    parsed.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
-    let bytes: i64 = parsed.iter().map(|(_, _, c)| store::body_bytes(c)).sum();
-    turn.wait_to_write(&db, &quota, bytes).await;
-    store::mark_too_large(&db, key, &too_large).await?;
-    let mut fits = Vec::with_capacity(parsed.len());
-    let mut over = Vec::new();
-    for (uid, at, content) in parsed {
-        if quota
-            .take(&db, key.mailbox_id, at, store::body_bytes(&content))
-            .await?
-        {
-            fits.push((uid, content));
-        } else {
-            over.push(uid);
-        }
-    }
-    turn.quota_taken();
-    store::mark_over_quota(&db, key, &over).await?;
-    let advance = Advance::bodies(key.folder_id, n);
-    store::store_bodies(&db, key, fits, Some(advance)).await?;
-    // Too large on the wire: marked above, nothing left to the caller.
-    Ok(Stored {
-        rows: n,
-        too_large: Vec::new(),
-    })
 }

@@ -10,6 +10,7 @@ pub mod folder;
 pub mod idle;
 mod log_in;
 pub mod parse;
+mod pending;
 pub mod pipeline;
 pub mod progress;
 pub mod request;
