@@ -107,7 +107,7 @@ pub async fn header_pass(
         None => {
             let (stored, held) = stored_and_held.await?;
             let adopt = !same_generation && store::has_other_generation(db, key).await?;
-            let with_first = WithFirst::of(stored.flags.is_empty(), adopt, since, new_from);
+            let with_first = WithFirst::without_changes(stored.flags.is_empty(), adopt);
             let first = (with_first, asked);
             let searched = search_newest_first(session, db, key, criteria, &state, limits, first);
             (searched.await?, stored, held, adopt)

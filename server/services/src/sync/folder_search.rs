@@ -27,21 +27,16 @@ pub(super) enum WithFirst {
 }
 
 impl WithFirst {
-    /// A first sync (nothing of this generation stored, no rows of another to adopt)
-    /// stores the newest batch as soon as the search has found it; a later run with
-    /// `since`, the changes since its remembered HIGHESTMODSEQ, asks for them with its
-    /// first search, and the new mail's header rows too. Without it, every stored row's
-    /// flags are asked for after the search.
-    pub(super) fn of(
-        nothing_stored: bool,
-        adopt: bool,
-        since: Option<i64>,
-        new_from: Option<i64>,
-    ) -> WithFirst {
-        match since {
-            _ if nothing_stored && !adopt => WithFirst::NewestHeaders,
-            Some(modseq) if !nothing_stored => WithFirst::FlagsSince { modseq, new_from },
-            _ => WithFirst::Nothing,
+    /// Where no changes since a remembered HIGHESTMODSEQ are asked for (a later run with
+    /// one asks for them whatever is stored: `folder::header_pass`): a first sync (nothing
+    /// of this generation stored, no rows of another to adopt) stores the newest batch as
+    /// soon as the search has found it; otherwise every stored row's flags are asked for
+    /// after the search.
+    pub(super) fn without_changes(nothing_stored: bool, adopt: bool) -> WithFirst {
+        if nothing_stored && !adopt {
+            WithFirst::NewestHeaders
+        } else {
+            WithFirst::Nothing
         }
     }
 }
