@@ -58,8 +58,12 @@ struct HostLimits {
 impl HostLimits {
     /// This process's IMAP connections of sync runs to `host` now.
     fn in_use(&self, host: &str) -> usize {
-        let free = self.slot(host).available_permits();
-        self.per_host.max(1).saturating_sub(free)
+        let slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        slots.get(&host.to_ascii_lowercase()).map_or(0, |slot| {
+            self.per_host
+                .max(1)
+                .saturating_sub(slot.available_permits())
+        })
     }
 
     fn slot(&self, host: &str) -> Arc<Semaphore> {
