@@ -159,10 +159,18 @@ async fn a_later_header_pass_counts_the_bodies_already_stored() {
             "{}",
             t.backend
         );
+        // The bodies stored by the first run, and those of the new mail that came whole
+        // with the search.
+        let stored = rows(&t.db, id)
+            .await
+            .iter()
+            .filter(|r| r.body_state == BodyState::Stored)
+            .count() as i32;
+        assert!(stored >= kept, "{}", t.backend);
         assert_eq!(
             (inbox.in_range, inbox.headers_done, inbox.bodies_done),
-            (kept + 5, kept + 5, kept),
-            "{}: bodies stored by the first run, headers of the new ones too",
+            (kept + 5, kept + 5, stored),
+            "{}: bodies stored, headers of the new ones too",
             t.backend
         );
         assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced);

@@ -256,7 +256,7 @@ async fn a_later_run_asks_for_the_changed_flags_with_its_first_search() {
 }
 
 #[tokio::test]
-async fn a_later_run_asks_for_its_new_mails_headers_with_its_first_search() {
+async fn a_later_run_asks_for_its_new_mail_whole_with_its_first_search() {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
     use services::entities::{mailbox_folder, message};
     let s = stack();
@@ -264,8 +264,8 @@ async fn a_later_run_asks_for_its_new_mails_headers_with_its_first_search() {
         let b = t.backend;
         let st = state(t.db.clone(), &s);
         // The changed flags answered only once the next command has arrived: a later run
-        // that waited for them before asking for its new mail's headers would wait out its
-        // command timeout.
+        // that waited for them before asking for its new mail would wait out its command
+        // timeout.
         let behaviour = Behaviour {
             condstore: true,
             late_changedsince: true,
@@ -300,21 +300,28 @@ async fn a_later_run_asks_for_its_new_mails_headers_with_its_first_search() {
             .rposition(|c| c.starts_with("LOGIN"))
             .unwrap()
             + 1..];
-        let headers: Vec<&String> = sent
-            .iter()
-            .filter(|c| c.contains("HEADER.FIELDS"))
-            .collect();
-        assert_eq!(headers.len(), 1, "{b}: one header FETCH: {sent:?}");
-        assert!(headers[0].starts_with("UID FETCH 2:* "), "{b}: {sent:?}");
-        let at = sent
-            .iter()
-            .position(|c| c.contains("HEADER.FIELDS"))
-            .unwrap();
+        // One FETCH of the new mail, whole up to 64 KiB a message, in the search's round
+        // trip; no header FETCH, no FETCH of bodies after it.
+        let fetches: Vec<&String> = sent.iter().filter(|c| c.contains("BODY.PEEK")).collect();
+        assert_eq!(fetches.len(), 1, "{b}: one FETCH of mail: {sent:?}");
+        assert!(
+            fetches[0].starts_with("UID FETCH 2:* ") && fetches[0].contains("BODY.PEEK[]<0.65536>"),
+            "{b}: {sent:?}"
+        );
+        let at = sent.iter().position(|c| c.contains("BODY.PEEK")).unwrap();
         assert!(
             sent[at - 1].contains("CHANGEDSINCE") && sent[at - 2].starts_with("UID SEARCH"),
             "{b}: {sent:?}"
         );
         let after = three_stored_with_modseq(&t.db, id, b).await;
+        for row in rows(&t.db, id).await.iter().filter(|r| r.uid > 1) {
+            let text = row.text_body.as_deref().unwrap_or_default();
+            assert_eq!(
+                text.trim(),
+                format!("Hello {}.", row.uid),
+                "{b}: body stored"
+            );
+        }
         assert_eq!(after.uidnext, Some(4), "{b}");
         let again = rows(&t.db, id)
             .await
@@ -348,8 +355,19 @@ async fn dovecot_answers_a_later_runs_search_and_changed_flags_in_step() {
         other.select("INBOX").await.unwrap();
         store_flags(&mut other, "3,17", "+FLAGS (\\Flagged)").await;
         other.logout().await.ok();
-        // And four new messages, whose header rows come with that search too.
+        // And four new messages, which come with that search too, and a fifth larger than
+        // what comes whole with it: its header row then, its body in the body pass.
         seed(&user, 4, "INBOX");
+        let lines = "A line of a long letter.\r\n".repeat(4000);
+        let big = format!(
+            "From: Big <big@example.test>\r\nSubject: Big one\r\nMessage-ID: <big@example.test>\r\n\r\n{lines}The end.\r\n"
+        );
+        let mut other = other_client(&s, &user).await;
+        other
+            .append("INBOX", None, None, big.as_bytes())
+            .await
+            .unwrap();
+        other.logout().await.ok();
         assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced, "{b}");
         let after = rows(&t.db, id).await;
         let (old, new): (Vec<_>, Vec<_>) = after.iter().partition(|r| r.uid <= 30);
@@ -357,13 +375,20 @@ async fn dovecot_answers_a_later_runs_search_and_changed_flags_in_step() {
         assert_eq!(kept, before, "{b}: no row removed or added again");
         let mut new_uids: Vec<i64> = new.iter().map(|r| r.uid).collect();
         new_uids.sort_unstable();
-        assert_eq!(new_uids, [31, 32, 33, 34], "{b}: each new message once");
+        assert_eq!(new_uids, [31, 32, 33, 34, 35], "{b}: each new message once");
         assert!(new.iter().all(|r| r.body_state == BodyState::Stored), "{b}");
+        let big = new.iter().find(|r| r.uid == 35).unwrap();
+        let text = big.text_body.as_deref().unwrap_or_default();
+        assert_eq!(big.subject, "Big one", "{b}");
+        assert!(
+            text.len() > 64 << 10 && text.trim_end().ends_with("The end."),
+            "{b}"
+        );
         let flagged: Vec<i64> = old.iter().filter(|r| r.flagged).map(|r| r.uid).collect();
         assert_eq!(flagged, want, "{b}");
         let inbox = folder(&t.db, id, "INBOX").await;
         assert!(inbox.last_error.is_none(), "{b}: {:?}", inbox.last_error);
-        assert_eq!(inbox.uidnext, Some(35), "{b}: the state remembered");
+        assert_eq!(inbox.uidnext, Some(36), "{b}: the state remembered");
     }
 }
 

@@ -169,7 +169,11 @@ pub(crate) async fn inbox_header_pass(
     let mut session = engine.log_in(&row).await.unwrap();
     let inbox = folder(db, id, "INBOX").await;
     let range = range_of(&row, chrono::Utc::now());
-    let pass = header_pass(&mut session, db, &inbox, &range, &engine.limits, true, None)
+    let quota = Quota::load(db, id, engine.limits.mailbox_quota_bytes)
+        .await
+        .unwrap();
+    let limits = &engine.limits;
+    let pass = header_pass(&mut session, db, &inbox, &range, limits, &quota, None)
         .await
         .unwrap();
     (session, pass)

@@ -15,7 +15,7 @@ use super::{
     pipeline::{self, Stored, Tally},
     progress::Advance,
     run_task::RunTask,
-    store::{self, FolderKey, HeaderRow, NewBody, Pending, Quota},
+    store::{self, FolderKey, NewBody, Pending, Quota},
     turn::Turn,
 };
 use sea_orm::DatabaseConnection;
@@ -198,14 +198,7 @@ async fn parse_and_insert(
         } else {
             NewBody::OverQuota
         };
-        let row = HeaderRow {
-            uid: meta.uid,
-            flags: meta.flags,
-            received_at: meta.received_at,
-            size: meta.size,
-            envelope,
-        };
-        rows.push((row, body));
+        rows.push((meta.row(envelope), body));
     }
     turn.quota_taken();
     let n = rows.len();

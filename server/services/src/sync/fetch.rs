@@ -23,6 +23,7 @@ mod bodies;
 mod examined;
 mod flags;
 mod new_headers;
+mod new_mail;
 mod search;
 mod search_ranges;
 mod sets;
@@ -32,8 +33,9 @@ pub use ahead::{Ahead, Asked, asked};
 pub use bodies::{Answer, Answers, Body, bodies};
 pub use examined::{enabled, examine_lines, examined};
 pub use flags::flags;
+pub use new_mail::{NewMail, WHOLE_UP_TO};
 pub use search::{
-    range_start, search, search_range, search_with_flags, search_with_newest, uid_search,
+    NewFrom, range_start, search, search_range, search_with_flags, search_with_newest, uid_search,
 };
 pub use search_ranges::search_in_ranges;
 pub use sets::{MAX_SET_CHARS, in_short_sets};
@@ -218,6 +220,24 @@ pub struct Meta {
     pub flags: Flags,
     pub received_at: DateTime<Utc>,
     pub size: i64,
+}
+
+impl Meta {
+    /// The row of a message with this envelope.
+    pub fn row(self, envelope: super::parse::Envelope) -> HeaderRow {
+        HeaderRow {
+            uid: self.uid,
+            flags: self.flags,
+            received_at: self.received_at,
+            size: self.size,
+            envelope,
+        }
+    }
+
+    /// The header row of a message with these header fields.
+    fn header_row(self, header: &[u8]) -> HeaderRow {
+        row_of(self.uid, self.flags, self.received_at, self.size, header)
+    }
 }
 
 fn received_at(fetch: &Fetch) -> DateTime<Utc> {

@@ -44,9 +44,10 @@ pub struct HeaderPass {
 }
 
 /// The header pass of one folder: header fields of the newest batch of new mail (the list
-/// shows at once), flag changes, removals. With `whole_rest`, the rest of the new mail is
-/// left to the body pass to fetch once as whole messages; without it (no room in the
-/// quota), every new message gets its header row here. `examined`: the folder's EXAMINE
+/// shows at once), flag changes, removals. Where the `quota` has room, the rest of the new
+/// mail is left to the body pass to fetch once as whole messages; otherwise every new
+/// message gets its header row here. A later run's new mail of at most one batch comes
+/// with its first search, the smaller messages whole (`new_mail`). `examined`: the folder's EXAMINE
 /// answer, and a first search with it, where they came with the LOGIN (`log_in_examining`).
 pub async fn header_pass(
     session: &mut ImapSession,
@@ -54,10 +55,11 @@ pub async fn header_pass(
     folder: &mailbox_folder::Model,
     range: &Range,
     limits: &FetchBounds,
-    whole_rest: bool,
+    quota: &Quota,
     examined: Option<Examined>,
 ) -> Result<HeaderPass, SyncError> {
     let t = limits.command_timeout;
+    let whole_rest = !quota.is_full();
     let (state, asked) = match examined {
         Some(told) => (told.state?, told.asked),
         None => (timed(t, fetch::examine(session, &folder.name)).await?, None),
@@ -117,7 +119,7 @@ pub async fn header_pass(
         on_server,
         shown,
         changed: changed_early,
-        new_rows,
+        new_mail,
     } = searched;
     let gone: Vec<i64> = stored
         .flags
@@ -128,7 +130,7 @@ pub async fn header_pass(
     store::delete_uids(db, key, &gone).await?;
     let mut missing = store::missing(&on_server, &stored.flags);
     missing.retain(|uid| !held.contains(uid) && !shown.contains(uid));
-    search::store_new_rows(db, key, new_rows, &mut missing).await?;
+    let new_bodies = super::new_mail::store(db, key, new_mail, &mut missing, quota).await?;
     // After a UIDVALIDITY reset rows are adopted by their header fields, so every new
     // message takes the header path then. A batch shown early was the one batch of header
     // rows.
@@ -148,7 +150,8 @@ pub async fn header_pass(
         bodies_done: on_server
             .iter()
             .filter(|uid| stored.flags.contains_key(uid) && !stored.pending.contains(uid))
-            .count() as i64,
+            .count() as i64
+            + new_bodies as i64,
     };
     progress::report(db, folder.id, Phase::Headers, counts).await?;
     // Fetching batch n+1 overlaps storing batch n; the first batch (the newest mail) is

@@ -4,7 +4,7 @@
 use super::super::{
     complete::timed,
     error::SyncError,
-    fetch::{self, Asked, FolderState, ImapSession},
+    fetch::{self, Asked, FolderState, ImapSession, NewMail},
     fetch_bounds::FetchBounds,
     store::{self, Flags, FolderKey, HeaderRow},
 };
@@ -18,8 +18,8 @@ pub(super) enum WithFirst {
     /// (`fetch::search_with_newest`).
     NewestHeaders,
     /// A later run with CONDSTORE: the flags changed since `modseq`
-    /// (`fetch::search_with_flags`), and the header rows of the mail from UID `new_from`
-    /// where that is new mail of at most one batch.
+    /// (`fetch::search_with_flags`), and the mail from UID `new_from` where that is new
+    /// mail of at most one batch (whole up to `fetch::WHOLE_UP_TO` bytes).
     FlagsSince {
         modseq: i64,
         new_from: Option<i64>,
@@ -50,9 +50,9 @@ pub(super) struct Searched {
     /// The flags changed since [`WithFirst::FlagsSince`], when asked for, or the
     /// server's refusal.
     pub changed: Option<Result<Vec<(i64, Flags)>, SyncError>>,
-    /// The header rows of the new mail fetched with the first search, found in range or
-    /// not, stored or not (see [`store_new_rows`]).
-    pub new_rows: Vec<HeaderRow>,
+    /// The new mail fetched with the first search, found in range or not, stored or not
+    /// (see `new_mail::store`).
+    pub new_mail: Vec<NewMail>,
 }
 
 /// The folder's UIDs in range, its UID ranges (`fetch::search_ranges`) searched newest
@@ -80,7 +80,7 @@ pub(super) async fn search_newest_first(
     // used where this is no first sync after all (rows stored by a run cut short).
     let asked =
         asked.filter(|a| a.found.is_some() && matches!(with_first, WithFirst::NewestHeaders));
-    let (mut changed, mut new_rows) = (None, Vec::new());
+    let (mut changed, mut new_mail) = (None, Vec::new());
     // The first search: what it found, the newest messages' rows (found or not), and
     // from which UID up it covered the folder (`None`: not known, every range is searched).
     let (found, mut undecided, from) = match (&with_first, asked) {
@@ -103,10 +103,16 @@ pub(super) async fn search_newest_first(
             timed(t, newest).await?
         }
         (WithFirst::FlagsSince { modseq, new_from }, _) => {
-            let new = new_from.map(|from| (from, limits.header_limit()));
+            let new = new_from.map(|uid| fetch::NewFrom {
+                uid,
+                // A message longer than the largest kept is never whole: its header row.
+                prefix: (u64::try_from(limits.max_message_bytes).unwrap_or(0) + 1)
+                    .min(fetch::WHOLE_UP_TO),
+                max_header: limits.header_limit(),
+            });
             let all = fetch::search_with_flags(session, criteria, newest, *modseq, new);
-            let (found, flags, rows) = timed(t, all).await?;
-            (changed, new_rows) = (Some(flags), rows);
+            let (found, flags, mail) = timed(t, all).await?;
+            (changed, new_mail) = (Some(flags), mail);
             (found, Vec::new(), Some(fetch::range_start(newest)))
         }
         (WithFirst::Nothing, _) => {
@@ -140,7 +146,7 @@ pub(super) async fn search_newest_first(
         on_server,
         shown,
         changed,
-        new_rows,
+        new_mail,
     })
 }
 
@@ -170,28 +176,5 @@ async fn store_found(
         shown.extend(rows.iter().map(|row| row.uid));
         store::insert_headers(db, key, rows, false).await?;
     }
-    Ok(())
-}
-
-/// Stores, as the header pass's first batch, those of a later run's [`Searched::new_rows`]
-/// that are `missing` (in range, not stored, no action on their way), and takes them out
-/// of it.
-pub(super) async fn store_new_rows(
-    db: &DatabaseConnection,
-    key: FolderKey,
-    rows: Vec<HeaderRow>,
-    missing: &mut Vec<i64>,
-) -> Result<(), SyncError> {
-    let wanted: HashSet<i64> = missing.iter().copied().collect();
-    let rows: Vec<HeaderRow> = rows
-        .into_iter()
-        .filter(|r| wanted.contains(&r.uid))
-        .collect();
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let stored: HashSet<i64> = rows.iter().map(|r| r.uid).collect();
-    store::insert_headers(db, key, rows, false).await?;
-    missing.retain(|uid| !stored.contains(uid));
     Ok(())
 }

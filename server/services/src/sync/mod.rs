@@ -9,6 +9,7 @@ pub mod fetch_bounds;
 pub mod folder;
 pub mod idle;
 mod log_in;
+mod new_mail;
 pub mod parse;
 mod pending;
 pub mod pipeline;

@@ -201,10 +201,9 @@ impl SyncEngine {
         // (a refused EXAMINE leaves none selected, RFC 3501 §6.3.1).
         let mut selected = None;
         for folder in folders {
-            let whole_rest = !quota.is_full();
             let told = examined.take_if(|(id, _)| *id == folder.id).map(|e| e.1);
             let (db, limits) = (&self.db, &self.limits);
-            let pass = folder::header_pass(session, db, &folder, range, limits, whole_rest, told);
+            let pass = folder::header_pass(session, db, &folder, range, limits, &quota, told);
             selected = None;
             match pass.await {
                 Ok(pass) => {

@@ -5,7 +5,6 @@
 
 #![allow(dead_code)]
 
-use chrono::{Duration as Days, Utc};
 use std::{
     path::Path,
     sync::{
@@ -25,7 +24,10 @@ mod words;
 
 pub use behaviour::{Behaviour, Bodies};
 use log::CommandLog;
-use words::{flags_only, flood, header, section_of, uids_of, word};
+use words::{
+    first_bytes, flags_only, flood, header_fields, internal_date, message, section_of, uids_of,
+    word,
+};
 
 pub struct FakeImap {
     pub port: u16,
@@ -261,9 +263,7 @@ where
                 }
             }
             "UID" | "FETCH" if upper.contains("BODY.PEEK[HEADER") => {
-                // The section asked for, named back as a server does (`HEADER` or
-                // `HEADER.FIELDS (…)`); the fields are few enough to send whole. Sequence
-                // numbers are UIDs here (1..=messages, none expunged).
+                // Sequence numbers are UIDs here (1..=messages, none expunged).
                 let section = section_of(&rest);
                 let set = word(&rest, if command == "UID" { 2 } else { 1 });
                 for uid in uids_of(set, b.messages) {
@@ -271,23 +271,24 @@ where
                         write.write_all(flags_only(uid).as_bytes()).await?;
                         continue;
                     }
-                    let fields = if b.nil_headers {
-                        "NIL".to_owned()
-                    } else {
-                        let header = format!("{}\r\n", header(uid));
-                        format!("{{{}}}\r\n{header}", header.len())
-                    };
-                    let part = format!(
-                        "* {uid} FETCH (UID {uid} FLAGS () INTERNALDATE \"{date}\" RFC822.SIZE {size} BODY[{section}] {fields})\r\n",
-                        date = (Utc::now() - Days::minutes(i64::from(uid)))
-                            .format("%d-%b-%Y %H:%M:%S +0000"),
-                        size = b.declared_size,
-                    );
+                    let part = header_fields(uid, section, b.nil_headers, b.declared_size);
                     write.write_all(part.as_bytes()).await?;
                 }
                 write
                     .write_all(format!("{tag} OK done\r\n").as_bytes())
                     .await?;
+            }
+            "UID" if upper.contains("BODY.PEEK[]<0.") => {
+                // A later run's new mail: the first bytes asked for of each message.
+                let mut answer: String = uids_of(word(&rest, 2), b.messages)
+                    .into_iter()
+                    .map(|uid| match b.left_out(uid) {
+                        true => flags_only(uid),
+                        false => first_bytes(uid, &upper),
+                    })
+                    .collect();
+                answer.push_str(&format!("{tag} OK done\r\n"));
+                write.write_all(answer.as_bytes()).await?
             }
             "UID" if upper.contains("BODY.PEEK[]") && b.refuses_bodies(word(&rest, 2)) => {
                 let refusal = format!("{tag} NO Some messages could not be FETCHed\r\n");
@@ -308,7 +309,7 @@ where
                             write.write_all(flags_only(uid).as_bytes()).await?;
                             continue;
                         }
-                        let message = format!("{}\r\nHello {uid}.\r\n", header(uid));
+                        let message = message(uid);
                         let part = format!(
                             "* {uid} FETCH (UID {uid} BODY[] {{{}}}\r\n{message})\r\n",
                             message.len()
@@ -343,8 +344,7 @@ where
                 for uid in uids_of(word(&rest, 2), b.messages) {
                     answer.push_str(&format!(
                         "* {uid} FETCH (UID {uid} FLAGS () INTERNALDATE \"{date}\" RFC822.SIZE {size})\r\n",
-                        date = (Utc::now() - Days::minutes(i64::from(uid)))
-                            .format("%d-%b-%Y %H:%M:%S +0000"),
+                        date = internal_date(uid),
                         size = b.declared_size,
                     ));
                 }

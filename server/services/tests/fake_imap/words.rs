@@ -2,6 +2,7 @@
 //! words and sets.
 
 use chrono::{Duration as Days, Utc};
+use std::fmt::Display;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
@@ -14,6 +15,54 @@ pub(super) fn header(uid: u32) -> String {
     format!(
         "Message-ID: <fake-{uid}@hostile.test>\r\nFrom: Mallory <m@hostile.test>\r\nSubject: Message {uid}\r\nDate: {}\r\n",
         (Utc::now() - Days::minutes(i64::from(uid))).to_rfc2822()
+    )
+}
+
+/// The INTERNALDATE of `uid`: a minute before the next one's.
+pub(super) fn internal_date(uid: u32) -> String {
+    (Utc::now() - Days::minutes(i64::from(uid)))
+        .format("%d-%b-%Y %H:%M:%S +0000")
+        .to_string()
+}
+
+/// The answer to a FETCH of `section` of `uid`'s header (`HEADER` or `HEADER.FIELDS (…)`,
+/// named back as a server does; the fields are few enough to send whole), with its flags,
+/// date and `size`; `nil`: NIL for the fields.
+pub(super) fn header_fields(uid: u32, section: &str, nil: bool, size: impl Display) -> String {
+    let fields = match nil {
+        true => "NIL".to_owned(),
+        false => {
+            let header = format!("{}\r\n", header(uid));
+            format!("{{{}}}\r\n{header}", header.len())
+        }
+    };
+    format!(
+        "* {uid} FETCH (UID {uid} FLAGS () INTERNALDATE \"{}\" RFC822.SIZE {size} BODY[{section}] {fields})\r\n",
+        internal_date(uid)
+    )
+}
+
+/// A whole message as the fake server keeps it.
+pub(super) fn message(uid: u32) -> String {
+    format!("{}\r\nHello {uid}.\r\n", header(uid))
+}
+
+/// The answer to a FETCH of a message's first bytes (`BODY.PEEK[]<0.n>`, `n` from the
+/// command), with its flags, date and size.
+pub(super) fn first_bytes(uid: u32, command: &str) -> String {
+    let prefix: usize = command
+        .split("[]<0.")
+        .nth(1)
+        .and_then(|rest| rest.split('>').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let message = message(uid);
+    let part = &message[..message.len().min(prefix)];
+    format!(
+        "* {uid} FETCH (UID {uid} FLAGS () INTERNALDATE \"{}\" RFC822.SIZE {} BODY[]<0> {{{}}}\r\n{part})\r\n",
+        internal_date(uid),
+        message.len(),
+        part.len()
     )
 }
 

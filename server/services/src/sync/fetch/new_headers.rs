@@ -1,8 +1,8 @@
-//! The header rows of a later run's new mail, fetched in the round trip of its first search
-//! and changed flags (`search_with_flags`): read by hand, since their answers come beside
-//! the other two commands' answers.
+//! Header rows read by hand, since their answers come beside a search's: a first sync's
+//! newest messages, asked for behind its EXAMINE (`ahead.rs`). Also how a FETCH answer read
+//! by hand tells its UID, flags, date and size (`meta_of`, `new_mail.rs` too).
 
-use super::{Meta, row_of, search::done_of, stored_header};
+use super::{Meta, search::done_of, stored_header};
 use crate::mail::bounded_stream::OVER_BUDGET_MARKER;
 use crate::sync::{error::SyncError, store::HeaderRow};
 use async_imap::{
@@ -117,13 +117,7 @@ fn header_row(attributes: &[AttributeValue<'_>], max: u64) -> Option<HeaderRow> 
     if header == OVER_BUDGET_MARKER || header.len() as u64 > max {
         return None;
     }
-    let Meta {
-        uid,
-        flags,
-        received_at,
-        size,
-    } = meta;
-    Some(row_of(uid, flags, received_at, size, stored_header(header)))
+    Some(meta.header_row(stored_header(header)))
 }
 
 /// The UID, flags, date and size a FETCH answer read by hand tells (none without a UID),

@@ -9,7 +9,8 @@ use super::{
     ImapSession, drop_unsolicited,
     flags::{FlagsAnswer, changed_since_query},
     header_items, header_row,
-    new_headers::{HeadersAnswer, answers_headers},
+    new_headers::answers_headers,
+    new_mail::{NewMail, NewMailAnswer, new_mail_items},
     search_ranges, stored_header,
 };
 use crate::sync::{
@@ -145,43 +146,40 @@ const FLOODED: &str = "the server sent too many unrequested answers during a sea
 /// The flags come as their own result: a server that refuses CHANGEDSINCE
 /// ([`SyncError::Refused`]) can still be asked for every stored row's flags.
 ///
-/// With `new`, the UID from which the mail is new (the UIDNEXT the last complete run saw)
-/// and the header fields' limit, the header rows of that new mail go out in the same round
-/// trip (`UID FETCH from:*`), **found or not** (the caller keeps those its searches find,
-/// and not those already stored); a refused header FETCH only leaves them to the header
-/// pass. Bounded as the newest headers of a first sync are (see `search_with_newest`).
+/// With `new`, the UID from which the mail is new (the UIDNEXT the last complete run saw),
+/// the bytes of each message to ask for and the header fields' limit, that new mail goes
+/// out in the same round trip (`UID FETCH from:*`, [`NewMail`]), **found or not** (the
+/// caller keeps those its searches find, and not those already stored); a refused FETCH
+/// only leaves them to the header pass. Its literals are bounded by the bytes asked for.
 pub async fn search_with_flags(
     session: &mut ImapSession,
     criteria: &str,
     range: Option<&str>,
     modseq: i64,
-    new: Option<(i64, u64)>,
-) -> Result<
-    (
-        Vec<i64>,
-        Result<Vec<(i64, Flags)>, SyncError>,
-        Vec<HeaderRow>,
-    ),
-    SyncError,
-> {
+    new: Option<NewFrom>,
+) -> Result<(Vec<i64>, Result<Vec<(i64, Flags)>, SyncError>, Vec<NewMail>), SyncError> {
     drop_unsolicited(session);
     let search_tag = session.run_command(command(criteria, range)).await?;
     let flags_command = format!("UID FETCH 1:* {}", changed_since_query(modseq));
     let flags_tag = session.run_command(flags_command).await?;
     let (mut search, mut flags) = (SearchAnswer::default(), FlagsAnswer::default());
     let mut headers = match new {
-        Some((from, max_header_bytes)) => {
+        Some(NewFrom {
+            uid,
+            prefix,
+            max_header,
+        }) => {
             let limits = session.get_ref().limits();
             session
                 .get_mut()
-                .limit_next_command(limits.max_response_bytes, max_header_bytes);
-            let command = format!("UID FETCH {from}:* {}", header_items());
+                .limit_next_command(limits.max_response_bytes, prefix);
+            let command = format!("UID FETCH {uid}:* {}", new_mail_items(prefix));
             let tag = session.run_command(command).await?;
-            Some((tag, HeadersAnswer::new(from, max_header_bytes)))
+            Some((tag, NewMailAnswer::new(uid, prefix, max_header)))
         }
         None => None,
     };
-    let headers_left = |h: &Option<(RequestId, HeadersAnswer)>| {
+    let headers_left = |h: &Option<(RequestId, NewMailAnswer)>| {
         h.as_ref()
             .is_some_and(|(_, answer)| answer.status.is_none())
     };
@@ -207,12 +205,21 @@ pub async fn search_with_flags(
     let Some((_, mut headers)) = headers else {
         return Ok((found, changed, Vec::new()));
     };
-    let rows = match headers.status.take().unwrap_or(Ok(())) {
-        Ok(()) => headers.rows,
+    let mail = match headers.status.take().unwrap_or(Ok(())) {
+        Ok(()) => headers.mail,
         Err(SyncError::Refused(_)) => Vec::new(),
         Err(other) => return Err(other),
     };
-    Ok((found, changed, rows))
+    Ok((found, changed, mail))
+}
+
+/// A later run's new mail as [`search_with_flags`] asks for it: from `uid` up, the first
+/// `prefix` bytes of each message, header fields up to `max_header` bytes kept.
+#[derive(Clone, Copy, Debug)]
+pub struct NewFrom {
+    pub uid: i64,
+    pub prefix: u64,
+    pub max_header: u64,
 }
 
 /// Header rows of the messages from sequence number `first` to the last, one per UID.
