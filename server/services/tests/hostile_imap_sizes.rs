@@ -10,7 +10,7 @@ use common::{
     hostile_mailbox::hostile_mailbox,
     mail_stack::stack,
     mailbox_fixtures::state,
-    sync_fixtures::{engine, rows},
+    sync_fixtures::{engine, folder, new_since_last_run, rows},
 };
 use fake_imap::{Behaviour, Bodies};
 use services::sync::{schedule::Outcome, store::BodyState};
@@ -139,6 +139,62 @@ async fn a_flood_in_the_rest_of_the_mail_still_leaves_every_header_row() {
                 assert_eq!(row.body_state, BodyState::TooLarge, "{}", t.backend);
                 assert_eq!((row.text_body.as_ref(), row.body_bytes), (None, 0));
             }
+        }
+    }
+}
+
+/// A later run's new mail is asked for with its first 64 KiB a message: a server that sends
+/// megabytes instead has them read and thrown away, and the messages still get their rows
+/// (header fields from the header pass, too large for a body).
+#[tokio::test]
+async fn a_later_runs_new_mail_flooded_past_what_was_asked_is_thrown_away() {
+    let s = stack();
+    for t in common::databases().await {
+        let b = t.backend;
+        let st = state(t.db.clone(), &s);
+        let behaviour = Behaviour {
+            condstore: true,
+            bodies: Bodies::Flood { bytes: 8 << 20 },
+            ..Behaviour::default()
+        };
+        let fake = fake_imap::start(&s.ca, behaviour).await;
+        let id = hostile_mailbox(&st, &s, fake.port).await;
+        let mut engine = engine(&st);
+        engine.limits.max_message_bytes = MIB as i64;
+        assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced, "{b}");
+        // As if UIDs 2 and 3 came after the last run.
+        let inbox = folder(&t.db, id, "INBOX").await;
+        new_since_last_run(&t.db, inbox.id, 2).await;
+        let before = fake.sent();
+        reset_peak();
+        let rss_before = status_kb("VmRSS:");
+        assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced, "{b}");
+        let peak_growth_kb = status_kb("VmHWM:").saturating_sub(rss_before);
+        let commands = fake.commands();
+        assert!(
+            commands.iter().any(|c| c.contains("BODY.PEEK[]<0.65536>")),
+            "{b}: the new mail asked for with the search: {commands:?}"
+        );
+        // 8 MiB for each of the two new messages with the search, and again in the body pass.
+        assert_eq!(
+            fake.sent() - before,
+            32 * MIB,
+            "{b}: every byte sent, and read"
+        );
+        assert!(
+            peak_growth_kb < 40 * 1024,
+            "{b}: peak RSS grew {peak_growth_kb} KiB"
+        );
+        let rows = rows(&t.db, id).await;
+        let new: Vec<_> = rows.iter().filter(|r| r.uid > 1).collect();
+        assert_eq!(new.len(), 2, "{b}: each new message listed once");
+        for row in new {
+            assert_eq!(
+                row.subject,
+                format!("Message {}", row.uid),
+                "{b}: its header fields"
+            );
+            assert_eq!(row.body_state, BodyState::TooLarge, "{b}");
         }
     }
 }

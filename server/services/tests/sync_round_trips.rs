@@ -14,7 +14,10 @@ use common::{
     hostile_mailbox::hostile_mailbox,
     mail_stack::stack,
     mailbox_fixtures::state,
-    sync_fixtures::{connected, engine, folder, mail_user, other_client, rows, seed, store_flags},
+    sync_fixtures::{
+        connected, engine, folder, mail_user, new_since_last_run, other_client, rows, seed,
+        store_flags,
+    },
 };
 use fake_imap::Behaviour;
 use services::sync::{schedule::Outcome, store::BodyState};
@@ -257,8 +260,6 @@ async fn a_later_run_asks_for_the_changed_flags_with_its_first_search() {
 
 #[tokio::test]
 async fn a_later_run_asks_for_its_new_mail_whole_with_its_first_search() {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
-    use services::entities::{mailbox_folder, message};
     let s = stack();
     for t in common::databases().await {
         let b = t.backend;
@@ -280,19 +281,8 @@ async fn a_later_run_asks_for_its_new_mail_whole_with_its_first_search() {
             .into_iter()
             .find(|r| r.uid == 1)
             .unwrap();
-        // As if UIDs 2 and 3 came after the last run: UIDNEXT 2 remembered, no rows.
-        message::Entity::delete_many()
-            .filter(message::Column::FolderId.eq(inbox.id))
-            .filter(message::Column::Uid.gt(1))
-            .exec(&t.db)
-            .await
-            .unwrap();
-        mailbox_folder::Entity::update_many()
-            .col_expr(mailbox_folder::Column::Uidnext, Expr::value(2))
-            .filter(mailbox_folder::Column::Id.eq(inbox.id))
-            .exec(&t.db)
-            .await
-            .unwrap();
+        // As if UIDs 2 and 3 came after the last run.
+        new_since_last_run(&t.db, inbox.id, 2).await;
         assert_eq!(engine.sync_mailbox(id).await, Outcome::Synced, "{b}");
         let sent = &fake.commands()[fake
             .commands()

@@ -267,3 +267,23 @@ pub async fn rows_by(
         .await
         .unwrap()
 }
+
+/// As if the folder's messages from `uid` up came after its last run: its rows of them
+/// gone and that UIDNEXT remembered.
+pub async fn new_since_last_run(db: &DatabaseConnection, folder_id: i64, uid: i64) {
+    message::Entity::delete_many()
+        .filter(message::Column::FolderId.eq(folder_id))
+        .filter(message::Column::Uid.gte(uid))
+        .exec(db)
+        .await
+        .unwrap();
+    mailbox_folder::Entity::update_many()
+        .col_expr(
+            mailbox_folder::Column::Uidnext,
+            sea_orm::sea_query::Expr::value(uid),
+        )
+        .filter(mailbox_folder::Column::Id.eq(folder_id))
+        .exec(db)
+        .await
+        .unwrap();
+}

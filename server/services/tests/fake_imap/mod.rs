@@ -280,15 +280,7 @@ where
             }
             "UID" if upper.contains("BODY.PEEK[]<0.") => {
                 // A later run's new mail: the first bytes asked for of each message.
-                let mut answer: String = uids_of(word(&rest, 2), b.messages)
-                    .into_iter()
-                    .map(|uid| match b.left_out(uid) {
-                        true => flags_only(uid),
-                        false => first_bytes(uid, &upper),
-                    })
-                    .collect();
-                answer.push_str(&format!("{tag} OK done\r\n"));
-                write.write_all(answer.as_bytes()).await?
+                first_bytes(&mut write, b, (&upper, &tag), sent).await?
             }
             "UID" if upper.contains("BODY.PEEK[]") && b.refuses_bodies(word(&rest, 2)) => {
                 let refusal = format!("{tag} NO Some messages could not be FETCHed\r\n");

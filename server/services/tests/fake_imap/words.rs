@@ -1,6 +1,7 @@
 //! What the fake server writes and reads word by word: FETCH answers' parts, a command's
 //! words and sets.
 
+use super::{Behaviour, Bodies};
 use chrono::{Duration as Days, Utc};
 use std::fmt::Display;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -47,23 +48,47 @@ pub(super) fn message(uid: u32) -> String {
     format!("{}\r\nHello {uid}.\r\n", header(uid))
 }
 
-/// The answer to a FETCH of a message's first bytes (`BODY.PEEK[]<0.n>`, `n` from the
-/// command), with its flags, date and size.
-pub(super) fn first_bytes(uid: u32, command: &str) -> String {
+/// The answer to a FETCH of the first bytes of messages (`UID FETCH set (… BODY.PEEK[]<0.n>)`,
+/// `n` from the command), each with its flags, date and size; with [`Bodies::Flood`], the
+/// flood instead, whatever was asked for (a server that ignores the partial).
+pub(super) async fn first_bytes<W: AsyncWrite + Unpin>(
+    write: &mut W,
+    b: &Behaviour,
+    (command, tag): (&str, &str),
+    sent: &AtomicU64,
+) -> std::io::Result<()> {
     let prefix: usize = command
         .split("[]<0.")
         .nth(1)
         .and_then(|rest| rest.split('>').next())
         .and_then(|n| n.parse().ok())
         .unwrap_or(0);
-    let message = message(uid);
-    let part = &message[..message.len().min(prefix)];
-    format!(
-        "* {uid} FETCH (UID {uid} FLAGS () INTERNALDATE \"{}\" RFC822.SIZE {} BODY[]<0> {{{}}}\r\n{part})\r\n",
-        internal_date(uid),
-        message.len(),
-        part.len()
-    )
+    for uid in uids_of(word(command, 2), b.messages) {
+        if b.left_out(uid) {
+            write.write_all(flags_only(uid).as_bytes()).await?;
+            continue;
+        }
+        let message = message(uid);
+        let part = &message[..message.len().min(prefix)];
+        let date = internal_date(uid);
+        let len = match b.bodies {
+            Bodies::Flood { bytes } => bytes,
+            _ => part.len(),
+        };
+        let head = format!(
+            "* {uid} FETCH (UID {uid} FLAGS () INTERNALDATE \"{date}\" RFC822.SIZE {} BODY[]<0> {{{len}}}\r\n",
+            message.len()
+        );
+        write.write_all(head.as_bytes()).await?;
+        match b.bodies {
+            Bodies::Flood { bytes } => flood(write, bytes, sent).await?,
+            _ => write.write_all(part.as_bytes()).await?,
+        }
+        write.write_all(b")\r\n").await?;
+    }
+    write
+        .write_all(format!("{tag} OK done\r\n").as_bytes())
+        .await
 }
 
 /// The section of a `BODY.PEEK[…]` FETCH item (`HEADER.FIELDS (DATE FROM)`).
