@@ -83,6 +83,7 @@ mod sync_leases;
 mod sync_log_in;
 mod sync_log_out;
 mod sync_next_look;
+mod sync_one_stream;
 mod sync_quota;
 mod sync_refusals;
 mod sync_requests;

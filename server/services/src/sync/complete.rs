@@ -12,14 +12,14 @@ use super::{
     fetch::{self, Body, ImapSession, Meta},
     fetch_bounds::FetchBounds,
     parse,
-    pipeline::{self, Stored, Tally},
+    pipeline::{self, StoreTask, Stored, Tally},
     progress::Advance,
     run_task::RunTask,
     store::{self, FolderKey, NewBody, Pending, Quota},
     turn::Turn,
 };
 use sea_orm::DatabaseConnection;
-use std::{collections::HashMap, time::Duration};
+use std::time::Duration;
 
 /// UIDs per FETCH of flags, dates and sizes (about 60 bytes of answer each, 1.2 MB for
 /// them all): ten fetches of bodies at the default bounds. Each part after the first
@@ -46,17 +46,81 @@ pub fn parts(uids: &[i64]) -> impl Iterator<Item = &[i64]> {
         .flat_map(|chunk| fetch::in_short_sets(chunk, |u| *u))
 }
 
+/// What became of the rest's first part where it was fetched in the pending bodies' stream
+/// (`pending::bodies`): UIDs over the size limit (never asked for), with no room in the
+/// quota, and cut on the wire. Each gets its header row from the rest.
+#[derive(Debug, Default)]
+pub struct First {
+    pub too_large: Vec<i64>,
+    pub no_room: Vec<i64>,
+    pub cut_on_wire: Vec<i64>,
+}
+
+/// What a FETCH of flags, dates and sizes told, newest first: the UIDs over the size limit,
+/// and the messages to fetch whole as new rows.
+pub fn wanted_of(mut metas: Vec<Meta>, limits: &FetchBounds) -> (Vec<i64>, Vec<Pending>) {
+    metas.sort_unstable_by_key(|m| std::cmp::Reverse(m.uid));
+    let (too_large, wanted): (Vec<Meta>, Vec<Meta>) = metas
+        .into_iter()
+        .partition(|m| m.size > limits.max_message_bytes);
+    let wanted = wanted
+        .into_iter()
+        .map(|m| Pending {
+            uid: m.uid,
+            size: m.size,
+            received_at: m.received_at,
+            new_row: Some(m.flags),
+        })
+        .collect();
+    (too_large.into_iter().map(|m| m.uid).collect(), wanted)
+}
+
+/// A batch of new rows being parsed and inserted ([`parse_and_insert`]).
+pub fn insert_task(
+    db: &DatabaseConnection,
+    key: FolderKey,
+    items: Vec<(Pending, Body)>,
+    quota: &Quota,
+    turn: Turn,
+) -> StoreTask {
+    let items = items
+        .into_iter()
+        .map(|(p, body)| {
+            let meta = Meta {
+                uid: p.uid,
+                flags: p.new_row.unwrap_or_default(),
+                received_at: p.received_at,
+                size: p.size,
+            };
+            (meta, body)
+        })
+        .collect();
+    RunTask::spawn(parse_and_insert(
+        db.clone(),
+        key,
+        items,
+        quota.clone(),
+        turn,
+    ))
+}
+
 impl Rest<'_> {
     /// Stores the messages of `uids` (newest first) as complete rows, each part's flags,
     /// dates and sizes asked for on `answers` ([`fetch::Answers::ask_meta`]), the first
-    /// part's maybe ahead already.
+    /// part's maybe ahead already, or the first part fetched already (`first`).
     pub async fn store(
         &mut self,
         (session, answers): (&mut ImapSession, &mut fetch::Answers),
         uids: &[i64],
+        first: Option<First>,
     ) -> Result<(), SyncError> {
         let mut ahead = answers.meta_asked();
-        for part in parts(uids) {
+        let mut parts = parts(uids);
+        if let Some(first) = first {
+            parts.next();
+            self.leftover(session, first).await?;
+        }
+        for part in parts {
             let t = self.limits.command_timeout;
             let asked = std::mem::take(&mut ahead);
             let metas = async {
@@ -65,67 +129,39 @@ impl Rest<'_> {
                 }
                 answers.metas(session).await
             };
-            let mut metas = timed(t, metas).await?;
-            metas.sort_unstable_by_key(|m| std::cmp::Reverse(m.uid));
-            let (too_large, wanted): (Vec<Meta>, Vec<Meta>) = metas
-                .into_iter()
-                .partition(|m| m.size > self.limits.max_message_bytes);
+            let metas = timed(t, metas).await?;
+            let (too_large, wanted) = wanted_of(metas, self.limits);
             self.headers_only(session, &too_large, NewBody::TooLarge)
                 .await?;
-            self.whole((session, answers), wanted).await?;
+            let (db, key, quota) = (self.db, self.key, self.quota);
+            let left = pipeline::fetch_whole(
+                (&mut *session, &mut *answers),
+                db,
+                key,
+                self.limits,
+                quota,
+                (&wanted, None::<fn(Vec<Meta>) -> Vec<Pending>>),
+                &mut self.tally,
+                |items, turn| insert_task(db, key, items, quota, turn),
+            )
+            .await?;
+            let first = First {
+                too_large: Vec::new(),
+                no_room: left.no_room.iter().map(|p| p.uid).collect(),
+                cut_on_wire: left.cut_on_wire,
+            };
+            self.leftover(session, first).await?;
         }
         Ok(())
     }
 
-    /// Whole messages in byte-bounded batches (`pipeline`), inserted as complete rows; what
-    /// the quota has no room for and what was over the limit on the wire get header rows.
-    async fn whole(
-        &mut self,
-        (session, answers): (&mut ImapSession, &mut fetch::Answers),
-        wanted: Vec<Meta>,
-    ) -> Result<(), SyncError> {
-        let by_uid: HashMap<i64, Meta> = wanted.iter().map(|m| (m.uid, *m)).collect();
-        let pending: Vec<Pending> = wanted
-            .iter()
-            .map(|m| Pending {
-                uid: m.uid,
-                size: m.size,
-                received_at: m.received_at,
-            })
-            .collect();
-        let (db, key, quota) = (self.db, self.key, self.quota);
-        let left = pipeline::fetch_whole(
-            (&mut *session, &mut *answers),
-            db,
-            key,
-            self.limits,
-            quota,
-            &pending,
-            &mut self.tally,
-            |items, turn| {
-                let items = items
-                    .into_iter()
-                    .filter_map(|(p, body)| Some((*by_uid.get(&p.uid)?, body)))
-                    .collect();
-                RunTask::spawn(parse_and_insert(
-                    db.clone(),
-                    key,
-                    items,
-                    quota.clone(),
-                    turn,
-                ))
-            },
-        )
-        .await?;
-        let metas = |uids: Vec<i64>| -> Vec<Meta> {
-            uids.iter()
-                .filter_map(|uid| by_uid.get(uid).copied())
-                .collect()
-        };
-        let no_room = metas(left.no_room.iter().map(|p| p.uid).collect());
-        self.headers_only(session, &no_room, NewBody::OverQuota)
+    /// Header rows for what was not fetched whole: too large, or no room in the quota.
+    async fn leftover(&mut self, session: &mut ImapSession, part: First) -> Result<(), SyncError> {
+        self.headers_only(session, &part.too_large, NewBody::TooLarge)
             .await?;
-        self.headers_only(session, &metas(left.cut_on_wire), NewBody::TooLarge)
+        self.headers_only(session, &part.no_room, NewBody::OverQuota)
+            .await?;
+        self.headers_only(session, &part.cut_on_wire, NewBody::TooLarge)
             .await
     }
 
@@ -134,14 +170,13 @@ impl Rest<'_> {
     async fn headers_only(
         &mut self,
         session: &mut ImapSession,
-        metas: &[Meta],
+        uids: &[i64],
         body: NewBody,
     ) -> Result<(), SyncError> {
-        for chunk in metas.chunks(self.limits.header_batch.max(1)) {
-            let uids: Vec<i64> = chunk.iter().map(|m| m.uid).collect();
+        for chunk in uids.chunks(self.limits.header_batch.max(1)) {
             let rows = timed(
                 self.limits.command_timeout,
-                fetch::headers(session, &uids, self.limits.header_limit()),
+                fetch::headers(session, chunk, self.limits.header_limit()),
             )
             .await?
             .all();
@@ -211,7 +246,11 @@ async fn parse_and_insert(
         insert_ms = t2.elapsed().as_millis() as u64,
         "stored"
     );
-    Ok(Stored { rows: n, too_large })
+    Ok(Stored {
+        rows: n,
+        too_large,
+        new_rows: true,
+    })
 }
 
 /// Maps `items` on every core (one scoped thread per share), keeping the order.

@@ -160,6 +160,7 @@ mod tests {
                 uid,
                 size,
                 received_at: DateTime::<Utc>::UNIX_EPOCH,
+                new_row: None,
             })
             .collect()
     }

@@ -281,18 +281,23 @@ pub async fn body_pass(
         }
     }
     let mut answers = fetch::Answers::new(limits.max_message_bytes);
+    // Rows of the rest stored from here on (the first part's maybe with the pending bodies).
+    let before = counts.headers_done;
+    let mut first = None;
     if !pending.is_empty() {
-        // The rest's first flags, dates and sizes go ahead of these bodies: a round trip
-        // of the link less between them.
-        if let Some(first) = complete::parts(&pass.rest).next() {
-            timed(limits.command_timeout, answers.ask_meta(session, first)).await?;
+        // The rest's first flags, dates and sizes go ahead of these bodies, and that part
+        // is asked for while they are still coming: no round trip of the link between.
+        let ahead = complete::parts(&pass.rest).next();
+        if let Some(part) = ahead {
+            timed(limits.command_timeout, answers.ask_meta(session, part)).await?;
         }
         let session = (&mut *session, &mut answers);
-        counts = super::pending::bodies(session, db, key, pending, limits, quota, counts).await?;
+        let rest = ahead.is_some();
+        let bodies = super::pending::bodies(session, db, key, pending, rest, limits, quota, counts);
+        (counts, first) = bodies.await?;
     }
     let mut all_stored = true;
     if !pass.rest.is_empty() {
-        let before = counts.headers_done;
         let mut rest = Rest {
             db,
             key,
@@ -304,7 +309,8 @@ pub async fn body_pass(
                 new_rows: true,
             },
         };
-        rest.store((session, &mut answers), &pass.rest).await?;
+        rest.store((session, &mut answers), &pass.rest, first)
+            .await?;
         counts = rest.tally.counts;
         all_stored = counts.headers_done - before >= pass.rest.len() as i64;
     }

@@ -1,11 +1,14 @@
 //! The body pass's first step: the bodies of rows the header pass stored (the newest batch
 //! of new mail, or rows a Re-sync sent back to pending), in byte-bounded batches, parsed off
-//! the async threads and kept within the mailbox's quota.
+//! the async threads and kept within the mailbox's quota; and in the same stream, where
+//! its FETCH of flags, dates and sizes went ahead, the rest's first part as complete rows
+//! (`complete.rs`): asked for while these bodies are still coming, not a round trip after.
 
 use super::{
     complete::on_every_core,
+    complete::{self, First},
     error::SyncError,
-    fetch::{self, Body, ImapSession},
+    fetch::{self, Body, ImapSession, Meta},
     fetch_bounds::FetchBounds,
     parse,
     pipeline::{self, Stored, Tally},
@@ -16,16 +19,20 @@ use super::{
 };
 use sea_orm::DatabaseConnection;
 
-/// Bodies of rows the header pass stored, in byte-bounded batches.
+/// Bodies of rows the header pass stored, in byte-bounded batches; with `rest`, the rest's
+/// first part after them, once its flags, dates and sizes have come (what became of it is
+/// returned: `None` when they came only after these bodies, and the rest fetches it).
+#[allow(clippy::too_many_arguments)]
 pub async fn bodies(
     session: (&mut ImapSession, &mut fetch::Answers),
     db: &DatabaseConnection,
     key: FolderKey,
     pending: Vec<Pending>,
+    rest: bool,
     limits: &FetchBounds,
     quota: &Quota,
     mut counts: Counts,
-) -> Result<Counts, SyncError> {
+) -> Result<(Counts, Option<First>), SyncError> {
     let folder_id = key.folder_id;
     let (too_large, wanted): (Vec<Pending>, Vec<Pending>) = pending
         .into_iter()
@@ -38,22 +45,40 @@ pub async fn bodies(
         counts,
         new_rows: false,
     };
+    let mut first = None;
+    let then = rest.then_some(|metas: Vec<Meta>| {
+        let (too_large, wanted) = complete::wanted_of(metas, limits);
+        first = Some(First {
+            too_large,
+            ..First::default()
+        });
+        wanted
+    });
     let left = pipeline::fetch_whole(
         session,
         db,
         key,
         limits,
         quota,
-        &wanted,
+        (&wanted, then),
         &mut tally,
-        |items, turn| RunTask::spawn(parse_and_store(db.clone(), key, items, quota.clone(), turn)),
+        |items, turn| match items.first().is_some_and(|(p, _)| p.new_row.is_some()) {
+            true => complete::insert_task(db, key, items, quota, turn),
+            false => RunTask::spawn(parse_and_store(db.clone(), key, items, quota.clone(), turn)),
+        },
     )
     .await?;
     // No room and nothing older to make room with: these keep their headers only.
-    let no_room: Vec<i64> = left.no_room.iter().map(|p| p.uid).collect();
+    let (rows, bodies): (Vec<Pending>, Vec<Pending>) =
+        left.no_room.iter().partition(|p| p.new_row.is_some());
+    let no_room: Vec<i64> = bodies.iter().map(|p| p.uid).collect();
     store::mark_over_quota(db, key, &no_room).await?;
     tally.counts.bodies_done += no_room.len() as i64;
-    Ok(tally.counts)
+    if let Some(first) = &mut first {
+        first.no_room = rows.iter().map(|p| p.uid).collect();
+        first.cut_on_wire = left.cut_on_wire;
+    }
+    Ok((tally.counts, first))
 }
 
 /// Parses a batch off the async threads, then keeps what the quota allows: newest first,
@@ -107,5 +132,6 @@ async fn parse_and_store(
     Ok(Stored {
         rows: n,
         too_large: Vec::new(),
+        new_rows: false,
     })
 }

@@ -4,12 +4,13 @@
 //! PostgreSQL (a [`Turn`]). One UID FETCH asks for several batches, cut from its answer as
 //! it arrives. Shared by the body pass (bodies of rows the header pass
 //! stored) and the rest of the new mail (complete rows, `complete.rs`), which differ only
-//! in how a batch is stored and what becomes of what did not fit.
+//! in how a batch is stored and what becomes of what did not fit; one stream may carry
+//! both (a batch holds one kind: `Pending::new_row`).
 
 use super::{
     complete::{timed, within},
     error::SyncError,
-    fetch::{self, Body, ImapSession},
+    fetch::{self, Body, ImapSession, Meta},
     fetch_bounds::{FETCHES_IN_FLIGHT, FetchBounds, fetches},
     progress::{self, Counts, Phase},
     run_task::RunTask,
@@ -29,6 +30,8 @@ pub type StoreTask = RunTask<Result<Stored, SyncError>>;
 pub struct Stored {
     pub rows: usize,
     pub too_large: Vec<i64>,
+    /// New rows (their headers count too), not bodies of rows there.
+    pub new_rows: bool,
 }
 
 /// What the batches left to the caller.
@@ -51,9 +54,9 @@ pub struct Tally {
 impl Tally {
     /// Counts a batch whose transaction already added it to the folder's row
     /// ([`progress::advance`]).
-    fn count(&mut self, rows: usize) {
+    fn count(&mut self, rows: usize, new_rows: bool) {
         self.counts.bodies_done += rows as i64;
-        if self.new_rows {
+        if new_rows {
             self.counts.headers_done += rows as i64;
         }
     }
@@ -63,7 +66,7 @@ impl Tally {
         if rows == 0 {
             return Ok(());
         }
-        self.count(rows);
+        self.count(rows, self.new_rows);
         progress::report(db, self.folder_id, Phase::Bodies, self.counts).await?;
         Ok(())
     }
@@ -77,7 +80,9 @@ impl Tally {
 /// at once (each parsing, waiting or writing) beside the one downloading. The folder's
 /// counts are reported first; each batch then adds itself to them in its own transaction
 /// ([`progress::advance`]). A fetch is asked for only while the quota has room or older
-/// bodies could make it.
+/// bodies could make it. With `then`, once the FETCH of flags, dates and sizes sent ahead
+/// ([`fetch::Answers::ask_meta`]) has been answered beside these fetches, what `then` makes
+/// of its answer is fetched in the same stream: asked for while these are still coming.
 #[allow(clippy::too_many_arguments)]
 pub async fn fetch_whole(
     (session, answers): (&mut ImapSession, &mut fetch::Answers),
@@ -85,26 +90,40 @@ pub async fn fetch_whole(
     key: FolderKey,
     limits: &FetchBounds,
     quota: &Quota,
-    wanted: &[Pending],
+    (wanted, mut then): (&[Pending], Option<impl FnOnce(Vec<Meta>) -> Vec<Pending>>),
     tally: &mut Tally,
     store: impl Fn(Vec<(Pending, Body)>, Turn) -> StoreTask,
 ) -> Result<Leftover, SyncError> {
     progress::report(db, tally.folder_id, Phase::Bodies, tally.counts).await?;
     let mut left = Leftover::default();
     let mut in_store = InStore::default();
-    let all = fetches(wanted, limits);
-    let mut next = all.iter().enumerate().filter(|(_, f)| !f.is_empty());
+    let mut all = fetches(wanted, limits);
+    let mut n = 0;
     let mut by_uid: HashMap<i64, Pending> = HashMap::new();
     let mut batch = Batch::default();
     // Each batch's download is bounded as a command of its own was.
     let mut deadline = Instant::now() + limits.command_timeout;
     loop {
+        if then.is_some()
+            && let Some(metas) = answers.ended_metas()
+            && let Some(then) = then.take()
+        {
+            let more = fetches(&then(metas), limits);
+            match left.no_room.is_empty() {
+                true => all.extend(more),
+                false => left.no_room.extend(more.into_iter().flatten()),
+            }
+        }
         while answers.in_flight() < FETCHES_IN_FLIGHT && left.no_room.is_empty() {
-            let Some((n, asked)) = next.next() else { break };
+            let Some(asked) = all.get(n) else { break };
+            n += 1;
+            if asked.is_empty() {
+                continue;
+            }
             if quota.is_full()
                 && !store::has_older_bodies(db, key.mailbox_id, asked[0].received_at).await?
             {
-                left.no_room = all[n..].iter().flatten().copied().collect();
+                left.no_room = all[n - 1..].iter().flatten().copied().collect();
                 break;
             }
             by_uid.extend(asked.iter().map(|p| (p.uid, *p)));
@@ -165,11 +184,14 @@ impl Batch {
     }
 
     /// Whether `body` would take the batch over `body_batch` messages or
-    /// `body_batch_bytes` (a single larger message goes alone).
-    fn is_full_before(&self, body: &Body, limits: &FetchBounds) -> bool {
-        !self.items.is_empty()
-            && (self.items.len() >= limits.body_batch
-                || self.bytes + bytes_of(body) > limits.body_batch_bytes)
+    /// `body_batch_bytes` (a single larger message goes alone), or `p` is of the other
+    /// kind (a new row, or the body of a row there).
+    fn is_full_before(&self, (p, body): (&Pending, &Body), limits: &FetchBounds) -> bool {
+        self.items.first().is_some_and(|(first, _)| {
+            self.items.len() >= limits.body_batch
+                || self.bytes + bytes_of(body) > limits.body_batch_bytes
+                || first.new_row.is_some() != p.new_row.is_some()
+        })
     }
 
     fn take(&mut self) -> Batch {
@@ -208,7 +230,7 @@ impl InStore {
             &mut Leftover,
         ),
     ) -> Result<bool, SyncError> {
-        let full = batch.is_full_before(&body, limits);
+        let full = batch.is_full_before((&p, &body), limits);
         if full {
             self.hand_over(batch.take(), store, tally, left).await?;
         }
@@ -257,6 +279,6 @@ async fn finish(
         .await
         .map_err(|e| SyncError::Imap(format!("store task failed: {e}")))??;
     left.cut_on_wire.extend(stored.too_large);
-    tally.count(stored.rows);
+    tally.count(stored.rows, stored.new_rows);
     Ok(())
 }

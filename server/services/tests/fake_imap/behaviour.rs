@@ -119,6 +119,11 @@ pub struct Behaviour {
     /// dates and sizes (a client sends the first of the rest of the new mail ahead of the
     /// bodies of its newest rows).
     pub late_pipelined: bool,
+    /// A whole-message FETCH right after a FETCH of flags, dates and sizes (the newest
+    /// rows' bodies, behind the flags, dates and sizes of the rest of the new mail) is
+    /// answered to its end only once the next command has arrived: a client that waits
+    /// for those bodies before asking for the rest waits forever.
+    pub late_after_meta: bool,
     /// Every UID SEARCH's answer is preceded by `* 1 EXPUNGE`, the folder left as it is:
     /// what a client makes of being told its messages were renumbered.
     pub expunge_on_search: bool,
@@ -164,6 +169,7 @@ impl Default for Behaviour {
             silent_status: false,
             late_examine: false,
             late_pipelined: false,
+            late_after_meta: false,
             expunge_on_search: false,
             held_logout: Arc::new(AtomicBool::new(false)),
             logouts_let_go: Arc::new(tokio::sync::Semaphore::new(0)),

@@ -139,7 +139,7 @@ where
     let mut held_login: Option<String> = None;
     // An answer held back until the next command ([`Behaviour::late_changedsince`],
     // [`Behaviour::late_pipelined`]), and the kind of the last command (a whole-message
-    // FETCH, a UID SEARCH, or another).
+    // FETCH, a UID SEARCH, a FETCH of flags, dates and sizes, or another).
     let (mut held_answer, mut last_kind): (Option<String>, u8) = (None, 0);
     // An EXAMINE's answer held back until the next command ([`Behaviour::late_examine`]).
     let mut held_examine: Option<Vec<u8>> = None;
@@ -162,6 +162,7 @@ where
         let kind = match () {
             _ if upper.contains("BODY.PEEK[]") => 1,
             _ if upper.starts_with("UID SEARCH") => 2,
+            _ if upper.contains("INTERNALDATE") && !upper.contains("BODY") => 3,
             _ => 0,
         };
         let before = std::mem::replace(&mut last_kind, kind);
@@ -309,7 +310,7 @@ where
                         write.write_all(part.as_bytes()).await?;
                     }
                     let done = format!("{tag} OK done\r\n");
-                    match late && !uids.contains(&1) {
+                    match (late && !uids.contains(&1)) || (b.late_after_meta && before == 3) {
                         true => held_answer = Some(done),
                         false => write.write_all(done.as_bytes()).await?,
                     }

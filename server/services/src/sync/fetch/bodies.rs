@@ -189,6 +189,12 @@ impl Answers {
         self.meta.is_some()
     }
 
+    /// The answer to [`Answers::ask_meta`] once it has been read to its end beside the
+    /// answers to fetches of whole messages (taken once; none before its end).
+    pub fn ended_metas(&mut self) -> Option<Vec<Meta>> {
+        self.meta.take_if(|m| m.ended).map(|m| m.metas)
+    }
+
     /// The answer to [`Answers::ask_meta`] (none if nothing was asked), read to its end
     /// once no fetch of whole messages is in flight (their answers would be read here and
     /// dropped). As with async-imap's own FETCH, a refusal leaves out the messages not answered:

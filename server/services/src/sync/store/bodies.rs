@@ -1,7 +1,7 @@
 //! Bodies of stored messages: which are pending, the too-large mark, storing parsed bodies
 //! in bulk, and sending them back to pending for **Re-sync from date**.
 
-use super::{BodyState, FolderKey, Quota, body_bytes, by_uid::update_by_uid};
+use super::{BodyState, Flags, FolderKey, Quota, body_bytes, by_uid::update_by_uid};
 use crate::{
     db::retry_busy,
     entities::message,
@@ -17,12 +17,14 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, TransactionTrait, sea_query::Expr,
 };
 
-/// A message waiting for its body: UID, declared size, arrival.
+/// A message waiting for its body: UID, declared size, arrival; and, for a message with no
+/// row yet (the rest of the new mail, fetched whole), the flags its new row takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Pending {
     pub uid: i64,
     pub size: i64,
     pub received_at: DateTime<Utc>,
+    pub new_row: Option<Flags>,
 }
 
 /// Messages still waiting for their bodies, newest first; with room in the quota, also
@@ -67,6 +69,7 @@ pub async fn pending_bodies(
             uid,
             size,
             received_at,
+            new_row: None,
         })
         .collect())
 }
