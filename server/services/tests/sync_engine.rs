@@ -160,13 +160,13 @@ async fn a_later_header_pass_counts_the_bodies_already_stored() {
             t.backend
         );
         // The bodies stored by the first run, and those of the new mail that came whole
-        // with the search.
+        // with the search (messages over 64 KiB come in the body pass).
         let stored = rows(&t.db, id)
             .await
             .iter()
-            .filter(|r| r.body_state == BodyState::Stored)
+            .filter(|r| r.body_state != BodyState::Pending)
             .count() as i32;
-        assert!(stored >= kept, "{}", t.backend);
+        assert!(stored > kept, "{}: some new mail came whole", t.backend);
         assert_eq!(
             (inbox.in_range, inbox.headers_done, inbox.bodies_done),
             (kept + 5, kept + 5, stored),

@@ -82,11 +82,13 @@ pub async fn header_pass(
         .highest_modseq
         .and(folder.highest_modseq)
         .filter(|_| same_generation);
-    // The new mail of a later run, where it fits one batch: from the UIDNEXT last seen.
-    let new_from = folder.uidnext.filter(|from| {
-        let new = state.uidnext.map_or(0, |next| next - from);
+    // The new mail of a later run, where it fits one batch: from the UIDNEXT last seen to
+    // the one before this EXAMINE's.
+    let new_from = folder.uidnext.zip(state.uidnext).filter(|(from, next)| {
+        let new = next - from;
         same_generation && state.exists > 0 && new > 0 && new <= limits.first() as i64
     });
+    let new_from = new_from.map(|(from, next)| (from, next - 1));
     let criteria = &range.criteria;
     // Readers' actions on their way to the server (`mail_actions`): those rows stay as
     // the reader left them until the write-back is done or has failed.

@@ -18,11 +18,11 @@ pub(super) enum WithFirst {
     /// (`fetch::search_with_newest`).
     NewestHeaders,
     /// A later run with CONDSTORE: the flags changed since `modseq`
-    /// (`fetch::search_with_flags`), and the mail from UID `new_from` where that is new
-    /// mail of at most one batch (whole up to `fetch::WHOLE_UP_TO` bytes).
+    /// (`fetch::search_with_flags`), and the mail of the UIDs `new_from` (from, to) where
+    /// that is new mail of at most one batch (whole up to `fetch::WHOLE_UP_TO` bytes).
     FlagsSince {
         modseq: i64,
-        new_from: Option<i64>,
+        new_from: Option<(i64, i64)>,
     },
 }
 
@@ -103,8 +103,9 @@ pub(super) async fn search_newest_first(
             timed(t, newest).await?
         }
         (WithFirst::FlagsSince { modseq, new_from }, _) => {
-            let new = new_from.map(|uid| fetch::NewFrom {
+            let new = new_from.map(|(uid, to)| fetch::NewFrom {
                 uid,
+                to,
                 // A message longer than the largest kept is never whole: its header row.
                 prefix: (u64::try_from(limits.max_message_bytes).unwrap_or(0) + 1)
                     .min(fetch::WHOLE_UP_TO),

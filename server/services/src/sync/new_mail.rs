@@ -15,7 +15,7 @@ use sea_orm::DatabaseConnection;
 use std::collections::HashSet;
 
 /// Stores those of `mail` that are `missing` and takes them out of it; returns how many
-/// came with their bodies stored.
+/// came whole (their bodies done: stored, or kept out by the quota).
 pub async fn store(
     db: &DatabaseConnection,
     key: FolderKey,
@@ -44,17 +44,14 @@ pub async fn store(
     };
     // The quota serves the newest first.
     parsed.sort_by_key(|(meta, _)| std::cmp::Reverse((meta.received_at, meta.uid)));
-    let mut bodies = 0;
+    let bodies = parsed.len();
     for (meta, (envelope, content)) in parsed {
         let bytes = store::body_bytes(&content);
-        let body = match quota
+        let fits = quota
             .take(db, key.mailbox_id, meta.received_at, bytes)
-            .await?
-        {
-            true => {
-                bodies += 1;
-                NewBody::Stored(content)
-            }
+            .await?;
+        let body = match fits {
+            true => NewBody::Stored(content),
             false => NewBody::OverQuota,
         };
         rows.push((meta.row(envelope), body));

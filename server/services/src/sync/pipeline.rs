@@ -104,15 +104,14 @@ pub async fn fetch_whole(
     // Each batch's download is bounded as a command of its own was.
     let mut deadline = Instant::now() + limits.command_timeout;
     loop {
+        // Not once the quota has no room: the caller then fetches that part on its own,
+        // looking again for older bodies to make room with.
         if then.is_some()
+            && left.no_room.is_empty()
             && let Some(metas) = answers.ended_metas()
             && let Some(then) = then.take()
         {
-            let more = fetches(&then(metas), limits);
-            match left.no_room.is_empty() {
-                true => all.extend(more),
-                false => left.no_room.extend(more.into_iter().flatten()),
-            }
+            all.extend(fetches(&then(metas), limits));
         }
         while answers.in_flight() < FETCHES_IN_FLIGHT && left.no_room.is_empty() {
             let Some(asked) = all.get(n) else { break };

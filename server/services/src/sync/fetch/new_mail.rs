@@ -105,13 +105,14 @@ impl NewMailAnswer {
     }
 }
 
-/// The bytes of a `BODY[]<0>` (or `BODY[]`) item of a FETCH answer.
+/// The bytes of a `BODY[]<0>` (or `BODY[]`) item of a FETCH answer; none from another
+/// origin (bytes from the middle of a message are not its start).
 fn first_bytes<'a>(attributes: &'a [AttributeValue<'_>]) -> Option<&'a [u8]> {
     attributes.iter().find_map(|a| match a {
         AttributeValue::BodySection {
             section: None,
+            index: None | Some(0),
             data: Some(data),
-            ..
         } => Some(data.as_ref()),
         _ => None,
     })
@@ -191,6 +192,18 @@ mod tests {
             panic!("a header row");
         };
         assert_eq!(row.envelope.subject, "lf");
+    }
+
+    #[test]
+    fn bytes_from_another_origin_are_not_a_message() {
+        let line = fetch_line(46, "Subject: x\r\n\r\nHi.\r\n");
+        let text = String::from_utf8(line)
+            .unwrap()
+            .replace("BODY[]<0>", "BODY[]<100>");
+        assert!(first_bytes(&answer(text.as_bytes())).is_none());
+        // No origin named (a server that sends the whole message): its start all the same.
+        let whole = text.replace("BODY[]<100>", "BODY[]");
+        assert!(first_bytes(&answer(whole.as_bytes())).is_some());
     }
 
     #[test]

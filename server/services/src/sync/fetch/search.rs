@@ -148,7 +148,7 @@ const FLOODED: &str = "the server sent too many unrequested answers during a sea
 ///
 /// With `new`, the UID from which the mail is new (the UIDNEXT the last complete run saw),
 /// the bytes of each message to ask for and the header fields' limit, that new mail goes
-/// out in the same round trip (`UID FETCH from:*`, [`NewMail`]), **found or not** (the
+/// out in the same round trip (`UID FETCH from:to`, [`NewMail`]), **found or not** (the
 /// caller keeps those its searches find, and not those already stored); a refused FETCH
 /// only leaves them to the header pass. Its literals are bounded by the bytes asked for.
 pub async fn search_with_flags(
@@ -166,6 +166,7 @@ pub async fn search_with_flags(
     let mut headers = match new {
         Some(NewFrom {
             uid,
+            to,
             prefix,
             max_header,
         }) => {
@@ -173,7 +174,7 @@ pub async fn search_with_flags(
             session
                 .get_mut()
                 .limit_next_command(limits.max_response_bytes, prefix);
-            let command = format!("UID FETCH {uid}:* {}", new_mail_items(prefix));
+            let command = format!("UID FETCH {uid}:{to} {}", new_mail_items(prefix));
             let tag = session.run_command(command).await?;
             Some((tag, NewMailAnswer::new(uid, prefix, max_header)))
         }
@@ -213,11 +214,13 @@ pub async fn search_with_flags(
     Ok((found, changed, mail))
 }
 
-/// A later run's new mail as [`search_with_flags`] asks for it: from `uid` up, the first
-/// `prefix` bytes of each message, header fields up to `max_header` bytes kept.
+/// A later run's new mail as [`search_with_flags`] asks for it: UIDs `uid` to `to` (below
+/// the UIDNEXT its EXAMINE told: mail come since is the next run's), the first `prefix`
+/// bytes of each message, header fields up to `max_header` bytes kept.
 #[derive(Clone, Copy, Debug)]
 pub struct NewFrom {
     pub uid: i64,
+    pub to: i64,
     pub prefix: u64,
     pub max_header: u64,
 }
