@@ -11,11 +11,11 @@ use super::{
     error::SyncError,
     fetch::{self, Body, ImapSession, Meta},
     fetch_bounds::FetchBounds,
-    parse,
+    parse::{self, Content, Envelope},
     pipeline::{self, StoreTask, Stored, Tally},
     progress::Advance,
     run_task::RunTask,
-    store::{self, FolderKey, NewBody, Pending, Quota},
+    store::{self, FolderKey, HeaderRow, NewBody, Pending, Quota},
     turn::Turn,
 };
 use sea_orm::DatabaseConnection;
@@ -207,34 +207,12 @@ async fn parse_and_insert(
         }
     }
     let t0 = std::time::Instant::now();
-    let mut parsed = tokio::task::spawn_blocking(move || {
-        on_every_core(kept, |(meta, bytes)| (*meta, parse::whole_or_raw(bytes)))
-    })
-    .await
-    .map_err(|e| SyncError::Imap(format!("parse task failed: {e}")))?;
-    // The quota serves the newest first.
-    parsed.sort_by_key(|(meta, _)| std::cmp::Reverse((meta.received_at, meta.uid)));
+    let parsed = parsed_newest_first(kept).await?;
     let t1 = std::time::Instant::now();
     let bytes: i64 = parsed.iter().map(|(_, (_, c))| store::body_bytes(c)).sum();
     turn.wait_to_write(&db, &quota, bytes).await;
     let t2 = std::time::Instant::now();
-    let mut rows = Vec::with_capacity(parsed.len());
-    for (meta, (envelope, content)) in parsed {
-        let fits = quota
-            .take(
-                &db,
-                key.mailbox_id,
-                meta.received_at,
-                store::body_bytes(&content),
-            )
-            .await?;
-        let body = if fits {
-            NewBody::Stored(content)
-        } else {
-            NewBody::OverQuota
-        };
-        rows.push((meta.row(envelope), body));
-    }
+    let rows = within_quota(&db, key, &quota, parsed).await?;
     turn.quota_taken();
     let n = rows.len();
     let advance = Advance::new_rows(key.folder_id, n);
@@ -251,6 +229,54 @@ async fn parse_and_insert(
         too_large,
         new_rows: true,
     })
+}
+
+/// Whole messages parsed on every core, off the async threads, newest first (as the quota
+/// serves them).
+pub async fn parsed_newest_first(
+    items: Vec<(Meta, Vec<u8>)>,
+) -> Result<Vec<(Meta, (Envelope, Content))>, SyncError> {
+    let mut parsed =
+        off_async_on_every_core(items, |(meta, bytes)| (*meta, parse::whole_or_raw(bytes))).await?;
+    parsed.sort_by_key(|(meta, _)| std::cmp::Reverse((meta.received_at, meta.uid)));
+    Ok(parsed)
+}
+
+/// Complete rows of `parsed` (newest first), each with its body where the quota has room
+/// (older bodies pushed out to make it), else kept without it.
+pub async fn within_quota(
+    db: &DatabaseConnection,
+    key: FolderKey,
+    quota: &Quota,
+    parsed: Vec<(Meta, (Envelope, Content))>,
+) -> Result<Vec<(HeaderRow, NewBody)>, SyncError> {
+    let mut rows = Vec::with_capacity(parsed.len());
+    for (meta, (envelope, content)) in parsed {
+        let bytes = store::body_bytes(&content);
+        let body = match quota
+            .take(db, key.mailbox_id, meta.received_at, bytes)
+            .await?
+        {
+            true => NewBody::Stored(content),
+            false => NewBody::OverQuota,
+        };
+        rows.push((meta.row(envelope), body));
+    }
+    Ok(rows)
+}
+
+/// [`on_every_core`] on a blocking thread of its own, off the async threads.
+pub async fn off_async_on_every_core<T, R>(
+    items: Vec<T>,
+    f: fn(&T) -> R,
+) -> Result<Vec<R>, SyncError>
+where
+    T: Sync + Send + 'static,
+    R: Send + 'static,
+{
+    tokio::task::spawn_blocking(move || on_every_core(items, f))
+        .await
+        .map_err(|e| SyncError::Imap(format!("parse task failed: {e}")))
 }
 
 /// Maps `items` on every core (one scoped thread per share), keeping the order.

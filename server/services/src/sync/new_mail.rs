@@ -5,10 +5,9 @@
 //! `missing` (found in range, not stored, no reader's action on its way) are stored.
 
 use super::{
-    complete::on_every_core,
+    complete,
     error::SyncError,
     fetch::NewMail,
-    parse,
     store::{self, FolderKey, NewBody, Quota},
 };
 use sea_orm::DatabaseConnection;
@@ -34,28 +33,9 @@ pub async fn store(
     if whole.is_empty() && rows.is_empty() {
         return Ok(0);
     }
-    let mut parsed = match whole.is_empty() {
-        true => Vec::new(),
-        false => tokio::task::spawn_blocking(move || {
-            on_every_core(whole, |(meta, bytes)| (*meta, parse::whole_or_raw(bytes)))
-        })
-        .await
-        .map_err(|e| SyncError::Imap(format!("parse task failed: {e}")))?,
-    };
-    // The quota serves the newest first.
-    parsed.sort_by_key(|(meta, _)| std::cmp::Reverse((meta.received_at, meta.uid)));
+    let parsed = complete::parsed_newest_first(whole).await?;
     let bodies = parsed.len();
-    for (meta, (envelope, content)) in parsed {
-        let bytes = store::body_bytes(&content);
-        let fits = quota
-            .take(db, key.mailbox_id, meta.received_at, bytes)
-            .await?;
-        let body = match fits {
-            true => NewBody::Stored(content),
-            false => NewBody::OverQuota,
-        };
-        rows.push((meta.row(envelope), body));
-    }
+    rows.extend(complete::within_quota(db, key, quota, parsed).await?);
     let stored: HashSet<i64> = rows.iter().map(|(row, _)| row.uid).collect();
     store::insert_rows(db, key, rows, false, None).await?;
     missing.retain(|uid| !stored.contains(uid));

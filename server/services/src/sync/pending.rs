@@ -5,7 +5,6 @@
 //! (`complete.rs`): asked for while these bodies are still coming, not a round trip after.
 
 use super::{
-    complete::on_every_core,
     complete::{self, First},
     error::SyncError,
     fetch::{self, Body, ImapSession, Meta},
@@ -100,13 +99,10 @@ async fn parse_and_store(
             Body::TooLarge => too_large.push(p.uid),
         }
     }
-    let mut parsed = tokio::task::spawn_blocking(move || {
-        on_every_core(kept, |(uid, at, bytes)| {
-            (*uid, *at, parse::message_or_raw(bytes))
-        })
+    let mut parsed = complete::off_async_on_every_core(kept, |(uid, at, bytes)| {
+        (*uid, *at, parse::message_or_raw(bytes))
     })
-    .await
-    .map_err(|e| SyncError::Imap(format!("parse task failed: {e}")))?;
+    .await?;
     // Servers answer in UID order; the quota serves the newest first.
     parsed.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
     let bytes: i64 = parsed.iter().map(|(_, _, c)| store::body_bytes(c)).sum();
