@@ -75,7 +75,7 @@ impl CutProxy {
                 let now = open.fetch_add(1, Ordering::SeqCst) + 1;
                 peak.fetch_max(now, Ordering::SeqCst);
                 tokio::spawn(async move {
-                    if let Ok(server) = TcpStream::connect(upstream).await
+                    if let Ok(server) = connect(upstream, hold.after != u64::MAX).await
                         && pipe(client, server, budget, hold).await
                     {
                         cuts.fetch_add(1, Ordering::SeqCst);
@@ -128,6 +128,22 @@ impl Hold {
         // An error only says the proxy is gone.
         let _ = self.released.wait_for(|r| *r).await;
     }
+}
+
+/// Connects to the server; a connection that will hold gets a small receive window, so the
+/// server can push little past the hold (its own send buffer, at most 4 MB here) instead of
+/// all it was asked for into loopback's auto-tuned buffers (up to 32 MB): what a test lands
+/// during the hold (a server restart) then surely meets the transfer in its middle.
+async fn connect(upstream: SocketAddr, holds: bool) -> std::io::Result<TcpStream> {
+    if !holds {
+        return TcpStream::connect(upstream).await;
+    }
+    let socket = match upstream {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    socket.set_recv_buffer_size(64 << 10)?;
+    socket.connect(upstream).await
 }
 
 /// Copies both ways until either side closes or `budget` bytes passed; true if cut.
